@@ -1,0 +1,29 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import node from '@astrojs/node';
+
+// The public origin is a runtime setting (SITE_URL, read by src/server/config.ts), so canonical links follow the
+// deployment without a rebuild. allowedDomains stops a spoofed X-Forwarded-Host from reaching Astro.url.
+const siteHost = (() => {
+  try {
+    return new URL(process.env.SITE_URL ?? 'http://localhost:4321').hostname;
+  } catch {
+    return 'localhost';
+  }
+})();
+
+export default defineConfig({
+  output: 'server',
+  adapter: node({ mode: 'standalone' }),
+  server: { port: 4321, host: true },
+  security: {
+    checkOrigin: true,
+    allowedDomains: [{ hostname: siteHost }, { hostname: 'localhost' }, { hostname: '127.0.0.1' }],
+  },
+  compressHTML: true,
+  build: { inlineStylesheets: 'always' },
+  devToolbar: { enabled: false },
+  vite: {
+    ssr: { external: ['better-sqlite3'] },
+  },
+});

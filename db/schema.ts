@@ -1,0 +1,176 @@
+// Every table of the site, in one place. Times are epoch milliseconds (UTC) everywhere; money is integer fen.
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const LISTING_KINDS = ['supply', 'demand'] as const;
+export type ListingKind = (typeof LISTING_KINDS)[number];
+
+export const LISTING_STATUSES = ['draft', 'active', 'expired', 'closed', 'removed'] as const;
+export type ListingStatus = (typeof LISTING_STATUSES)[number];
+
+export type CategoryAttribute =
+  | { key: string; zh: string; en: string; type: 'choice'; options: string[] }
+  | { key: string; zh: string; en: string; type: 'number'; unit?: string }
+  | { key: string; zh: string; en: string; type: 'text' };
+
+/** Values of a listing's category-specific attributes, keyed by CategoryAttribute.key. */
+export type ListingAttributes = Record<string, string | number>;
+
+// Administrative divisions. The id is the official division code (GB/T 2260), so a city's code is its counties'
+// codes rounded down to the hundred, and codes stay stable across re-seeds.
+export const regions = sqliteTable(
+  'regions',
+  {
+    id: integer('id').primaryKey(),
+    parentId: integer('parent_id'),
+    level: integer('level').notNull(), // 1 province, 2 city (prefecture), 3 county-level
+    slug: text('slug').notNull(),
+    nameZh: text('name_zh').notNull(),
+    shortZh: text('short_zh').notNull(),
+    nameEn: text('name_en').notNull(),
+  },
+  (t) => [uniqueIndex('regions_slug_uq').on(t.slug), index('regions_parent_idx').on(t.parentId)],
+);
+
+export const categories = sqliteTable(
+  'categories',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    parentId: integer('parent_id'),
+    slug: text('slug').notNull(),
+    nameZh: text('name_zh').notNull(),
+    nameEn: text('name_en').notNull(),
+    position: integer('position').notNull().default(0),
+    attributes: text('attributes', { mode: 'json' }).$type<CategoryAttribute[]>().notNull().default(sql`'[]'`),
+  },
+  (t) => [uniqueIndex('categories_slug_uq').on(t.slug), index('categories_parent_idx').on(t.parentId)],
+);
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    displayName: text('display_name').notNull(),
+    isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_email_uq').on(t.email)],
+);
+
+// Lucia sessions; the id stored here is the SHA-256 of the token the browser holds.
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const companies = sqliteTable(
+  'companies',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    regionId: integer('region_id')
+      .notNull()
+      .references(() => regions.id),
+    address: text('address').notNull().default(''),
+    contactName: text('contact_name').notNull().default(''),
+    phone: text('phone').notNull().default(''),
+    website: text('website').notNull().default(''),
+    description: text('description').notNull().default(''),
+    mainProducts: text('main_products').notNull().default(''),
+    logoHash: text('logo_hash'),
+    verified: integer('verified', { mode: 'boolean' }).notNull().default(false),
+    verifiedAt: integer('verified_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('companies_slug_uq').on(t.slug),
+    uniqueIndex('companies_owner_uq').on(t.ownerId),
+    index('companies_region_idx').on(t.regionId),
+  ],
+);
+
+export const listings = sqliteTable(
+  'listings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: LISTING_KINDS }).notNull(),
+    title: text('title').notNull(),
+    slug: text('slug').notNull(),
+    description: text('description').notNull().default(''),
+    categoryId: integer('category_id')
+      .notNull()
+      .references(() => categories.id),
+    regionId: integer('region_id')
+      .notNull()
+      .references(() => regions.id),
+    // Price per priceUnit in fen. Both null with negotiable = 面议; equal = a single price; else a range.
+    priceMin: integer('price_min'),
+    priceMax: integer('price_max'),
+    currency: text('currency').notNull().default('CNY'),
+    priceUnit: text('price_unit').notNull().default(''),
+    negotiable: integer('negotiable', { mode: 'boolean' }).notNull().default(false),
+    quantity: integer('quantity'),
+    quantityUnit: text('quantity_unit').notNull().default(''),
+    moq: integer('moq'),
+    attributes: text('attributes', { mode: 'json' }).$type<ListingAttributes>().notNull().default(sql`'{}'`),
+    status: text('status', { enum: LISTING_STATUSES }).notNull().default('draft'),
+    views: integer('views').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    publishedAt: integer('published_at'),
+    expiresAt: integer('expires_at'),
+  },
+  (t) => [
+    // Public lists read "active, newest first" by one of these prefixes.
+    index('listings_status_published_idx').on(t.status, t.publishedAt),
+    index('listings_status_kind_published_idx').on(t.status, t.kind, t.publishedAt),
+    index('listings_region_status_published_idx').on(t.regionId, t.status, t.publishedAt),
+    index('listings_category_status_published_idx').on(t.categoryId, t.status, t.publishedAt),
+    index('listings_company_status_idx').on(t.companyId, t.status, t.publishedAt),
+  ],
+);
+
+export const listingImages = sqliteTable(
+  'listing_images',
+  {
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    hash: text('hash').notNull(), // content hash of the original; the stored WebP renditions are named after it
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listingId, t.position] }), index('listing_images_hash_idx').on(t.hash)],
+);
+
+// Written in the same transaction as every listing change, drained by the search indexer, so a crash between the
+// commit and the index update loses nothing.
+export const searchOutbox = sqliteTable(
+  'search_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('search_outbox_next_idx').on(t.nextAttemptAt)],
+);

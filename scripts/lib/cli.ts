@@ -1,0 +1,27 @@
+// Shared by the scripts: known start-up problems print one clear line and exit 1, not a stack trace.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../../src/server/config.ts';
+import { DataDirError } from '../../src/server/db.ts';
+import { ReferenceDataError } from '../../src/server/taxonomy/files.ts';
+
+export class UsageError extends Error {}
+
+export async function runCli(main: () => unknown): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof DataDirError || e instanceof ReferenceDataError || e instanceof UsageError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+export function args<T extends ParseArgsConfig['options']>(options: T, usage: string) {
+  try {
+    return parseArgs({ options, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nUsage: ${usage}`);
+  }
+}

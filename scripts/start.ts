@@ -1,0 +1,22 @@
+// `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
+import { config } from '../src/server/config.ts';
+import { getDb } from '../src/server/db.ts';
+import { prepareSite } from '../src/server/bootstrap.ts';
+import { runCli, UsageError } from './lib/cli.ts';
+
+await runCli(async () => {
+  const cfg = config();
+  const started = Date.now();
+  const { demo } = prepareSite(getDb(), cfg);
+  if (demo) console.log(`Seeded demo data: ${demo.companies} companies, ${demo.listings} listings (${Date.now() - started} ms).`);
+  // The standalone server reads these itself.
+  process.env.PORT = String(cfg.PORT);
+  process.env.HOST = cfg.HOST;
+  try {
+    // @ts-ignore: the build output exists only after `astro build`.
+    await import('../dist/server/entry.mjs');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new UsageError('The site is not built yet: run `npm run build` first (`npm start` does both).');
+  }
+});

@@ -1,0 +1,14 @@
+// What start-up does before the first request: reference data from its files (idempotent), and demo data when the
+// database has no companies yet, so a fresh checkout shows a living site.
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import { isEmpty, writeDemoData } from './demo/generate.ts';
+import { seedTaxonomy } from './taxonomy/seed.ts';
+
+export const DEMO_SEED = 1;
+
+export function prepareSite(db: Db, cfg: Config, now = Date.now()): { demo: { companies: number; listings: number } | null } {
+  seedTaxonomy(db, { regionsFile: cfg.REGIONS_FILE, categoriesFile: cfg.CATEGORIES_FILE });
+  if (cfg.DEMO_LISTINGS === 0 || !isEmpty(db)) return { demo: null };
+  return { demo: writeDemoData(db, { listings: cfg.DEMO_LISTINGS, seed: DEMO_SEED, now }) };
+}

@@ -1,0 +1,100 @@
+// The data behind the public navigation pages: home, region, category, and region x category.
+import type { ListingKind } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { NotFoundError } from '../errors.ts';
+import { liveCounts } from '../listings/counts.ts';
+import { latestListings, pageOfListings, type ListingCard } from '../listings/queries.ts';
+import type { Page } from '../pagination.ts';
+import { getTaxonomy, type Category, type Region, type Tree } from '../taxonomy/taxonomy.ts';
+
+export interface Counted<T> {
+  item: T;
+  count: number;
+}
+
+export interface Branch<T> extends Counted<T> {
+  children: Counted<T>[];
+}
+
+/** Every city with its counties and every industry with its subcategories, each with its live listing count. */
+export function getDirectory(db: Db, now: number) {
+  const { regions, categories, rootRegion } = getTaxonomy(db);
+  const counts = liveCounts(db, now);
+  const branches = <T extends Region | Category>(tree: Tree<T>, roots: T[], countOf: (id: number) => number): Branch<T>[] =>
+    roots.map((item) => ({
+      item,
+      count: countOf(item.id),
+      children: tree.children(item.id).map((c) => ({ item: c, count: countOf(c.id) })),
+    }));
+  return {
+    province: rootRegion,
+    totals: { listings: counts.total, companies: counts.companies },
+    cities: branches(regions, regions.children(rootRegion.id), counts.region),
+    categories: branches(categories, categories.roots, counts.category),
+  };
+}
+
+const HOME_LIST_SIZE = 12;
+
+export function getHomePage(db: Db, now: number) {
+  const latest = (kind: ListingKind) => latestListings(db, { kind }, HOME_LIST_SIZE, now);
+  return { ...getDirectory(db, now), latestSupply: latest('supply'), latestDemand: latest('demand') };
+}
+
+export interface BrowsePage {
+  region: Region;
+  category: Category | null;
+  regionPath: Region[];
+  categoryPath: Category[];
+  listings: Page<ListingCard>;
+  /** Regions one level down (or, for a county, its siblings) with their counts under the current category. */
+  regionChoices: Counted<Region>[];
+  /** Categories one level down (or, for a subcategory, its siblings) with their counts in the current region. */
+  categoryChoices: Counted<Category>[];
+}
+
+/** Listings of a region (its counties included), optionally narrowed to a category (its subcategories included). */
+export function getBrowsePage(
+  db: Db,
+  q: { regionSlug?: string; categorySlug?: string; page: number },
+  now: number,
+): BrowsePage {
+  const taxonomy = getTaxonomy(db);
+  const region = q.regionSlug === undefined ? taxonomy.rootRegion : taxonomy.regions.bySlug.get(q.regionSlug);
+  if (!region) throw new NotFoundError(`region ${q.regionSlug}`);
+  const category = q.categorySlug === undefined ? null : taxonomy.categories.bySlug.get(q.categorySlug);
+  if (category === undefined) throw new NotFoundError(`category ${q.categorySlug}`);
+
+  const page = pageOfListings(
+    db,
+    {
+      // The whole province is every listing: no region condition at all is cheaper than IN (every id).
+      regionIds: region.id === taxonomy.rootRegion.id ? undefined : taxonomy.regions.subtreeIds(region.id),
+      categoryIds: category ? taxonomy.categories.subtreeIds(category.id) : undefined,
+    },
+    q.page,
+    now,
+  );
+  if (q.page > page.pages) throw new NotFoundError(`page ${q.page}`);
+
+  const counts = liveCounts(db, now);
+  const countIn = (r: Region, c: Category | null) => (c ? counts.regionCategory(r.id, c.id) : counts.region(r.id));
+  return {
+    region,
+    category,
+    regionPath: taxonomy.regions.path(region.id),
+    categoryPath: category ? taxonomy.categories.path(category.id) : [],
+    listings: page,
+    regionChoices: choices(taxonomy.regions, region).map((item) => ({ item, count: countIn(item, category) })),
+    categoryChoices: (category ? choices(taxonomy.categories, category) : taxonomy.categories.roots).map((item) => ({
+      item,
+      count: counts.regionCategory(region.id, item.id),
+    })),
+  };
+}
+
+function choices<T extends Region | Category>(tree: Tree<T>, node: T): T[] {
+  const below = tree.children(node.id);
+  if (below.length > 0 || node.parentId === null) return below;
+  return tree.children(node.parentId);
+}

@@ -1,0 +1,12 @@
+// Reading companies for public pages.
+import { eq } from 'drizzle-orm';
+import { companies } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+
+export function findCompanyById(db: Db, id: number) {
+  return db.select().from(companies).where(eq(companies.id, id)).get();
+}
+
+export function findCompanyBySlug(db: Db, slug: string) {
+  return db.select().from(companies).where(eq(companies.slug, slug)).get();
+}

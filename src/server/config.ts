@@ -1,0 +1,40 @@
+// Settings, parsed once from the environment with safe laptop defaults. A bad value stops start-up with a message
+// naming the variable, instead of surfacing later as a broken page.
+import path from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(4321),
+  HOST: z.string().default('localhost'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SITE_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:4321')
+    .transform((u) => u.replace(/\/+$/, '')),
+  SITE_NAME: z.string().min(1).default('江西供求信息网'),
+  // Which administrative divisions and categories this site serves (another province = another file).
+  REGIONS_FILE: z.string().default('db/seed/regions/jiangxi.json'),
+  CATEGORIES_FILE: z.string().default('db/seed/categories.json'),
+  // How many demo listings the first start writes into an empty database (0 = none).
+  DEMO_LISTINGS: z.coerce.number().int().min(0).max(2_000_000).default(3000),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string; dbFile: string };
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid settings in the environment:\n${lines.join('\n')}`);
+  }
+  const dataDir = path.resolve(result.data.DATA_DIR);
+  return { ...result.data, dataDir, dbFile: path.join(dataDir, 'site.db') };
+}
+
+let current: Config | undefined;
+export function config(): Config {
+  current ??= parseConfig();
+  return current;
+}

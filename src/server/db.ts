@@ -1,0 +1,63 @@
+// The SQLite connection: one file, WAL, foreign keys on, migrations applied on open.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from '../../db/schema.ts';
+import { config } from './config.ts';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export const MIGRATIONS_DIR = path.resolve('db/migrations');
+
+/** The data folder or database file cannot be used; the message names the path and says what to do. */
+export class DataDirError extends Error {}
+
+function prepareDataDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK);
+  } catch (e) {
+    throw new DataDirError(`The data folder ${dir} cannot be created or written (${(e as Error).message}).`);
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new DataDirError(`The data folder ${dir} is not a folder.`);
+}
+
+/** Opens (creating if needed) and migrates the database file. */
+export function openDatabase(file: string): Db {
+  prepareDataDir(path.dirname(file));
+  let sqlite: Database.Database | undefined;
+  try {
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
+    sqlite.pragma('temp_store = MEMORY');
+    const db = drizzle(sqlite, { schema });
+    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    return db;
+  } catch (e) {
+    sqlite?.close();
+    if (e instanceof DataDirError) throw e;
+    const err = e as Error & { code?: string };
+    throw new DataDirError(
+      `The database file ${file} cannot be opened: ${err.message}${err.code ? ` (${err.code})` : ''}. ` +
+        'Move it away to start with an empty site, or restore it from a backup.',
+    );
+  }
+}
+
+let shared: Db | undefined;
+/** The process-wide connection to the configured data folder. */
+export function getDb(): Db {
+  shared ??= openDatabase(config().dbFile);
+  return shared;
+}
+
+export function closeDb(): void {
+  shared?.$client.close();
+  shared = undefined;
+}

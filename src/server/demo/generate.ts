@@ -1,0 +1,227 @@
+// Deterministic demo data: plausible Chinese companies with supply and demand listings in every city and category,
+// some expired, closed or removed, so every page and state has something to show.
+import fs from 'node:fs';
+import { count } from 'drizzle-orm';
+import { z } from 'zod';
+import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { forgetCounts } from '../listings/counts.ts';
+import { slugify } from '../slug.ts';
+import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
+import { Random } from './random.ts';
+
+export const DEMO_VOCABULARY_FILE = 'db/seed/demo-vocabulary.json';
+
+const range = z.tuple([z.number(), z.number()]);
+const vocabularySchema = z.object({
+  categories: z.record(
+    z.string(),
+    z.object({
+      products: z.array(z.string()).min(1),
+      qualifiers: z.array(z.string()).min(1),
+      priceUnit: z.string(),
+      quantityUnit: z.string(),
+      price: range,
+      moq: range,
+      attributes: z.record(z.string(), z.union([z.array(z.string()).min(1), range])).default({}),
+    }),
+  ),
+  supplyTitleTemplates: z.array(z.string()).min(1),
+  demandTitleTemplates: z.array(z.string()).min(1),
+  supplyDescriptions: z.array(z.string()).min(3),
+  demandDescriptions: z.array(z.string()).min(3),
+  companyNameWords: z.array(z.string()).min(1),
+  companyIndustryWords: z.record(z.string(), z.array(z.string()).min(1)),
+  companySuffixes: z.array(z.string()).min(1),
+  surnames: z.array(z.string()).min(1),
+  givenNames: z.array(z.string()).min(1),
+  roads: z.array(z.string()).min(1),
+  companyDescriptions: z.array(z.string()).min(1),
+});
+export type Vocabulary = z.infer<typeof vocabularySchema>;
+
+export function readVocabulary(file = DEMO_VOCABULARY_FILE): Vocabulary {
+  return vocabularySchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
+
+const DAY = 86_400_000;
+const VALIDITY_DAYS = [7, 30, 90] as const;
+const STATUS_WEIGHTS: [ListingStatus, number][] = [
+  ['active', 84],
+  ['expired', 9],
+  ['closed', 4],
+  ['removed', 2],
+  ['draft', 1],
+];
+const BATCH = 500;
+
+export interface DemoOptions {
+  listings: number;
+  seed: number;
+  now: number;
+  vocabulary?: Vocabulary;
+}
+
+function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
+}
+
+function isRange(v: string[] | [number, number]): v is [number, number] {
+  return typeof v[0] === 'number';
+}
+
+/** Writes companies and listings into a database whose taxonomy is seeded; returns how many of each. */
+export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; listings: number } {
+  const vocab = opts.vocabulary ?? readVocabulary();
+  const rnd = new Random(opts.seed);
+  const taxonomy = getTaxonomy(db);
+  const cities = taxonomy.regions.children(taxonomy.rootRegion.id);
+  // Bigger cities (more counties) get more businesses, and the first (the capital) twice its share.
+  const cityWeights = cities.map((c, i) => (taxonomy.regions.children(c.id).length + 3) * (i === 0 ? 2 : 1));
+  const industries = taxonomy.categories.roots.filter((top) => taxonomy.categories.children(top.id).length > 0);
+  const leavesOf = (top: Category) => taxonomy.categories.children(top.id).filter((c) => vocab.categories[c.slug]);
+  const allLeaves = industries.flatMap(leavesOf);
+  if (allLeaves.length === 0) throw new Error('The demo vocabulary covers none of the seeded categories.');
+
+  const companyCount = Math.max(10, Math.round(opts.listings / 12));
+  const takenSlugs = new Set(db.select({ slug: companies.slug }).from(companies).all().map((r) => r.slug));
+  const companyRows: (typeof companies.$inferInsert & { industry: Category; city: Region })[] = [];
+  for (let i = 0; i < companyCount; i++) {
+    const city = rnd.weighted(cities, cityWeights);
+    const counties = taxonomy.regions.children(city.id);
+    const region = counties.length > 0 && rnd.chance(0.8) ? rnd.pick(counties) : city;
+    const industry = rnd.pick(industries);
+    const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
+    let name = '';
+    let slug = '';
+    for (let attempt = 0; attempt < 20 && (!slug || takenSlugs.has(slug)); attempt++) {
+      name = `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
+      slug = slugify(name);
+    }
+    if (takenSlugs.has(slug)) slug = `${slug}-${i + 1}`;
+    takenSlugs.add(slug);
+    const products = rnd
+      .sample(leavesOf(industry), 2)
+      .flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, 2));
+    const createdAt = opts.now - rnd.int(30, 3 * 365) * DAY - rnd.int(0, DAY);
+    const verified = rnd.chance(0.3);
+    companyRows.push({
+      name,
+      slug,
+      regionId: region.id,
+      address: `${city.nameZh}${region === city ? '' : region.nameZh}${rnd.pick(vocab.roads)}${rnd.int(1, 999)}号`,
+      contactName: `${rnd.pick(vocab.surnames)}${rnd.pick(vocab.givenNames)}`,
+      phone: `1${rnd.pick(['3', '5', '7', '8', '9'])}${String(rnd.int(0, 999_999_999)).padStart(9, '0')}`,
+      website: '',
+      description: rnd
+        .sample(vocab.companyDescriptions, 3)
+        .map((s) => fill(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
+        .join(''),
+      mainProducts: products.join('、'),
+      verified,
+      verifiedAt: verified ? createdAt + rnd.int(1, 30) * DAY : null,
+      createdAt,
+      updatedAt: createdAt,
+      industry,
+      city,
+    });
+  }
+
+  return db.transaction(
+    (tx) => {
+      const companyIds: number[] = [];
+      for (let i = 0; i < companyRows.length; i += BATCH) {
+        const batch = companyRows.slice(i, i + BATCH).map(({ industry: _i, city: _c, ...row }) => row);
+        companyIds.push(...tx.insert(companies).values(batch).returning({ id: companies.id }).all().map((r) => r.id));
+      }
+
+      let batch: (typeof listings.$inferInsert)[] = [];
+      const flush = () => {
+        if (batch.length > 0) tx.insert(listings).values(batch).run();
+        batch = [];
+      };
+      for (let i = 0; i < opts.listings; i++) {
+        // A few companies post a lot, most a little: square the draw towards the front of the list.
+        const ci = Math.floor(rnd.next() ** 2 * companyRows.length);
+        const company = companyRows[ci]!;
+        const leaf = rnd.chance(0.85) && leavesOf(company.industry).length > 0 ? rnd.pick(leavesOf(company.industry)) : rnd.pick(allLeaves);
+        const words = vocab.categories[leaf.slug]!;
+        const kind = rnd.chance(0.7) ? 'supply' : 'demand';
+        const product = rnd.pick(words.products);
+        const values = {
+          product,
+          qualifier: rnd.pick(words.qualifiers),
+          city: company.city.shortZh,
+          company: company.name,
+          quantityUnit: words.quantityUnit,
+          moq: rnd.int(words.moq[0], words.moq[1]),
+        };
+        const title = fill(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
+        const description = rnd
+          .sample(kind === 'supply' ? vocab.supplyDescriptions : vocab.demandDescriptions, rnd.int(3, 5))
+          .map((s) => fill(s, values))
+          .join('');
+
+        const attributes: ListingAttributes = {};
+        for (const attr of leaf.attributes) {
+          const choices = words.attributes[attr.key];
+          if (!choices || rnd.chance(0.15)) continue;
+          attributes[attr.key] = isRange(choices) ? rnd.int(choices[0], choices[1]) : rnd.pick(choices);
+        }
+
+        const negotiable = rnd.chance(kind === 'demand' ? 0.5 : 0.15);
+        const base = rnd.int(words.price[0] * 100, words.price[1] * 100);
+        const unitPrice = base >= 10_000 ? Math.round(base / 100) * 100 : base; // whole yuan above 100 元
+        const priceMax = rnd.chance(0.3) ? Math.round(unitPrice * (1 + rnd.int(5, 40) / 100)) : unitPrice;
+
+        const status = rnd.weighted(
+          STATUS_WEIGHTS.map(([s]) => s),
+          STATUS_WEIGHTS.map(([, w]) => w),
+        );
+        const validity = rnd.pick(VALIDITY_DAYS) * DAY;
+        // Live listings were posted inside their validity; expired ones before it ran out.
+        const age = status === 'expired' ? validity + rnd.int(1, 60) * DAY : Math.floor(rnd.next() ** 2 * (validity - DAY));
+        const publishedAt = opts.now - age - rnd.int(0, DAY - 1);
+        const edited = rnd.chance(0.2);
+        batch.push({
+          companyId: companyIds[ci]!,
+          kind,
+          title,
+          slug: slugify(title),
+          description,
+          categoryId: leaf.id,
+          regionId: rnd.chance(0.9) ? company.regionId : rnd.pick(taxonomy.regions.children(company.city.id).concat(company.city)).id,
+          priceMin: negotiable ? null : unitPrice,
+          priceMax: negotiable ? null : priceMax,
+          priceUnit: words.priceUnit,
+          negotiable,
+          quantity: rnd.chance(0.7) ? values.moq * rnd.int(5, 200) : null,
+          quantityUnit: words.quantityUnit,
+          moq: kind === 'supply' ? values.moq : null,
+          attributes,
+          status,
+          views: rnd.int(0, 500),
+          createdAt: publishedAt,
+          updatedAt: edited ? Math.min(opts.now, publishedAt + rnd.int(1, 5) * DAY) : publishedAt,
+          publishedAt: status === 'draft' ? null : publishedAt,
+          expiresAt: status === 'draft' ? null : publishedAt + validity,
+        });
+        if (batch.length === BATCH) flush();
+      }
+      flush();
+      forgetCounts(db);
+      return { companies: companyRows.length, listings: opts.listings };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export function isEmpty(db: Db): boolean {
+  return (db.select({ n: count() }).from(companies).get()?.n ?? 0) === 0;
+}
+
+/** Deletes every company and (by cascade) listing; the reference data stays. */
+export function deleteDemoData(db: Db): void {
+  db.transaction((tx) => void tx.delete(companies).run(), { behavior: 'immediate' });
+  forgetCounts(db);
+}

@@ -1,0 +1,42 @@
+// Message lookup and locale-aware formatting. Every text a person reads goes through here.
+import { en } from './en.ts';
+import { zhCN, type Catalogue, type MessageKey } from './zh-CN.ts';
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'zh-CN';
+export type { MessageKey };
+
+const catalogues: Record<Locale, Catalogue> = { 'zh-CN': zhCN, en };
+
+export type Params = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalogue = catalogues[locale];
+  return (key, params) => {
+    const template = catalogue[key];
+    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
+  };
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+export function formatNumber(locale: Locale, n: number, fractionDigits = 0): string {
+  const key = `${locale}:${fractionDigits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+    numberFormats.set(key, f);
+  }
+  return f.format(n);
+}
+
+/** A calendar date in China's time zone (the region's businesses read dates there), e.g. 2026-11-24. */
+export function formatDate(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Region and category names in the reader's language. */
+export function localName(locale: Locale, thing: { nameZh: string; nameEn: string }): string {
+  return locale === 'en' ? thing.nameEn : thing.nameZh;
+}

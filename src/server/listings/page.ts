@@ -1,0 +1,30 @@
+// The data behind a listing's own page.
+import type { Db } from '../db.ts';
+import { GoneError, NotFoundError } from '../errors.ts';
+import { findCompanyById } from '../companies/queries.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { latestListings, findListing, listingImagesOf } from './queries.ts';
+import { visibility } from './rules.ts';
+
+const MORE_FROM_COMPANY = 6;
+
+export function getListingPage(db: Db, id: number, now: number) {
+  const listing = findListing(db, id);
+  const state = listing ? visibility(listing, now) : 'hidden';
+  if (!listing || state === 'hidden') throw new NotFoundError(`listing ${id}`);
+  if (state === 'gone') throw new GoneError(`listing ${id}`);
+  const company = findCompanyById(db, listing.companyId);
+  if (!company) throw new NotFoundError(`company of listing ${id}`);
+  const taxonomy = getTaxonomy(db);
+  return {
+    listing,
+    state,
+    company,
+    companyRegionPath: taxonomy.regions.path(company.regionId),
+    regionPath: taxonomy.regions.path(listing.regionId),
+    categoryPath: taxonomy.categories.path(listing.categoryId),
+    attributes: taxonomy.categories.byId.get(listing.categoryId)?.attributes ?? [],
+    images: listingImagesOf(db, id),
+    moreFromCompany: latestListings(db, { companyId: company.id, excludeId: id }, MORE_FROM_COMPANY, now),
+  };
+}

@@ -1,0 +1,92 @@
+// Reading listings for public pages. "Live" (active and not past expiry) is decided here and nowhere else in SQL.
+import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { companies, listingImages, listings, type ListingKind } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { PAGE_SIZE, pageCount, type Page } from '../pagination.ts';
+
+export function liveCondition(now: number): SQL {
+  return and(eq(listings.status, 'active'), gt(listings.expiresAt, now))!;
+}
+
+export interface ListingFilter {
+  kind?: ListingKind;
+  regionIds?: number[];
+  categoryIds?: number[];
+  companyId?: number;
+  excludeId?: number;
+}
+
+function filterCondition(f: ListingFilter, now: number): SQL {
+  const parts: SQL[] = [liveCondition(now)];
+  if (f.kind) parts.push(eq(listings.kind, f.kind));
+  if (f.regionIds) parts.push(inArray(listings.regionId, f.regionIds));
+  if (f.categoryIds) parts.push(inArray(listings.categoryId, f.categoryIds));
+  if (f.companyId !== undefined) parts.push(eq(listings.companyId, f.companyId));
+  if (f.excludeId !== undefined) parts.push(sql`${listings.id} <> ${f.excludeId}`);
+  return and(...parts)!;
+}
+
+const firstImage = sql<string | null>`(select ${listingImages.hash} from ${listingImages}
+  where ${listingImages.listingId} = ${listings.id} order by ${listingImages.position} limit 1)`;
+
+const cardColumns = {
+  id: listings.id,
+  slug: listings.slug,
+  kind: listings.kind,
+  title: listings.title,
+  priceMin: listings.priceMin,
+  priceMax: listings.priceMax,
+  priceUnit: listings.priceUnit,
+  negotiable: listings.negotiable,
+  regionId: listings.regionId,
+  categoryId: listings.categoryId,
+  publishedAt: listings.publishedAt,
+  companyName: companies.name,
+  companySlug: companies.slug,
+  companyVerified: companies.verified,
+  imageHash: firstImage,
+};
+
+
+/** Live listings matching the filter, newest first. */
+export function latestListings(db: Db, filter: ListingFilter, limit: number, now: number) {
+  return db
+    .select(cardColumns)
+    .from(listings)
+    .innerJoin(companies, eq(companies.id, listings.companyId))
+    .where(filterCondition(filter, now))
+    .orderBy(desc(listings.publishedAt), desc(listings.id))
+    .limit(limit)
+    .all();
+}
+
+export type ListingCard = ReturnType<typeof latestListings>[number];
+
+/** One page of live listings matching the filter, newest first, with the total for pagination. */
+export function pageOfListings(db: Db, filter: ListingFilter, page: number, now: number): Page<ListingCard> {
+  const where = filterCondition(filter, now);
+  const total = db.select({ n: count() }).from(listings).where(where).get()?.n ?? 0;
+  const items = db
+    .select(cardColumns)
+    .from(listings)
+    .innerJoin(companies, eq(companies.id, listings.companyId))
+    .where(where)
+    .orderBy(desc(listings.publishedAt), desc(listings.id))
+    .limit(PAGE_SIZE)
+    .offset((page - 1) * PAGE_SIZE)
+    .all();
+  return { items, total, page, pages: pageCount(total) };
+}
+
+export function findListing(db: Db, id: number) {
+  return db.select().from(listings).where(eq(listings.id, id)).get();
+}
+
+export function listingImagesOf(db: Db, listingId: number) {
+  return db
+    .select({ hash: listingImages.hash, width: listingImages.width, height: listingImages.height })
+    .from(listingImages)
+    .where(eq(listingImages.listingId, listingId))
+    .orderBy(asc(listingImages.position))
+    .all();
+}

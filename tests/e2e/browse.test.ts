@@ -1,0 +1,183 @@
+// A visitor in real Chromium, without JavaScript, against the built server started the way `npm start` does.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStartExpectingFailure, startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/db.ts';
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = path.join(tempDir(), 'data');
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '800' });
+  browser = await launchBrowser();
+  context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A listing id in each state, read straight from the server's database file. */
+function listingIdWithStatus(status: string): number {
+  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
+  try {
+    return db.prepare('select id from listings where status = ? order by id limit 1').pluck().get(status) as number;
+  } finally {
+    db.close();
+  }
+}
+
+async function open(pathname: string) {
+  const res = await page.goto(server.url + pathname);
+  return res!;
+}
+
+describe('browsing the site', () => {
+  it('seeds the data folder on first start', () => {
+    expect(fs.existsSync(path.join(dataDir, 'site.db'))).toBe(true);
+    expect(server.output()).toContain('Seeded demo data');
+  });
+
+  it('opens the home page with latest supply and demand and navigation', async () => {
+    const res = await open('/');
+    expect(res.status()).toBe(200);
+    await expect(page.title()).resolves.toContain('江西供求信息网');
+    expect(await page.locator('h2', { hasText: '最新供应' }).count()).toBe(1);
+    expect(await page.locator('h2', { hasText: '最新求购' }).count()).toBe(1);
+    expect(await page.locator('.listing-card').count()).toBeGreaterThan(10);
+    expect(await page.locator('link[rel=canonical]').getAttribute('href')).toBe(server.url + '/');
+  });
+
+  it('follows a city link, then a listing, then its company', async () => {
+    await open('/');
+    await page.getByRole('link', { name: '赣州市' }).first().click();
+    expect(new URL(page.url()).pathname).toBe('/region/ganzhou');
+    await expect(page.locator('h1').textContent()).resolves.toBe('赣州市供求信息');
+    expect(await page.locator('.side').textContent()).toContain('瑞金市');
+
+    const first = page.locator('.listing-card a.title').first();
+    const title = (await first.textContent())!.replace(/^(供应|求购)/, '');
+    await first.click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/listing\/\d+-[a-z0-9-]+$/);
+    await expect(page.locator('h1').textContent()).resolves.toContain(title);
+    expect(await page.locator('.facts').first().textContent()).toContain('赣州市');
+    expect(await page.locator('.big-price').textContent()).toMatch(/元|面议/);
+
+    const companyLink = page.locator('.company-card a').first();
+    const companyName = await companyLink.textContent();
+    await companyLink.click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/company\/[a-z0-9-]+$/);
+    await expect(page.locator('h1').textContent()).resolves.toContain(companyName!);
+    expect(await page.locator('.listing-card').count()).toBeGreaterThan(0);
+  });
+
+  it('follows a category link to its page and narrows it by city', async () => {
+    await open('/');
+    const link = page.locator('.directory a.head').first();
+    const name = (await link.textContent())!;
+    await link.click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/category\/[a-z0-9-]+$/);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`${name}供求信息`);
+    await page.locator('.side a', { hasText: '南昌市' }).click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/region\/nanchang\/[a-z0-9-]+$/);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`南昌市${name}供求信息`);
+  });
+
+  it('pages through a long list', async () => {
+    await open('/region/jiangxi');
+    await page.getByRole('link', { name: '下一页' }).click();
+    expect(new URL(page.url()).search).toBe('?page=2');
+    expect(await page.locator('.pagination').textContent()).toContain('第 2 /');
+    await page.getByRole('link', { name: '上一页' }).click();
+    expect(page.url()).toBe(server.url + '/region/jiangxi');
+  });
+
+  it('lists every region and every category', async () => {
+    expect((await open('/regions')).status()).toBe(200);
+    expect(await page.locator('.directory a').count()).toBe(111);
+    expect((await open('/categories')).status()).toBe(200);
+    expect(await page.locator('.directory > li').count()).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('addresses that do not exist, moved or expired', () => {
+  it.each([
+    '/listing/999999999',
+    '/listing/abc',
+    '/listing/0',
+    '/company/no-such-company',
+    '/region/atlantis',
+    '/region/nanchang/no-such-category',
+    '/category/no-such-category',
+    '/region/nanchang?page=abc',
+    '/region/nanchang?page=0',
+    '/region/nanchang?page=9999',
+    '/no/such/page',
+  ])('%s answers the 404 page', async (pathname) => {
+    const res = await open(pathname);
+    expect(res.status()).toBe(404);
+    await expect(page.locator('h1').textContent()).resolves.toBe('页面不存在');
+  });
+
+  it('redirects a stale or missing slug, and ?page=1, to the one canonical URL', async () => {
+    const id = listingIdWithStatus('active');
+    const res = await page.request.get(`${server.url}/listing/${id}-wrong-slug`, { maxRedirects: 0 });
+    expect(res.status()).toBe(301);
+    expect(res.headers()['location']).toMatch(new RegExp(`^/listing/${id}-[a-z0-9-]+$`));
+    await open(`/listing/${id}`);
+    expect(new URL(page.url()).pathname).toBe(res.headers()['location']);
+    const paged = await page.request.get(`${server.url}/region/nanchang?page=1`, { maxRedirects: 0 });
+    expect(paged.status()).toBe(301);
+    expect(paged.headers()['location']).toBe('/region/nanchang');
+  });
+
+  it('shows an expired listing with a notice and noindex', async () => {
+    const res = await open(`/listing/${listingIdWithStatus('expired')}`);
+    expect(res.status()).toBe(200);
+    await expect(page.locator('.notice').textContent()).resolves.toContain('已过期');
+    expect(await page.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
+  });
+
+  it('answers 410 for a removed listing', async () => {
+    const res = await open(`/listing/${listingIdWithStatus('removed')}`);
+    expect(res.status()).toBe(410);
+    await expect(page.locator('h1').textContent()).resolves.toBe('信息已删除');
+  });
+
+  it('sends security headers', async () => {
+    const res = await open('/');
+    const headers = res.headers();
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('starting with a bad data folder', () => {
+  it('stops with one clear message naming the path', async () => {
+    const file = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    const { code, output } = await runStartExpectingFailure({ DATA_DIR: file });
+    expect(code).toBe(1);
+    expect(output).toContain(file);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('stops with one clear message for a corrupt database file', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'site.db'), 'garbage '.repeat(1000));
+    const { code, output } = await runStartExpectingFailure({ DATA_DIR: dir });
+    expect(code).toBe(1);
+    expect(output).toContain(path.join(dir, 'site.db'));
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});

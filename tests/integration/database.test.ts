@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataDirError, openDatabase } from '../../src/server/db.ts';
+import { tempDir } from '../helpers/db.ts';
+
+const tables = (db: ReturnType<typeof openDatabase>) =>
+  db.$client
+    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name")
+    .pluck()
+    .all();
+
+describe('opening the database', () => {
+  it('creates the data folder and every table in an empty file', () => {
+    const file = path.join(tempDir(), 'nested', 'data', 'site.db');
+    const db = openDatabase(file);
+    expect(tables(db)).toEqual([
+      'categories', 'companies', 'listing_images', 'listings', 'regions', 'search_outbox', 'sessions', 'users',
+    ]);
+    expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.$client.close();
+  });
+
+  it('opens an already migrated file again without change', () => {
+    const file = path.join(tempDir(), 'site.db');
+    openDatabase(file).$client.close();
+    const db = openDatabase(file);
+    expect(tables(db)).toHaveLength(8);
+    db.$client.close();
+  });
+
+  it('names the file when it is not a database', () => {
+    const file = path.join(tempDir(), 'site.db');
+    fs.writeFileSync(file, 'this is not a database, just text that is long enough to have a header'.repeat(20));
+    expect(() => openDatabase(file)).toThrow(DataDirError);
+    expect(() => openDatabase(file)).toThrow(file);
+  });
+
+  it('names the folder when the data folder is a file', () => {
+    const dir = path.join(tempDir(), 'data');
+    fs.writeFileSync(dir, '');
+    expect(() => openDatabase(path.join(dir, 'site.db'))).toThrow(new RegExp(`data folder ${dir}`));
+  });
+});

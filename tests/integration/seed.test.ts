@@ -1,0 +1,112 @@
+import { count, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { categories, companies, listings, regions } from '../../db/schema.ts';
+import { prepareSite } from '../../src/server/bootstrap.ts';
+import { parseConfig } from '../../src/server/config.ts';
+import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
+import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
+import { freshDb, REFERENCE_FILES } from '../helpers/db.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 4);
+const rows = (db: ReturnType<typeof freshDb>, table: typeof regions | typeof categories | typeof companies | typeof listings) =>
+  db.select({ n: count() }).from(table).get()!.n;
+
+describe('reference data', () => {
+  it('loads regions and categories, and loading again changes nothing', () => {
+    const db = freshDb({ seed: false });
+    seedTaxonomy(db, REFERENCE_FILES);
+    const before = { regions: db.select().from(regions).all(), categories: db.select().from(categories).all() };
+    expect(before.regions).toHaveLength(112);
+    seedTaxonomy(db, REFERENCE_FILES);
+    expect(db.select().from(regions).all()).toEqual(before.regions);
+    expect(db.select().from(categories).all()).toEqual(before.categories);
+  });
+
+  it('builds the tree: Ganzhou holds Ruijin, every subcategory has an industry', () => {
+    const db = freshDb();
+    const { regions: tree, categories: cats } = getTaxonomy(db);
+    expect(tree.path(360781).map((r) => r.nameZh)).toEqual(['江西省', '赣州市', '瑞金市']);
+    for (const c of cats.byId.values()) {
+      if (c.parentId !== null) expect(cats.byId.get(c.parentId)?.parentId).toBeNull();
+    }
+  });
+});
+
+describe('first start', () => {
+  const cfg = parseConfig({ DEMO_LISTINGS: '400' });
+
+  it('writes demo data into an empty database, and only then', () => {
+    const db = freshDb({ seed: false });
+    expect(prepareSite(db, cfg, NOW).demo).toEqual({ companies: 33, listings: 400 });
+    expect(rows(db, listings)).toBe(400);
+    expect(prepareSite(db, cfg, NOW).demo).toBeNull();
+    expect(rows(db, listings)).toBe(400);
+    expect(rows(db, companies)).toBe(33);
+  });
+
+  it('writes no demo data when DEMO_LISTINGS is 0', () => {
+    const db = freshDb({ seed: false });
+    expect(prepareSite(db, parseConfig({ DEMO_LISTINGS: '0' }), NOW).demo).toBeNull();
+    expect(rows(db, companies)).toBe(0);
+    expect(rows(db, regions)).toBe(112);
+  });
+});
+
+describe('demo data', () => {
+  const db = freshDb();
+  writeDemoData(db, { listings: 3000, seed: 1, now: NOW });
+  const all = db.select().from(listings).all();
+
+  it('is the same for the same seed', () => {
+    const again = freshDb();
+    writeDemoData(again, { listings: 3000, seed: 1, now: NOW });
+    expect(again.select().from(listings).all()).toEqual(all);
+    const other = freshDb();
+    writeDemoData(other, { listings: 50, seed: 2, now: NOW });
+    expect(other.select({ title: listings.title }).from(listings).all()).not.toEqual(all.slice(0, 50).map((l) => ({ title: l.title })));
+  });
+
+  it('covers every city, both kinds and every status', () => {
+    const { regions: tree } = getTaxonomy(db);
+    const cities = new Set(all.map((l) => tree.path(l.regionId)[1]?.id));
+    expect(cities.size).toBe(11);
+    expect(new Set(all.map((l) => l.kind))).toEqual(new Set(['supply', 'demand']));
+    expect(new Set(all.map((l) => l.status))).toEqual(new Set(['active', 'expired', 'closed', 'removed', 'draft']));
+  });
+
+  it('keeps live listings unexpired and expired ones past their date', () => {
+    for (const l of all) {
+      if (l.status === 'active') expect(l.expiresAt!).toBeGreaterThan(NOW);
+      if (l.status === 'expired') expect(l.expiresAt!).toBeLessThan(NOW);
+      if (l.status === 'draft') expect(l.publishedAt).toBeNull();
+    }
+  });
+
+  it('writes plausible listings: Chinese titles, slugs, prices in order, known units', () => {
+    for (const l of all.slice(0, 300)) {
+      expect(l.title).toMatch(/[\u4e00-\u9fff]/);
+      expect(l.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(l.description.length).toBeGreaterThan(30);
+      if (l.negotiable) expect(l.priceMin).toBeNull();
+      else expect(l.priceMax!).toBeGreaterThanOrEqual(l.priceMin!);
+      expect(l.priceUnit).not.toBe('');
+    }
+  });
+
+  it('gives every company a unique slug, a region and listings in its region', () => {
+    const cos = db.select().from(companies).all();
+    expect(new Set(cos.map((c) => c.slug)).size).toBe(cos.length);
+    const first = cos[0]!;
+    const theirs = db.select().from(listings).where(eq(listings.companyId, first.id)).all();
+    expect(theirs.length).toBeGreaterThan(0);
+  });
+
+  it('uses only attributes the category defines', () => {
+    const { categories: cats } = getTaxonomy(db);
+    for (const l of all) {
+      const keys = new Set(cats.byId.get(l.categoryId)!.attributes.map((a) => a.key));
+      for (const key of Object.keys(l.attributes)) expect(keys.has(key), `${key} in ${l.categoryId}`).toBe(true);
+    }
+  });
+});
