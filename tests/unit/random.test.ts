@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { roundPrice } from '../../src/server/demo/generate.ts';
 import { Random } from '../../src/server/demo/random.ts';
 
 describe('Random', () => {
@@ -29,5 +30,15 @@ describe('Random', () => {
     for (let i = 0; i < 2000; i++) tally[r.weighted(['x', 'y'] as const, [9, 1])]++;
     expect(tally.x).toBeGreaterThan(tally.y * 5);
     expect(r.weighted(['only'], [0])).toBe('only');
+  });
+});
+
+describe('roundPrice (demo prices as people quote them)', () => {
+  it('keeps three significant digits, whole yuan from 10 元, jiao below', () => {
+    expect(roundPrice(38_917_644)).toBe(38_900_000);
+    expect(roundPrice(6512)).toBe(6500); // 65.12 元 -> 65 元
+    expect(roundPrice(1234)).toBe(1200);
+    expect(roundPrice(123)).toBe(120); // 1.23 元 -> 1.2 元
+    expect(roundPrice(5)).toBe(10); // never rounds to zero
   });
 });

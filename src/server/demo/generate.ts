@@ -66,6 +66,12 @@ function fill(template: string, values: Record<string, string | number>): string
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
+/** Prices as people quote them: three significant digits, whole yuan from 10 元 up, else to the jiao. */
+export function roundPrice(fen: number): number {
+  const step = Math.max(fen >= 1000 ? 100 : 10, 10 ** (Math.floor(Math.log10(Math.max(fen, 1))) - 2));
+  return Math.max(step, Math.round(fen / step) * step);
+}
+
 function isRange(v: string[] | [number, number]): v is [number, number] {
   return typeof v[0] === 'number';
 }
@@ -89,7 +95,9 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
   for (let i = 0; i < companyCount; i++) {
     const city = rnd.weighted(cities, cityWeights);
     const counties = taxonomy.regions.children(city.id);
-    const region = counties.length > 0 && rnd.chance(0.8) ? rnd.pick(counties) : city;
+    // Urban districts (区) hold more businesses than rural counties.
+    const region =
+      counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
     const industry = rnd.pick(industries);
     const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
     let name = '';
@@ -144,9 +152,11 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
         // A few companies post a lot, most a little: square the draw towards the front of the list.
         const ci = Math.floor(rnd.next() ** 2 * companyRows.length);
         const company = companyRows[ci]!;
-        const leaf = rnd.chance(0.85) && leavesOf(company.industry).length > 0 ? rnd.pick(leavesOf(company.industry)) : rnd.pick(allLeaves);
-        const words = vocab.categories[leaf.slug]!;
         const kind = rnd.chance(0.7) ? 'supply' : 'demand';
+        // A company sells in its own industry; as a buyer it also looks for inputs from others.
+        const ownLeaves = leavesOf(company.industry);
+        const leaf = ownLeaves.length > 0 && (kind === 'supply' || rnd.chance(0.7)) ? rnd.pick(ownLeaves) : rnd.pick(allLeaves);
+        const words = vocab.categories[leaf.slug]!;
         const product = rnd.pick(words.products);
         const values = {
           product,
@@ -170,9 +180,8 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
         }
 
         const negotiable = rnd.chance(kind === 'demand' ? 0.5 : 0.15);
-        const base = rnd.int(words.price[0] * 100, words.price[1] * 100);
-        const unitPrice = base >= 10_000 ? Math.round(base / 100) * 100 : base; // whole yuan above 100 元
-        const priceMax = rnd.chance(0.3) ? Math.round(unitPrice * (1 + rnd.int(5, 40) / 100)) : unitPrice;
+        const unitPrice = roundPrice(rnd.int(words.price[0] * 100, words.price[1] * 100));
+        const priceMax = rnd.chance(0.3) ? roundPrice(unitPrice * (1 + rnd.int(5, 40) / 100)) : unitPrice;
 
         const status = rnd.weighted(
           STATUS_WEIGHTS.map(([s]) => s),
