@@ -15,12 +15,13 @@ const siteHost = (() => {
 export default defineConfig({
   output: 'server',
   adapter: node({ mode: 'standalone' }),
-  server: { port: 4321, host: true },
+  server: { port: 4321 },
   security: {
     checkOrigin: true,
     allowedDomains: [{ hostname: siteHost }, { hostname: 'localhost' }, { hostname: '127.0.0.1' }],
   },
   compressHTML: true,
+  trailingSlash: 'never',
   build: { inlineStylesheets: 'always' },
   devToolbar: { enabled: false },
   vite: {

@@ -1,4 +1,5 @@
 // `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
+// With --prepare-only it stops before serving (`npm run dev` uses that ahead of Astro's dev server).
 import { config } from '../src/server/config.ts';
 import { getDb } from '../src/server/db.ts';
 import { prepareSite } from '../src/server/bootstrap.ts';
@@ -9,6 +10,7 @@ await runCli(async () => {
   const started = Date.now();
   const { demo } = prepareSite(getDb(), cfg);
   if (demo) console.log(`Seeded demo data: ${demo.companies} companies, ${demo.listings} listings (${Date.now() - started} ms).`);
+  if (process.argv.includes('--prepare-only')) return;
   // The standalone server reads these itself.
   process.env.PORT = String(cfg.PORT);
   process.env.HOST = cfg.HOST;

@@ -15,6 +15,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
   context.locals.locale = DEFAULT_LOCALE;
   context.locals.t = translator(DEFAULT_LOCALE);
   const response = await next();
+  // Astro sends bare `text/html`; say the charset so no client guesses wrong about Chinese text.
+  if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
     if (!response.headers.has(name)) response.headers.set(name, value);
   }

@@ -141,6 +141,14 @@ describe('addresses that do not exist, moved or expired', () => {
     expect(paged.headers()['location']).toBe('/region/nanchang');
   });
 
+  it('redirects a trailing slash to the bare path', async () => {
+    const res = await page.request.get(`${server.url}/region/nanchang/?page=2`, { maxRedirects: 0 });
+    expect(res.status()).toBe(301);
+    expect(new URL(res.headers()['location']!, server.url).pathname + new URL(res.headers()['location']!, server.url).search).toBe(
+      '/region/nanchang?page=2',
+    );
+  });
+
   it('shows an expired listing with a notice and noindex', async () => {
     const res = await open(`/listing/${listingIdWithStatus('expired')}`);
     expect(res.status()).toBe(200);
@@ -157,6 +165,7 @@ describe('addresses that do not exist, moved or expired', () => {
   it('sends security headers', async () => {
     const res = await open('/');
     const headers = res.headers();
+    expect(headers['content-type']).toBe('text/html; charset=utf-8');
     expect(headers['x-content-type-options']).toBe('nosniff');
     expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });

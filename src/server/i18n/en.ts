@@ -5,6 +5,7 @@ export const en: Catalogue = {
   'nav.home': 'Home',
   'nav.regions': 'Regions',
   'nav.categories': 'Categories',
+  'nav.main': 'Main',
   'nav.breadcrumb': 'You are here',
   'kind.supply': 'Supply',
   'kind.demand': 'Buying lead',

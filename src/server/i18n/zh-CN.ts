@@ -4,6 +4,7 @@ export const zhCN = {
   'nav.home': '首页',
   'nav.regions': '地区',
   'nav.categories': '行业分类',
+  'nav.main': '主导航',
   'nav.breadcrumb': '当前位置',
   'kind.supply': '供应',
   'kind.demand': '求购',
