@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { CategoryAttribute } from '../../../db/schema.ts';
+import type { Region } from './taxonomy.ts';
 
 const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'slug must be lowercase ASCII words joined by "-"');
 
@@ -38,15 +39,7 @@ const categoryNode = z.object({
 });
 const categoryFile = z.array(categoryNode.extend({ children: z.array(categoryNode).min(1) })).min(1);
 
-export interface RegionSeed {
-  id: number;
-  parentId: number | null;
-  level: number;
-  slug: string;
-  nameZh: string;
-  shortZh: string;
-  nameEn: string;
-}
+export type RegionSeed = Region;
 
 export interface CategorySeed {
   slug: string;

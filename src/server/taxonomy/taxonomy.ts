@@ -1,27 +1,10 @@
 // Regions and categories: small, read on every page, so they are held in memory as a tree built from SQLite.
 import { asc } from 'drizzle-orm';
-import { categories, regions, type CategoryAttribute } from '../../../db/schema.ts';
+import { categories, regions } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 
-export interface Region {
-  id: number;
-  parentId: number | null;
-  level: number;
-  slug: string;
-  nameZh: string;
-  shortZh: string;
-  nameEn: string;
-}
-
-export interface Category {
-  id: number;
-  parentId: number | null;
-  slug: string;
-  nameZh: string;
-  nameEn: string;
-  position: number;
-  attributes: CategoryAttribute[];
-}
+export type Region = typeof regions.$inferSelect;
+export type Category = typeof categories.$inferSelect;
 
 interface Node {
   id: number;
