@@ -118,6 +118,15 @@ export const listings = sqliteTable(
     regionId: integer('region_id')
       .notNull()
       .references(() => regions.id),
+    // Derived from regionId and categoryId when the listing is written (listings/placement.ts), so a city page or
+    // an industry page reads one index range in date order instead of merging and sorting all its counties or
+    // subcategories (at a million listings: 0.3 ms instead of 270 ms).
+    cityId: integer('city_id')
+      .notNull()
+      .references(() => regions.id),
+    topCategoryId: integer('top_category_id')
+      .notNull()
+      .references(() => categories.id),
     // Price per priceUnit in fen. Both null with negotiable = 面议; equal = a single price; else a range.
     priceMin: integer('price_min'),
     priceMax: integer('price_max'),
@@ -140,8 +149,12 @@ export const listings = sqliteTable(
     index('listings_status_published_idx').on(t.status, t.publishedAt),
     index('listings_status_kind_published_idx').on(t.status, t.kind, t.publishedAt),
     index('listings_region_status_published_idx').on(t.regionId, t.status, t.publishedAt),
+    index('listings_city_status_published_idx').on(t.cityId, t.status, t.publishedAt),
     index('listings_category_status_published_idx').on(t.categoryId, t.status, t.publishedAt),
+    index('listings_top_category_status_published_idx').on(t.topCategoryId, t.status, t.publishedAt),
     index('listings_company_status_idx').on(t.companyId, t.status, t.publishedAt),
+    // Covers the live-listing counts per region x category (one GROUP BY, index only, no sort).
+    index('listings_live_counts_idx').on(t.status, t.regionId, t.categoryId, t.expiresAt),
   ],
 );
 

@@ -55,6 +55,8 @@ CREATE TABLE `listings` (
 	`description` text DEFAULT '' NOT NULL,
 	`category_id` integer NOT NULL,
 	`region_id` integer NOT NULL,
+	`city_id` integer NOT NULL,
+	`top_category_id` integer NOT NULL,
 	`price_min` integer,
 	`price_max` integer,
 	`currency` text DEFAULT 'CNY' NOT NULL,
@@ -72,14 +74,19 @@ CREATE TABLE `listings` (
 	`expires_at` integer,
 	FOREIGN KEY (`company_id`) REFERENCES `companies`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`region_id`) REFERENCES `regions`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`region_id`) REFERENCES `regions`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`city_id`) REFERENCES `regions`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`top_category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `listings_status_published_idx` ON `listings` (`status`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_status_kind_published_idx` ON `listings` (`status`,`kind`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_region_status_published_idx` ON `listings` (`region_id`,`status`,`published_at`);--> statement-breakpoint
+CREATE INDEX `listings_city_status_published_idx` ON `listings` (`city_id`,`status`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_category_status_published_idx` ON `listings` (`category_id`,`status`,`published_at`);--> statement-breakpoint
+CREATE INDEX `listings_top_category_status_published_idx` ON `listings` (`top_category_id`,`status`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_company_status_idx` ON `listings` (`company_id`,`status`,`published_at`);--> statement-breakpoint
+CREATE INDEX `listings_live_counts_idx` ON `listings` (`status`,`region_id`,`category_id`,`expires_at`);--> statement-breakpoint
 CREATE TABLE `regions` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`parent_id` integer,

@@ -9,7 +9,7 @@ import { config } from './config.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export const MIGRATIONS_DIR = path.resolve('db/migrations');
+const MIGRATIONS_DIR = path.resolve('db/migrations');
 
 /** The data folder or database file cannot be used; the message names the path and says what to do. */
 export class DataDirError extends Error {}
@@ -55,9 +55,4 @@ let shared: Db | undefined;
 export function getDb(): Db {
   shared ??= openDatabase(config().dbFile);
   return shared;
-}
-
-export function closeDb(): void {
-  shared?.$client.close();
-  shared = undefined;
 }

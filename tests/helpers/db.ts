@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { companies, listings } from '../../db/schema.ts';
 import { openDatabase, type Db } from '../../src/server/db.ts';
+import { placeListing } from '../../src/server/listings/placement.ts';
 import { slugify } from '../../src/server/slug.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
@@ -81,14 +82,13 @@ export function makeListing(db: Db, companyId: number, over: Partial<typeof list
       kind: 'supply',
       title,
       slug: slugify(title),
-      categoryId: someLeafCategory(db).id,
-      regionId: regionBySlug(db, 'donghu').id,
       status: 'active',
       createdAt: now - DAY,
       updatedAt: now - DAY,
       publishedAt: now - DAY,
       expiresAt: now + 29 * DAY,
       ...over,
+      ...placeListing(getTaxonomy(db), over.regionId ?? regionBySlug(db, 'donghu').id, over.categoryId ?? someLeafCategory(db).id),
     })
     .returning()
     .get();

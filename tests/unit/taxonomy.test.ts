@@ -34,12 +34,6 @@ describe('Tree', () => {
     expect(tree.path(1)).toEqual([]);
   });
 
-  it('gives a subtree: the node and everything below it', () => {
-    expect(tree.subtreeIds(360100).sort()).toEqual([360100, 360102, 360121]);
-    expect(tree.subtreeIds(360000)).toHaveLength(6);
-    expect(tree.subtreeIds(360781)).toEqual([360781]);
-  });
-
   it('needs a root region', () => {
     expect(() => buildTaxonomy([], [])).toThrow(/No regions/);
   });

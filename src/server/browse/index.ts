@@ -3,6 +3,7 @@ import type { ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { liveCounts } from '../listings/counts.ts';
+import { placeFilter } from '../listings/placement.ts';
 import { latestListings, pageOfListings, type ListingCard } from '../listings/queries.ts';
 import type { Page } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region, type Tree } from '../taxonomy/taxonomy.ts';
@@ -65,20 +66,17 @@ export function getBrowsePage(
   const category = q.categorySlug === undefined ? null : taxonomy.categories.bySlug.get(q.categorySlug);
   if (category === undefined) throw new NotFoundError(`category ${q.categorySlug}`);
 
+  const counts = liveCounts(db, now);
+  const countIn = (r: Region, c: Category | null) => (c ? counts.regionCategory(r.id, c.id) : counts.region(r.id));
   const page = pageOfListings(
     db,
-    {
-      // The whole province is every listing: no region condition at all is cheaper than IN (every id).
-      regionIds: region.id === taxonomy.rootRegion.id ? undefined : taxonomy.regions.subtreeIds(region.id),
-      categoryIds: category ? taxonomy.categories.subtreeIds(category.id) : undefined,
-    },
+    placeFilter(taxonomy, region, category),
     q.page,
     now,
+    countIn(region, category),
   );
   if (q.page > page.pages) throw new NotFoundError(`page ${q.page}`);
 
-  const counts = liveCounts(db, now);
-  const countIn = (r: Region, c: Category | null) => (c ? counts.regionCategory(r.id, c.id) : counts.region(r.id));
   return {
     region,
     category,

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { forgetCounts } from '../listings/counts.ts';
-import { slugify } from '../slug.ts';
+import { placeListing } from '../listings/placement.ts';
+import { slugify, uniqueSlug } from '../slug.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
 import { Random } from './random.ts';
 
@@ -90,7 +91,9 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
   if (allLeaves.length === 0) throw new Error('The demo vocabulary covers none of the seeded categories.');
 
   const companyCount = Math.max(10, Math.round(opts.listings / 12));
-  const takenSlugs = new Set(db.select({ slug: companies.slug }).from(companies).all().map((r) => r.slug));
+  const existing = db.select({ name: companies.name, slug: companies.slug }).from(companies).all();
+  const takenSlugs = new Set(existing.map((r) => r.slug));
+  const takenNames = new Set(existing.map((r) => r.name));
   const companyRows: (typeof companies.$inferInsert & { industry: Category; city: Region })[] = [];
   for (let i = 0; i < companyCount; i++) {
     const city = rnd.weighted(cities, cityWeights);
@@ -100,13 +103,11 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
       counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
     const industry = rnd.pick(industries);
     const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
-    let name = '';
-    let slug = '';
-    for (let attempt = 0; attempt < 20 && (!slug || takenSlugs.has(slug)); attempt++) {
-      name = `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
-      slug = slugify(name);
-    }
-    if (takenSlugs.has(slug)) slug = `${slug}-${i + 1}`;
+    const makeName = () => `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
+    let name = makeName();
+    for (let attempt = 0; attempt < 20 && takenNames.has(name); attempt++) name = makeName();
+    takenNames.add(name);
+    const slug = uniqueSlug(slugify(name), (s) => takenSlugs.has(s));
     takenSlugs.add(slug);
     const products = rnd
       .sample(leavesOf(industry), 2)
@@ -198,8 +199,11 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
           title,
           slug: slugify(title),
           description,
-          categoryId: leaf.id,
-          regionId: rnd.chance(0.9) ? company.regionId : rnd.pick(taxonomy.regions.children(company.city.id).concat(company.city)).id,
+          ...placeListing(
+            taxonomy,
+            rnd.chance(0.9) ? company.regionId : rnd.pick(taxonomy.regions.children(company.city.id).concat(company.city)).id,
+            leaf.id,
+          ),
           priceMin: negotiable ? null : unitPrice,
           priceMax: negotiable ? null : priceMax,
           priceUnit: words.priceUnit,

@@ -71,6 +71,8 @@ export const en: Catalogue = {
   'category.all': 'All industries',
   'regions.title': 'All regions - {site}',
   'categories.title': 'All categories - {site}',
+  'invalid.region': 'Choose a city or county',
+  'invalid.category': 'Choose a category',
   'list.empty': 'No listings match yet.',
   'list.total': '{n} listings',
   'pagination.label': 'Pages',

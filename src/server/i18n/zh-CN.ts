@@ -70,6 +70,8 @@ export const zhCN = {
   'category.all': '全部行业',
   'regions.title': '全部地区 - {site}',
   'categories.title': '全部行业分类 - {site}',
+  'invalid.region': '请选择所在城市或区县',
+  'invalid.category': '请选择行业分类',
   'list.empty': '暂时没有符合条件的信息。',
   'list.total': '共 {n} 条',
   'pagination.label': '分页',

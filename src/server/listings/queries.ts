@@ -1,5 +1,5 @@
 // Reading listings for public pages. "Live" (active and not past expiry) is decided here and nowhere else in SQL.
-import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { companies, listingImages, listings, type ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { PAGE_SIZE, pageCount, type Page } from '../pagination.ts';
@@ -8,10 +8,13 @@ export function liveCondition(now: number): SQL {
   return and(eq(listings.status, 'active'), gt(listings.expiresAt, now))!;
 }
 
+/** Equality conditions on live listings; see placement.ts for which region or category column to use. */
 export interface ListingFilter {
   kind?: ListingKind;
-  regionIds?: number[];
-  categoryIds?: number[];
+  regionId?: number;
+  cityId?: number;
+  categoryId?: number;
+  topCategoryId?: number;
   companyId?: number;
   excludeId?: number;
 }
@@ -19,8 +22,10 @@ export interface ListingFilter {
 function filterCondition(f: ListingFilter, now: number): SQL {
   const parts: SQL[] = [liveCondition(now)];
   if (f.kind) parts.push(eq(listings.kind, f.kind));
-  if (f.regionIds) parts.push(inArray(listings.regionId, f.regionIds));
-  if (f.categoryIds) parts.push(inArray(listings.categoryId, f.categoryIds));
+  if (f.regionId !== undefined) parts.push(eq(listings.regionId, f.regionId));
+  if (f.cityId !== undefined) parts.push(eq(listings.cityId, f.cityId));
+  if (f.categoryId !== undefined) parts.push(eq(listings.categoryId, f.categoryId));
+  if (f.topCategoryId !== undefined) parts.push(eq(listings.topCategoryId, f.topCategoryId));
   if (f.companyId !== undefined) parts.push(eq(listings.companyId, f.companyId));
   if (f.excludeId !== undefined) parts.push(sql`${listings.id} <> ${f.excludeId}`);
   return and(...parts)!;
@@ -62,10 +67,14 @@ export function latestListings(db: Db, filter: ListingFilter, limit: number, now
 
 export type ListingCard = ReturnType<typeof latestListings>[number];
 
-/** One page of live listings matching the filter, newest first, with the total for pagination. */
-export function pageOfListings(db: Db, filter: ListingFilter, page: number, now: number): Page<ListingCard> {
+/**
+ * One page of live listings matching the filter, newest first, with the total for pagination. Callers that know
+ * the total (browse pages read it from the cached counts) pass it: counting a million rows per request is the
+ * slow part, not the page itself.
+ */
+export function pageOfListings(db: Db, filter: ListingFilter, page: number, now: number, knownTotal?: number): Page<ListingCard> {
   const where = filterCondition(filter, now);
-  const total = db.select({ n: count() }).from(listings).where(where).get()?.n ?? 0;
+  const total = knownTotal ?? db.select({ n: count() }).from(listings).where(where).get()?.n ?? 0;
   const items = db
     .select(cardColumns)
     .from(listings)

@@ -42,13 +42,6 @@ export class Tree<T extends Node> {
     for (let n = this.byId.get(id); n; n = n.parentId === null ? undefined : this.byId.get(n.parentId)) out.unshift(n);
     return out;
   }
-
-  /** The node and everything below it. */
-  subtreeIds(id: number): number[] {
-    const out = [id];
-    for (let i = 0; i < out.length; i++) out.push(...(this.childIds.get(out[i]!) ?? []));
-    return out;
-  }
 }
 
 export interface Taxonomy {
