@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/server/config.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
-import { freshDb, REFERENCE_FILES } from '../helpers/db.ts';
+import { categoryBySlug, freshDb, REFERENCE_FILES, regionBySlug } from '../helpers/db.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 4);
 const rows = (db: ReturnType<typeof freshDb>, table: typeof regions | typeof categories | typeof companies | typeof listings) =>
@@ -100,6 +100,17 @@ describe('demo data', () => {
     const first = cos[0]!;
     const theirs = db.select().from(listings).where(eq(listings.companyId, first.id)).all();
     expect(theirs.length).toBeGreaterThan(0);
+  });
+
+  it('clusters industries where they are in Jiangxi: ceramics in Jingdezhen, rare earths in Ganzhou', () => {
+    const live = all.filter((l) => l.status === 'active');
+    const share = (inCity: (l: (typeof all)[number]) => boolean, of: typeof all) => of.filter(inCity).length / of.length;
+    const jingdezhen = regionBySlug(db, 'jingdezhen').id;
+    const ganzhou = regionBySlug(db, 'ganzhou').id;
+    const ceramics = live.filter((l) => l.topCategoryId === categoryBySlug(db, 'ceramics').id);
+    const rareEarths = live.filter((l) => l.topCategoryId === categoryBySlug(db, 'nonferrous-rare-earth').id);
+    expect(share((l) => l.cityId === jingdezhen, ceramics)).toBeGreaterThan(2 * share((l) => l.cityId === jingdezhen, live));
+    expect(share((l) => l.cityId === ganzhou, rareEarths)).toBeGreaterThan(1.5 * share((l) => l.cityId === ganzhou, live));
   });
 
   it('uses only attributes the category defines', () => {

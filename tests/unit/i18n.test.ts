@@ -22,6 +22,11 @@ describe('message catalogues', () => {
     expect(t('pagination.page', { page: 2 })).toBe('第 2 / {pages} 页');
     expect(translator('en')('kind.demand')).toBe('Buying lead');
   });
+
+  it('writes number parameters with digit grouping and strings as given', () => {
+    expect(translator('zh-CN')('list.total', { n: 51780 })).toBe('共 51,780 条');
+    expect(translator('en')('footer.copyright', { year: '2026', site: 'X' })).toBe('© 2026 X');
+  });
 });
 
 describe('formatDate', () => {

@@ -33,6 +33,8 @@ const vocabularySchema = z.object({
   demandDescriptions: z.array(z.string()).min(3),
   companyNameWords: z.array(z.string()).min(1),
   companyIndustryWords: z.record(z.string(), z.array(z.string()).min(1)),
+  /** Cities (by slug) where an industry clusters, e.g. ceramics in Jingdezhen; slugs not in the regions file are ignored. */
+  industryCities: z.record(z.string(), z.array(z.string())).default({}),
   companySuffixes: z.array(z.string()).min(1),
   surnames: z.array(z.string()).min(1),
   givenNames: z.array(z.string()).min(1),
@@ -101,7 +103,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
     // Urban districts (区) hold more businesses than rural counties.
     const region =
       counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
-    const industry = rnd.pick(industries);
+    const industry = rnd.weighted(industries, industries.map((top) => (vocab.industryCities[top.slug]?.includes(city.slug) ? 5 : 1)));
     const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
     const makeName = () => `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
     let name = makeName();

@@ -12,11 +12,13 @@ const catalogues: Record<Locale, Catalogue> = { 'zh-CN': zhCN, en };
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
+/** Looks up and fills a message; number parameters are written the locale's way (12,500), strings as given. */
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
+  const fill = (value: string | number) => (typeof value === 'number' ? formatNumber(locale, value) : value);
   return (key, params) => {
     const template = catalogue[key];
-    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
+    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? fill(params[name]!) : m)) : template;
   };
 }
 
