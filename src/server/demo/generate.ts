@@ -8,7 +8,7 @@ import type { Db } from '../db.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
-import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Category, type Region, type Taxonomy } from '../taxonomy/taxonomy.ts';
 import { Random } from './random.ts';
 
 export const DEMO_VOCABULARY_FILE = 'db/seed/demo-vocabulary.json';
@@ -79,153 +79,176 @@ function isRange(v: string[] | [number, number]): v is [number, number] {
   return typeof v[0] === 'number';
 }
 
+interface Context {
+  rnd: Random;
+  vocab: Vocabulary;
+  taxonomy: Taxonomy;
+  now: number;
+  cities: Region[];
+  cityWeights: number[];
+  industries: Category[];
+  leavesOf: (top: Category) => Category[];
+  allLeaves: Category[];
+  takenNames: Set<string>;
+  takenSlugs: Set<string>;
+}
+
+type DemoCompany = typeof companies.$inferInsert & { regionId: number; industry: Category; city: Region };
+
+function demoCompany(ctx: Context): DemoCompany {
+  const { rnd, vocab, taxonomy } = ctx;
+  const city = rnd.weighted(ctx.cities, ctx.cityWeights);
+  const counties = taxonomy.regions.children(city.id);
+  // Urban districts (区) hold more businesses than rural counties.
+  const region =
+    counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
+  const industry = rnd.weighted(ctx.industries, ctx.industries.map((top) => (vocab.industryCities[top.slug]?.includes(city.slug) ? 5 : 1)));
+  const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
+  const makeName = () => `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
+  let name = makeName();
+  for (let attempt = 0; attempt < 20 && ctx.takenNames.has(name); attempt++) name = makeName();
+  ctx.takenNames.add(name);
+  const slug = uniqueSlug(slugify(name), (s) => ctx.takenSlugs.has(s));
+  ctx.takenSlugs.add(slug);
+  const products = rnd.sample(ctx.leavesOf(industry), 2).flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, 2));
+  const createdAt = ctx.now - rnd.int(30, 3 * 365) * DAY - rnd.int(0, DAY);
+  const verified = rnd.chance(0.3);
+  return {
+    name,
+    slug,
+    regionId: region.id,
+    address: `${city.nameZh}${region === city ? '' : region.nameZh}${rnd.pick(vocab.roads)}${rnd.int(1, 999)}号`,
+    contactName: `${rnd.pick(vocab.surnames)}${rnd.pick(vocab.givenNames)}`,
+    phone: `1${rnd.pick(['3', '5', '7', '8', '9'])}${String(rnd.int(0, 999_999_999)).padStart(9, '0')}`,
+    website: '',
+    description: rnd
+      .sample(vocab.companyDescriptions, 3)
+      .map((s) => fill(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
+      .join(''),
+    mainProducts: products.join('、'),
+    verified,
+    verifiedAt: verified ? createdAt + rnd.int(1, 30) * DAY : null,
+    createdAt,
+    updatedAt: createdAt,
+    industry,
+    city,
+  };
+}
+
+function demoListing(ctx: Context, company: DemoCompany, companyId: number): typeof listings.$inferInsert {
+  const { rnd, vocab, taxonomy, now } = ctx;
+  const kind = rnd.chance(0.7) ? 'supply' : 'demand';
+  // A company sells in its own industry; as a buyer it also looks for inputs from others.
+  const ownLeaves = ctx.leavesOf(company.industry);
+  const leaf = ownLeaves.length > 0 && (kind === 'supply' || rnd.chance(0.7)) ? rnd.pick(ownLeaves) : rnd.pick(ctx.allLeaves);
+  const words = vocab.categories[leaf.slug]!;
+  const values = {
+    product: rnd.pick(words.products),
+    qualifier: rnd.pick(words.qualifiers),
+    city: company.city.shortZh,
+    company: company.name,
+    quantityUnit: words.quantityUnit,
+    moq: rnd.int(words.moq[0], words.moq[1]),
+  };
+  const title = fill(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
+  const description = rnd
+    .sample(kind === 'supply' ? vocab.supplyDescriptions : vocab.demandDescriptions, rnd.int(3, 5))
+    .map((s) => fill(s, values))
+    .join('');
+
+  const attributes: ListingAttributes = {};
+  for (const attr of leaf.attributes) {
+    const choices = words.attributes[attr.key];
+    if (!choices || rnd.chance(0.15)) continue;
+    attributes[attr.key] = isRange(choices) ? rnd.int(choices[0], choices[1]) : rnd.pick(choices);
+  }
+
+  const negotiable = rnd.chance(kind === 'demand' ? 0.5 : 0.15);
+  const unitPrice = roundPrice(rnd.int(words.price[0] * 100, words.price[1] * 100));
+  const priceMax = rnd.chance(0.3) ? roundPrice(unitPrice * (1 + rnd.int(5, 40) / 100)) : unitPrice;
+
+  const status = rnd.weighted(
+    STATUS_WEIGHTS.map(([s]) => s),
+    STATUS_WEIGHTS.map(([, w]) => w),
+  );
+  const validity = rnd.pick(VALIDITY_DAYS) * DAY;
+  // Live listings were posted inside their validity; expired ones before it ran out.
+  const age = status === 'expired' ? validity + rnd.int(1, 60) * DAY : Math.floor(rnd.next() ** 2 * (validity - DAY));
+  const publishedAt = now - age - rnd.int(0, DAY - 1);
+  const edited = rnd.chance(0.2);
+  return {
+    companyId,
+    kind,
+    title,
+    slug: slugify(title),
+    description,
+    ...placeListing(
+      taxonomy,
+      rnd.chance(0.9) ? company.regionId : rnd.pick(taxonomy.regions.children(company.city.id).concat(company.city)).id,
+      leaf.id,
+    ),
+    priceMin: negotiable ? null : unitPrice,
+    priceMax: negotiable ? null : priceMax,
+    priceUnit: words.priceUnit,
+    negotiable,
+    quantity: rnd.chance(0.7) ? values.moq * rnd.int(5, 200) : null,
+    quantityUnit: words.quantityUnit,
+    moq: kind === 'supply' ? values.moq : null,
+    attributes,
+    status,
+    views: rnd.int(0, 500),
+    createdAt: publishedAt,
+    updatedAt: edited ? Math.min(now, publishedAt + rnd.int(1, 5) * DAY) : publishedAt,
+    publishedAt: status === 'draft' ? null : publishedAt,
+    expiresAt: status === 'draft' ? null : publishedAt + validity,
+  };
+}
+
 /** Writes companies and listings into a database whose taxonomy is seeded; returns how many of each. */
 export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; listings: number } {
   const vocab = opts.vocabulary ?? readVocabulary();
-  const rnd = new Random(opts.seed);
   const taxonomy = getTaxonomy(db);
   const cities = taxonomy.regions.children(taxonomy.rootRegion.id);
-  // Bigger cities (more counties) get more businesses, and the first (the capital) twice its share.
-  const cityWeights = cities.map((c, i) => (taxonomy.regions.children(c.id).length + 3) * (i === 0 ? 2 : 1));
   const industries = taxonomy.categories.roots.filter((top) => taxonomy.categories.children(top.id).length > 0);
   const leavesOf = (top: Category) => taxonomy.categories.children(top.id).filter((c) => vocab.categories[c.slug]);
   const allLeaves = industries.flatMap(leavesOf);
   if (allLeaves.length === 0) throw new Error('The demo vocabulary covers none of the seeded categories.');
-
-  const companyCount = Math.max(10, Math.round(opts.listings / 12));
   const existing = db.select({ name: companies.name, slug: companies.slug }).from(companies).all();
-  const takenSlugs = new Set(existing.map((r) => r.slug));
-  const takenNames = new Set(existing.map((r) => r.name));
-  const companyRows: (typeof companies.$inferInsert & { industry: Category; city: Region })[] = [];
-  for (let i = 0; i < companyCount; i++) {
-    const city = rnd.weighted(cities, cityWeights);
-    const counties = taxonomy.regions.children(city.id);
-    // Urban districts (区) hold more businesses than rural counties.
-    const region =
-      counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
-    const industry = rnd.weighted(industries, industries.map((top) => (vocab.industryCities[top.slug]?.includes(city.slug) ? 5 : 1)));
-    const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
-    const makeName = () => `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
-    let name = makeName();
-    for (let attempt = 0; attempt < 20 && takenNames.has(name); attempt++) name = makeName();
-    takenNames.add(name);
-    const slug = uniqueSlug(slugify(name), (s) => takenSlugs.has(s));
-    takenSlugs.add(slug);
-    const products = rnd
-      .sample(leavesOf(industry), 2)
-      .flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, 2));
-    const createdAt = opts.now - rnd.int(30, 3 * 365) * DAY - rnd.int(0, DAY);
-    const verified = rnd.chance(0.3);
-    companyRows.push({
-      name,
-      slug,
-      regionId: region.id,
-      address: `${city.nameZh}${region === city ? '' : region.nameZh}${rnd.pick(vocab.roads)}${rnd.int(1, 999)}号`,
-      contactName: `${rnd.pick(vocab.surnames)}${rnd.pick(vocab.givenNames)}`,
-      phone: `1${rnd.pick(['3', '5', '7', '8', '9'])}${String(rnd.int(0, 999_999_999)).padStart(9, '0')}`,
-      website: '',
-      description: rnd
-        .sample(vocab.companyDescriptions, 3)
-        .map((s) => fill(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
-        .join(''),
-      mainProducts: products.join('、'),
-      verified,
-      verifiedAt: verified ? createdAt + rnd.int(1, 30) * DAY : null,
-      createdAt,
-      updatedAt: createdAt,
-      industry,
-      city,
-    });
-  }
+  const ctx: Context = {
+    rnd: new Random(opts.seed),
+    vocab,
+    taxonomy,
+    now: opts.now,
+    cities,
+    // Bigger cities (more counties) get more businesses, and the first (the capital) twice its share.
+    cityWeights: cities.map((c, i) => (taxonomy.regions.children(c.id).length + 3) * (i === 0 ? 2 : 1)),
+    industries,
+    leavesOf,
+    allLeaves,
+    takenNames: new Set(existing.map((r) => r.name)),
+    takenSlugs: new Set(existing.map((r) => r.slug)),
+  };
+  const demoCompanies = Array.from({ length: Math.max(10, Math.round(opts.listings / 12)) }, () => demoCompany(ctx));
 
   return db.transaction(
     (tx) => {
       const companyIds: number[] = [];
-      for (let i = 0; i < companyRows.length; i += BATCH) {
-        const batch = companyRows.slice(i, i + BATCH).map(({ industry: _i, city: _c, ...row }) => row);
-        companyIds.push(...tx.insert(companies).values(batch).returning({ id: companies.id }).all().map((r) => r.id));
+      for (let i = 0; i < demoCompanies.length; i += BATCH) {
+        const rows = demoCompanies.slice(i, i + BATCH).map(({ industry: _i, city: _c, ...row }) => row);
+        companyIds.push(...tx.insert(companies).values(rows).returning({ id: companies.id }).all().map((r) => r.id));
       }
-
       let batch: (typeof listings.$inferInsert)[] = [];
-      const flush = () => {
-        if (batch.length > 0) tx.insert(listings).values(batch).run();
-        batch = [];
-      };
       for (let i = 0; i < opts.listings; i++) {
         // A few companies post a lot, most a little: square the draw towards the front of the list.
-        const ci = Math.floor(rnd.next() ** 2 * companyRows.length);
-        const company = companyRows[ci]!;
-        const kind = rnd.chance(0.7) ? 'supply' : 'demand';
-        // A company sells in its own industry; as a buyer it also looks for inputs from others.
-        const ownLeaves = leavesOf(company.industry);
-        const leaf = ownLeaves.length > 0 && (kind === 'supply' || rnd.chance(0.7)) ? rnd.pick(ownLeaves) : rnd.pick(allLeaves);
-        const words = vocab.categories[leaf.slug]!;
-        const product = rnd.pick(words.products);
-        const values = {
-          product,
-          qualifier: rnd.pick(words.qualifiers),
-          city: company.city.shortZh,
-          company: company.name,
-          quantityUnit: words.quantityUnit,
-          moq: rnd.int(words.moq[0], words.moq[1]),
-        };
-        const title = fill(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
-        const description = rnd
-          .sample(kind === 'supply' ? vocab.supplyDescriptions : vocab.demandDescriptions, rnd.int(3, 5))
-          .map((s) => fill(s, values))
-          .join('');
-
-        const attributes: ListingAttributes = {};
-        for (const attr of leaf.attributes) {
-          const choices = words.attributes[attr.key];
-          if (!choices || rnd.chance(0.15)) continue;
-          attributes[attr.key] = isRange(choices) ? rnd.int(choices[0], choices[1]) : rnd.pick(choices);
+        const ci = Math.floor(ctx.rnd.next() ** 2 * demoCompanies.length);
+        batch.push(demoListing(ctx, demoCompanies[ci]!, companyIds[ci]!));
+        if (batch.length === BATCH || i === opts.listings - 1) {
+          tx.insert(listings).values(batch).run();
+          batch = [];
         }
-
-        const negotiable = rnd.chance(kind === 'demand' ? 0.5 : 0.15);
-        const unitPrice = roundPrice(rnd.int(words.price[0] * 100, words.price[1] * 100));
-        const priceMax = rnd.chance(0.3) ? roundPrice(unitPrice * (1 + rnd.int(5, 40) / 100)) : unitPrice;
-
-        const status = rnd.weighted(
-          STATUS_WEIGHTS.map(([s]) => s),
-          STATUS_WEIGHTS.map(([, w]) => w),
-        );
-        const validity = rnd.pick(VALIDITY_DAYS) * DAY;
-        // Live listings were posted inside their validity; expired ones before it ran out.
-        const age = status === 'expired' ? validity + rnd.int(1, 60) * DAY : Math.floor(rnd.next() ** 2 * (validity - DAY));
-        const publishedAt = opts.now - age - rnd.int(0, DAY - 1);
-        const edited = rnd.chance(0.2);
-        batch.push({
-          companyId: companyIds[ci]!,
-          kind,
-          title,
-          slug: slugify(title),
-          description,
-          ...placeListing(
-            taxonomy,
-            rnd.chance(0.9) ? company.regionId : rnd.pick(taxonomy.regions.children(company.city.id).concat(company.city)).id,
-            leaf.id,
-          ),
-          priceMin: negotiable ? null : unitPrice,
-          priceMax: negotiable ? null : priceMax,
-          priceUnit: words.priceUnit,
-          negotiable,
-          quantity: rnd.chance(0.7) ? values.moq * rnd.int(5, 200) : null,
-          quantityUnit: words.quantityUnit,
-          moq: kind === 'supply' ? values.moq : null,
-          attributes,
-          status,
-          views: rnd.int(0, 500),
-          createdAt: publishedAt,
-          updatedAt: edited ? Math.min(opts.now, publishedAt + rnd.int(1, 5) * DAY) : publishedAt,
-          publishedAt: status === 'draft' ? null : publishedAt,
-          expiresAt: status === 'draft' ? null : publishedAt + validity,
-        });
-        if (batch.length === BATCH) flush();
       }
-      flush();
       forgetCounts(db);
-      return { companies: companyRows.length, listings: opts.listings };
+      return { companies: demoCompanies.length, listings: opts.listings };
     },
     { behavior: 'immediate' },
   );
