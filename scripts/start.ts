@@ -1,8 +1,9 @@
 // `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
 // With --prepare-only it stops before serving (`npm run dev` uses that ahead of Astro's dev server).
+import net from 'node:net';
+import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { getDb } from '../src/server/db.ts';
-import { prepareSite } from '../src/server/bootstrap.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 
 await runCli(async () => {
@@ -11,6 +12,7 @@ await runCli(async () => {
   const { demo } = prepareSite(getDb(), cfg);
   if (demo) console.log(`Seeded demo data: ${demo.companies} companies, ${demo.listings} listings (${Date.now() - started} ms).`);
   if (process.argv.includes('--prepare-only')) return;
+  await assertPortFree(cfg.HOST, cfg.PORT);
   // The standalone server reads these itself.
   process.env.PORT = String(cfg.PORT);
   process.env.HOST = cfg.HOST;
@@ -22,3 +24,14 @@ await runCli(async () => {
     throw new UsageError('The site is not built yet: run `npm run build` first (`npm start` does both).');
   }
 });
+
+/** The standalone server would die on a busy port with a stack trace; say it plainly instead. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new UsageError(`Port ${port} on ${host} is already in use: stop that program or set PORT.`) : e),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}

@@ -181,6 +181,13 @@ describe('starting with a bad data folder', () => {
     expect(output).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('stops with one clear message when the port is taken', async () => {
+    const { code, output } = await runStartExpectingFailure({ DATA_DIR: path.join(tempDir(), 'data'), DEMO_LISTINGS: '0', HOST: '127.0.0.1', PORT: String(server.port) });
+    expect(code).toBe(1);
+    expect(output).toContain(`Port ${server.port} on 127.0.0.1 is already in use`);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('stops with one clear message for a corrupt database file', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'site.db'), 'garbage '.repeat(1000));
