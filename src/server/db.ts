@@ -42,7 +42,8 @@ export function openDatabase(file: string): Db {
   } catch (e) {
     sqlite?.close();
     if (e instanceof DataDirError) throw e;
-    const err = e as Error & { code?: string };
+    // drizzle's migrator wraps SQLite's error (and quotes the whole migration); the cause is what a person needs.
+    const err = ((e as Error).cause instanceof Error ? (e as Error).cause : e) as Error & { code?: string };
     throw new DataDirError(
       `The database file ${file} cannot be opened: ${err.message}${err.code ? ` (${err.code})` : ''}. ` +
         'Move it away to start with an empty site, or restore it from a backup.',

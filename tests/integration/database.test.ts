@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DataDirError, openDatabase } from '../../src/server/db.ts';
 import { tempDir } from '../helpers/db.ts';
@@ -35,6 +36,17 @@ describe('opening the database', () => {
     fs.writeFileSync(file, 'this is not a database, just text that is long enough to have a header'.repeat(20));
     expect(() => openDatabase(file)).toThrow(DataDirError);
     expect(() => openDatabase(file)).toThrow(file);
+  });
+
+  it('names the file and the reason when its schema does not match the migrations', () => {
+    const file = path.join(tempDir(), 'site.db');
+    const other = new Database(file);
+    other.exec('create table categories (id integer primary key)');
+    other.close();
+    const attempt = () => openDatabase(file);
+    expect(attempt).toThrow(DataDirError);
+    expect(attempt).toThrow(`The database file ${file} cannot be opened: table \`categories\` already exists`);
+    expect(attempt).not.toThrow(/CREATE TABLE/);
   });
 
   it('names the folder when the data folder is a file', () => {
