@@ -5,6 +5,7 @@ import { count } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { fillPlaceholders } from '../i18n/index.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
@@ -65,10 +66,6 @@ export interface DemoOptions {
   vocabulary?: Vocabulary;
 }
 
-function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
-}
-
 /** Prices as people quote them: three significant digits, whole yuan from 10 元 up, else to the jiao. */
 export function roundPrice(fen: number): number {
   const step = Math.max(fen >= 1000 ? 100 : 10, 10 ** (Math.floor(Math.log10(Math.max(fen, 1))) - 2));
@@ -123,7 +120,7 @@ function demoCompany(ctx: Context): DemoCompany {
     website: '',
     description: rnd
       .sample(vocab.companyDescriptions, 3)
-      .map((s) => fill(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
+      .map((s) => fillPlaceholders(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
       .join(''),
     mainProducts: products.join('、'),
     verified,
@@ -150,10 +147,10 @@ function demoListing(ctx: Context, company: DemoCompany, companyId: number): typ
     quantityUnit: words.quantityUnit,
     moq: rnd.int(words.moq[0], words.moq[1]),
   };
-  const title = fill(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
+  const title = fillPlaceholders(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
   const description = rnd
     .sample(kind === 'supply' ? vocab.supplyDescriptions : vocab.demandDescriptions, rnd.int(3, 5))
-    .map((s) => fill(s, values))
+    .map((s) => fillPlaceholders(s, values))
     .join('');
 
   const attributes: ListingAttributes = {};

@@ -12,14 +12,20 @@ const catalogues: Record<Locale, Catalogue> = { 'zh-CN': zhCN, en };
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
+/** Replaces each `{name}` with its value, written by `write`; unknown names stay visible. */
+export function fillPlaceholders(
+  template: string,
+  values: Params,
+  write: (value: string | number) => string = String,
+): string {
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in values ? write(values[name]!) : m));
+}
+
 /** Looks up and fills a message; number parameters are written the locale's way (12,500), strings as given. */
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
-  const fill = (value: string | number) => (typeof value === 'number' ? formatNumber(locale, value) : value);
-  return (key, params) => {
-    const template = catalogue[key];
-    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? fill(params[name]!) : m)) : template;
-  };
+  const write = (value: string | number) => (typeof value === 'number' ? formatNumber(locale, value) : value);
+  return (key, params) => (params ? fillPlaceholders(catalogue[key], params, write) : catalogue[key]);
 }
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
