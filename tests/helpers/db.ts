@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { companies, listings } from '../../db/schema.ts';
+import { companies, listings, users } from '../../db/schema.ts';
 import { openDatabase, type Db } from '../../src/server/db.ts';
 import { placeListing } from '../../src/server/listings/placement.ts';
 import { slugify } from '../../src/server/slug.ts';
@@ -55,6 +55,24 @@ export function someLeafCategory(db: Db, n = 0) {
 }
 
 let counter = 0;
+
+/** A user row; the password hash is a placeholder no password matches (tests that sign in register for real). */
+export function makeUser(db: Db, over: Partial<typeof users.$inferInsert> = {}) {
+  counter++;
+  return db
+    .insert(users)
+    .values({
+      id: `user-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+      email: `user${counter}@example.com`,
+      passwordHash: '!',
+      displayName: `用户${counter}`,
+      createdAt: Date.now() - 100 * DAY,
+      ...over,
+    })
+    .returning()
+    .get();
+}
+
 export function makeCompany(db: Db, over: Partial<typeof companies.$inferInsert> = {}) {
   counter++;
   const name = over.name ?? `测试企业${counter}有限公司`;

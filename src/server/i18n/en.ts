@@ -1,12 +1,18 @@
-import type { Catalogue } from './zh-CN.ts';
+import { concepts, type Catalogue, type coreZh } from './zh-CN.ts';
 
-export const en: Catalogue = {
+const core: Record<keyof typeof coreZh, string> = {
   'site.tagline': 'Supply and buying leads from businesses across the region',
   'nav.home': 'Home',
   'nav.regions': 'Regions',
   'nav.categories': 'Categories',
   'nav.main': 'Main',
   'nav.breadcrumb': 'You are here',
+  'header.search': 'Search',
+  'header.searchPlaceholder': 'Search products and companies',
+  'header.account': 'Account',
+  'header.login': 'Sign in',
+  'header.register': 'Join free',
+  'header.dashboard': 'My account',
   'kind.supply': 'Supply',
   'kind.demand': 'Buying lead',
   'home.title': '{site} - {tagline}',
@@ -88,4 +94,14 @@ export const en: Catalogue = {
   'footer.about': '{site}: the supply and demand board for businesses in {region}.',
   'footer.copyright': '© {year} {site}',
   'date.format': '{date}',
+};
+
+export const en: Catalogue = {
+  ...core,
+  ...concepts.account.en,
+  ...concepts.api.en,
+  ...concepts.media.en,
+  ...concepts.posting.en,
+  ...concepts.search.en,
+  ...concepts.seo.en,
 };

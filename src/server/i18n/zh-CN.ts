@@ -1,11 +1,27 @@
-// The Simplified Chinese catalogue: the default, and the source of truth for which messages exist.
-export const zhCN = {
+// The Simplified Chinese catalogue: the default, and the source of truth for which messages exist. The pages of the
+// site frame live here; each later concept keeps its messages (both languages) in messages/<concept>.ts.
+import * as account from './messages/account.ts';
+import * as api from './messages/api.ts';
+import * as media from './messages/media.ts';
+import * as posting from './messages/posting.ts';
+import * as search from './messages/search.ts';
+import * as seo from './messages/seo.ts';
+
+export const concepts = { account, api, media, posting, search, seo };
+
+const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
   'nav.home': '首页',
   'nav.regions': '地区',
   'nav.categories': '行业分类',
   'nav.main': '主导航',
   'nav.breadcrumb': '当前位置',
+  'header.search': '搜索',
+  'header.searchPlaceholder': '搜索产品、企业',
+  'header.account': '账户',
+  'header.login': '登录',
+  'header.register': '免费注册',
+  'header.dashboard': '会员中心',
   'kind.supply': '供应',
   'kind.demand': '求购',
   'home.title': '{site} - {tagline}',
@@ -87,6 +103,18 @@ export const zhCN = {
   'footer.about': '{site}：服务{region}企业的供求信息平台。',
   'footer.copyright': '© {year} {site}',
   'date.format': '{date}',
+} as const;
+
+export const coreZh = core;
+
+export const zhCN = {
+  ...core,
+  ...account.zh,
+  ...api.zh,
+  ...media.zh,
+  ...posting.zh,
+  ...search.zh,
+  ...seo.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
