@@ -143,8 +143,12 @@ export const listings = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     publishedAt: integer('published_at'),
     expiresAt: integer('expires_at'),
+    // The company's own reference for a listing brought in by a bulk import (its SKU, or a hash of the row), so
+    // importing the same file again updates nothing twice.
+    importKey: text('import_key'),
   },
   (t) => [
+    uniqueIndex('listings_company_import_key_uq').on(t.companyId, t.importKey),
     // Public lists read "active, newest first" by one of these prefixes.
     index('listings_status_published_idx').on(t.status, t.publishedAt),
     index('listings_status_kind_published_idx').on(t.status, t.kind, t.publishedAt),
@@ -186,4 +190,21 @@ export const searchOutbox = sqliteTable(
     lastError: text('last_error'),
   },
   (t) => [index('search_outbox_next_idx').on(t.nextAttemptAt)],
+);
+
+// Tokens a company's integrations send as `Authorization: Bearer <token>`; only the SHA-256 is kept.
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_company_idx').on(t.companyId)],
 );

@@ -23,3 +23,38 @@ export class InvalidError extends Error {
     this.name = 'InvalidError';
   }
 }
+
+/** The caller is not signed in, or its credentials are not valid (HTTP 401). */
+export class UnauthorizedError extends Error {
+  constructor(what = 'unauthorized') {
+    super(what);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** Signed in, but the thing belongs to someone else (HTTP 403). */
+export class ForbiddenError extends Error {
+  constructor(what = 'forbidden') {
+    super(what);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** The request clashes with what is stored, e.g. an email already registered (HTTP 409). `message` is a message key. */
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Too many attempts; try again after `retryAfterSeconds` (HTTP 429 with Retry-After). */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limited for ${retryAfterSeconds} s`);
+    this.name = 'RateLimitedError';
+  }
+}

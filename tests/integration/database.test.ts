@@ -16,7 +16,7 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'nested', 'data', 'site.db');
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
-      'categories', 'companies', 'listing_images', 'listings', 'regions', 'search_outbox', 'sessions', 'users',
+      'api_tokens', 'categories', 'companies', 'listing_images', 'listings', 'regions', 'search_outbox', 'sessions', 'users',
     ]);
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -27,7 +27,7 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'site.db');
     openDatabase(file).$client.close();
     const db = openDatabase(file);
-    expect(tables(db)).toHaveLength(8);
+    expect(tables(db)).toHaveLength(9);
     db.$client.close();
   });
 

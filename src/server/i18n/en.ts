@@ -79,6 +79,7 @@ const core: Record<keyof typeof coreZh, string> = {
   'categories.title': 'All categories - {site}',
   'invalid.region': 'Choose a city or county',
   'invalid.category': 'Choose a category',
+  'invalid.value': 'Please enter a valid value',
   'list.empty': 'No listings match yet.',
   'list.total': '{n} listings',
   'pagination.label': 'Pages',

@@ -88,6 +88,7 @@ const core = {
   'categories.title': '全部行业分类 - {site}',
   'invalid.region': '请选择所在城市或区县',
   'invalid.category': '请选择行业分类',
+  'invalid.value': '请填写正确的内容',
   'list.empty': '暂时没有符合条件的信息。',
   'list.total': '共 {n} 条',
   'pagination.label': '分页',
