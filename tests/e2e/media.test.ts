@@ -102,6 +102,9 @@ describe('images on the built site', () => {
     const etag = res.headers.get('etag')!;
     expect(etag).toBeTruthy();
     expect((await fetch(`${server.url}/media/${image.hash}-1600.webp`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const head = await fetch(`${server.url}/media/${image.hash}-320.webp`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('image/webp');
 
     for (const p of [
       `/media/${'0'.repeat(64)}-800.webp`,
@@ -166,7 +169,7 @@ describe('the upload control in Chromium', () => {
     const container = await experimental_AstroContainer.create();
     const fieldset = await container.renderToString(component.default, {
       props: { name: 'images', label: '产品图片', max: 8, existing: [image] },
-      locals: { t: translator('zh-CN'), locale: 'zh-CN' },
+      locals: { t: translator('zh-CN'), locale: 'zh-CN', user: null },
     });
     html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><form method="post" enctype="multipart/form-data">${fieldset}<button>保存</button></form></body></html>`;
     pageUrl = `http://127.0.0.1:${(vite.httpServer!.address() as import('node:net').AddressInfo).port}/image-input`;
