@@ -242,6 +242,9 @@ describe('storing a batch of uploads', () => {
     const one = { bytes: await solid(10, 10, 'jpeg'), name: 'x.jpg' };
     const error = (await storeImages([one, one, one], dataDir, 2).catch((e: unknown) => e)) as ImageUploadError;
     expect(error).toBeInstanceOf(ImageUploadError);
+    expect(error.fields).toEqual({ images: 'media.tooMany' });
+    const logo = (await storeImages([one, one], dataDir, 1, { field: 'logo' }).catch((e: unknown) => e)) as ImageUploadError;
+    expect(logo.fields).toEqual({ logo: 'media.tooMany' });
     expect(describeUploadError(translator('en'), error)).toBe('At most 2 images');
     expect(filesUnder(dataDir)).toEqual([]);
   });
