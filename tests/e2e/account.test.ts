@@ -42,6 +42,16 @@ function sql<T>(query: string, ...params: unknown[]): T[] {
   }
 }
 
+/** Clicks a form's button and waits for the page it ends on (after any redirect); gives that page's response. */
+async function submit(button: string) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().isNavigationRequest() && (r.status() < 300 || r.status() >= 400)),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  await page.waitForLoadState('domcontentloaded');
+  return response;
+}
+
 async function sessionCookieValue(): Promise<string | undefined> {
   return (await context.cookies()).find((c) => c.name === 'session')?.value;
 }
@@ -61,8 +71,8 @@ describe('a member account in the browser', () => {
     await page.getByLabel('联系人姓名').fill(NAME);
     await page.getByLabel('密码', { exact: true }).fill('woaini1314');
     await page.getByLabel('确认密码').fill('woaini1314');
-    const res = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '注册' }).click()]);
-    expect(res[0]!.status()).toBe(422);
+    const res = await submit('注册');
+    expect(res.status()).toBe(422);
     expect(await page.locator('.field:has(#password) .field-error').textContent()).toContain('太常见');
     expect(await page.getByLabel('电子邮箱').inputValue()).toBe(EMAIL);
     expect(await page.getByLabel('联系人姓名').inputValue()).toBe(NAME);
@@ -72,7 +82,7 @@ describe('a member account in the browser', () => {
   it('registers, signs in at once and shows the name (as text) in the header', async () => {
     await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
     await page.getByLabel('确认密码').fill(PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '注册' }).click()]);
+    await submit('注册');
     expect(new URL(page.url()).pathname).toBe('/dashboard');
     await page.goto(server.url + '/');
     const header = page.locator('.header-account');
@@ -94,7 +104,7 @@ describe('a member account in the browser', () => {
 
   it('signs out with the header button, which ends the session on the server', async () => {
     const token = (await sessionCookieValue())!;
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '退出' }).click()]);
+    await submit('退出');
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.locator('.header-account').getByRole('link', { name: '登录' }).count()).toBe(1);
     expect(await sessionCookieValue()).toBeUndefined();
@@ -109,7 +119,7 @@ describe('a member account in the browser', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByLabel('电子邮箱').fill(' LIU.Manager@example.com ');
     await page.getByLabel('密码').fill(PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '登录' }).click()]);
+    await submit('登录');
     expect(new URL(page.url()).pathname).toBe('/account/password');
 
     const res = await post('/login?next=%2F%2Fevil.example%2Fphish', { email: EMAIL, password: PASSWORD });
@@ -125,31 +135,31 @@ describe('a member account in the browser', () => {
     await page.getByLabel('当前密码').fill('not-my-password');
     await page.getByLabel('新密码', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('确认新密码').fill(NEW_PASSWORD);
-    const [wrong] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '保存新密码' }).click()]);
-    expect(wrong!.status()).toBe(422);
+    const wrong = await submit('保存新密码');
+    expect(wrong.status()).toBe(422);
     expect(await page.locator('.field:has(#currentPassword) .field-error').textContent()).toBe('当前密码不正确');
 
     await page.getByLabel('当前密码').fill(PASSWORD);
     await page.getByLabel('新密码', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('确认新密码').fill(NEW_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '保存新密码' }).click()]);
+    await submit('保存新密码');
     expect(await page.locator('.form-success').textContent()).toContain('密码已修改');
     expect(await page.locator('.header-account .user-name').textContent()).toBe(NAME);
 
     const otherNow = await fetch(server.url + '/account/password', { headers: { Cookie: otherCookie }, redirect: 'manual' });
     expect(otherNow.status).toBe(303);
 
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '退出' }).click()]);
+    await submit('退出');
     await page.goto(server.url + '/login');
     await page.getByLabel('电子邮箱').fill(EMAIL);
     await page.getByLabel('密码').fill(PASSWORD);
-    const [old] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '登录' }).click()]);
-    expect(old!.status()).toBe(422);
+    const old = await submit('登录');
+    expect(old.status()).toBe(422);
     expect(await page.locator('.form-error').textContent()).toBe('邮箱或密码不正确');
     expect(await page.getByLabel('电子邮箱').inputValue()).toBe(EMAIL);
 
     await page.getByLabel('密码').fill(NEW_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: '登录' }).click()]);
+    await submit('登录');
     expect(await page.locator('.header-account .user-name').textContent()).toBe(NAME);
   });
 });
