@@ -206,8 +206,8 @@ describe('attacks the server refuses', () => {
     expect(used.headers.get('set-cookie')).toBe(`session=${token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
     expect(used.headers.get('cache-control')).toBe('private, no-store');
     expect(used.headers.get('vary')).toContain('Cookie');
-    const [{ expires_at }] = sql<{ expires_at: number }>('select expires_at from sessions where id = ?', id);
-    expect(expires_at).toBeGreaterThan(Date.now() + 29 * DAY);
+    const [row] = sql<{ expires_at: number }>('select expires_at from sessions where id = ?', id);
+    expect(row!.expires_at).toBeGreaterThan(Date.now() + 29 * DAY);
 
     write('update sessions set expires_at = ? where id = ?', Date.now() - 1000, id);
     const expired = await fetch(server.url + '/', { headers: { Cookie: `session=${token}` } });
