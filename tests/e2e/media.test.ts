@@ -166,7 +166,7 @@ describe('the upload control in Chromium', () => {
     const container = await experimental_AstroContainer.create();
     const fieldset = await container.renderToString(component.default, {
       props: { name: 'images', label: '产品图片', max: 8, existing: [image] },
-      locals: { t: translator('zh-CN'), locale: 'zh-CN' },
+      locals: { t: translator('zh-CN'), locale: 'zh-CN', user: null },
     });
     html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><form method="post" enctype="multipart/form-data">${fieldset}<button>保存</button></form></body></html>`;
     pageUrl = `http://127.0.0.1:${(vite.httpServer!.address() as import('node:net').AddressInfo).port}/image-input`;
