@@ -45,8 +45,11 @@ interface Member {
   page: Page;
 }
 
+// Headless Chromium says so in its user agent, and crawlers' and tools' views are not counted: look like a person.
+const PERSON_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 async function newMember(): Promise<Member> {
-  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA });
   return { context, page: await context.newPage() };
 }
 
@@ -154,7 +157,19 @@ describe('posting a listing', () => {
     expect(res!.status()).toBe(200);
     await visitor.page.goto(server.url + '/region/xihu');
     expect(await visitor.page.locator('.listing-card', { hasText: '供应五常稻花香大米' }).count()).toBe(1);
+    await visitor.page.goto(server.url + listingPath);
     await visitor.context.close();
+  });
+
+  it('counts the visitor views (not the owner own) and shows them on the dashboard after the flush', async () => {
+    await owner.page.goto(server.url + listingPath);
+    const id = Number(/\/listing\/(\d+)/.exec(listingPath)![1]);
+    const views = () => sql<{ views: number }>('select views from listings where id = ?', id)[0]!.views;
+    const deadline = Date.now() + 15_000;
+    while (views() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(views()).toBe(2);
+    await owner.page.goto(server.url + '/dashboard');
+    expect(await owner.page.locator('.dash-item', { hasText: '供应五常稻花香大米' }).textContent()).toContain('浏览 2 次');
   });
 
   it('edits the listing', async () => {

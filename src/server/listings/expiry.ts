@@ -7,7 +7,7 @@ import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { forgetCounts } from './counts.ts';
 
-const BATCH = 500;
+const BATCH = 200;
 const SWEEP_EVERY_MS = 5 * 60_000;
 
 /** Marks every active listing whose expiry has passed as expired; returns how many. */
