@@ -73,11 +73,12 @@ async function register(page: Page, email: string, name: string) {
   expect(new URL(page.url()).pathname).toBe('/dashboard');
 }
 
-async function createCompany(page: Page, name: string, extra: Record<string, string> = {}) {
+async function createCompany(page: Page, name: string, extra: Record<string, string> = {}, logo?: Buffer) {
   await page.goto(server.url + '/dashboard/company');
   await page.fill('#name', name);
   await page.selectOption('#region', 'xihu');
   for (const [field, value] of Object.entries(extra)) await page.fill(`#${field}`, value);
+  if (logo) await page.setInputFiles('#logo', { name: 'logo.jpg', mimeType: 'image/jpeg', buffer: logo });
   const res = await submit(page, '保存');
   expect(res.status()).toBe(200);
   expect(page.url()).toContain('/dashboard?done=company');
@@ -96,7 +97,7 @@ describe('posting a listing', () => {
     expect(await owner.page.locator('main').textContent()).toContain('请先创建您的企业');
     expect((await owner.page.goto(server.url + '/dashboard'))!.headers()['cache-control']).toBe('private, no-store');
     expect(await owner.page.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
-    await createCompany(owner.page, '南昌西湖粮油贸易有限公司', { phone: '0791-86123456', contactName: '王经理' });
+    await createCompany(owner.page, '南昌西湖粮油贸易有限公司', { phone: '0791-86123456', contactName: '王经理' }, await jpeg('#080'));
     expect(await owner.page.locator('main').textContent()).toContain('南昌西湖粮油贸易有限公司');
   });
 
@@ -153,6 +154,7 @@ describe('posting a listing', () => {
     const images = visitor.page.locator('.gallery img');
     expect(await images.count()).toBe(2);
     for (const img of await images.all()) expect(await img.getAttribute('srcset')).toMatch(/-320\.webp 320w.*-800\.webp 800w/);
+    expect(await visitor.page.locator('.company-card img').getAttribute('src')).toMatch(/^\/media\/[0-9a-f]{64}-320\.webp$/);
     const res = await visitor.page.goto(server.url + (await images.first().getAttribute('src'))!);
     expect(res!.status()).toBe(200);
     await visitor.page.goto(server.url + '/region/xihu');

@@ -139,6 +139,7 @@ export const zh = {
   'companyForm.removeLogo': '删除标志',
   'companyForm.verifiedNote': '企业认证由网站审核后标注。',
   'companyForm.submit': '保存',
+  'companyForm.logoAlt': '{name} 标志',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -281,4 +282,5 @@ export const en: Record<keyof typeof zh, string> = {
   'companyForm.removeLogo': 'Remove the logo',
   'companyForm.verifiedNote': 'The verified mark is given by the site after a check.',
   'companyForm.submit': 'Save',
+  'companyForm.logoAlt': '{name} logo',
 };
