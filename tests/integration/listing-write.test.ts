@@ -284,9 +284,11 @@ describe('close, renew, delete', () => {
     expect(renewListing(db, owner.id, l.id, NOW)).toMatchObject({ status: 'active', publishedAt: NOW, expiresAt: NOW + 90 * DAY });
   });
 
-  it('delete makes the page gone (410) and no later write touches it', () => {
-    const l = createListing(db, owner.id, form(), NOW);
+  it('delete makes the page gone (410), lets its images go, and no later write touches it', () => {
+    const l = createListing(db, owner.id, form(), NOW, { images: [{ hash: 'd'.repeat(64), width: 10, height: 10 }] });
+    expect(db.select().from(listingImages).where(eq(listingImages.listingId, l.id)).all()).toHaveLength(1);
     expect(deleteListing(db, owner.id, l.id, NOW + 1).status).toBe('removed');
+    expect(db.select().from(listingImages).where(eq(listingImages.listingId, l.id)).all()).toHaveLength(0);
     expect(() => getListingPage(db, l.id, NOW + 2)).toThrow(GoneError);
     expect(() => renewListing(db, owner.id, l.id, NOW + 3)).toThrow(GoneError);
     expect(() => updateListing(db, owner.id, l.id, { title: '重新上架的标题' }, NOW + 3)).toThrow(GoneError);

@@ -172,9 +172,16 @@ export function renewListing(db: Db, userId: string, listingId: number, now: num
   }));
 }
 
-/** Takes the listing down for good: its page answers 410 Gone; lists and search drop it. */
+/**
+ * Takes the listing down for good: its page answers 410 Gone; lists and search drop it. Its images are let go, so
+ * the media cleanup can delete files nothing else uses.
+ */
 export function deleteListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
-  return setStatus(db, userId, listingId, now, () => ({ status: 'removed' }));
+  return change(db, (l) => [l.id], now, (tx) => {
+    ownListing(tx, userId, listingId);
+    writeImages(tx, listingId, [], now);
+    return tx.update(listings).set({ status: 'removed', updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
+  });
 }
 
 /** Replaces a listing's images by these, in this order (the first is the one lists show). */
