@@ -108,6 +108,15 @@ describe('updateCompany', () => {
     expect(updateCompany(db, u.id, {}, NOW + 2, { logoHash: null }).logoHash).toBeNull();
   });
 
+  it('refuses a name or region sent emptied', () => {
+    const u = makeUser(db);
+    createCompany(db, u.id, form(), NOW);
+    expect(invalidFields(() => updateCompany(db, u.id, { name: ' ', region: '' }, NOW))).toEqual({
+      name: 'companyForm.nameRequired',
+      region: 'companyForm.regionRequired',
+    });
+  });
+
   it('re-queues every listing of a renamed company for search, and only on a rename', () => {
     const u = makeUser(db);
     const c = createCompany(db, u.id, form(), NOW);

@@ -228,6 +228,14 @@ describe('updateListing', () => {
     expect(updateListing(db, owner.id, l.id, { validityDays: 90 }, NOW).expiresAt).toBe(NOW + 90 * DAY);
   });
 
+  it('refuses a required field sent emptied, as a form with a cleared title does', () => {
+    const l = createListing(db, owner.id, form(), NOW);
+    expect(invalidFields(() => updateListing(db, owner.id, l.id, form({ title: '  ', region: '' }), NOW))).toEqual({
+      title: 'posting.titleRequired',
+      region: 'posting.regionRequired',
+    });
+  });
+
   it('refuses bad input and keeps what was stored', () => {
     const l = createListing(db, owner.id, form(), NOW);
     expect(invalidFields(() => updateListing(db, owner.id, l.id, { title: 'ab', price: 'x' }, NOW + 1))).toEqual({

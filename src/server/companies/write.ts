@@ -94,8 +94,9 @@ function companyValues(db: Db, input: unknown, creating: boolean) {
     throw e;
   }
   const fields: Record<string, string> = {};
-  if (creating && parsed.name === undefined) fields.name = 'companyForm.nameRequired';
-  if (creating && parsed.region === undefined) fields.region = 'companyForm.regionRequired';
+  // A create needs both; an edit may leave them out, but not send them emptied.
+  if (parsed.name === undefined && (creating || raw.name !== undefined)) fields.name = 'companyForm.nameRequired';
+  if (parsed.region === undefined && (creating || raw.region !== undefined)) fields.region = 'companyForm.regionRequired';
   let regionId: number | undefined;
   if (parsed.region !== undefined) {
     const { regions } = getTaxonomy(db);

@@ -263,7 +263,11 @@ export function resolveListing(taxonomy: Taxonomy, input: unknown, base: Listing
     throw e;
   }
   const fields: Record<string, string> = {};
-  if (!base) for (const [field, key] of REQUIRED) if (parsed[field] === undefined) fields[field] = key;
+  const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  for (const [field, key] of REQUIRED) {
+    // A create needs them; an update may leave them out, but not send them emptied (a form's cleared title).
+    if (parsed[field] === undefined && (!base || (field in raw && raw[field] !== undefined))) fields[field] = key;
+  }
 
   let categoryId = base?.categoryId;
   if (parsed.category !== undefined) {
