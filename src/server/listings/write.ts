@@ -131,9 +131,14 @@ export function updateListing(
     const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
     const expiresAt =
       running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;
+    // Only the columns that change: SQLite rewrites the entries of every index whose column is SET, changed or not.
+    const next: Partial<ListingRow> = { ...values, slug: slugify(values.title), expiresAt };
+    const changed = Object.fromEntries(
+      Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(listing[k as keyof ListingRow])),
+    );
     return tx
       .update(listings)
-      .set({ ...values, slug: slugify(values.title), updatedAt: now, expiresAt })
+      .set({ ...changed, updatedAt: now })
       .where(eq(listings.id, listingId))
       .returning()
       .get()!;
