@@ -143,6 +143,8 @@ export const listings = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     publishedAt: integer('published_at'),
     expiresAt: integer('expires_at'),
+    // How long one publication lasts (7, 30 or 90 days): a renewal runs this long again from the day it is renewed.
+    validityDays: integer('validity_days').notNull().default(30),
     // The company's own reference for a listing brought in by a bulk import (its SKU, or a hash of the row), so
     // importing the same file again updates nothing twice.
     importKey: text('import_key'),

@@ -10,3 +10,8 @@ export function findCompanyById(db: Db, id: number) {
 export function findCompanyBySlug(db: Db, slug: string) {
   return db.select().from(companies).where(eq(companies.slug, slug)).get();
 }
+
+/** The company an account runs (one per account), if it has made one. */
+export function findCompanyByOwner(db: Db, userId: string) {
+  return db.select().from(companies).where(eq(companies.ownerId, userId)).get();
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `listings` ADD `validity_days` integer DEFAULT 30 NOT NULL;

@@ -1,0 +1,325 @@
+// What a listing is made of when someone writes one: the contract shared by the posting form, the JSON API and the
+// CSV import. The zod schema checks each field on its own (form and CSV strings are coerced, an empty string means
+// "not given"); resolveListing then checks what needs the taxonomy or several fields at once (category and region,
+// the category's attributes, price rules) and yields the column values. Errors are message keys per field.
+import { z } from 'zod';
+import { LISTING_KINDS, type CategoryAttribute, type ListingAttributes, type ListingKind } from '../../../db/schema.ts';
+import { InvalidError } from '../errors.ts';
+import type { Taxonomy } from '../taxonomy/taxonomy.ts';
+import { parseInput } from '../validation.ts';
+import { placeListing, type Placement } from './placement.ts';
+
+export const PRICE_TYPES = ['single', 'range', 'negotiable'] as const;
+export type PriceType = (typeof PRICE_TYPES)[number];
+export const VALIDITY_DAYS = [7, 30, 90] as const;
+export const DEFAULT_VALIDITY_DAYS = 30;
+export const TITLE_MIN = 4;
+export const TITLE_MAX = 60;
+export const DESCRIPTION_MAX = 5000;
+export const UNIT_MAX = 10;
+export const ATTRIBUTE_TEXT_MAX = 100;
+/** 100 million yuan per unit: more is a typo, and it keeps fen far inside the exact range of a double. */
+const PRICE_MAX_FEN = 100_000_000 * 100;
+const COUNT_MAX = 1_000_000_000_000;
+
+/** Form and CSV cells arrive as strings: surrounding blanks go, and a blank cell is a field not given. */
+function blankToUndefined(v: unknown): unknown {
+  if (v === null) return undefined;
+  if (typeof v !== 'string') return v;
+  const trimmed = v.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A number or a numeric string, compared as text so 0.1 + 0.2 never decides how many decimals were typed. */
+function numberText(v: unknown): unknown {
+  const b = blankToUndefined(v);
+  return typeof b === 'number' && Number.isFinite(b) ? String(b) : b;
+}
+
+const YUAN = /^\d{1,12}(\.\d{1,2})?$/;
+
+/** '12.5' -> 1250 fen, exactly (no floating point on the way). */
+export function yuanToFen(text: string): number {
+  const [whole, fraction = ''] = text.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+}
+
+const amount = (key: string) =>
+  z.preprocess(
+    numberText,
+    z
+      .string({ error: key })
+      .regex(YUAN, key)
+      .transform(yuanToFen)
+      .refine((fen) => fen > 0 && fen <= PRICE_MAX_FEN, key)
+      .optional(),
+  );
+
+const count = (key: string) =>
+  z.preprocess(
+    numberText,
+    z
+      .string({ error: key })
+      .regex(/^\d{1,13}$/, key)
+      .transform(Number)
+      .refine((n) => n <= COUNT_MAX, key)
+      .optional(),
+  );
+
+const text = (max: number, key: string) => z.preprocess(blankToUndefined, z.string({ error: key }).max(max, key).optional());
+
+/** A slug or a numeric id of a category or region. */
+const reference = (key: string) =>
+  z.preprocess(numberText, z.string({ error: key }).max(100, key).optional());
+
+/**
+ * The listing input. Every field is optional here: a create needs kind, category, region and title (checked by
+ * resolveListing, so all problems of one submission come back together); an update patches the fields it gives.
+ */
+export const listingInputSchema = z.object({
+  kind: z.preprocess(blankToUndefined, z.enum(LISTING_KINDS, { error: 'posting.kindInvalid' }).optional()),
+  category: reference('posting.categoryUnknown'),
+  region: reference('posting.regionUnknown'),
+  title: z.preprocess(
+    (v) => {
+      const b = blankToUndefined(v);
+      // Line breaks and runs of spaces in a title are pasting accidents; one space reads the same.
+      return typeof b === 'string' ? b.replace(/\s+/g, ' ') : b;
+    },
+    z
+      .string({ error: 'posting.titleTooShort' })
+      .min(TITLE_MIN, 'posting.titleTooShort')
+      .max(TITLE_MAX, 'posting.titleTooLong')
+      .optional(),
+  ),
+  description: z.preprocess(
+    (v) => {
+      const b = blankToUndefined(v);
+      return typeof b === 'string' ? b.replace(/\r\n?/g, '\n') : b;
+    },
+    z.string({ error: 'posting.descriptionTooLong' }).max(DESCRIPTION_MAX, 'posting.descriptionTooLong').optional(),
+  ),
+  priceType: z.preprocess(blankToUndefined, z.enum(PRICE_TYPES, { error: 'posting.priceTypeInvalid' }).optional()),
+  price: amount('posting.priceInvalid'),
+  priceMin: amount('posting.priceInvalid'),
+  priceMax: amount('posting.priceInvalid'),
+  priceUnit: z.preprocess(
+    (v) => {
+      const b = blankToUndefined(v);
+      // People type the whole unit ("元/吨"); the stored unit is what follows 元/.
+      return typeof b === 'string' ? b.replace(/^(元)?\s*\/\s*/, '') || undefined : b;
+    },
+    z.string({ error: 'posting.unitTooLong' }).max(UNIT_MAX, 'posting.unitTooLong').optional(),
+  ),
+  quantity: count('posting.quantityInvalid'),
+  quantityUnit: text(UNIT_MAX, 'posting.unitTooLong'),
+  moq: count('posting.moqInvalid'),
+  validityDays: z.preprocess(
+    numberText,
+    z
+      .enum(['7', '30', '90'], { error: 'posting.validityInvalid' })
+      .transform((d) => Number(d) as (typeof VALIDITY_DAYS)[number])
+      .optional(),
+  ),
+  attributes: z.preprocess(
+    (v) => (v === null || v === '' ? undefined : v),
+    z.record(z.string(), z.union([z.string(), z.number()]), { error: 'posting.attributesInvalid' }).optional(),
+  ),
+});
+
+export type ListingInput = z.infer<typeof listingInputSchema>;
+
+/** Everything of a listing that its author writes, as stored. */
+export interface ListingValues extends Placement {
+  kind: ListingKind;
+  title: string;
+  description: string;
+  priceMin: number | null;
+  priceMax: number | null;
+  negotiable: boolean;
+  priceUnit: string;
+  quantity: number | null;
+  quantityUnit: string;
+  moq: number | null;
+  validityDays: number;
+  attributes: ListingAttributes;
+}
+
+/** The price type a stored listing reads as. */
+export function priceTypeOf(v: { priceMin: number | null; priceMax: number | null; negotiable: boolean }): PriceType {
+  if (v.negotiable || v.priceMin === null || v.priceMax === null) return 'negotiable';
+  return v.priceMin === v.priceMax ? 'single' : 'range';
+}
+
+function findNode<T extends { id: number; slug: string }>(
+  tree: { byId: Map<number, T>; bySlug: Map<string, T> },
+  ref: string,
+): T | undefined {
+  return /^\d+$/.test(ref) ? tree.byId.get(Number(ref)) : tree.bySlug.get(ref.toLowerCase());
+}
+
+/**
+ * Checks attribute values against the category's definitions: a choice must be one of its options, a number a
+ * number, text short; keys the category does not define are refused. Blank values mean "not given".
+ */
+export function checkAttributes(
+  definitions: CategoryAttribute[],
+  given: Record<string, string | number>,
+  fields: Record<string, string>,
+): ListingAttributes {
+  const out: ListingAttributes = {};
+  const byKey = new Map(definitions.map((d) => [d.key, d]));
+  for (const [key, raw] of Object.entries(given)) {
+    const field = `attributes.${key}`;
+    const def = byKey.get(key);
+    if (!def) {
+      fields[field] = 'posting.attributeUnknown';
+      continue;
+    }
+    const value = typeof raw === 'string' ? raw.trim() : raw;
+    if (value === '') continue;
+    if (def.type === 'number') {
+      const n = typeof value === 'number' ? value : /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+      if (!Number.isFinite(n)) fields[field] = 'posting.attributeNumber';
+      else out[key] = n;
+    } else if (def.type === 'choice') {
+      if (!def.options.includes(String(value))) fields[field] = 'posting.attributeChoice';
+      else out[key] = String(value);
+    } else {
+      const s = String(value);
+      if (s.length > ATTRIBUTE_TEXT_MAX) fields[field] = 'posting.attributeTooLong';
+      else out[key] = s;
+    }
+  }
+  return out;
+}
+
+/** Keeps the stored attributes that still fit a category (after the category changed without new attributes). */
+function keepFitting(definitions: CategoryAttribute[], stored: ListingAttributes): ListingAttributes {
+  const scratch: Record<string, string> = {};
+  const kept = checkAttributes(
+    definitions,
+    Object.fromEntries(Object.entries(stored).filter(([k]) => definitions.some((d) => d.key === k))),
+    scratch,
+  );
+  for (const field of Object.keys(scratch)) delete kept[field.slice('attributes.'.length)];
+  return kept;
+}
+
+interface PriceValues {
+  priceMin: number | null;
+  priceMax: number | null;
+  negotiable: boolean;
+}
+
+function resolvePrice(input: ListingInput, base: PriceValues | null, fields: Record<string, string>): PriceValues {
+  const given = input.price !== undefined || input.priceMin !== undefined || input.priceMax !== undefined;
+  if (base && input.priceType === undefined && !given) {
+    return { priceMin: base.priceMin, priceMax: base.priceMax, negotiable: base.negotiable };
+  }
+  const baseType = base ? priceTypeOf(base) : null;
+  const type: PriceType =
+    input.priceType ??
+    (input.price !== undefined
+      ? 'single'
+      : input.priceMin !== undefined || input.priceMax !== undefined
+        ? 'range'
+        : (baseType ?? 'negotiable'));
+  if (type === 'negotiable') {
+    if (given) fields[input.price !== undefined ? 'price' : input.priceMin !== undefined ? 'priceMin' : 'priceMax'] = 'posting.priceWithNegotiable';
+    return { priceMin: null, priceMax: null, negotiable: true };
+  }
+  if (type === 'single') {
+    const price = input.price ?? (baseType === 'single' ? base!.priceMin : null);
+    if (price === null) {
+      fields.price ??= 'posting.priceRequired';
+      return { priceMin: null, priceMax: null, negotiable: true };
+    }
+    return { priceMin: price, priceMax: price, negotiable: false };
+  }
+  const min = input.priceMin ?? (baseType === 'range' ? base!.priceMin : null);
+  const max = input.priceMax ?? (baseType === 'range' ? base!.priceMax : null);
+  if (min === null) fields.priceMin ??= 'posting.priceMinRequired';
+  if (max === null) fields.priceMax ??= 'posting.priceMaxRequired';
+  if (min !== null && max !== null && min > max) fields.priceMax ??= 'posting.priceRangeOrder';
+  return { priceMin: min, priceMax: max, negotiable: false };
+}
+
+/**
+ * Validates a listing input against the taxonomy and yields the values to store. `base` is the stored listing for
+ * an update (the input patches it); null for a create, which needs kind, category, region and title.
+ */
+export function resolveListing(taxonomy: Taxonomy, input: unknown, base: ListingValues | null): ListingValues {
+  let parsed: ListingInput;
+  try {
+    parsed = parseInput(listingInputSchema, input ?? {});
+  } catch (e) {
+    if (!(e instanceof InvalidError)) throw e;
+    // Still report what a create is missing, so a form shows every problem at once.
+    if (!base && typeof input === 'object' && input !== null) {
+      const raw = input as Record<string, unknown>;
+      for (const [field, key] of REQUIRED) if (blankToUndefined(raw[field]) === undefined) e.fields[field] ??= key;
+    }
+    throw e;
+  }
+  const fields: Record<string, string> = {};
+  if (!base) for (const [field, key] of REQUIRED) if (parsed[field] === undefined) fields[field] = key;
+
+  let categoryId = base?.categoryId;
+  if (parsed.category !== undefined) {
+    const category = findNode(taxonomy.categories, parsed.category);
+    if (!category) fields.category = 'posting.categoryUnknown';
+    else if (category.parentId === null) fields.category = 'posting.categoryNotSub';
+    else categoryId = category.id;
+  }
+  let regionId = base?.regionId;
+  if (parsed.region !== undefined) {
+    const region = findNode(taxonomy.regions, parsed.region);
+    // The province itself is too wide: a listing sits in a city or a county.
+    if (!region || region.parentId === null) fields.region = 'posting.regionUnknown';
+    else regionId = region.id;
+  }
+
+  const price = resolvePrice(parsed, base, fields);
+
+  let attributes: ListingAttributes = base?.attributes ?? {};
+  const definitions = categoryId !== undefined ? (taxonomy.categories.byId.get(categoryId)?.attributes ?? []) : null;
+  if (definitions) {
+    if (parsed.attributes !== undefined) attributes = checkAttributes(definitions, parsed.attributes, fields);
+    else if (base && categoryId !== base.categoryId) attributes = keepFitting(definitions, attributes);
+  }
+
+  if (Object.keys(fields).length > 0) throw new InvalidError('invalid listing', fields);
+  const placement = placeListing(taxonomy, regionId!, categoryId!);
+  return {
+    ...placement,
+    kind: parsed.kind ?? base!.kind,
+    title: parsed.title ?? base!.title,
+    description: pick(input, 'description', parsed.description, base?.description, ''),
+    ...price,
+    priceUnit: pick(input, 'priceUnit', parsed.priceUnit, base?.priceUnit, ''),
+    quantity: pick(input, 'quantity', parsed.quantity, base?.quantity, null),
+    quantityUnit: pick(input, 'quantityUnit', parsed.quantityUnit, base?.quantityUnit, ''),
+    moq: pick(input, 'moq', parsed.moq, base?.moq, null),
+    validityDays: parsed.validityDays ?? base?.validityDays ?? DEFAULT_VALIDITY_DAYS,
+    attributes,
+  };
+}
+
+const REQUIRED = [
+  ['kind', 'posting.kindRequired'],
+  ['category', 'posting.categoryRequired'],
+  ['region', 'posting.regionRequired'],
+  ['title', 'posting.titleRequired'],
+] as const;
+
+/**
+ * An optional field of an update: the new value when given; cleared when given blank (a form emptied it); the
+ * stored value when not given at all (a partial API patch).
+ */
+function pick<T>(input: unknown, field: string, parsed: T | undefined, stored: T | undefined, empty: T): T {
+  if (parsed !== undefined) return parsed;
+  const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field] : undefined;
+  if (raw !== undefined && blankToUndefined(raw) === undefined) return empty;
+  return stored ?? empty;
+}

@@ -1,0 +1,186 @@
+// Writing listings: create, edit, close, renew, delete and their images. Each change is one immediate transaction
+// that also queues the listing for the search index; the cached navigation counts are dropped after it.
+import { eq } from 'drizzle-orm';
+import { listingImages, listings } from '../../../db/schema.ts';
+import { findCompanyByOwner } from '../companies/queries.ts';
+import type { Db } from '../db.ts';
+import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
+import type { StoredImage } from '../media/index.ts';
+import { enqueueSearchUpdate } from '../search/outbox.ts';
+import { slugify } from '../slug.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { forgetCounts } from './counts.ts';
+import { resolveListing, type ListingValues } from './input.ts';
+
+export type ListingRow = typeof listings.$inferSelect;
+export const MAX_IMAGES = 8;
+const DAY_MS = 86_400_000;
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** The company the user posts for; without one there is nothing to post under. */
+function postingCompany(db: Db | Tx, userId: string) {
+  const company = findCompanyByOwner(db as Db, userId);
+  if (!company) throw new ForbiddenError('posting.needCompany');
+  return company;
+}
+
+/** The listing, if it exists, is not deleted and belongs to the user's company. */
+function ownListing(db: Db | Tx, userId: string, listingId: number): ListingRow {
+  const listing = db.select().from(listings).where(eq(listings.id, listingId)).get();
+  if (!listing) throw new NotFoundError(`listing ${listingId}`);
+  const company = postingCompany(db, userId);
+  if (listing.companyId !== company.id) throw new ForbiddenError('posting.notYours');
+  if (listing.status === 'removed') throw new GoneError(`listing ${listingId}`);
+  return listing;
+}
+
+function valuesOf(l: ListingRow): ListingValues {
+  return {
+    kind: l.kind,
+    title: l.title,
+    description: l.description,
+    categoryId: l.categoryId,
+    topCategoryId: l.topCategoryId,
+    regionId: l.regionId,
+    cityId: l.cityId,
+    priceMin: l.priceMin,
+    priceMax: l.priceMax,
+    negotiable: l.negotiable,
+    priceUnit: l.priceUnit,
+    quantity: l.quantity,
+    quantityUnit: l.quantityUnit,
+    moq: l.moq,
+    validityDays: l.validityDays,
+    attributes: l.attributes,
+  };
+}
+
+/** Runs one change of a listing: an immediate transaction that also queues it for search, then fresh counts. */
+function change<T>(db: Db, listingIds: (result: T) => number[], now: number, fn: (tx: Tx) => T): T {
+  const result = db.transaction(
+    (tx) => {
+      const r = fn(tx);
+      enqueueSearchUpdate(tx, listingIds(r), now);
+      return r;
+    },
+    { behavior: 'immediate' },
+  );
+  forgetCounts(db);
+  return result;
+}
+
+const isUniqueViolation = (e: unknown) =>
+  e instanceof Error && (e as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/** Publishes a new listing of the user's company: active from now for its validity (30 days unless chosen). */
+export function createListing(
+  db: Db,
+  userId: string,
+  input: unknown,
+  now: number,
+  opts: { importKey?: string } = {},
+): ListingRow {
+  const company = postingCompany(db, userId);
+  const values = resolveListing(getTaxonomy(db), input, null);
+  try {
+    return change(db, (l) => [l.id], now, (tx) =>
+      tx
+        .insert(listings)
+        .values({
+          ...values,
+          companyId: company.id,
+          slug: slugify(values.title),
+          status: 'active',
+          createdAt: now,
+          updatedAt: now,
+          publishedAt: now,
+          expiresAt: now + values.validityDays * DAY_MS,
+          importKey: opts.importKey ?? null,
+        })
+        .returning()
+        .get(),
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new ConflictError('posting.importKeyTaken', { importKey: 'posting.importKeyTaken' });
+    throw e;
+  }
+}
+
+/**
+ * Edits a listing: the input patches only the fields it gives. The publication date stays (an edit does not move
+ * a listing up; a renewal does); a new validity counts from now for a listing that is still running.
+ */
+export function updateListing(db: Db, userId: string, listingId: number, input: unknown, now: number): ListingRow {
+  return change(db, (l) => [l.id], now, (tx) => {
+    const listing = ownListing(tx, userId, listingId);
+    const values = resolveListing(getTaxonomy(db), input, valuesOf(listing));
+    const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
+    const expiresAt =
+      running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;
+    return tx
+      .update(listings)
+      .set({ ...values, slug: slugify(values.title), updatedAt: now, expiresAt })
+      .where(eq(listings.id, listingId))
+      .returning()
+      .get()!;
+  });
+}
+
+function setStatus(
+  db: Db,
+  userId: string,
+  listingId: number,
+  now: number,
+  next: (l: ListingRow) => Partial<ListingRow>,
+): ListingRow {
+  return change(db, (l) => [l.id], now, (tx) => {
+    const listing = ownListing(tx, userId, listingId);
+    return tx
+      .update(listings)
+      .set({ ...next(listing), updatedAt: now })
+      .where(eq(listings.id, listingId))
+      .returning()
+      .get()!;
+  });
+}
+
+/** The poster found a buyer or seller: the listing stays readable with a notice but leaves lists and search. */
+export function closeListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
+  return setStatus(db, userId, listingId, now, () => ({ status: 'closed' }));
+}
+
+/** Publishes again for the listing's validity from now, at the top of "newest"; an expired or closed one too. */
+export function renewListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
+  return setStatus(db, userId, listingId, now, (l) => ({
+    status: 'active',
+    publishedAt: now,
+    expiresAt: now + l.validityDays * DAY_MS,
+  }));
+}
+
+/** Takes the listing down for good: its page answers 410 Gone; lists and search drop it. */
+export function deleteListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
+  return setStatus(db, userId, listingId, now, () => ({ status: 'removed' }));
+}
+
+/** Replaces a listing's images by these, in this order (the first is the one lists show). */
+export function setListingImages(
+  db: Db,
+  userId: string,
+  listingId: number,
+  images: readonly StoredImage[],
+  now: number,
+): ListingRow {
+  if (images.length > MAX_IMAGES) throw new InvalidError('too many images', { images: 'posting.imagesTooMany' });
+  return change(db, (l) => [l.id], now, (tx) => {
+    ownListing(tx, userId, listingId);
+    tx.delete(listingImages).where(eq(listingImages.listingId, listingId)).run();
+    if (images.length > 0) {
+      tx.insert(listingImages)
+        .values(images.map((img, position) => ({ listingId, position, hash: img.hash, width: img.width, height: img.height, createdAt: now })))
+        .run();
+    }
+    return tx.update(listings).set({ updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
+  });
+}
