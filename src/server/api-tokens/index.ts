@@ -3,6 +3,7 @@
 // own form post. The token itself is shown once; only its SHA-256 is stored.
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { apiTokens, companies } from '../../../db/schema.ts';
+import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashToken, newToken } from '../tokens.ts';
@@ -43,7 +44,7 @@ export interface ApiPrincipal {
 }
 
 function companyOfUser(db: Db, userId: string) {
-  const company = db.select({ id: companies.id }).from(companies).where(eq(companies.ownerId, userId)).get();
+  const company = findCompanyByOwner(db, userId);
   if (!company) throw new ForbiddenError('api.tokens.needCompany');
   return company;
 }
@@ -58,7 +59,7 @@ const summaryColumns = {
 
 /** The user's company's tokens, newest first, revoked ones included (so the owner sees what was cut off and when). */
 export function listApiTokens(db: Db, userId: string): ApiTokenSummary[] {
-  const company = db.select({ id: companies.id }).from(companies).where(eq(companies.ownerId, userId)).get();
+  const company = findCompanyByOwner(db, userId);
   if (!company) return [];
   return db
     .select(summaryColumns)

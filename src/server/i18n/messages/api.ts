@@ -56,7 +56,8 @@ export const zh = {
   'import.missingColumns': '缺少必需的列：{columns}',
   'import.duplicateRef': '编号与第 {line} 行重复',
   'import.refTooLong': '编号最多 100 个字符',
-  'import.unknownAttribute': '该分类没有“{name}”这一参数',
+  'import.listingRemoved': '此编号的信息已被删除，不再导入；请从文件中去掉这一行',
+  'import.column': '{column}：{reason}',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -115,5 +116,6 @@ export const en: Record<keyof typeof zh, string> = {
   'import.missingColumns': 'Required columns missing: {columns}',
   'import.duplicateRef': 'Same reference as line {line}',
   'import.refTooLong': 'A reference has at most 100 characters',
-  'import.unknownAttribute': 'This category has no attribute "{name}"',
+  'import.listingRemoved': 'The listing with this reference was deleted and is not imported again; remove the row from the file',
+  'import.column': '{column}: {reason}',
 };
