@@ -161,6 +161,8 @@ export const listings = sqliteTable(
     index('listings_company_status_idx').on(t.companyId, t.status, t.publishedAt),
     // Covers the live-listing counts per region x category (one GROUP BY, index only, no sort).
     index('listings_live_counts_idx').on(t.status, t.regionId, t.categoryId, t.expiresAt),
+    // The expiry sweep reads "active and past expiry" without walking every active listing.
+    index('listings_status_expires_idx').on(t.status, t.expiresAt),
   ],
 );
 

@@ -6,3 +6,19 @@ export function requireUser(locals: App.Locals, url: URL): SessionUser | Respons
   const next = encodeURIComponent(url.pathname + url.search);
   return new Response(null, { status: 303, headers: { Location: `/login?next=${next}` } });
 }
+
+/**
+ * Where to go after signing in: `next` if it is a path on this site, else `fallback`. Anything that could leave the
+ * site (`//evil.example`, `/\evil.example`, `https://...`, control characters) falls back: never an open redirect.
+ */
+export function localPath(next: string | null | undefined, fallback = '/'): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || /[\\\p{Cc}]/u.test(next)) return fallback;
+  try {
+    const base = 'http://local.invalid';
+    const url = new URL(next, base);
+    if (url.origin !== base) return fallback;
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return fallback;
+  }
+}

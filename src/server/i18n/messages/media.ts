@@ -1,4 +1,42 @@
 // Messages of one concept (media), in both languages side by side; zh-CN.ts and en.ts merge every concept's file.
-export const zh = {} as const;
+export const zh = {
+  'media.empty': '文件是空的',
+  'media.tooBig': '图片超过 10 MB，请压缩后再上传',
+  'media.tooManyPixels': '图片尺寸过大（超过 4000 万像素），请缩小后再上传',
+  'media.notImage': '不是可接受的图片：请上传 JPEG、PNG、WebP 或 AVIF 格式',
+  'media.heicUnsupported': 'HEIC 图片暂不支持，请在手机上选择“最兼容”格式或转换为 JPEG 后上传',
+  'media.damaged': '图片已损坏或不完整，无法读取',
+  'media.tooMany': '最多上传 {max} 张图片',
+  'media.fileRefused': '“{name}”：{reason}',
+  'media.choose': '选择图片',
+  'media.hint': 'JPEG、PNG、WebP 或 AVIF，每张不超过 10 MB，最多 {max} 张',
+  'media.current': '已上传的图片',
+  'media.remove': '删除',
+  'media.makeFirst': '设为首图',
+  'media.first': '首图',
+  'media.imageN': '图片 {n}',
+  'media.selected': '待上传',
+  'media.warnTooMany': '您选择了 {count} 张图片，最多还能上传 {max} 张',
+  'media.warnTooBig': '“{name}”超过 10 MB，请压缩后再上传',
+} as const;
 
-export const en: Record<keyof typeof zh, string> = {};
+export const en: Record<keyof typeof zh, string> = {
+  'media.empty': 'The file is empty',
+  'media.tooBig': 'The image is larger than 10 MB; please make it smaller and upload it again',
+  'media.tooManyPixels': 'The image has too many pixels (over 40 megapixels); please scale it down and upload it again',
+  'media.notImage': 'Not an image we accept: please upload a JPEG, PNG, WebP or AVIF file',
+  'media.heicUnsupported': 'HEIC images are not supported yet; choose "Most Compatible" on the phone or convert to JPEG',
+  'media.damaged': 'The image is damaged or incomplete and cannot be read',
+  'media.tooMany': 'At most {max} images',
+  'media.fileRefused': '“{name}”: {reason}',
+  'media.choose': 'Choose images',
+  'media.hint': 'JPEG, PNG, WebP or AVIF, up to 10 MB each, at most {max}',
+  'media.current': 'Uploaded images',
+  'media.remove': 'Remove',
+  'media.makeFirst': 'Make first',
+  'media.first': 'First image',
+  'media.imageN': 'Image {n}',
+  'media.selected': 'To upload',
+  'media.warnTooMany': 'You chose {count} images; {max} more can be uploaded',
+  'media.warnTooBig': '“{name}” is larger than 10 MB; please make it smaller first',
+};

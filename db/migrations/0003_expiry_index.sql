@@ -1,0 +1,1 @@
+CREATE INDEX `listings_status_expires_idx` ON `listings` (`status`,`expires_at`);

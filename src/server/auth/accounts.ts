@@ -1,0 +1,215 @@
+// Accounts: registration, sign-in, password change. Each returns what the edge needs (a session ticket) or throws a
+// typed error (InvalidError with field message keys, ConflictError, RateLimitedError); nothing here knows HTTP.
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { users } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { ConflictError, InvalidError, NotFoundError } from '../errors.ts';
+import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
+import { parseInput } from '../validation.ts';
+import { DEFAULT_COST, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
+import { endSession, endUserSessions, startSession, type SessionTicket } from './sessions.ts';
+import type { SessionUser } from './user.ts';
+
+const MINUTE = 60_000;
+
+/**
+ * The limits, and why:
+ * - signInPerAccount: 5 failed sign-ins per email per 15 min. Online guessing gets 480 tries a day at most, far too few
+ *   for any password that passed the common-password check; a real user who mistypes 5 times waits 15 min at worst.
+ *   Counted per email whether or not it is registered, so the limit does not reveal which emails exist.
+ * - signInPerIp: 30 failed sign-ins per IP per 15 min. Stops one address from spraying many accounts; higher than the
+ *   per-account limit because a company's office shares one address.
+ * - registerPerIp: 10 registrations per IP per hour. Each costs a scrypt hash (half a second, 128 MiB), so this also
+ *   caps the CPU one address can burn, and slows bulk creation of spam accounts.
+ * - passwordChangePerUser: 5 wrong current passwords per 15 min, so a borrowed signed-in browser cannot be used to
+ *   guess the password.
+ * A limited request answers before any hashing, so it costs the server next to nothing.
+ */
+export interface AuthPolicy {
+  cost: ScryptCost;
+  signInPerAccount: RateLimiter;
+  signInPerIp: RateLimiter;
+  registerPerIp: RateLimiter;
+  passwordChangePerUser: RateLimiter;
+}
+
+function defaultPolicy(): AuthPolicy {
+  return {
+    cost: DEFAULT_COST,
+    signInPerAccount: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
+    signInPerIp: createRateLimiter({ limit: 30, windowMs: 15 * MINUTE }),
+    registerPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
+    passwordChangePerUser: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
+  };
+}
+
+// In memory, per database (one server process serves one database; each test file gets its own).
+const policies = new WeakMap<Db, AuthPolicy>();
+
+export function authPolicy(db: Db): AuthPolicy {
+  let p = policies.get(db);
+  if (!p) {
+    p = defaultPolicy();
+    policies.set(db, p);
+    void dummyHash(p.cost); // ready before the first sign-in of an unknown email needs it
+  }
+  return p;
+}
+
+/** Replaces parts of a database's policy (tests: a cheaper hash cost, limits with their own clock). */
+export function setAuthPolicy(db: Db, overrides: Partial<AuthPolicy>): void {
+  policies.set(db, { ...authPolicy(db), ...overrides });
+}
+
+// A hash no password matches but that costs the same to check: an unknown email takes as long as a wrong password.
+const dummyHashes = new Map<string, Promise<string>>();
+function dummyHash(cost: ScryptCost): Promise<string> {
+  const key = `${cost.ln},${cost.r},${cost.p}`;
+  let h = dummyHashes.get(key);
+  if (!h) {
+    h = hashPassword(randomUUID(), cost);
+    dummyHashes.set(key, h);
+  }
+  return h;
+}
+
+const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const CONTROL_CHARS = /[\p{Cc}\p{Cf}]/u;
+
+/** Emails are compared trimmed and lower-cased, so one inbox is one account. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const email = z
+  .string({ error: 'account.emailRequired' })
+  .trim()
+  .toLowerCase()
+  .min(1, 'account.emailRequired')
+  .max(254, 'account.emailInvalid')
+  .regex(EMAIL_FORMAT, 'account.emailInvalid');
+
+const newPassword = z
+  .string({ error: 'account.passwordRequired' })
+  .min(1, 'account.passwordRequired')
+  .min(PASSWORD_MIN, 'account.passwordTooShort')
+  .max(PASSWORD_MAX, 'account.passwordTooLong')
+  .refine((p) => !isCommonPassword(p), 'account.passwordTooCommon');
+
+const registerSchema = z
+  .object({
+    email,
+    displayName: z
+      .string({ error: 'account.displayNameRequired' })
+      .trim()
+      .min(1, 'account.displayNameRequired')
+      .max(40, 'account.displayNameTooLong')
+      .refine((s) => !CONTROL_CHARS.test(s), 'account.displayNameInvalid'),
+    password: newPassword,
+    passwordRepeat: z.string({ error: 'account.passwordRepeatMismatch' }),
+  })
+  .superRefine((v, ctx) => {
+    if (v.password !== v.passwordRepeat) ctx.addIssue({ code: 'custom', path: ['passwordRepeat'], message: 'account.passwordRepeatMismatch' });
+    const local = v.email.split('@')[0]!;
+    if (v.password.toLowerCase() === v.email || v.password.toLowerCase() === local)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'account.passwordLikeEmail' });
+  });
+
+const signInSchema = z.object({
+  email: z.string({ error: 'account.emailRequired' }).trim().toLowerCase().min(1, 'account.emailRequired'),
+  password: z.string({ error: 'account.passwordRequired' }).min(1, 'account.passwordRequired'),
+});
+
+const changePasswordSchema = z
+  .object({
+    currentPassword: z.string({ error: 'account.passwordRequired' }).min(1, 'account.passwordRequired'),
+    newPassword,
+    newPasswordRepeat: z.string({ error: 'account.passwordRepeatMismatch' }),
+  })
+  .refine((v) => v.newPassword === v.newPasswordRepeat, { path: ['newPasswordRepeat'], message: 'account.passwordRepeatMismatch' });
+
+export interface SignedIn {
+  user: SessionUser;
+  session: SessionTicket;
+}
+
+const toSessionUser = (row: typeof users.$inferSelect): SessionUser => ({
+  id: row.id,
+  email: row.email,
+  displayName: row.displayName,
+  isAdmin: row.isAdmin,
+});
+
+/** Creates an account (fields email, displayName, password, passwordRepeat) and signs it in. */
+export async function register(db: Db, input: unknown, ip: string, now: number): Promise<SignedIn> {
+  const data = parseInput(registerSchema, input);
+  const policy = authPolicy(db);
+  const taken = () => new ConflictError('account.emailTaken', { email: 'account.emailTaken' });
+  if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw taken();
+  policy.registerPerIp.consume(ip, now);
+  const passwordHash = await hashPassword(data.password, policy.cost);
+  let row: typeof users.$inferSelect;
+  try {
+    row = db
+      .insert(users)
+      .values({ id: randomUUID(), email: data.email, passwordHash, displayName: data.displayName, createdAt: now })
+      .returning()
+      .get();
+  } catch (e) {
+    // Two registrations of one email at the same moment: the unique index decides, the loser hears "taken".
+    if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
+    throw e;
+  }
+  return { user: toSessionUser(row), session: await startSession(db, row.id) };
+}
+
+/**
+ * Signs in with email and password. An unknown email and a wrong password get the same error, after the same work
+ * (a hash is checked either way); repeated failures are limited per email and per IP.
+ */
+export async function signIn(db: Db, input: unknown, ip: string, now: number): Promise<SignedIn> {
+  const data = parseInput(signInSchema, input);
+  const policy = authPolicy(db);
+  // Counted before the hash is checked, so parallel guesses cannot all pass before the first failure is counted.
+  policy.signInPerIp.consume(ip, now);
+  policy.signInPerAccount.consume(data.email, now);
+  const row = db.select().from(users).where(eq(users.email, data.email)).get();
+  const matches =
+    data.password.length <= PASSWORD_MAX &&
+    (await verifyPassword(data.password, row?.passwordHash ?? (await dummyHash(policy.cost))));
+  if (!matches || !row) throw new InvalidError('sign-in failed', { _: 'account.signInFailed' });
+  // Only failures count against the limits.
+  policy.signInPerIp.refund(ip, now);
+  policy.signInPerAccount.reset(data.email);
+  return { user: toSessionUser(row), session: await startSession(db, row.id) };
+}
+
+/** Ends the session of this token (sign-out). */
+export async function signOut(db: Db, token: string): Promise<void> {
+  await endSession(db, token);
+}
+
+/**
+ * Changes the password (fields currentPassword, newPassword, newPasswordRepeat). Every session of the user ends,
+ * on other devices too; the browser that made the change gets a fresh session.
+ */
+export async function changePassword(db: Db, userId: string, input: unknown, now: number): Promise<SessionTicket> {
+  const data = parseInput(changePasswordSchema, input);
+  const policy = authPolicy(db);
+  const row = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!row) throw new NotFoundError('user');
+  policy.passwordChangePerUser.consume(userId, now);
+  if (!(await verifyPassword(data.currentPassword, row.passwordHash))) {
+    throw new InvalidError('wrong password', { currentPassword: 'account.currentPasswordWrong' });
+  }
+  const local = row.email.split('@')[0]!;
+  if (data.newPassword.toLowerCase() === row.email || data.newPassword.toLowerCase() === local)
+    throw new InvalidError('weak password', { newPassword: 'account.passwordLikeEmail' });
+  policy.passwordChangePerUser.reset(userId);
+  const passwordHash = await hashPassword(data.newPassword, policy.cost);
+  db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+  await endUserSessions(db, userId);
+  return startSession(db, userId);
+}

@@ -1,0 +1,69 @@
+// Password hashing with scrypt (node:crypto, async so the event loop keeps serving while a hash is computed).
+// Stored as `$scrypt$ln=17,r=8,p=1$<salt>$<key>` (base64): the cost travels with each hash, so raising it later
+// leaves old hashes verifiable.
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { COMMON_PASSWORDS } from './common-passwords.ts';
+
+export const PASSWORD_MIN = 8;
+/** Long enough for any passphrase; short enough that nobody makes the server hash megabytes (hash-DoS). */
+export const PASSWORD_MAX = 128;
+
+export interface ScryptCost {
+  /** log2 of N */
+  ln: number;
+  r: number;
+  p: number;
+}
+
+/** OWASP's recommendation for scrypt: N=2^17, r=8, p=1 (128 MiB and about half a second per hash here). */
+export const DEFAULT_COST: ScryptCost = { ln: 17, r: 8, p: 1 };
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+// Hashes whose stored cost is beyond this are refused rather than computed (a tampered row must not take the server down).
+const MAX_LN = 20;
+
+// scrypt shares libuv's four threads with sharp and uses 128 MiB each: two at a time keep memory bounded and leave
+// threads for image work on this two-core machine; the rest wait their turn.
+const MAX_CONCURRENT = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    const N = 2 ** cost.ln;
+    const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 128 * N * cost.r * 2 };
+    return await new Promise<Buffer>((resolve, reject) =>
+      scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
+    );
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_COST): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH);
+  const key = await scrypt(password, salt, cost);
+  return `$scrypt$ln=${cost.ln},r=${cost.r},p=${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+const HASH_FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+
+/** True if the password matches the stored hash; false for a wrong password or a hash no password matches. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const m = HASH_FORMAT.exec(stored);
+  if (!m) return false;
+  const cost = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  if (cost.ln > MAX_LN || cost.r > 32 || cost.p > 16) return false;
+  const expected = Buffer.from(m[5]!, 'base64');
+  const key = await scrypt(password, Buffer.from(m[4]!, 'base64'), cost);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** A password from the common lists, or one character repeated: the first things an attacker tries. */
+export function isCommonPassword(password: string): boolean {
+  const p = password.toLowerCase();
+  return COMMON_PASSWORDS.has(p) || new Set(p).size <= 2;
+}

@@ -1,0 +1,215 @@
+// Company profiles: one per account, written only by its owner. `verified` is the site's word, never the owner's:
+// nothing here sets it (scripts/admin.ts does). A rename re-queues the company's listings for search, since search
+// shows the company name with each listing.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { companies, listings } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { ConflictError, ForbiddenError, InvalidError } from '../errors.ts';
+import { forgetCounts } from '../listings/counts.ts';
+import { enqueueSearchUpdate } from '../search/outbox.ts';
+import { slugify, uniqueSlug } from '../slug.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { parseInput } from '../validation.ts';
+import { findCompanyByOwner } from './queries.ts';
+
+export type CompanyRow = typeof companies.$inferSelect;
+
+const blank = (v: unknown) => (v === null ? undefined : typeof v === 'string' ? v.trim() || undefined : v);
+const oneLine = (v: unknown) => {
+  const b = blank(v);
+  return typeof b === 'string' ? b.replace(/\s+/g, ' ') : b;
+};
+const text = (max: number, key: string, clean = oneLine) =>
+  z.preprocess(clean, z.string({ error: key }).max(max, key).optional());
+
+function isWebAddress(s: string): boolean {
+  try {
+    const url = new URL(s);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.includes('.');
+  } catch {
+    return false;
+  }
+}
+
+/** The company profile input; every field optional here, a create needs name and region. */
+export const companyInputSchema = z.object({
+  name: z.preprocess(
+    oneLine,
+    z
+      .string({ error: 'companyForm.nameTooShort' })
+      .min(2, 'companyForm.nameTooShort')
+      .max(50, 'companyForm.nameTooLong')
+      .optional(),
+  ),
+  region: z.preprocess(
+    (v) => (typeof v === 'number' ? String(v) : blank(v)),
+    z.string({ error: 'companyForm.regionUnknown' }).max(100, 'companyForm.regionUnknown').optional(),
+  ),
+  address: text(100, 'companyForm.addressTooLong'),
+  contactName: text(20, 'companyForm.contactTooLong'),
+  phone: z.preprocess(
+    oneLine,
+    z
+      .string({ error: 'companyForm.phoneInvalid' })
+      .max(30, 'companyForm.phoneInvalid')
+      // Landlines with area code and extension, mobiles, +86: digits with the usual separators.
+      .regex(/^\+?[\d\s()\-]{5,}(\s*(转|ext\.?|x)\s*\d{1,6})?$/i, 'companyForm.phoneInvalid')
+      .optional(),
+  ),
+  website: z.preprocess(
+    (v) => {
+      const b = blank(v);
+      // "www.example.com" is how people write it; the stored address has a scheme.
+      return typeof b === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(b) ? `http://${b}` : b;
+    },
+    z
+      .string({ error: 'companyForm.websiteInvalid' })
+      .max(200, 'companyForm.websiteInvalid')
+      .refine(isWebAddress, 'companyForm.websiteInvalid')
+      .optional(),
+  ),
+  description: text(2000, 'companyForm.descriptionTooLong', (v) => {
+    const b = blank(v);
+    return typeof b === 'string' ? b.replace(/\r\n?/g, '\n') : b;
+  }),
+  mainProducts: text(200, 'companyForm.mainProductsTooLong'),
+});
+
+export type CompanyInput = z.infer<typeof companyInputSchema>;
+
+const OPTIONAL_TEXT = ['address', 'contactName', 'phone', 'website', 'description', 'mainProducts'] as const;
+
+/** The values to store: fields the input does not mention are left out, so an update patches only what it gives. */
+function companyValues(db: Db, input: unknown, creating: boolean) {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  let parsed: CompanyInput;
+  try {
+    parsed = parseInput(companyInputSchema, raw);
+  } catch (e) {
+    if (e instanceof InvalidError && creating) {
+      if (blank(raw.name) === undefined) e.fields.name ??= 'companyForm.nameRequired';
+      if (blank(raw.region) === undefined) e.fields.region ??= 'companyForm.regionRequired';
+    }
+    throw e;
+  }
+  const fields: Record<string, string> = {};
+  if (creating && parsed.name === undefined) fields.name = 'companyForm.nameRequired';
+  if (creating && parsed.region === undefined) fields.region = 'companyForm.regionRequired';
+  let regionId: number | undefined;
+  if (parsed.region !== undefined) {
+    const { regions } = getTaxonomy(db);
+    const region = /^\d+$/.test(parsed.region) ? regions.byId.get(Number(parsed.region)) : regions.bySlug.get(parsed.region);
+    if (!region || region.parentId === null) fields.region = 'companyForm.regionUnknown';
+    else regionId = region.id;
+  }
+  if (Object.keys(fields).length > 0) throw new InvalidError('invalid company', fields);
+  const values: Partial<typeof companies.$inferInsert> = {};
+  if (parsed.name !== undefined) values.name = parsed.name;
+  if (regionId !== undefined) values.regionId = regionId;
+  for (const f of OPTIONAL_TEXT) {
+    // Given blank clears the field (a form emptied it); not given at all keeps it.
+    if (parsed[f] !== undefined) values[f] = parsed[f];
+    else if (f in raw) values[f] = '';
+  }
+  return values;
+}
+
+function slugTaken(db: Db, slug: string): boolean {
+  return db.select({ id: companies.id }).from(companies).where(eq(companies.slug, slug)).get() !== undefined;
+}
+
+const isUniqueViolation = (e: unknown) =>
+  e instanceof Error && (e as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/** Creates the user's company; an account has at most one. */
+export function createCompany(db: Db, userId: string, input: unknown, now: number, opts: { logoHash?: string } = {}): CompanyRow {
+  if (findCompanyByOwner(db, userId)) throw new ConflictError('companyForm.alreadyHave');
+  const values = companyValues(db, input, true);
+  try {
+    const row = db.transaction(
+      (tx) =>
+        tx
+          .insert(companies)
+          .values({
+            ...values,
+            name: values.name!,
+            regionId: values.regionId!,
+            ownerId: userId,
+            slug: uniqueSlug(slugify(values.name!) || 'company', (s) => slugTaken(tx as unknown as Db, s)),
+            logoHash: opts.logoHash ?? null,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning()
+          .get(),
+      { behavior: 'immediate' },
+    );
+    forgetCounts(db);
+    return row;
+  } catch (e) {
+    if (isUniqueViolation(e) && findCompanyByOwner(db, userId)) throw new ConflictError('companyForm.alreadyHave');
+    throw e;
+  }
+}
+
+/**
+ * Edits the user's company (the input patches the fields it gives; `logoHash` replaces the logo, null removes it).
+ * The slug stays: links and bookmarks to the company page keep working after a rename.
+ */
+export function updateCompany(
+  db: Db,
+  userId: string,
+  input: unknown,
+  now: number,
+  opts: { logoHash?: string | null } = {},
+): CompanyRow {
+  const company = findCompanyByOwner(db, userId);
+  if (!company) throw new ForbiddenError('posting.needCompany');
+  const values = companyValues(db, input, false);
+  const renamed = values.name !== undefined && values.name !== company.name;
+  return db.transaction(
+    (tx) => {
+      const row = tx
+        .update(companies)
+        .set({ ...values, ...(opts.logoHash !== undefined ? { logoHash: opts.logoHash } : {}), updatedAt: now })
+        .where(eq(companies.id, company.id))
+        .returning()
+        .get()!;
+      if (renamed) {
+        const ids = tx.select({ id: listings.id }).from(listings).where(eq(listings.companyId, company.id)).all();
+        enqueueSearchUpdate(tx, ids.map((r) => r.id), now);
+      }
+      return row;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** The company form: creates the user's company, or edits it when there is one. */
+export function saveCompany(db: Db, userId: string, input: unknown, now: number, opts: { logoHash?: string | null } = {}): CompanyRow {
+  return findCompanyByOwner(db, userId)
+    ? updateCompany(db, userId, input, now, opts)
+    : createCompany(db, userId, input, now, { logoHash: opts.logoHash ?? undefined });
+}
+
+/** Sets or clears the verified mark (an administrator's decision; see scripts/admin.ts). */
+export function setCompanyVerified(db: Db, slug: string, verified: boolean, now: number): CompanyRow | undefined {
+  return db.transaction(
+    (tx) => {
+      const row = tx
+        .update(companies)
+        .set({ verified, verifiedAt: verified ? now : null, updatedAt: now })
+        .where(eq(companies.slug, slug))
+        .returning()
+        .get();
+      if (row) {
+        // Search shows the verified mark with each listing of the company.
+        const ids = tx.select({ id: listings.id }).from(listings).where(eq(listings.companyId, row.id)).all();
+        enqueueSearchUpdate(tx, ids.map((r) => r.id), now);
+      }
+      return row;
+    },
+    { behavior: 'immediate' },
+  );
+}

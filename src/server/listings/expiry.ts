@@ -1,0 +1,52 @@
+// Listings past their expiry turn `expired`. Readers never wait for this (liveCondition and rules.visibility already
+// treat them as expired); the sweep makes the status say so and tells search, in small batches so a backlog after
+// downtime never holds the write lock for long.
+import { and, eq, inArray, lte } from 'drizzle-orm';
+import { listings } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { enqueueSearchUpdate } from '../search/outbox.ts';
+import { forgetCounts } from './counts.ts';
+
+const BATCH = 500;
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+/** Marks every active listing whose expiry has passed as expired; returns how many. */
+export function expireListings(db: Db, now: number, batchSize = BATCH): number {
+  let total = 0;
+  for (;;) {
+    const n = db.transaction(
+      (tx) => {
+        const ids = tx
+          .select({ id: listings.id })
+          .from(listings)
+          .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
+          .limit(batchSize)
+          .all()
+          .map((r) => r.id);
+        if (ids.length === 0) return 0;
+        tx.update(listings).set({ status: 'expired', updatedAt: now }).where(inArray(listings.id, ids)).run();
+        enqueueSearchUpdate(tx, ids, now);
+        return ids.length;
+      },
+      { behavior: 'immediate' },
+    );
+    total += n;
+    if (n < batchSize) break;
+  }
+  if (total > 0) forgetCounts(db);
+  return total;
+}
+
+/** Runs the sweep now and every few minutes in the server process. */
+export function startExpirySweep(db: Db): void {
+  const sweep = () => {
+    try {
+      expireListings(db, Date.now());
+    } catch (e) {
+      // A busy database or a full disk must not stop the server; the next round tries again.
+      console.error('expiry sweep failed:', e);
+    }
+  };
+  setTimeout(sweep, 1_000).unref();
+  setInterval(sweep, SWEEP_EVERY_MS).unref();
+}

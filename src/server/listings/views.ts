@@ -1,0 +1,65 @@
+// How often a listing page was viewed. A write per page view would put every reader behind the single SQLite
+// writer, so views are counted in memory and added to listings.views in one transaction every few seconds. A crash
+// loses at most those seconds of views. Crawlers and the owner's own visits are not counted.
+import { eq, sql } from 'drizzle-orm';
+import { listings } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+
+const FLUSH_EVERY_MS = 5_000;
+const pending = new Map<number, number>();
+
+// Crawlers name themselves; tools and headless browsers too. Not exhaustive: the aim is that the count means people.
+const BOT = /bot|crawl|spider|slurp|archiver|facebookexternalhit|bingpreview|mediapartners|headless|lighthouse|curl|wget|python|httpclient|okhttp|java\/|go-http|node-fetch|axios|scrapy|^$/i;
+
+export function isBot(userAgent: string | null): boolean {
+  return BOT.test(userAgent ?? '');
+}
+
+export interface Viewer {
+  userId: string | null;
+  userAgent: string | null;
+}
+
+/** Counts a view of a live listing by the public (not its owner, not a crawler). */
+export function recordView(listingId: number, ownerId: string | null, viewer: Viewer): void {
+  if (isBot(viewer.userAgent)) return;
+  if (viewer.userId !== null && viewer.userId === ownerId) return;
+  pending.set(listingId, (pending.get(listingId) ?? 0) + 1);
+}
+
+/** Adds the counted views to the database in one transaction; returns how many listings were updated. */
+export function flushViews(db: Db): number {
+  if (pending.size === 0) return 0;
+  const batch = [...pending];
+  pending.clear();
+  try {
+    db.transaction(
+      (tx) => {
+        for (const [id, n] of batch) {
+          tx.update(listings).set({ views: sql`${listings.views} + ${n}` }).where(eq(listings.id, id)).run();
+        }
+      },
+      { behavior: 'immediate' },
+    );
+  } catch (e) {
+    // Put them back for the next flush rather than lose them to a busy database.
+    for (const [id, n] of batch) pending.set(id, (pending.get(id) ?? 0) + n);
+    throw e;
+  }
+  return batch.length;
+}
+
+/** Views counted but not yet written (what the dashboard may add to the stored figure). */
+export function pendingViews(listingId: number): number {
+  return pending.get(listingId) ?? 0;
+}
+
+export function startViewFlush(db: Db): void {
+  setInterval(() => {
+    try {
+      flushViews(db);
+    } catch (e) {
+      console.error('flushing listing views failed:', e);
+    }
+  }, FLUSH_EVERY_MS).unref();
+}

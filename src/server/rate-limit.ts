@@ -1,0 +1,90 @@
+// A small in-memory rate limiter (fixed window per key) for one server process: enough for one SQLite-backed site
+// on one machine; a cluster would need a shared store. Reusable by any concept (sign-in, registration, the JSON API).
+//
+//   const limiter = createRateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+//   limiter.check(key, now);   // throws RateLimitedError once `limit` attempts were counted in the window
+//   limiter.consume(key, now); // counts one attempt; throws RateLimitedError when it goes over the limit
+//   limiter.refund(key, now);  // gives one counted attempt back (count attempts up front, refund those that were fine)
+//   limiter.reset(key);        // forget the key (e.g. after a successful sign-in)
+import { RateLimitedError } from './errors.ts';
+
+export interface RateLimiterOptions {
+  /** Attempts allowed per window. */
+  limit: number;
+  windowMs: number;
+  /** Where `now` comes from when a call does not pass one; tests inject their own. */
+  clock?: () => number;
+  /** Keys tracked before expired windows are swept (bounds memory under a flood of distinct keys). */
+  sweepAt?: number;
+}
+
+export interface RateLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Throws RateLimitedError if the key has used up its window; counts nothing. */
+  check(key: string, now?: number): void;
+  /** Counts one attempt; throws RateLimitedError (and counts nothing) if the window is already used up. */
+  consume(key: string, now?: number): void;
+  /** Gives back one attempt counted in the current window (counting up front keeps a burst of parallel requests
+   *  from slipping past `check` before any of them is counted). */
+  refund(key: string, now?: number): void;
+  /** Attempts left in the key's current window. */
+  remaining(key: string, now?: number): number;
+  reset(key: string): void;
+}
+
+interface Window {
+  count: number;
+  endsAt: number;
+}
+
+export function createRateLimiter({ limit, windowMs, clock = Date.now, sweepAt = 10_000 }: RateLimiterOptions): RateLimiter {
+  if (!(limit >= 1) || !(windowMs > 0)) throw new Error('a rate limit needs limit >= 1 and windowMs > 0');
+  const windows = new Map<string, Window>();
+
+  const current = (key: string, now: number): Window | undefined => {
+    const w = windows.get(key);
+    if (w && w.endsAt <= now) {
+      windows.delete(key);
+      return undefined;
+    }
+    return w;
+  };
+
+  const refuse = (w: Window, now: number): never => {
+    throw new RateLimitedError(Math.max(1, Math.ceil((w.endsAt - now) / 1000)));
+  };
+
+  const sweep = (now: number) => {
+    for (const [key, w] of windows) if (w.endsAt <= now) windows.delete(key);
+  };
+
+  return {
+    limit,
+    windowMs,
+    check(key, now = clock()) {
+      const w = current(key, now);
+      if (w && w.count >= limit) refuse(w, now);
+    },
+    consume(key, now = clock()) {
+      const w = current(key, now);
+      if (w) {
+        if (w.count >= limit) refuse(w, now);
+        w.count++;
+        return;
+      }
+      if (windows.size >= sweepAt) sweep(now);
+      windows.set(key, { count: 1, endsAt: now + windowMs });
+    },
+    refund(key, now = clock()) {
+      const w = current(key, now);
+      if (w && --w.count <= 0) windows.delete(key);
+    },
+    remaining(key, now = clock()) {
+      return limit - (current(key, now)?.count ?? 0);
+    },
+    reset(key) {
+      windows.delete(key);
+    },
+  };
+}

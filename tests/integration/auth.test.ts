@@ -1,0 +1,301 @@
+// Accounts and sessions against a real SQLite file: every rule of registration, sign-in, sessions and passwords.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sessions, users } from '../../db/schema.ts';
+import { authPolicy, changePassword, register, setAuthPolicy, signIn, signOut } from '../../src/server/auth/accounts.ts';
+import { DEFAULT_COST, hashPassword, isCommonPassword, verifyPassword } from '../../src/server/auth/passwords.ts';
+import { SESSION_DAYS, sessionCookie, startSession, validateSession } from '../../src/server/auth/sessions.ts';
+import { ConflictError, InvalidError, RateLimitedError } from '../../src/server/errors.ts';
+import { createRateLimiter } from '../../src/server/rate-limit.ts';
+import { hashToken } from '../../src/server/tokens.ts';
+import { DAY, freshDb, makeUser } from '../helpers/db.ts';
+
+const db = freshDb({ seed: false });
+// A cheap hash keeps this file fast; the cost a real server uses is tested on its own below.
+const CHEAP = { ln: 10, r: 8, p: 1 };
+setAuthPolicy(db, { cost: CHEAP });
+
+const now = Date.now();
+let n = 0;
+const newEmail = () => `buyer${++n}@example.com`;
+const form = (over: Record<string, string> = {}) => {
+  const password = over.password ?? 'Ganjiang-2026';
+  return { email: newEmail(), displayName: '王经理', password, passwordRepeat: password, ...over };
+};
+
+async function invalidFields(p: Promise<unknown>): Promise<Record<string, string>> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof InvalidError || e instanceof ConflictError) return e.fields;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('password hashing', () => {
+  it('hashes with scrypt at the OWASP cost, salted, and verifies only the right password', async () => {
+    const hash = await hashPassword('茶油 Camellia 2026', DEFAULT_COST);
+    expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
+    expect(hash).not.toContain('Camellia');
+    expect(await verifyPassword('茶油 Camellia 2026', hash)).toBe(true);
+    expect(await verifyPassword('茶油 camellia 2026', hash)).toBe(false);
+    expect(await hashPassword('茶油 Camellia 2026', DEFAULT_COST)).not.toBe(hash);
+  });
+
+  it('refuses a malformed or absurdly expensive stored hash instead of computing it', async () => {
+    expect(await verifyPassword('x', '!')).toBe(false);
+    expect(await verifyPassword('x', '$scrypt$ln=30,r=8,p=1$AAAA$AAAA')).toBe(false);
+  });
+
+  it('knows the common passwords, Chinese favourites included', () => {
+    for (const p of ['123456', '12345678', 'woaini1314', 'qwertyuiop', '5201314', 'Password', 'a123456789', 'zzzzzzzz']) {
+      expect(isCommonPassword(p), p).toBe(true);
+    }
+    expect(isCommonPassword('Ganjiang-2026')).toBe(false);
+  });
+});
+
+describe('registration', () => {
+  it('creates the user with a normalised email and signs them in', async () => {
+    const { user, session } = await register(db, form({ email: '  Zhang.Wei@Example.COM ', displayName: ' 张伟 ' }), '10.0.0.1', now);
+    expect(user).toMatchObject({ email: 'zhang.wei@example.com', displayName: '张伟', isAdmin: false });
+    const row = db.select().from(users).all().find((u) => u.id === user.id)!;
+    expect(row.passwordHash).toMatch(/^\$scrypt\$/);
+    expect(row.createdAt).toBe(now);
+    expect((await validateSession(db, session.token))?.user.id).toBe(user.id);
+  });
+
+  it('refuses an email already registered, however it is written, next to the email field', async () => {
+    await register(db, form({ email: 'li@example.com' }), '10.0.0.1', now);
+    const fields = await invalidFields(register(db, form({ email: ' LI@example.com' }), '10.0.0.1', now));
+    expect(fields).toEqual({ email: 'account.emailTaken' });
+    expect(db.select().from(users).all().filter((u) => u.email === 'li@example.com')).toHaveLength(1);
+  });
+
+  it('checks every field and says what is wrong with each', async () => {
+    expect(await invalidFields(register(db, {}, '10.0.0.1', now))).toEqual({
+      email: 'account.emailRequired',
+      displayName: 'account.displayNameRequired',
+      password: 'account.passwordRequired',
+      passwordRepeat: 'account.passwordRepeatMismatch',
+    });
+    expect(await invalidFields(register(db, form({ email: 'not-an-email' }), '10.0.0.1', now))).toEqual({ email: 'account.emailInvalid' });
+    expect(await invalidFields(register(db, form({ displayName: '长'.repeat(41) }), '10.0.0.1', now))).toEqual({ displayName: 'account.displayNameTooLong' });
+    expect(await invalidFields(register(db, form({ displayName: '张\u0000伟' }), '10.0.0.1', now))).toEqual({ displayName: 'account.displayNameInvalid' });
+  });
+
+  it('refuses passwords that are too short, too long, common, or the email; and a mistyped repeat', async () => {
+    const refused = async (password: string, repeat = password, email = newEmail()) =>
+      invalidFields(register(db, { email, displayName: '王', password, passwordRepeat: repeat }, '10.0.0.1', now));
+    expect(await refused('Ab3$xyz')).toEqual({ password: 'account.passwordTooShort' });
+    expect(await refused('x'.repeat(60) + 'Y'.repeat(69))).toEqual({ password: 'account.passwordTooLong' });
+    expect(await refused('woaini1314')).toEqual({ password: 'account.passwordTooCommon' });
+    expect(await refused('QWERTYUIOP')).toEqual({ password: 'account.passwordTooCommon' });
+    expect(await refused('chen.jie@example.com', 'chen.jie@example.com', 'chen.jie@example.com')).toEqual({ password: 'account.passwordLikeEmail' });
+    expect(await refused('Ganjiang-2026', 'Ganjiang-2027')).toEqual({ passwordRepeat: 'account.passwordRepeatMismatch' });
+    // 8 and 128 characters are fine.
+    await expect(refused('Pz7#kq2L')).rejects.toThrow('expected the call to fail');
+    await expect(refused('Pz7#kq2L'.repeat(16))).rejects.toThrow('expected the call to fail');
+  });
+
+  it('limits registrations per IP (10 an hour) before hashing anything', async () => {
+    const ip = '10.9.9.9';
+    for (let i = 0; i < 10; i++) await register(db, form(), ip, now);
+    await expect(register(db, form(), ip, now)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(register(db, form(), ip, now + 61 * 60_000)).resolves.toBeTruthy();
+    await expect(register(db, form(), '10.9.9.10', now)).resolves.toBeTruthy();
+  });
+});
+
+describe('sign-in', () => {
+  it('signs in with the email in any case and gives a new session each time', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), '10.0.1.1', now);
+    const a = await signIn(db, { email: email.toUpperCase(), password: 'Ganjiang-2026' }, '10.0.1.1', now);
+    const b = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.1.1', now);
+    expect(a.user.email).toBe(email);
+    expect(a.session.token).not.toBe(b.session.token);
+  });
+
+  it('answers an unknown email exactly like a wrong password, after the same work', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), '10.0.2.1', now);
+    // A cost where a hash takes long enough to see whether one was computed.
+    setAuthPolicy(db, { cost: { ln: 15, r: 8, p: 1 } });
+    try {
+      await register(db, form({ email: 'timing@example.com' }), '10.0.2.1', now);
+      const timed = async (input: object) => {
+        const start = performance.now();
+        const fields = await invalidFields(signIn(db, input, '10.0.2.2', now));
+        return { fields, ms: performance.now() - start };
+      };
+      await timed({ email: 'nobody-warmup@example.com', password: 'whatever-1' }); // the dummy hash is made once
+      const wrong = await timed({ email: 'timing@example.com', password: 'Wrong-password-1' });
+      const unknown = await timed({ email: 'nobody@example.com', password: 'Wrong-password-1' });
+      expect(unknown.fields).toEqual({ _: 'account.signInFailed' });
+      expect(wrong.fields).toEqual(unknown.fields);
+      expect(unknown.ms).toBeGreaterThan(wrong.ms * 0.5);
+      expect(wrong.ms).toBeGreaterThan(unknown.ms * 0.5);
+    } finally {
+      setAuthPolicy(db, { cost: CHEAP });
+    }
+  });
+
+  it('locks an account after 5 failures for 15 minutes, even with the right password, and says how long', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), '10.0.3.1', now);
+    for (let i = 0; i < 5; i++) {
+      expect(await invalidFields(signIn(db, { email, password: `wrong-${i}-password` }, `10.0.3.${i + 10}`, now))).toEqual({ _: 'account.signInFailed' });
+    }
+    const locked = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.3.99', now + 60_000).catch((e) => e);
+    expect(locked).toBeInstanceOf(RateLimitedError);
+    expect(locked.retryAfterSeconds).toBe(14 * 60);
+    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.3.99', now + 15 * 60_000)).resolves.toBeTruthy();
+  });
+
+  it('a success clears the account count; failures below the limit never lock', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), '10.0.4.1', now);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, '10.0.4.2', now));
+      await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.4.2', now);
+    }
+  });
+
+  it('limits failures per IP (30 per 15 minutes) across many accounts', async () => {
+    const ip = '10.0.5.1';
+    for (let i = 0; i < 30; i++) await invalidFields(signIn(db, { email: `spray${i}@example.com`, password: '123456789' }, ip, now));
+    await expect(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, ip, now)).rejects.toBeInstanceOf(RateLimitedError);
+    // Other addresses are unaffected.
+    expect(await invalidFields(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, '10.0.5.2', now))).toEqual({ _: 'account.signInFailed' });
+  });
+
+  it('counts a burst of parallel guesses before any hash is checked', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), '10.0.6.1', now);
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => signIn(db, { email, password: `guess-${i}-password` }, `10.0.6.${i + 2}`, now)),
+    );
+    const limited = results.filter((r) => r.status === 'rejected' && r.reason instanceof RateLimitedError);
+    expect(limited).toHaveLength(7);
+  });
+
+  it('asks for both fields', async () => {
+    expect(await invalidFields(signIn(db, { email: ' ', password: '' }, '10.0.7.1', now))).toEqual({
+      email: 'account.emailRequired',
+      password: 'account.passwordRequired',
+    });
+  });
+});
+
+describe('sessions', () => {
+  it('keeps only the SHA-256 of the token in the database', async () => {
+    const { session, user } = await register(db, form(), '10.1.0.1', now);
+    const rows = db.select().from(sessions).all().filter((s) => s.userId === user.id);
+    expect(rows.map((r) => r.id)).toEqual([hashToken(session.token)]);
+    const file = db.$client.prepare("select count(*) from sessions where id = ?").pluck().get(session.token);
+    expect(file).toBe(0);
+    // The stored id does not work as a cookie.
+    expect(await validateSession(db, rows[0]!.id)).toBeNull();
+  });
+
+  it('expires after 30 days unused, and is extended when used in its second half', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.UTC(2026, 0, 1);
+    vi.setSystemTime(t0);
+    const user = makeUser(db);
+    const ticket = await startSession(db, user.id);
+    expect(ticket.expiresAt).toBe(t0 + SESSION_DAYS * DAY);
+
+    vi.setSystemTime(t0 + 10 * DAY);
+    const early = await validateSession(db, ticket.token);
+    expect(early).toMatchObject({ extended: false, expiresAt: t0 + 30 * DAY });
+
+    vi.setSystemTime(t0 + 20 * DAY);
+    const late = await validateSession(db, ticket.token);
+    expect(late).toMatchObject({ extended: true, expiresAt: t0 + 50 * DAY });
+
+    vi.setSystemTime(t0 + 49 * DAY);
+    expect(await validateSession(db, ticket.token)).not.toBeNull();
+    vi.setSystemTime(t0 + 130 * DAY);
+    expect(await validateSession(db, ticket.token)).toBeNull();
+    // The expired row is gone, not only refused.
+    expect(db.select().from(sessions).all().filter((s) => s.userId === user.id)).toEqual([]);
+  });
+
+  it('sign-out ends the session on the server', async () => {
+    const { session } = await register(db, form(), '10.1.0.2', now);
+    await signOut(db, session.token);
+    expect(await validateSession(db, session.token)).toBeNull();
+    expect(db.select().from(sessions).all().find((s) => s.id === hashToken(session.token))).toBeUndefined();
+  });
+
+  it('ignores tokens that are not ours without asking the database', async () => {
+    expect(await validateSession(db, '')).toBeNull();
+    expect(await validateSession(db, "' or 1=1 --")).toBeNull();
+    expect(await validateSession(db, 'a'.repeat(32))).toBeNull();
+  });
+
+  it('builds an HttpOnly, SameSite=Lax cookie, Secure when asked, and a blank one to remove it', () => {
+    const cookie = sessionCookie(db, { token: 'abc', expiresAt: 0 }, true);
+    expect(cookie).toEqual({
+      name: 'session',
+      value: 'abc',
+      options: { httpOnly: true, sameSite: 'lax', path: '/', secure: true, maxAge: SESSION_DAYS * 86_400 },
+    });
+    expect(sessionCookie(db, null, false)).toMatchObject({ value: '', options: { maxAge: 0, secure: false } });
+  });
+});
+
+describe('changing the password', () => {
+  it('needs the current password, then ends every other session and the old password stops working', async () => {
+    const email = newEmail();
+    const { user, session: first } = await register(db, form({ email }), '10.2.0.1', now);
+    const other = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.2.0.1', now);
+
+    expect(await invalidFields(changePassword(db, user.id, { currentPassword: 'nope-nope', newPassword: 'Poyang-Lake-88', newPasswordRepeat: 'Poyang-Lake-88' }, now))).toEqual({
+      currentPassword: 'account.currentPasswordWrong',
+    });
+    expect(await validateSession(db, other.session.token)).not.toBeNull();
+
+    const fresh = await changePassword(db, user.id, { currentPassword: 'Ganjiang-2026', newPassword: 'Poyang-Lake-88', newPasswordRepeat: 'Poyang-Lake-88' }, now);
+    expect(await validateSession(db, first.token)).toBeNull();
+    expect(await validateSession(db, other.session.token)).toBeNull();
+    expect((await validateSession(db, fresh.token))?.user.id).toBe(user.id);
+
+    expect(await invalidFields(signIn(db, { email, password: 'Ganjiang-2026' }, '10.2.0.1', now))).toEqual({ _: 'account.signInFailed' });
+    await expect(signIn(db, { email, password: 'Poyang-Lake-88' }, '10.2.0.1', now)).resolves.toBeTruthy();
+  });
+
+  it('applies the same rules to the new password', async () => {
+    const { user } = await register(db, form(), '10.2.0.2', now);
+    const change = (newPassword: string, repeat = newPassword) =>
+      invalidFields(changePassword(db, user.id, { currentPassword: 'Ganjiang-2026', newPassword, newPasswordRepeat: repeat }, now));
+    expect(await change('short')).toEqual({ newPassword: 'account.passwordTooShort' });
+    expect(await change('1qaz2wsx')).toEqual({ newPassword: 'account.passwordTooCommon' });
+    expect(await change('Poyang-Lake-88', 'Poyang-Lake-89')).toEqual({ newPasswordRepeat: 'account.passwordRepeatMismatch' });
+  });
+
+  it('limits wrong current passwords to 5 per 15 minutes', async () => {
+    const { user } = await register(db, form(), '10.2.0.3', now);
+    const attempt = () => changePassword(db, user.id, { currentPassword: 'guess-guess', newPassword: 'Poyang-Lake-88', newPasswordRepeat: 'Poyang-Lake-88' }, now);
+    for (let i = 0; i < 5; i++) await invalidFields(attempt());
+    await expect(attempt()).rejects.toBeInstanceOf(RateLimitedError);
+  });
+});
+
+describe('policy', () => {
+  it('can be given limiters with their own clock', async () => {
+    let clock = 0;
+    setAuthPolicy(db, { signInPerAccount: createRateLimiter({ limit: 1, windowMs: 1000, clock: () => clock }) });
+    const email = newEmail();
+    await invalidFields(signIn(db, { email, password: 'wrong-password' }, '10.3.0.1', 0));
+    await expect(signIn(db, { email, password: 'wrong-password' }, '10.3.0.1', 0)).rejects.toBeInstanceOf(RateLimitedError);
+    clock = 1000;
+    expect(authPolicy(db).signInPerAccount.remaining(email, 1000)).toBe(1);
+  });
+});
