@@ -7,7 +7,7 @@ import { MAX_BODY_BYTES } from '../../src/lib/api.ts';
 import { DELETE, GET, PATCH } from '../../src/pages/api/v1/listings/[id].ts';
 import { POST } from '../../src/pages/api/v1/listings/index.ts';
 import { createApiToken, revokeApiToken } from '../../src/server/api-tokens/index.ts';
-import { API_RATE } from '../../src/server/api-tokens/rate.ts';
+import { apiRateLimiter } from '../../src/server/api-tokens/rate.ts';
 import { getDb, type Db } from '../../src/server/db.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { DAY, makeCompany, makeListing, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
@@ -204,7 +204,7 @@ describe('rate limit', () => {
     const u = makeUser(db);
     makeCompany(db, { ownerId: u.id });
     const { token: t } = createApiToken(db, u.id, { name: 'busy' }, Date.now());
-    for (let i = 0; i < API_RATE.limit; i++) {
+    for (let i = 0; i < apiRateLimiter.limit; i++) {
       expect((await call(DELETE, { id: '99999999', method: 'DELETE', token: t })).status).toBe(404);
     }
     const res = await call(DELETE, { id: '99999999', method: 'DELETE', token: t });
