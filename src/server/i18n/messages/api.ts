@@ -3,7 +3,6 @@
 export const zh = {
   'api.tokens.title': 'API 令牌',
   'api.tokens.intro': '令牌让贵公司的系统（ERP、表格工具、脚本）通过接口发布和修改信息，权限与您本人相同。请像密码一样保管。',
-  'api.tokens.docs': '接口说明',
   'api.tokens.name': '令牌名称',
   'api.tokens.nameHint': '例如“ERP 同步”，方便日后辨认',
   'api.tokens.create': '创建令牌',
@@ -58,12 +57,13 @@ export const zh = {
   'import.refTooLong': '编号最多 100 个字符',
   'import.listingRemoved': '此编号的信息已被删除，不再导入；请从文件中去掉这一行',
   'import.column': '{column}：{reason}',
+  'import.limits': '每次最多 {rows} 行、{mb} MB。第一行为列名，可用中文或英文列名，见下表。',
+  'import.attributeColumns': '产品参数，如“属性.等级”“属性.产地”（参数名见发布表单）',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
   'api.tokens.title': 'API tokens',
   'api.tokens.intro': "Tokens let your company's systems (ERP, spreadsheets, scripts) post and edit listings through the API with the same rights as you. Keep them like a password.",
-  'api.tokens.docs': 'API documentation',
   'api.tokens.name': 'Token name',
   'api.tokens.nameHint': 'e.g. "ERP sync", so you can tell tokens apart later',
   'api.tokens.create': 'Create token',
@@ -118,4 +118,6 @@ export const en: Record<keyof typeof zh, string> = {
   'import.refTooLong': 'A reference has at most 100 characters',
   'import.listingRemoved': 'The listing with this reference was deleted and is not imported again; remove the row from the file',
   'import.column': '{column}: {reason}',
+  'import.limits': 'At most {rows} rows and {mb} MB per file. The first line holds the column names, in Chinese or English, as in the table below.',
+  'import.attributeColumns': 'Product attributes, e.g. "属性.等级" or "attr.grade" (names as on the posting form)',
 };
