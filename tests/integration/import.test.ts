@@ -5,6 +5,8 @@ import { listings, searchOutbox } from '../../db/schema.ts';
 import { translator } from '../../src/server/i18n/index.ts';
 import { ImportFileError, importListings } from '../../src/server/import/index.ts';
 import { describeImport } from '../../src/server/import/report.ts';
+import { importTemplate } from '../../src/server/import/template.ts';
+import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
 import { freshDb, makeCompany, makeUser } from '../helpers/db.ts';
 import { encodeGbk } from '../helpers/gbk.ts';
 
@@ -94,6 +96,14 @@ describe('importListings', () => {
     const before = companyListings().length;
     expect(() => importListings(db, owner.id, utf8('名称,价钱\n大米,1\n'), NOW)).toThrow(ImportFileError);
     expect(companyListings().length).toBe(before);
+  });
+
+  it('imports the downloadable template as it is', () => {
+    const template = importTemplate(getTaxonomy(db));
+    expect(template.startsWith('\uFEFF编号,类型,标题,分类,地区,价格')).toBe(true);
+    const report = importListings(db, owner.id, utf8(template), NOW);
+    expect(report).toMatchObject({ created: 2, failed: [] });
+    expect(byKey('SKU-002')).toMatchObject({ kind: 'demand', negotiable: true, validityDays: 90 });
   });
 
   it('needs a company', () => {
