@@ -2,7 +2,7 @@
 // database (DATA_DIR points at a temporary folder), so every status code of the edge is exercised.
 import type { APIContext } from 'astro';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { companies } from '../../db/schema.ts';
+import { companies, listings } from '../../db/schema.ts';
 import { MAX_BODY_BYTES } from '../../src/lib/api.ts';
 import { DELETE, GET, PATCH } from '../../src/pages/api/v1/listings/[id].ts';
 import { POST } from '../../src/pages/api/v1/listings/index.ts';
@@ -117,7 +117,9 @@ describe('POST /api/v1/listings', () => {
   });
 
   it('answers 413 for a body over the limit, and stores nothing', async () => {
+    const before = db.select().from(listings).all().length;
     const res = await call(POST, { body: { ...valid, description: 'x'.repeat(MAX_BODY_BYTES) } });
+    expect(db.select().from(listings).all().length).toBe(before);
     expect(res.status).toBe(413);
     expect(res.json.error.code).toBe('body_too_large');
     expect(res.json.error.message).toBe('请求体过大：最多 64 KB');
