@@ -11,3 +11,5 @@ export const POST: APIRoute = async (context) => {
   writeSessionCookie(context, null);
   return context.redirect('/', 303);
 };
+
+export const GET: APIRoute = () => new Response(null, { status: 405, headers: { Allow: 'POST' } });

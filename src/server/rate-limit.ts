@@ -88,3 +88,18 @@ export function createRateLimiter({ limit, windowMs, clock = Date.now, sweepAt =
     },
   };
 }
+
+/**
+ * The key for per-address limits: an IPv4 address as it is, an IPv6 address by its /64 network (one subscriber
+ * usually holds a whole /64, so counting single IPv6 addresses would count nothing).
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
+}

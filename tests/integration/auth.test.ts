@@ -61,7 +61,7 @@ describe('password hashing', () => {
 
 describe('registration', () => {
   it('creates the user with a normalised email and signs them in', async () => {
-    const { user, session } = await register(db, form({ email: '  Zhang.Wei@Example.COM ', displayName: ' 张伟 ' }), '10.0.0.1', now);
+    const { user, session } = await register(db, form({ email: '  Zhang.Wei@Example.COM ', displayName: ' 张伟 ' }), { ip: '10.0.0.1' }, now);
     expect(user).toMatchObject({ email: 'zhang.wei@example.com', displayName: '张伟', isAdmin: false });
     const row = db.select().from(users).all().find((u) => u.id === user.id)!;
     expect(row.passwordHash).toMatch(/^\$scrypt\$/);
@@ -70,27 +70,27 @@ describe('registration', () => {
   });
 
   it('refuses an email already registered, however it is written, next to the email field', async () => {
-    await register(db, form({ email: 'li@example.com' }), '10.0.0.1', now);
-    const fields = await invalidFields(register(db, form({ email: ' LI@example.com' }), '10.0.0.1', now));
+    await register(db, form({ email: 'li@example.com' }), { ip: '10.0.0.1' }, now);
+    const fields = await invalidFields(register(db, form({ email: ' LI@example.com' }), { ip: '10.0.0.1' }, now));
     expect(fields).toEqual({ email: 'account.emailTaken' });
     expect(db.select().from(users).all().filter((u) => u.email === 'li@example.com')).toHaveLength(1);
   });
 
   it('checks every field and says what is wrong with each', async () => {
-    expect(await invalidFields(register(db, {}, '10.0.0.1', now))).toEqual({
+    expect(await invalidFields(register(db, {}, { ip: '10.0.0.1' }, now))).toEqual({
       email: 'account.emailRequired',
       displayName: 'account.displayNameRequired',
       password: 'account.passwordRequired',
       passwordRepeat: 'account.passwordRepeatMismatch',
     });
-    expect(await invalidFields(register(db, form({ email: 'not-an-email' }), '10.0.0.1', now))).toEqual({ email: 'account.emailInvalid' });
-    expect(await invalidFields(register(db, form({ displayName: '长'.repeat(41) }), '10.0.0.1', now))).toEqual({ displayName: 'account.displayNameTooLong' });
-    expect(await invalidFields(register(db, form({ displayName: '张\u0000伟' }), '10.0.0.1', now))).toEqual({ displayName: 'account.displayNameInvalid' });
+    expect(await invalidFields(register(db, form({ email: 'not-an-email' }), { ip: '10.0.0.1' }, now))).toEqual({ email: 'account.emailInvalid' });
+    expect(await invalidFields(register(db, form({ displayName: '长'.repeat(41) }), { ip: '10.0.0.1' }, now))).toEqual({ displayName: 'account.displayNameTooLong' });
+    expect(await invalidFields(register(db, form({ displayName: '张\u0000伟' }), { ip: '10.0.0.1' }, now))).toEqual({ displayName: 'account.displayNameInvalid' });
   });
 
   it('refuses passwords that are too short, too long, common, or the email; and a mistyped repeat', async () => {
     const refused = async (password: string, repeat = password, email = newEmail()) =>
-      invalidFields(register(db, { email, displayName: '王', password, passwordRepeat: repeat }, '10.0.0.1', now));
+      invalidFields(register(db, { email, displayName: '王', password, passwordRepeat: repeat }, { ip: '10.0.0.1' }, now));
     expect(await refused('Ab3$xyz')).toEqual({ password: 'account.passwordTooShort' });
     expect(await refused('x'.repeat(60) + 'Y'.repeat(69))).toEqual({ password: 'account.passwordTooLong' });
     expect(await refused('woaini1314')).toEqual({ password: 'account.passwordTooCommon' });
@@ -104,33 +104,43 @@ describe('registration', () => {
 
   it('limits registrations per IP (10 an hour) before hashing anything', async () => {
     const ip = '10.9.9.9';
-    for (let i = 0; i < 10; i++) await register(db, form(), ip, now);
-    await expect(register(db, form(), ip, now)).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(register(db, form(), ip, now + 61 * 60_000)).resolves.toBeTruthy();
-    await expect(register(db, form(), '10.9.9.10', now)).resolves.toBeTruthy();
+    for (let i = 0; i < 10; i++) await register(db, form(), { ip: ip }, now);
+    await expect(register(db, form(), { ip: ip }, now)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(register(db, form(), { ip: ip }, now + 61 * 60_000)).resolves.toBeTruthy();
+    await expect(register(db, form(), { ip: '10.9.9.10' }, now)).resolves.toBeTruthy();
   });
 });
 
 describe('sign-in', () => {
   it('signs in with the email in any case and gives a new session each time', async () => {
     const email = newEmail();
-    await register(db, form({ email }), '10.0.1.1', now);
-    const a = await signIn(db, { email: email.toUpperCase(), password: 'Ganjiang-2026' }, '10.0.1.1', now);
-    const b = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.1.1', now);
+    await register(db, form({ email }), { ip: '10.0.1.1' }, now);
+    const a = await signIn(db, { email: email.toUpperCase(), password: 'Ganjiang-2026' }, { ip: '10.0.1.1' }, now);
+    const b = await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.1.1' }, now);
     expect(a.user.email).toBe(email);
     expect(a.session.token).not.toBe(b.session.token);
   });
 
+  it('ends the session the browser had before (no session fixation)', async () => {
+    const email = newEmail();
+    const { session: before } = await register(db, form({ email }), { ip: '10.0.1.2' }, now);
+    const planted = await startSession(db, makeUser(db).id);
+    const after = await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.1.2', sessionToken: planted.token }, now);
+    expect(await validateSession(db, planted.token)).toBeNull();
+    expect((await validateSession(db, after.session.token))?.user.email).toBe(email);
+    expect(await validateSession(db, before.token)).not.toBeNull(); // another device, untouched
+  });
+
   it('answers an unknown email exactly like a wrong password, after the same work', async () => {
     const email = newEmail();
-    await register(db, form({ email }), '10.0.2.1', now);
+    await register(db, form({ email }), { ip: '10.0.2.1' }, now);
     // A cost where a hash takes long enough to see whether one was computed.
     setAuthPolicy(db, { cost: { ln: 15, r: 8, p: 1 } });
     try {
-      await register(db, form({ email: 'timing@example.com' }), '10.0.2.1', now);
+      await register(db, form({ email: 'timing@example.com' }), { ip: '10.0.2.1' }, now);
       const timed = async (input: object) => {
         const start = performance.now();
-        const fields = await invalidFields(signIn(db, input, '10.0.2.2', now));
+        const fields = await invalidFields(signIn(db, input, { ip: '10.0.2.2' }, now));
         return { fields, ms: performance.now() - start };
       };
       await timed({ email: 'nobody-warmup@example.com', password: 'whatever-1' }); // the dummy hash is made once
@@ -147,45 +157,45 @@ describe('sign-in', () => {
 
   it('locks an account after 5 failures for 15 minutes, even with the right password, and says how long', async () => {
     const email = newEmail();
-    await register(db, form({ email }), '10.0.3.1', now);
+    await register(db, form({ email }), { ip: '10.0.3.1' }, now);
     for (let i = 0; i < 5; i++) {
-      expect(await invalidFields(signIn(db, { email, password: `wrong-${i}-password` }, `10.0.3.${i + 10}`, now))).toEqual({ _: 'account.signInFailed' });
+      expect(await invalidFields(signIn(db, { email, password: `wrong-${i}-password` }, { ip: `10.0.3.${i + 10}` }, now))).toEqual({ _: 'account.signInFailed' });
     }
-    const locked = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.3.99', now + 60_000).catch((e) => e);
+    const locked = await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.3.99' }, now + 60_000).catch((e) => e);
     expect(locked).toBeInstanceOf(RateLimitedError);
     expect(locked.retryAfterSeconds).toBe(14 * 60);
-    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.3.99', now + 15 * 60_000)).resolves.toBeTruthy();
+    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.3.99' }, now + 15 * 60_000)).resolves.toBeTruthy();
   });
 
   it('a success clears the account count; failures below the limit never lock', async () => {
     const email = newEmail();
-    await register(db, form({ email }), '10.0.4.1', now);
+    await register(db, form({ email }), { ip: '10.0.4.1' }, now);
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 4; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, '10.0.4.2', now));
-      await signIn(db, { email, password: 'Ganjiang-2026' }, '10.0.4.2', now);
+      for (let i = 0; i < 4; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.0.4.2' }, now));
+      await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.4.2' }, now);
     }
   });
 
   it('limits failures per IP (30 per 15 minutes) across many accounts', async () => {
     const ip = '10.0.5.1';
-    for (let i = 0; i < 30; i++) await invalidFields(signIn(db, { email: `spray${i}@example.com`, password: '123456789' }, ip, now));
-    await expect(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, ip, now)).rejects.toBeInstanceOf(RateLimitedError);
+    for (let i = 0; i < 30; i++) await invalidFields(signIn(db, { email: `spray${i}@example.com`, password: '123456789' }, { ip: ip }, now));
+    await expect(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, { ip: ip }, now)).rejects.toBeInstanceOf(RateLimitedError);
     // Other addresses are unaffected.
-    expect(await invalidFields(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, '10.0.5.2', now))).toEqual({ _: 'account.signInFailed' });
+    expect(await invalidFields(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, { ip: '10.0.5.2' }, now))).toEqual({ _: 'account.signInFailed' });
   });
 
   it('counts a burst of parallel guesses before any hash is checked', async () => {
     const email = newEmail();
-    await register(db, form({ email }), '10.0.6.1', now);
+    await register(db, form({ email }), { ip: '10.0.6.1' }, now);
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) => signIn(db, { email, password: `guess-${i}-password` }, `10.0.6.${i + 2}`, now)),
+      Array.from({ length: 12 }, (_, i) => signIn(db, { email, password: `guess-${i}-password` }, { ip: `10.0.6.${i + 2}` }, now)),
     );
     const limited = results.filter((r) => r.status === 'rejected' && r.reason instanceof RateLimitedError);
     expect(limited).toHaveLength(7);
   });
 
   it('asks for both fields', async () => {
-    expect(await invalidFields(signIn(db, { email: ' ', password: '' }, '10.0.7.1', now))).toEqual({
+    expect(await invalidFields(signIn(db, { email: ' ', password: '' }, { ip: '10.0.7.1' }, now))).toEqual({
       email: 'account.emailRequired',
       password: 'account.passwordRequired',
     });
@@ -194,7 +204,7 @@ describe('sign-in', () => {
 
 describe('sessions', () => {
   it('keeps only the SHA-256 of the token in the database', async () => {
-    const { session, user } = await register(db, form(), '10.1.0.1', now);
+    const { session, user } = await register(db, form(), { ip: '10.1.0.1' }, now);
     const rows = db.select().from(sessions).all().filter((s) => s.userId === user.id);
     expect(rows.map((r) => r.id)).toEqual([hashToken(session.token)]);
     const file = db.$client.prepare("select count(*) from sessions where id = ?").pluck().get(session.token);
@@ -228,7 +238,7 @@ describe('sessions', () => {
   });
 
   it('sign-out ends the session on the server', async () => {
-    const { session } = await register(db, form(), '10.1.0.2', now);
+    const { session } = await register(db, form(), { ip: '10.1.0.2' }, now);
     await signOut(db, session.token);
     expect(await validateSession(db, session.token)).toBeNull();
     expect(db.select().from(sessions).all().find((s) => s.id === hashToken(session.token))).toBeUndefined();
@@ -254,8 +264,8 @@ describe('sessions', () => {
 describe('changing the password', () => {
   it('needs the current password, then ends every other session and the old password stops working', async () => {
     const email = newEmail();
-    const { user, session: first } = await register(db, form({ email }), '10.2.0.1', now);
-    const other = await signIn(db, { email, password: 'Ganjiang-2026' }, '10.2.0.1', now);
+    const { user, session: first } = await register(db, form({ email }), { ip: '10.2.0.1' }, now);
+    const other = await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.2.0.1' }, now);
 
     expect(await invalidFields(changePassword(db, user.id, { currentPassword: 'nope-nope', newPassword: 'Poyang-Lake-88', newPasswordRepeat: 'Poyang-Lake-88' }, now))).toEqual({
       currentPassword: 'account.currentPasswordWrong',
@@ -267,12 +277,12 @@ describe('changing the password', () => {
     expect(await validateSession(db, other.session.token)).toBeNull();
     expect((await validateSession(db, fresh.token))?.user.id).toBe(user.id);
 
-    expect(await invalidFields(signIn(db, { email, password: 'Ganjiang-2026' }, '10.2.0.1', now))).toEqual({ _: 'account.signInFailed' });
-    await expect(signIn(db, { email, password: 'Poyang-Lake-88' }, '10.2.0.1', now)).resolves.toBeTruthy();
+    expect(await invalidFields(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.2.0.1' }, now))).toEqual({ _: 'account.signInFailed' });
+    await expect(signIn(db, { email, password: 'Poyang-Lake-88' }, { ip: '10.2.0.1' }, now)).resolves.toBeTruthy();
   });
 
   it('applies the same rules to the new password', async () => {
-    const { user } = await register(db, form(), '10.2.0.2', now);
+    const { user } = await register(db, form(), { ip: '10.2.0.2' }, now);
     const change = (newPassword: string, repeat = newPassword) =>
       invalidFields(changePassword(db, user.id, { currentPassword: 'Ganjiang-2026', newPassword, newPasswordRepeat: repeat }, now));
     expect(await change('short')).toEqual({ newPassword: 'account.passwordTooShort' });
@@ -281,7 +291,7 @@ describe('changing the password', () => {
   });
 
   it('limits wrong current passwords to 5 per 15 minutes', async () => {
-    const { user } = await register(db, form(), '10.2.0.3', now);
+    const { user } = await register(db, form(), { ip: '10.2.0.3' }, now);
     const attempt = () => changePassword(db, user.id, { currentPassword: 'guess-guess', newPassword: 'Poyang-Lake-88', newPasswordRepeat: 'Poyang-Lake-88' }, now);
     for (let i = 0; i < 5; i++) await invalidFields(attempt());
     await expect(attempt()).rejects.toBeInstanceOf(RateLimitedError);
@@ -293,8 +303,8 @@ describe('policy', () => {
     let clock = 0;
     setAuthPolicy(db, { signInPerAccount: createRateLimiter({ limit: 1, windowMs: 1000, clock: () => clock }) });
     const email = newEmail();
-    await invalidFields(signIn(db, { email, password: 'wrong-password' }, '10.3.0.1', 0));
-    await expect(signIn(db, { email, password: 'wrong-password' }, '10.3.0.1', 0)).rejects.toBeInstanceOf(RateLimitedError);
+    await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.3.0.1' }, 0));
+    await expect(signIn(db, { email, password: 'wrong-password' }, { ip: '10.3.0.1' }, 0)).rejects.toBeInstanceOf(RateLimitedError);
     clock = 1000;
     expect(authPolicy(db).signInPerAccount.remaining(email, 1000)).toBe(1);
   });

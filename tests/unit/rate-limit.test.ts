@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../src/server/errors.ts';
-import { createRateLimiter } from '../../src/server/rate-limit.ts';
+import { addressKey, createRateLimiter } from '../../src/server/rate-limit.ts';
 
 describe('rate limiter', () => {
   it('allows `limit` attempts per window, then refuses with the seconds left', () => {
@@ -62,5 +62,16 @@ describe('rate limiter', () => {
     // The sweep dropped the expired keys: their attempts are forgotten, the new one is counted.
     expect(limiter.remaining('ip0')).toBe(1);
     expect(limiter.remaining('late')).toBe(0);
+  });
+});
+
+describe('addressKey', () => {
+  it('keeps IPv4, unwraps IPv4-mapped IPv6, and counts IPv6 by its /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:85a3:0042:1000:8a2e:0370:7334')).toBe('2001:db8:85a3:42::/64');
+    expect(addressKey('2001:DB8:85a3:42::1')).toBe('2001:db8:85a3:42::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
   });
 });

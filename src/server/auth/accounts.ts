@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { users } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, InvalidError, NotFoundError } from '../errors.ts';
-import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
+import { addressKey, createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 import { parseInput } from '../validation.ts';
 import { DEFAULT_COST, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
 import { endSession, endUserSessions, startSession, type SessionTicket } from './sessions.ts';
@@ -142,13 +142,19 @@ const toSessionUser = (row: typeof users.$inferSelect): SessionUser => ({
   isAdmin: row.isAdmin,
 });
 
+/** What the browser brought along: its address, and the session it had (ended when a new one starts). */
+export interface Client {
+  ip: string;
+  sessionToken?: string;
+}
+
 /** Creates an account (fields email, displayName, password, passwordRepeat) and signs it in. */
-export async function register(db: Db, input: unknown, ip: string, now: number): Promise<SignedIn> {
+export async function register(db: Db, input: unknown, client: Client, now: number): Promise<SignedIn> {
   const data = parseInput(registerSchema, input);
   const policy = authPolicy(db);
   const taken = () => new ConflictError('account.emailTaken', { email: 'account.emailTaken' });
   if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw taken();
-  policy.registerPerIp.consume(ip, now);
+  policy.registerPerIp.consume(addressKey(client.ip), now);
   const passwordHash = await hashPassword(data.password, policy.cost);
   let row: typeof users.$inferSelect;
   try {
@@ -162,16 +168,24 @@ export async function register(db: Db, input: unknown, ip: string, now: number):
     if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
     throw e;
   }
-  return { user: toSessionUser(row), session: await startSession(db, row.id) };
+  return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
+}
+
+// A new session id at every sign-in; the one the browser had before ends, so an old copy of the cookie (or one
+// planted by someone else: session fixation) is worth nothing.
+async function replaceSession(db: Db, userId: string, client: Client): Promise<SessionTicket> {
+  if (client.sessionToken) await endSession(db, client.sessionToken);
+  return startSession(db, userId);
 }
 
 /**
  * Signs in with email and password. An unknown email and a wrong password get the same error, after the same work
  * (a hash is checked either way); repeated failures are limited per email and per IP.
  */
-export async function signIn(db: Db, input: unknown, ip: string, now: number): Promise<SignedIn> {
+export async function signIn(db: Db, input: unknown, client: Client, now: number): Promise<SignedIn> {
   const data = parseInput(signInSchema, input);
   const policy = authPolicy(db);
+  const ip = addressKey(client.ip);
   // Counted before the hash is checked, so parallel guesses cannot all pass before the first failure is counted.
   policy.signInPerIp.consume(ip, now);
   policy.signInPerAccount.consume(data.email, now);
@@ -183,7 +197,7 @@ export async function signIn(db: Db, input: unknown, ip: string, now: number): P
   // Only failures count against the limits.
   policy.signInPerIp.refund(ip, now);
   policy.signInPerAccount.reset(data.email);
-  return { user: toSessionUser(row), session: await startSession(db, row.id) };
+  return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
 }
 
 /** Ends the session of this token (sign-out). */

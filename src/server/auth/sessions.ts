@@ -68,10 +68,18 @@ function auth(db: Db): Auth {
 // Tokens from newToken(): 32 characters of base32. Anything else is not worth a database lookup.
 const TOKEN_FORMAT = /^[a-z2-7]{32}$/;
 
+// Sessions of users who never come back are swept now and then, piggybacking on sign-ins (no timer needed).
+const SWEEP_EVERY = 3_600_000;
+const lastSweep = new WeakMap<Db, number>();
+
 /** Starts a new session (always a new id: a session is never carried over from before sign-in). */
 export async function startSession(db: Db, userId: string): Promise<SessionTicket> {
   const { lucia, adapter } = auth(db);
-  adapter.deleteExpiredUserSessions(userId, Date.now());
+  const now = Date.now();
+  if (now - (lastSweep.get(db) ?? 0) >= SWEEP_EVERY) {
+    lastSweep.set(db, now);
+    await adapter.deleteExpiredSessions();
+  } else adapter.deleteExpiredUserSessions(userId, now);
   const token = newToken();
   const session = await lucia.createSession(userId, {}, { sessionId: hashToken(token) });
   return { token, expiresAt: session.expiresAt.getTime() };

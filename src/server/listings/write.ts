@@ -35,7 +35,8 @@ function ownListing(db: Db | Tx, userId: string, listingId: number): ListingRow 
   return listing;
 }
 
-function valuesOf(l: ListingRow): ListingValues {
+/** The author-written values of a stored listing (the base an update patches). */
+export function valuesOf(l: ListingRow): ListingValues {
   return {
     kind: l.kind,
     title: l.title,
@@ -79,13 +80,14 @@ export function createListing(
   userId: string,
   input: unknown,
   now: number,
-  opts: { importKey?: string } = {},
+  opts: { importKey?: string; images?: readonly StoredImage[] } = {},
 ): ListingRow {
   const company = postingCompany(db, userId);
   const values = resolveListing(getTaxonomy(db), input, null);
+  checkImageCount(opts.images);
   try {
-    return change(db, (l) => [l.id], now, (tx) =>
-      tx
+    return change(db, (l) => [l.id], now, (tx) => {
+      const row = tx
         .insert(listings)
         .values({
           ...values,
@@ -99,8 +101,10 @@ export function createListing(
           importKey: opts.importKey ?? null,
         })
         .returning()
-        .get(),
-    );
+        .get();
+      if (opts.images) writeImages(tx, row.id, opts.images, now);
+      return row;
+    });
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConflictError('posting.importKeyTaken', { importKey: 'posting.importKeyTaken' });
     throw e;
@@ -111,9 +115,18 @@ export function createListing(
  * Edits a listing: the input patches only the fields it gives. The publication date stays (an edit does not move
  * a listing up; a renewal does); a new validity counts from now for a listing that is still running.
  */
-export function updateListing(db: Db, userId: string, listingId: number, input: unknown, now: number): ListingRow {
+export function updateListing(
+  db: Db,
+  userId: string,
+  listingId: number,
+  input: unknown,
+  now: number,
+  opts: { images?: readonly StoredImage[] } = {},
+): ListingRow {
+  checkImageCount(opts.images);
   return change(db, (l) => [l.id], now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
+    if (opts.images) writeImages(tx, listingId, opts.images, now);
     const values = resolveListing(getTaxonomy(db), input, valuesOf(listing));
     const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
     const expiresAt =
@@ -172,15 +185,22 @@ export function setListingImages(
   images: readonly StoredImage[],
   now: number,
 ): ListingRow {
-  if (images.length > MAX_IMAGES) throw new InvalidError('too many images', { images: 'posting.imagesTooMany' });
+  checkImageCount(images);
   return change(db, (l) => [l.id], now, (tx) => {
     ownListing(tx, userId, listingId);
-    tx.delete(listingImages).where(eq(listingImages.listingId, listingId)).run();
-    if (images.length > 0) {
-      tx.insert(listingImages)
-        .values(images.map((img, position) => ({ listingId, position, hash: img.hash, width: img.width, height: img.height, createdAt: now })))
-        .run();
-    }
+    writeImages(tx, listingId, images, now);
     return tx.update(listings).set({ updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
   });
+}
+
+function checkImageCount(images: readonly StoredImage[] | undefined): void {
+  if (images && images.length > MAX_IMAGES) throw new InvalidError('too many images', { images: 'posting.imagesTooMany' });
+}
+
+function writeImages(tx: Tx, listingId: number, images: readonly StoredImage[], now: number): void {
+  tx.delete(listingImages).where(eq(listingImages.listingId, listingId)).run();
+  if (images.length === 0) return;
+  tx.insert(listingImages)
+    .values(images.map((img, position) => ({ listingId, position, hash: img.hash, width: img.width, height: img.height, createdAt: now })))
+    .run();
 }

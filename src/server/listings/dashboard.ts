@@ -1,0 +1,73 @@
+// The member's own listings, by status as the member sees it: an active listing past its expiry is expired here
+// too, even before the sweep has marked it.
+import { and, count, desc, eq, gt, lte, or, sum, type SQL } from 'drizzle-orm';
+import { listings } from '../../../db/schema.ts';
+import { findCompanyByOwner } from '../companies/queries.ts';
+import type { Db } from '../db.ts';
+import { PAGE_SIZE, pageCount } from '../pagination.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { pendingViews } from './views.ts';
+
+export const DASHBOARD_TABS = ['active', 'expired', 'closed', 'draft'] as const;
+export type DashboardTab = (typeof DASHBOARD_TABS)[number];
+
+function tabCondition(tab: DashboardTab, now: number): SQL {
+  switch (tab) {
+    case 'active':
+      return and(eq(listings.status, 'active'), gt(listings.expiresAt, now))!;
+    case 'expired':
+      return or(eq(listings.status, 'expired'), and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))!;
+    case 'closed':
+      return eq(listings.status, 'closed');
+    case 'draft':
+      return eq(listings.status, 'draft');
+  }
+}
+
+export function parseTab(raw: string | null): DashboardTab {
+  return DASHBOARD_TABS.includes(raw as DashboardTab) ? (raw as DashboardTab) : 'active';
+}
+
+/** The dashboard: the user's company (null until created), counts per tab, and one page of the chosen tab. */
+export function getDashboard(db: Db, userId: string, tab: DashboardTab, page: number, now: number) {
+  const company = findCompanyByOwner(db, userId) ?? null;
+  const counts = Object.fromEntries(DASHBOARD_TABS.map((t) => [t, 0])) as Record<DashboardTab, number>;
+  if (!company) return { company, counts, tab, items: [], page: 1, pages: 1, totalViews: 0 };
+  const mine = eq(listings.companyId, company.id);
+  for (const t of DASHBOARD_TABS) {
+    counts[t] = db.select({ n: count() }).from(listings).where(and(mine, tabCondition(t, now))).get()?.n ?? 0;
+  }
+  const rows = db
+    .select({
+      id: listings.id,
+      slug: listings.slug,
+      kind: listings.kind,
+      title: listings.title,
+      status: listings.status,
+      categoryId: listings.categoryId,
+      regionId: listings.regionId,
+      priceMin: listings.priceMin,
+      priceMax: listings.priceMax,
+      priceUnit: listings.priceUnit,
+      negotiable: listings.negotiable,
+      views: listings.views,
+      publishedAt: listings.publishedAt,
+      expiresAt: listings.expiresAt,
+      updatedAt: listings.updatedAt,
+    })
+    .from(listings)
+    .where(and(mine, tabCondition(tab, now)))
+    .orderBy(desc(listings.publishedAt), desc(listings.id))
+    .limit(PAGE_SIZE)
+    .offset((page - 1) * PAGE_SIZE)
+    .all();
+  const taxonomy = getTaxonomy(db);
+  const items = rows.map((r) => ({
+    ...r,
+    views: r.views + pendingViews(r.id),
+    category: taxonomy.categories.byId.get(r.categoryId),
+    region: taxonomy.regions.byId.get(r.regionId),
+  }));
+  const totalViews = Number(db.select({ v: sum(listings.views) }).from(listings).where(mine).get()?.v ?? 0);
+  return { company, counts, tab, items, page, pages: pageCount(counts[tab]), totalViews };
+}
