@@ -59,14 +59,20 @@ const summaryColumns = {
 
 /** The user's company's tokens, newest first, revoked ones included (so the owner sees what was cut off and when). */
 export function listApiTokens(db: Db, userId: string): ApiTokenSummary[] {
+  return tokensPage(db, userId).tokens;
+}
+
+/** What the tokens page shows: whether the user has a company to make tokens for, and its tokens. */
+export function tokensPage(db: Db, userId: string): { hasCompany: boolean; tokens: ApiTokenSummary[] } {
   const company = findCompanyByOwner(db, userId);
-  if (!company) return [];
-  return db
+  if (!company) return { hasCompany: false, tokens: [] };
+  const tokens = db
     .select(summaryColumns)
     .from(apiTokens)
     .where(eq(apiTokens.companyId, company.id))
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
     .all();
+  return { hasCompany: true, tokens };
 }
 
 /** Creates a token for the user's company. The returned `token` is the only time the secret exists in clear. */

@@ -78,6 +78,11 @@ function companyOfOwner(db: Db, userId: string) {
   return company;
 }
 
+/** Whether the user has a company to import listings for (the import page says so before a file is chosen). */
+export function canImport(db: Db, userId: string): boolean {
+  return findCompanyByOwner(db, userId) !== undefined;
+}
+
 /**
  * Imports a CSV file's rows as listings of the user's company. Throws ImportFileError when the file as a whole cannot
  * be read (nothing is imported then), ForbiddenError when the user has no company.
