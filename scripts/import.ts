@@ -14,7 +14,7 @@ import { runCli, UsageError } from './lib/cli.ts';
 
 const USAGE = 'npm run import -- --company <company-slug> <file.csv> [--lang zh-CN|en]';
 
-runCli(() => {
+runCli(async () => {
   let parsed;
   try {
     parsed = parseArgs({
@@ -45,7 +45,7 @@ runCli(() => {
 
   let report;
   try {
-    report = importListings(db, company.ownerId, bytes, Date.now());
+    report = await importListings(db, company.ownerId, bytes, Date.now());
   } catch (e) {
     if (e instanceof ImportFileError) throw new UsageError(`${file}: ${describeFileError(e, t)}`);
     throw e;

@@ -30,8 +30,8 @@ const file = [
 ].join('\n');
 
 describe('importListings', () => {
-  it('imports valid rows and reports each bad one with its line and reasons', () => {
-    const report = importListings(db, owner.id, encodeGbk(file), NOW);
+  it('imports valid rows and reports each bad one with its line and reasons', async () => {
+    const report = await importListings(db, owner.id, encodeGbk(file), NOW);
     expect(report).toMatchObject({ created: 2, updated: 0, unchanged: 0 });
     expect(report.failed.map((f) => f.line)).toEqual([4, 5, 6]);
     expect(report.failed[0]!.problems).toEqual([{ field: 'title', key: 'posting.titleTooShort', column: '标题' }]);
@@ -64,50 +64,63 @@ describe('importListings', () => {
     expect(en.failures[0]).toEqual({ line: 'Line 4', reasons: ['标题: The title needs at least 4 characters'] });
   });
 
-  it('creates no duplicates when the same file is imported again', () => {
+  it('creates no duplicates when the same file is imported again', async () => {
     const before = companyListings().length;
-    const again = importListings(db, owner.id, encodeGbk(file), NOW + 1000);
+    const again = await importListings(db, owner.id, encodeGbk(file), NOW + 1000);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect(companyListings().length).toBe(before);
   });
 
-  it('updates a listing whose row changed, keeping its id', () => {
+  it('updates a listing whose row changed, keeping its id', async () => {
     const id = byKey('R-1')!.id;
     const changed = file.replace('3.85,斤,20000', '3.95,斤,15000').replace(',一级,产地直供', ',,');
-    const report = importListings(db, owner.id, encodeGbk(changed), NOW + 2000);
+    const report = await importListings(db, owner.id, encodeGbk(changed), NOW + 2000);
     expect(report).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     // An emptied cell clears the value: the row is the whole listing.
     expect(byKey('R-1')).toMatchObject({ id, priceMin: 395, quantity: 15000, attributes: {}, description: '' });
   });
 
-  it('reads a UTF-8 file with BOM and rows without a reference, keyed by their content', () => {
+  it('reads a UTF-8 file with BOM and rows without a reference, keyed by their content', async () => {
     const csv = '\uFEFFkind,category,region,title,priceType,priceMin,priceMax,priceUnit\r\nsupply,grain-oil,donghu,供应有机大米礼盒,range,80,120,盒\r\n';
-    const first = importListings(db, owner.id, utf8(csv), NOW);
+    const first = await importListings(db, owner.id, utf8(csv), NOW);
     expect(first).toMatchObject({ created: 1, failed: [] });
     const listing = db.select().from(listings).where(eq(listings.id, first.listingIds[0]!)).get()!;
     expect(listing).toMatchObject({ title: '供应有机大米礼盒', priceMin: 8000, priceMax: 12000 });
     expect(listing.importKey).toMatch(/^row-[0-9a-f]{32}$/);
-    expect(importListings(db, owner.id, utf8(csv), NOW)).toMatchObject({ created: 0, unchanged: 1 });
+    expect(await importListings(db, owner.id, utf8(csv), NOW)).toMatchObject({ created: 0, unchanged: 1 });
     // A changed row without a reference is another listing (nothing says which one it was).
-    expect(importListings(db, owner.id, utf8(csv.replace('120', '125')), NOW)).toMatchObject({ created: 1 });
+    expect(await importListings(db, owner.id, utf8(csv.replace('120', '125')), NOW)).toMatchObject({ created: 1 });
   });
 
-  it('refuses a file it cannot read as a whole, importing nothing', () => {
+  it('refuses a file it cannot read as a whole, importing nothing', async () => {
     const before = companyListings().length;
-    expect(() => importListings(db, owner.id, utf8('名称,价钱\n大米,1\n'), NOW)).toThrow(ImportFileError);
+    await expect(importListings(db, owner.id, utf8('名称,价钱\n大米,1\n'), NOW)).rejects.toThrow(ImportFileError);
     expect(companyListings().length).toBe(before);
   });
 
-  it('imports the downloadable template as it is', () => {
+  it('imports a file of several batches with a bad row and a repeated row in the middle', async () => {
+    const u = makeUser(db);
+    const c = makeCompany(db, { ownerId: u.id });
+    const lines = ['类型,标题,分类,地区,价格,单位'];
+    for (let i = 0; i < 250; i++) lines.push(`供应,批量测试产品 ${i} 号,粮油,南昌县,${i + 1},吨`);
+    lines[150] = '供应,短,粮油,南昌县,1,吨';
+    lines[200] = lines[199]!;
+    const report = await importListings(db, u.id, utf8(lines.join('\n')), NOW);
+    expect(report).toMatchObject({ created: 248, unchanged: 1, updated: 0 });
+    expect(report.failed.map((f) => f.line)).toEqual([151]);
+    expect(db.select().from(listings).where(eq(listings.companyId, c.id)).all()).toHaveLength(248);
+  });
+
+  it('imports the downloadable template as it is', async () => {
     const template = importTemplate(getTaxonomy(db));
     expect(template.startsWith('\uFEFF编号,类型,标题,分类,地区,价格')).toBe(true);
-    const report = importListings(db, owner.id, utf8(template), NOW);
+    const report = await importListings(db, owner.id, utf8(template), NOW);
     expect(report).toMatchObject({ created: 2, failed: [] });
     expect(byKey('SKU-002')).toMatchObject({ kind: 'demand', negotiable: true, validityDays: 90 });
   });
 
-  it('needs a company', () => {
+  it('needs a company', async () => {
     const loner = makeUser(db);
-    expect(() => importListings(db, loner.id, utf8(file), NOW)).toThrow('posting.needCompany');
+    await expect(importListings(db, loner.id, utf8(file), NOW)).rejects.toThrow('posting.needCompany');
   });
 });

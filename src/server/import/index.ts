@@ -1,7 +1,7 @@
 // Bulk import of a company's listings from a CSV file: each valid row creates or updates one listing through the same
 // write functions as the posting form; invalid rows are reported by line and reason and do not stop the others.
 // Importing the same file again changes nothing: each listing remembers its row's import key.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
@@ -83,18 +83,22 @@ export function canImport(db: Db, userId: string): boolean {
   return findCompanyByOwner(db, userId) !== undefined;
 }
 
+// Rows are written in batches, one transaction each (one commit instead of one per row), and the event loop gets a
+// turn between batches, so the site keeps answering while a large file is imported by its own server process.
+const BATCH_ROWS = 100;
+
 /**
  * Imports a CSV file's rows as listings of the user's company. Throws ImportFileError when the file as a whole cannot
  * be read (nothing is imported then), ForbiddenError when the user has no company.
  */
-export function importListings(db: Db, userId: string, bytes: Uint8Array, now: number): ImportReport {
+export async function importListings(db: Db, userId: string, bytes: Uint8Array, now: number): Promise<ImportReport> {
   const company = companyOfOwner(db, userId);
   const { rows, headers } = parseCsv(bytes);
   const early = rowProblems(rows);
   const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], listingIds: [] };
   const taxonomy = getTaxonomy(db);
 
-  for (const row of rows) {
+  const importRow = (row: CsvRow, existing: Map<string, typeof listings.$inferSelect>) => {
     const columnOf = (field: string, attributeColumns: Record<string, string> = {}) =>
       field.startsWith('attributes.')
         ? (attributeColumns[field.slice('attributes.'.length)] ?? field.slice('attributes.'.length))
@@ -107,25 +111,23 @@ export function importListings(db: Db, userId: string, bytes: Uint8Array, now: n
       });
 
     const before = early.get(row);
-    if (before) {
-      fail(before);
-      continue;
-    }
+    if (before) return fail(before);
     const { input, attributeColumns } = listingInputOf(db, row);
     const importKey = importKeyOf(row);
     try {
-      const existing = db
-        .select()
-        .from(listings)
-        .where(and(eq(listings.companyId, company.id), eq(listings.importKey, importKey)))
-        .get();
-      if (!existing) {
-        report.listingIds.push(createListing(db, userId, input, now, { importKey }).id);
+      const stored = existing.get(importKey);
+      if (!stored) {
+        const created = createListing(db, userId, input, now, { importKey });
+        // The same row twice in a file is one listing: the second finds the first.
+        existing.set(importKey, created);
+        report.listingIds.push(created.id);
         report.created++;
-      } else if (sameContent(resolveListing(taxonomy, input, null), existing)) {
+      } else if (sameContent(resolveListing(taxonomy, input, null), stored)) {
         report.unchanged++;
       } else {
-        report.listingIds.push(updateListing(db, userId, existing.id, input, now).id);
+        const updated = updateListing(db, userId, stored.id, input, now);
+        existing.set(importKey, updated);
+        report.listingIds.push(updated.id);
         report.updated++;
       }
     } catch (e) {
@@ -134,6 +136,27 @@ export function importListings(db: Db, userId: string, bytes: Uint8Array, now: n
       else if (e instanceof ConflictError) fail([{ field: 'ref', key: e.message }]);
       else throw e;
     }
+  };
+
+  for (let start = 0; start < rows.length; start += BATCH_ROWS) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const batch = rows.slice(start, start + BATCH_ROWS);
+    // Each row's write is a savepoint inside the batch's transaction: a failed row leaves the others in place.
+    db.transaction(
+      () => {
+        const keys = batch.map(importKeyOf);
+        const existing = new Map(
+          db
+            .select()
+            .from(listings)
+            .where(and(eq(listings.companyId, company.id), inArray(listings.importKey, keys)))
+            .all()
+            .map((l) => [l.importKey!, l]),
+        );
+        for (const row of batch) importRow(row, existing);
+      },
+      { behavior: 'immediate' },
+    );
   }
   return report;
 }
