@@ -201,3 +201,15 @@ export function idParam(params: APIContext['params']): number {
   if (!/^[1-9]\d{0,14}$/.test(raw)) throw new NotFoundError(`id ${raw}`);
   return Number(raw);
 }
+
+/** The answer for a method an endpoint does not have: 405 with the methods it does have. */
+export function methodNotAllowed(allowed: string[]): APIRoute {
+  return ({ request }) => {
+    const t = translator(apiLocale(request.headers.get('accept-language')));
+    return json(
+      405,
+      { error: { code: 'method_not_allowed', message: t('api.error.method', { methods: allowed.join(', ') }) } },
+      { Allow: allowed.join(', '), Vary: 'Accept-Language' },
+    );
+  };
+}

@@ -127,6 +127,17 @@ describe('API tokens and the JSON API over HTTP', () => {
     })();
     const notMine = await api('PATCH', `/api/v1/listings/${demo}`, { body: { title: '别人的信息改标题' } });
     expect(notMine.status).toBe(403);
+    // A write without a JSON content type looks like a cross-site form post: the site's origin check refuses it
+    // before the API runs (docs/api.md says to send Content-Type on DELETE too).
+    const bare = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(bare.status).toBe(403);
+    const wrongMethod = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE');
+    expect((await wrongMethod.json()).error.code).toBe('method_not_allowed');
+    const head = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect((await fetch(`${server.url}/api/v1/listings`)).status).toBe(405);
   });
 
   it('imports a GBK spreadsheet on the dashboard and reports the bad line', async () => {
