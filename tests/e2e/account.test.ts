@@ -33,6 +33,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
+function write(query: string, ...params: unknown[]): void {
+  const db = new Database(path.join(dataDir, 'site.db'));
+  try {
+    db.prepare(query).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
 function sql<T>(query: string, ...params: unknown[]): T[] {
   const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
   try {
@@ -185,6 +194,26 @@ describe('attacks the server refuses', () => {
     const res = await fetch(server.url + '/logout', { headers: { Cookie: `session=${token}` } });
     expect(res.status).toBe(405);
     expect(sql('select id from sessions where id = ?', hashToken(token))).toHaveLength(1);
+  });
+
+  it('extends a session used in its second half and sends the cookie again; clears an expired one', async () => {
+    const res = await post('/login', { email: EMAIL, password: NEW_PASSWORD });
+    const token = res.headers.get('set-cookie')!.split(';')[0]!.replace('session=', '');
+    const id = hashToken(token);
+    const DAY = 86_400_000;
+    write('update sessions set expires_at = ? where id = ?', Date.now() + 10 * DAY, id);
+    const used = await fetch(server.url + '/', { headers: { Cookie: `session=${token}` } });
+    expect(used.headers.get('set-cookie')).toBe(`session=${token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
+    expect(used.headers.get('cache-control')).toBe('private, no-store');
+    expect(used.headers.get('vary')).toContain('Cookie');
+    const [row] = sql<{ expires_at: number }>('select expires_at from sessions where id = ?', id);
+    expect(row!.expires_at).toBeGreaterThan(Date.now() + 29 * DAY);
+
+    write('update sessions set expires_at = ? where id = ?', Date.now() - 1000, id);
+    const expired = await fetch(server.url + '/', { headers: { Cookie: `session=${token}` } });
+    expect(expired.headers.get('set-cookie')).toMatch(/^session=; Max-Age=0/);
+    expect(await expired.text()).toContain('href="/login"');
+    expect(sql('select id from sessions where id = ?', id)).toEqual([]);
   });
 
   it('clears a cookie whose session does not exist', async () => {

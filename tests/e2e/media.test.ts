@@ -77,6 +77,9 @@ describe('images on the built site', () => {
     await expect
       .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 })
       .toBeGreaterThan(0);
+    // In the 320-pixel gallery column of a desktop screen at 1x, the browser takes the smallest rendition.
+    expect(await img.getAttribute('sizes')).toBe('(max-width: 800px) 100vw, 320px');
+    expect(await img.evaluate((el: HTMLImageElement) => el.currentSrc)).toBe(`${server.url}/media/${image.hash}-320.webp`);
     expect(problems).toEqual([]);
   });
 
@@ -102,6 +105,9 @@ describe('images on the built site', () => {
     const etag = res.headers.get('etag')!;
     expect(etag).toBeTruthy();
     expect((await fetch(`${server.url}/media/${image.hash}-1600.webp`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const head = await fetch(`${server.url}/media/${image.hash}-320.webp`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('image/webp');
 
     for (const p of [
       `/media/${'0'.repeat(64)}-800.webp`,
@@ -118,9 +124,10 @@ describe('images on the built site', () => {
   });
 });
 
-describe('the upload control in Chromium', () => {
+describe('Picture markup and the upload control in Chromium', () => {
   let vite: import('vite').ViteDevServer;
   let pageUrl: string;
+  let renderPicture: (props: Record<string, unknown>) => Promise<string>;
 
   beforeAll(async () => {
     // The component rendered by Astro's container inside a Vite dev server with Astro's plugins, which also serves
@@ -168,12 +175,26 @@ describe('the upload control in Chromium', () => {
       props: { name: 'images', label: '产品图片', max: 8, existing: [image] },
       locals: { t: translator('zh-CN'), locale: 'zh-CN', user: null },
     });
+    const picture = await vite.ssrLoadModule('/src/components/Picture.astro');
+    renderPicture = (props) => container.renderToString(picture.default, { props });
     html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><form method="post" enctype="multipart/form-data">${fieldset}<button>保存</button></form></body></html>`;
     pageUrl = `http://127.0.0.1:${(vite.httpServer!.address() as import('node:net').AddressInfo).port}/image-input`;
   });
 
   afterAll(async () => {
     await vite?.close();
+  });
+
+  it('offers each real rendition size once for a small image, with its true size', async () => {
+    const h = 'a'.repeat(64);
+    const small = await renderPicture({ hash: h, width: 600, height: 400, alt: '小图' });
+    expect(small).toContain(`srcset="/media/${h}-320.webp 320w, /media/${h}-800.webp 600w"`);
+    expect(small).toContain('width="600" height="400"');
+    const tiny = await renderPicture({ hash: h, width: 200, height: 100, alt: '图" onerror="alert(1)' });
+    expect(tiny).toContain(`srcset="/media/${h}-320.webp 200w"`);
+    expect(tiny).not.toContain('" onerror="');
+    expect(tiny).toMatch(/alt="图&(quot|#34);/);
+    expect(tiny).toContain('loading="lazy"');
   });
 
   it('previews chosen images without breaking the Content-Security-Policy', async () => {

@@ -8,7 +8,7 @@ import { solid } from '../helpers/images.ts';
 
 const dataDir = tempDir();
 process.env.DATA_DIR = dataDir;
-const { GET } = await import('../../src/pages/media/[file].ts');
+const { GET, HEAD } = await import('../../src/pages/media/[file].ts');
 
 let image: StoredImage;
 beforeAll(async () => {
@@ -17,10 +17,10 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dataDir, 'site.db'), 'secret');
 });
 
-function get(file: string, headers: Record<string, string> = {}): Promise<Response> {
+function get(file: string, headers: Record<string, string> = {}, handler = GET): Promise<Response> {
   const request = new Request(`http://localhost/media/${encodeURIComponent(file)}`, { headers });
   // The route reads only params and request.
-  return GET({ params: { file }, request } as unknown as Parameters<typeof GET>[0]) as Promise<Response>;
+  return handler({ params: { file }, request } as unknown as Parameters<typeof GET>[0]) as Promise<Response>;
 }
 
 describe('GET /media/<hash>-<width>.webp', () => {
@@ -42,6 +42,15 @@ describe('GET /media/<hash>-<width>.webp', () => {
       const { default: sharp } = await import('sharp');
       expect((await sharp(body).metadata()).width).toBe(expected);
     }
+  });
+
+  it('answers HEAD with the same headers and no body', async () => {
+    const res = await get(`${image.hash}-320.webp`, {}, HEAD);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/webp');
+    expect(Number(res.headers.get('content-length'))).toBeGreaterThan(0);
+    expect(await res.text()).toBe('');
+    expect((await get(`${'0'.repeat(64)}-320.webp`, {}, HEAD)).status).toBe(404);
   });
 
   it('answers 304 when the browser already has it', async () => {

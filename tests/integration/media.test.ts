@@ -97,6 +97,30 @@ describe('storing a good image', () => {
     expect(filesUnder(dataDir).filter((f) => f.endsWith('.webp'))).toHaveLength(12);
   });
 
+  it('turns 16-bit, CMYK and grey-with-alpha images into ordinary 8-bit sRGB WebP with the right colours', async () => {
+    const dataDir = tempDir();
+    const orange = () => sharp({ create: { width: 50, height: 40, channels: 3, background: '#ff8800' } });
+    const cases = [
+      { bytes: await orange().png().toColourspace('rgb16').toBuffer(), channels: 3 },
+      { bytes: await orange().toColourspace('cmyk').jpeg().toBuffer(), channels: 3 },
+      {
+        bytes: await sharp({ create: { width: 50, height: 40, channels: 4, background: { r: 255, g: 136, b: 0, alpha: 0.5 } } })
+          .png()
+          .toBuffer(),
+        channels: 4,
+      },
+    ];
+    for (const { bytes, channels } of cases) {
+      const stored = await storeImage(bytes, dataDir);
+      const { data, info } = await sharp(renditionPath(dataDir, stored.hash, 320)).raw().toBuffer({ resolveWithObject: true });
+      expect(info.channels).toBe(channels);
+      expect(Math.abs(data[0]! - 255)).toBeLessThan(12);
+      expect(Math.abs(data[1]! - 136)).toBeLessThan(20);
+      expect(data[2]!).toBeLessThan(20);
+      if (channels === 4) expect(Math.abs(data[3]! - 128)).toBeLessThan(3);
+    }
+  });
+
   it('stores the same upload once, and a concurrent duplicate ends as one copy', async () => {
     const dataDir = tempDir();
     const bytes = await twoColourJpeg(640, 480);
@@ -218,6 +242,9 @@ describe('storing a batch of uploads', () => {
     const one = { bytes: await solid(10, 10, 'jpeg'), name: 'x.jpg' };
     const error = (await storeImages([one, one, one], dataDir, 2).catch((e: unknown) => e)) as ImageUploadError;
     expect(error).toBeInstanceOf(ImageUploadError);
+    expect(error.fields).toEqual({ images: 'media.tooMany' });
+    const logo = (await storeImages([one, one], dataDir, 1, { field: 'logo' }).catch((e: unknown) => e)) as ImageUploadError;
+    expect(logo.fields).toEqual({ logo: 'media.tooMany' });
     expect(describeUploadError(translator('en'), error)).toBe('At most 2 images');
     expect(filesUnder(dataDir)).toEqual([]);
   });

@@ -31,13 +31,13 @@ export const session = defineMiddleware(async (context, next) => {
     }
   }
   const response = await next();
-  // Pages that know who is signed in must not be stored by shared caches for the next person.
-  if (token && !response.headers.has('Cache-Control')) {
-    try {
-      response.headers.set('Cache-Control', 'private, no-store');
-    } catch {
-      // Response.redirect() has immutable headers; a redirect carries no page to cache.
-    }
+  try {
+    // The same URL differs by who asks (the header's account links): caches must key on the cookie, and a page made
+    // for a signed-in member must not be stored by shared caches for the next person.
+    if (response.headers.get('content-type')?.startsWith('text/html')) response.headers.append('Vary', 'Cookie');
+    if (token && !response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'private, no-store');
+  } catch {
+    // Response.redirect() has immutable headers; a redirect carries no page to cache.
   }
   return response;
 });

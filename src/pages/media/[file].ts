@@ -19,3 +19,9 @@ export const GET: APIRoute = async ({ params, request }) => {
   }
   return new Response(rendition.bytes, { headers: { ...headers, 'Content-Length': String(rendition.bytes.length) } });
 };
+
+/** The same headers without the body, for caches and crawlers checking an image. */
+export const HEAD: APIRoute = async (context) => {
+  const res = await (GET(context) as Promise<Response>);
+  return new Response(null, { status: res.status, headers: res.headers });
+};

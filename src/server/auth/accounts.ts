@@ -3,13 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { users } from '../../../db/schema.ts';
+import { sessions, users } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, InvalidError, NotFoundError } from '../errors.ts';
 import { addressKey, createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 import { parseInput } from '../validation.ts';
 import { DEFAULT_COST, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
-import { endSession, endUserSessions, startSession, type SessionTicket } from './sessions.ts';
+import { endSession, startSession, type SessionTicket } from './sessions.ts';
 import type { SessionUser } from './user.ts';
 
 const MINUTE = 60_000;
@@ -60,7 +60,9 @@ export function authPolicy(db: Db): AuthPolicy {
 
 /** Replaces parts of a database's policy (tests: a cheaper hash cost, limits with their own clock). */
 export function setAuthPolicy(db: Db, overrides: Partial<AuthPolicy>): void {
-  policies.set(db, { ...authPolicy(db), ...overrides });
+  const p = { ...(policies.get(db) ?? defaultPolicy()), ...overrides };
+  policies.set(db, p);
+  void dummyHash(p.cost);
 }
 
 // A hash no password matches but that costs the same to check: an unknown email takes as long as a wrong password.
@@ -98,6 +100,12 @@ const newPassword = z
   .max(PASSWORD_MAX, 'account.passwordTooLong')
   .refine((p) => !isCommonPassword(p), 'account.passwordTooCommon');
 
+/** The email, or the part before @: the first guess for anyone who knows the email. */
+function isLikeEmail(password: string, email: string): boolean {
+  const p = password.toLowerCase();
+  return p === email || p === email.split('@')[0];
+}
+
 const registerSchema = z
   .object({
     email,
@@ -112,9 +120,7 @@ const registerSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.password !== v.passwordRepeat) ctx.addIssue({ code: 'custom', path: ['passwordRepeat'], message: 'account.passwordRepeatMismatch' });
-    const local = v.email.split('@')[0]!;
-    if (v.password.toLowerCase() === v.email || v.password.toLowerCase() === local)
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'account.passwordLikeEmail' });
+    if (isLikeEmail(v.password, v.email)) ctx.addIssue({ code: 'custom', path: ['password'], message: 'account.passwordLikeEmail' });
   });
 
 const signInSchema = z.object({
@@ -153,8 +159,9 @@ export async function register(db: Db, input: unknown, client: Client, now: numb
   const data = parseInput(registerSchema, input);
   const policy = authPolicy(db);
   const taken = () => new ConflictError('account.emailTaken', { email: 'account.emailTaken' });
-  if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw taken();
+  // Counted before the email check too, so the form cannot be used to test many emails for being registered.
   policy.registerPerIp.consume(addressKey(client.ip), now);
+  if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw taken();
   const passwordHash = await hashPassword(data.password, policy.cost);
   let row: typeof users.$inferSelect;
   try {
@@ -218,12 +225,16 @@ export async function changePassword(db: Db, userId: string, input: unknown, now
   if (!(await verifyPassword(data.currentPassword, row.passwordHash))) {
     throw new InvalidError('wrong password', { currentPassword: 'account.currentPasswordWrong' });
   }
-  const local = row.email.split('@')[0]!;
-  if (data.newPassword.toLowerCase() === row.email || data.newPassword.toLowerCase() === local)
-    throw new InvalidError('weak password', { newPassword: 'account.passwordLikeEmail' });
+  if (isLikeEmail(data.newPassword, row.email)) throw new InvalidError('weak password', { newPassword: 'account.passwordLikeEmail' });
   policy.passwordChangePerUser.reset(userId);
   const passwordHash = await hashPassword(data.newPassword, policy.cost);
-  db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
-  await endUserSessions(db, userId);
+  // One transaction: the new password never exists beside sessions that were opened with the old one.
+  db.transaction(
+    (tx) => {
+      tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+      tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+    },
+    { behavior: 'immediate' },
+  );
   return startSession(db, userId);
 }

@@ -28,9 +28,16 @@ const MAX_CONCURRENT = 2;
 let running = 0;
 const waiting: (() => void)[] = [];
 
+let computed = 0;
+/** How many scrypt computations this process has run (sign-in must run one whether or not the email exists). */
+export function scryptRuns(): number {
+  return computed;
+}
+
 async function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
+  computed++;
   try {
     const N = 2 ** cost.ln;
     const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 128 * N * cost.r * 2 };

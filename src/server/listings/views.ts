@@ -33,11 +33,14 @@ export function flushViews(db: Db): number {
   const batch = [...pending];
   pending.clear();
   try {
+    const add = db
+      .update(listings)
+      .set({ views: sql`${listings.views} + ${sql.placeholder('n')}` })
+      .where(eq(listings.id, sql.placeholder('id')))
+      .prepare();
     db.transaction(
-      (tx) => {
-        for (const [id, n] of batch) {
-          tx.update(listings).set({ views: sql`${listings.views} + ${n}` }).where(eq(listings.id, id)).run();
-        }
+      () => {
+        for (const [id, n] of batch) add.run({ id, n });
       },
       { behavior: 'immediate' },
     );

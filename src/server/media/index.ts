@@ -134,8 +134,13 @@ async function encode(bytes: Uint8Array, image: StoredImage, folder: string): Pr
 export async function prepareImage(bytes: Uint8Array, dataDir: string): Promise<PreparedImage> {
   const image = await inspect(bytes);
   const final = imageFolder(dataDir, image.hash);
-  // The folder appears whole in one rename, so its existence means all renditions are there.
-  if (await exists(final)) return { ...image, commit: async () => {}, discard: async () => {} };
+  // The folder appears whole in one rename, so its existence means all renditions are there. Its time is renewed,
+  // so the clean-up of unused images (cleanup.ts) gives this upload the same grace as a new one.
+  if (await exists(final)) {
+    const renew = () => fs.utimes(final, new Date(), new Date()).catch(() => {});
+    await renew();
+    return { ...image, commit: renew, discard: async () => {} };
+  }
 
   const tmpRoot = path.join(dataDir, 'media', '.tmp');
   await fs.mkdir(tmpRoot, { recursive: true });

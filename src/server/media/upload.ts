@@ -10,15 +10,19 @@ export interface UploadedFile {
   name: string;
 }
 
-/** A refused upload; `fields.images` holds the reason's message key, `describeUploadError` the full sentence. */
+/**
+ * A refused upload; `fields.images` (or the field given) holds the reason's message key, `describeUploadError` the
+ * full sentence naming the file.
+ */
 export class ImageUploadError extends InvalidError {
   constructor(
     readonly problem: ImageProblem | 'media.tooMany',
     /** The refused file's name (cleaned), or null when the batch as a whole was refused. */
     readonly fileName: string | null,
     readonly params: Params = {},
+    field = 'images',
   ) {
-    super(`images refused: ${problem}${fileName === null ? '' : ` (${fileName})`}`, { images: problem });
+    super(`images refused: ${problem}${fileName === null ? '' : ` (${fileName})`}`, { [field]: problem });
     this.name = 'ImageUploadError';
   }
 }
@@ -42,9 +46,15 @@ export function cleanFileName(name: string): string {
  * When any file is refused, none of the batch is stored and the error names the file; the same image twice is
  * stored once and returned once.
  */
-export async function storeImages(files: UploadedFile[], dataDir: string, max: number): Promise<StoredImage[]> {
+export async function storeImages(
+  files: UploadedFile[],
+  dataDir: string,
+  max: number,
+  /** The form field the error is reported on (e.g. `logo` on the company form). */
+  { field = 'images' }: { field?: string } = {},
+): Promise<StoredImage[]> {
   const chosen = files.filter((f) => !(f.name === '' && f.bytes.length === 0));
-  if (chosen.length > max) throw new ImageUploadError('media.tooMany', null, { max: Math.max(0, max) });
+  if (chosen.length > max) throw new ImageUploadError('media.tooMany', null, { max: Math.max(0, max) }, field);
   const prepared: PreparedImage[] = [];
   try {
     // One at a time: each decode may hold tens of MB, and sharp already uses every core for one image.
@@ -53,7 +63,7 @@ export async function storeImages(files: UploadedFile[], dataDir: string, max: n
         prepared.push(await prepareImage(file.bytes, dataDir));
       } catch (e) {
         if (e instanceof InvalidError && e.fields.image) {
-          throw new ImageUploadError(e.fields.image as ImageProblem, cleanFileName(file.name) || '?');
+          throw new ImageUploadError(e.fields.image as ImageProblem, cleanFileName(file.name) || '?', {}, field);
         }
         throw e;
       }

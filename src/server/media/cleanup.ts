@@ -1,0 +1,49 @@
+// Stored images nothing refers to any more: an image removed from its listing, a listing deleted, a form that stored
+// its uploads and then failed validation. Files are shared by content hash, so an image goes only when no listing
+// and no company logo uses it, and only after a grace period, so an upload whose form is still being saved stays.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { inArray } from 'drizzle-orm';
+import { companies, listingImages } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { imageFolder } from './index.ts';
+import { isImageHash } from './renditions.ts';
+
+export const UNUSED_IMAGE_GRACE_MS = 24 * 3600_000;
+
+/** Hashes among `hashes` that a listing image or a company logo refers to. */
+function referenced(db: Db, hashes: string[]): Set<string> {
+  const used = new Set<string>();
+  for (let i = 0; i < hashes.length; i += 500) {
+    const batch = hashes.slice(i, i + 500);
+    for (const r of db.selectDistinct({ h: listingImages.hash }).from(listingImages).where(inArray(listingImages.hash, batch)).all()) used.add(r.h);
+    for (const r of db.selectDistinct({ h: companies.logoHash }).from(companies).where(inArray(companies.logoHash, batch)).all()) {
+      if (r.h) used.add(r.h);
+    }
+  }
+  return used;
+}
+
+/** Removes images stored more than `graceMs` ago that nothing refers to; returns how many went. */
+export async function removeUnusedImages(db: Db, dataDir: string, now: number, graceMs = UNUSED_IMAGE_GRACE_MS): Promise<number> {
+  const root = path.join(dataDir, 'media');
+  const old: string[] = [];
+  for (const a of await fs.readdir(root).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{2}$/.test(a)) continue;
+    for (const b of await fs.readdir(path.join(root, a)).catch(() => [] as string[])) {
+      for (const hash of await fs.readdir(path.join(root, a, b)).catch(() => [] as string[])) {
+        if (!isImageHash(hash)) continue;
+        const stat = await fs.stat(imageFolder(dataDir, hash)).catch(() => null);
+        if (stat && now - stat.mtimeMs > graceMs) old.push(hash);
+      }
+    }
+  }
+  const used = referenced(db, old);
+  let removed = 0;
+  for (const hash of old) {
+    if (used.has(hash)) continue;
+    await fs.rm(imageFolder(dataDir, hash), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
