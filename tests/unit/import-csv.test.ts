@@ -101,7 +101,7 @@ describe('parseCsv', () => {
     });
     expect(fileError(() => parseCsv(utf8('标题,价格\n钢材,1\n')))).toMatchObject({
       key: 'import.missingColumns',
-      params: { columns: 'kind, category, region' },
+      params: { columns: 'kind（类型）, category（分类）, region（地区）' },
     });
     expect(fileError(() => parseCsv(utf8('类型,标题,分类,地区\n')))).toMatchObject({ key: 'import.empty' });
     expect(fileError(() => parseCsv(utf8('')))).toMatchObject({ key: 'import.empty' });

@@ -156,7 +156,11 @@ export function parseCsv(bytes: Uint8Array): ParsedCsv {
     if (c && c !== 'unknown' && 'field' in c) headers[c.field] ??= header.record[i]!;
   });
   const missing = REQUIRED.filter((f) => !(f in headers));
-  if (missing.length > 0) throw new ImportFileError('import.missingColumns', { columns: missing.join(', ') });
+  if (missing.length > 0) {
+    // Named both ways, so a file with Chinese headers learns the Chinese name to add.
+    const names = missing.map((f) => `${f}（${HEADER_ALIASES[f][1]}）`);
+    throw new ImportFileError('import.missingColumns', { columns: names.join(', ') });
+  }
 
   const rows = body.map(({ record, info }) => {
     // info.lines is where the record ends; a quoted cell may span lines, and a person looks for where the row starts.
