@@ -154,6 +154,13 @@ describe('API tokens and the JSON API over HTTP', () => {
     await page.setInputFiles('#file', file);
     await page.locator('form.upload button').click();
     expect(await page.locator('.import-result [role=status]').textContent()).toBe('新增 0 条，更新 0 条，未变 1 条，失败 1 条。');
+    // A file far over the limit is refused by its size, unread, with the limit in words.
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(6 * 1024 * 1024)], { type: 'text/csv' }), 'big.csv');
+    const big = await fetch(server.url + '/dashboard/import', { method: 'POST', body: form, headers: { cookie, origin: server.url } });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toContain('文件过大：最大 5 MB');
     const template = await fetch(server.url + '/dashboard/import/template.csv');
     expect(template.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(await template.text()).toContain('编号,类型,标题');
