@@ -1,0 +1,87 @@
+// A listing as the JSON API answers it, the same shape from every endpoint. Prices in yuan (the stored fen / 100),
+// times as ISO strings, URLs absolute so an integration can link to the site.
+import type { listings } from '../../../db/schema.ts';
+import { findCompanyById } from '../companies/queries.ts';
+import { config } from '../config.ts';
+import type { Db } from '../db.ts';
+import { localName, type Locale } from '../i18n/index.ts';
+import { listingImagesOf } from '../listings/queries.ts';
+import { visibility } from '../listings/rules.ts';
+import { IMAGE_WIDTHS, imageUrl } from '../media/index.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { companyPath, listingPath } from '../urls.ts';
+
+type ListingRow = typeof listings.$inferSelect;
+
+export interface ListingJson {
+  id: number;
+  url: string;
+  kind: ListingRow['kind'];
+  title: string;
+  description: string;
+  category: { slug: string; name: string };
+  region: { slug: string; name: string };
+  price: {
+    type: 'single' | 'range' | 'negotiable';
+    min: number | null;
+    max: number | null;
+    currency: string;
+    unit: string;
+  };
+  quantity: number | null;
+  quantityUnit: string;
+  moq: number | null;
+  attributes: Record<string, string | number>;
+  /** draft, active, expired (also an active listing past its expiry), closed or removed. */
+  status: ListingRow['status'];
+  publishedAt: string | null;
+  expiresAt: string | null;
+  updatedAt: string;
+  company: { slug: string; name: string; verified: boolean; url: string };
+  images: { url: string; width: number; height: number; srcset: string }[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
+
+export function priceJson(l: Pick<ListingRow, 'priceMin' | 'priceMax' | 'negotiable' | 'currency' | 'priceUnit'>): ListingJson['price'] {
+  const low = l.priceMin ?? l.priceMax;
+  const high = l.priceMax ?? l.priceMin;
+  const base = { currency: l.currency, unit: l.priceUnit };
+  if (l.negotiable || low === null || high === null) return { type: 'negotiable', min: null, max: null, ...base };
+  return { type: low === high ? 'single' : 'range', min: yuan(Math.min(low, high)), max: yuan(Math.max(low, high)), ...base };
+}
+
+export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: number): ListingJson {
+  const { SITE_URL } = config();
+  const taxonomy = getTaxonomy(db);
+  const category = taxonomy.categories.byId.get(listing.categoryId)!;
+  const region = taxonomy.regions.byId.get(listing.regionId)!;
+  const company = findCompanyById(db, listing.companyId)!;
+  const status = visibility(listing, now) === 'expired' ? 'expired' : listing.status;
+  return {
+    id: listing.id,
+    url: SITE_URL + listingPath(listing),
+    kind: listing.kind,
+    title: listing.title,
+    description: listing.description,
+    category: { slug: category.slug, name: localName(locale, category) },
+    region: { slug: region.slug, name: localName(locale, region) },
+    price: priceJson(listing),
+    quantity: listing.quantity,
+    quantityUnit: listing.quantityUnit,
+    moq: listing.moq,
+    attributes: listing.attributes,
+    status,
+    publishedAt: iso(listing.publishedAt),
+    expiresAt: iso(listing.expiresAt),
+    updatedAt: iso(listing.updatedAt)!,
+    company: { slug: company.slug, name: company.name, verified: company.verified, url: SITE_URL + companyPath(company) },
+    images: listingImagesOf(db, listing.id).map((img) => ({
+      url: SITE_URL + imageUrl(img.hash, 800),
+      width: img.width,
+      height: img.height,
+      srcset: IMAGE_WIDTHS.map((w) => `${SITE_URL}${imageUrl(img.hash, w)} ${w}w`).join(', '),
+    })),
+  };
+}
