@@ -47,3 +47,16 @@ export async function removeUnusedImages(db: Db, dataDir: string, now: number, g
   }
   return removed;
 }
+
+const CLEANUP_EVERY_MS = 24 * 3600_000;
+
+/** Runs removeUnusedImages once a day in the server process (a minute after start, then daily). */
+export function startImageCleanup(db: Db, dataDir: string): void {
+  const run = () =>
+    removeUnusedImages(db, dataDir, Date.now()).catch((e: unknown) => {
+      // A full disk or a busy database must not stop the server; tomorrow's round tries again.
+      console.error('image cleanup failed:', e);
+    });
+  setTimeout(run, 60_000).unref();
+  setInterval(run, CLEANUP_EVERY_MS).unref();
+}
