@@ -1,5 +1,6 @@
 // `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
 // With --prepare-only it stops before serving (`npm run dev` uses that ahead of Astro's dev server).
+import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
@@ -16,14 +17,30 @@ await runCli(async () => {
   // The standalone server reads these itself.
   process.env.PORT = String(cfg.PORT);
   process.env.HOST = cfg.HOST;
+  // Started here rather than on import, so the server's requests can be seen before Astro reads them.
+  process.env.ASTRO_NODE_AUTOSTART = 'disabled';
+  let entry: { startServer: () => { server: { server: Server } } };
   try {
     // @ts-ignore: the build output exists only after `astro build`.
-    await import('../dist/server/entry.mjs');
+    entry = await import('../dist/server/entry.mjs');
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
     throw new UsageError('The site is not built yet: run `npm run build` first (`npm start` does both).');
   }
+  const { server } = entry.startServer();
+  if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
 });
+
+/**
+ * Astro takes the client address from X-Forwarded-For whenever the Host is one of ours, so without a proxy in front
+ * any client could name its own address and slip past the per-IP limits. Listeners run in order, so this one, added
+ * first, sees each request before Astro's handler does.
+ */
+function dropForwardedHeaders(req: IncomingMessage): void {
+  delete req.headers['x-forwarded-for'];
+  delete req.headers['x-forwarded-proto'];
+  delete req.headers['x-forwarded-port'];
+}
 
 /** The standalone server would die on a busy port with a stack trace; say it plainly instead. */
 function assertPortFree(host: string, port: number): Promise<void> {

@@ -15,6 +15,9 @@ const schema = z.object({
   // Which administrative divisions and categories this site serves (another province = another file).
   REGIONS_FILE: z.string().default('db/seed/regions/jiangxi.json'),
   CATEGORIES_FILE: z.string().default('db/seed/categories.json'),
+  // Behind a reverse proxy that sets X-Forwarded-For/-Proto, `true` lets those headers name the client; otherwise
+  // they are dropped, so a client talking to us directly cannot pick the IP address the rate limits count.
+  TRUST_PROXY: z.stringbool().default(false),
   // How many demo listings the first start writes into an empty database (0 = none).
   DEMO_LISTINGS: z.coerce.number().int().min(0).max(2_000_000).default(3000),
 });
