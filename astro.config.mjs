@@ -17,7 +17,8 @@ export default defineConfig({
   adapter: node({ mode: 'standalone' }),
   server: { port: 4321 },
   security: {
-    checkOrigin: true,
+    // Our own middleware (src/lib/middleware/origin.ts) checks the Origin, with an exception for bearer-token API calls.
+    checkOrigin: false,
     allowedDomains: [{ hostname: siteHost }, { hostname: 'localhost' }, { hostname: '127.0.0.1' }],
   },
   compressHTML: true,

@@ -3,6 +3,7 @@ import { sequence } from 'astro:middleware';
 import { headers } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
 import { locale } from './lib/middleware/locale.ts';
+import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(headers, jobs, locale, session);
+export const onRequest = sequence(headers, jobs, locale, origin, session);

@@ -22,7 +22,8 @@ const NEW_PASSWORD = 'Poyang-Lake-2027';
 
 beforeAll(async () => {
   dataDir = path.join(tempDir(), 'data');
-  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0' });
+  // As deployed behind a TLS-terminating proxy, which is what tells the server a request came over https.
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0', TRUST_PROXY: 'true' });
   browser = await launchBrowser();
   context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
   page = await context.newPage();
@@ -221,7 +222,7 @@ describe('attacks the server refuses', () => {
     expect(res.headers.get('set-cookie')).toMatch(/^session=; Max-Age=0/);
   });
 
-  it('marks the cookie Secure when the site is reached over https', async () => {
+  it('marks the cookie Secure when the site is reached over https (through the trusted proxy)', async () => {
     const res = await post('/login', { email: EMAIL, password: NEW_PASSWORD }, { 'X-Forwarded-Proto': 'https', Origin: server.url.replace('http:', 'https:') });
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(/; HttpOnly; Secure; SameSite=Lax$/);

@@ -127,10 +127,14 @@ describe('API tokens and the JSON API over HTTP', () => {
     })();
     const notMine = await api('PATCH', `/api/v1/listings/${demo}`, { body: { title: '别人的信息改标题' } });
     expect(notMine.status).toBe(403);
-    // A write without a JSON content type looks like a cross-site form post: the site's origin check refuses it
-    // before the API runs (docs/api.md says to send Content-Type on DELETE too).
+    // A script's bare DELETE (no Origin, no Content-Type) with a bearer token reaches the API, which refuses it for
+    // ownership, not as a cross-site form; without a token the origin check refuses it first.
     const bare = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(bare.status).toBe(403);
+    expect((await bare.json()).error.code).toBe('forbidden');
+    const noToken = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'DELETE' });
+    expect(noToken.status).toBe(403);
+    expect(noToken.headers.get('content-type')).toContain('text/plain');
     const wrongMethod = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE');

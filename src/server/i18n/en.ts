@@ -80,6 +80,7 @@ const core: Record<keyof typeof coreZh, string> = {
   'invalid.region': 'Choose a city or county',
   'invalid.category': 'Choose a category',
   'invalid.value': 'Please enter a valid value',
+  'security.crossSite': 'Submissions from other sites are refused. Please try again from a page of this site.',
   'list.empty': 'No listings match yet.',
   'list.total': '{n} listings',
   'pagination.label': 'Pages',

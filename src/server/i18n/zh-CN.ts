@@ -89,6 +89,7 @@ const core = {
   'invalid.region': '请选择所在城市或区县',
   'invalid.category': '请选择行业分类',
   'invalid.value': '请填写正确的内容',
+  'security.crossSite': '拒绝来自其他网站的提交。请在本站页面上重新操作。',
   'list.empty': '暂时没有符合条件的信息。',
   'list.total': '共 {n} 条',
   'pagination.label': '分页',
