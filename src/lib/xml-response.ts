@@ -1,6 +1,6 @@
 // XML answers (sitemaps, feeds) with the validators crawlers use: ETag and Last-Modified, and 304 when unchanged.
 // Compression is the cache middleware's job.
-import { etagMatches, etagOf } from './middleware/cache.ts';
+import { etagMatches, etagOf } from './http-cache.ts';
 
 interface Options {
   type?: string;

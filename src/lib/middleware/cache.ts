@@ -5,10 +5,9 @@
 //  - anything sent to a signed-in member (a request carrying the session cookie) or setting a cookie is
 //    `private, no-store` and never enters the shared cache;
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
-import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineMiddleware } from 'astro:middleware';
-import { SESSION_COOKIE } from '../../server/auth/user.ts';
+import { chooseEncoding, etagMatches, etagOf, hasSessionCookie, type Encoding } from '../http-cache.ts';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -16,8 +15,6 @@ const PRIVATE_CACHE_CONTROL = 'private, no-store';
 const SHARED_TTL_MS = 10_000;
 const SHARED_MAX_ENTRIES = 500;
 const MIN_COMPRESS_BYTES = 1024;
-
-type Encoding = 'br' | 'gzip' | 'identity';
 
 interface Entry {
   at: number;
@@ -32,40 +29,6 @@ const shared = new Map<string, Entry>();
 /** Drops every page of the shared cache (tests, and writers that want their change visible at once). */
 export function forgetCachedPages(): void {
   shared.clear();
-}
-
-export function hasSessionCookie(cookieHeader: string | null): boolean {
-  if (!cookieHeader) return false;
-  return cookieHeader.split(';').some((part) => {
-    const eq = part.indexOf('=');
-    return eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE && part.slice(eq + 1).trim() !== '';
-  });
-}
-
-/** The best encoding the client accepts (q=0 refuses one). */
-export function chooseEncoding(acceptEncoding: string | null): Encoding {
-  const accepted = new Map<string, number>();
-  for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
-    const [name, ...params] = part.trim().split(';');
-    if (!name) continue;
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)).find(Boolean);
-    accepted.set(name, q ? Number(q[1]) : 1);
-  }
-  const ok = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
-  if (ok('br')) return 'br';
-  if (ok('gzip')) return 'gzip';
-  return 'identity';
-}
-
-/** Weak comparison (RFC 9110 13.1.2): W/"x" matches "x". */
-export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
-}
-
-export function etagOf(body: Buffer): string {
-  return `W/"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
 const COMPRESSIBLE = /^(?:text\/|application\/(?:json|xml|rss\+xml|atom\+xml|ld\+json|javascript)|image\/svg\+xml)/;
