@@ -116,3 +116,12 @@ export function similarListings(
   const wider = latestListings(db, { categoryId: listing.categoryId, excludeId: listing.id }, limit * 2, now);
   return [...near, ...wider.filter((l) => !seen.has(l.id))].slice(0, limit);
 }
+
+/**
+ * The same rule as liveCondition, written so SQLite walks a primary-key range rather than the status index: the
+ * sitemaps read listings in id order, block by block, and through the status index each block would scan and sort
+ * every live listing.
+ */
+export function liveConditionInIdOrder(now: number): SQL {
+  return and(sql`+${listings.status} = ${'active'}`, gt(listings.expiresAt, now))!;
+}

@@ -5,7 +5,7 @@ import { companies, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { liveCounts } from '../listings/counts.ts';
-import { liveCondition } from '../listings/queries.ts';
+import { liveCondition, liveConditionInIdOrder } from '../listings/queries.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { absoluteUrl, categoryPath, companyPath, listingPath, regionPath } from '../urls.ts';
 import { escapeXml, w3cDate } from './xml.ts';
@@ -106,7 +106,7 @@ export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: 
     const row = db
       .select({ n: count(), lastmod: max(listings.updatedAt) })
       .from(listings)
-      .where(and(gte(listings.id, from), lte(listings.id, to), liveCondition(now)))
+      .where(and(gte(listings.id, from), lte(listings.id, to), liveConditionInIdOrder(now)))
       .get();
     return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null };
   }
@@ -149,7 +149,7 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
         db
           .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
           .from(listings)
-          .where(and(gt(listings.id, Math.max(after, from - 1)), lte(listings.id, to), liveCondition(now)))
+          .where(and(gt(listings.id, Math.max(after, from - 1)), lte(listings.id, to), liveConditionInIdOrder(now)))
           .orderBy(asc(listings.id))
           .limit(BATCH)
           .all(),
