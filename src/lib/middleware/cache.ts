@@ -81,7 +81,8 @@ export const cache = defineMiddleware(async (context, next) => {
   const response = await next();
   const headers = new Headers(response.headers);
   const type = headers.get('content-type') ?? '';
-  const setsCookie = headers.has('set-cookie');
+  // Cookies set through Astro.cookies join the response only after the middleware chain, so ask the cookie jar too.
+  const setsCookie = headers.has('set-cookie') || !context.cookies.headers().next().done;
 
   if (signedIn || setsCookie) {
     headers.set('cache-control', PRIVATE_CACHE_CONTROL);
