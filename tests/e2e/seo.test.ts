@@ -272,6 +272,28 @@ describe('listing pages', () => {
     }
   });
 
+  it('stay under 50 KB with the longest description a poster may write', async () => {
+    const db = new Database(path.join(dataDir, 'site.db'));
+    const source = db.prepare("select id from listings where status = 'active' order by id limit 1").pluck().get() as number;
+    const description = '本公司长期供应优质产品，质量稳定，价格合理，欢迎来电洽谈<合作>&询价。'.repeat(200).slice(0, 5000);
+    const id = db
+      .prepare(
+        `insert into listings (company_id, kind, title, slug, description, category_id, region_id, city_id, top_category_id,
+           price_min, price_max, currency, price_unit, negotiable, quantity, quantity_unit, moq, attributes, status, views,
+           created_at, updated_at, published_at, expires_at)
+         select company_id, kind, title, slug, ?, category_id, region_id, city_id, top_category_id, price_min, price_max,
+           currency, price_unit, negotiable, quantity, quantity_unit, moq, attributes, status, views, created_at, updated_at,
+           published_at, expires_at from listings where id = ?`,
+      )
+      .run(description, source).lastInsertRowid;
+    db.close();
+    const res = await fetch(`${server.url}/listing/${id}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('欢迎来电洽谈&lt;合作&gt;&amp;询价');
+    expect(Buffer.byteLength(html)).toBeLessThan(50 * 1024);
+  });
+
   it('the home page describes the WebSite with a SearchAction', async () => {
     const html = await (await fetch(server.url + '/')).text();
     const site = JSON.parse(/<script type="application\/ld\+json">([^<]*)<\/script>/.exec(html)![1]!);
