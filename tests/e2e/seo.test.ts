@@ -294,6 +294,14 @@ describe('listing pages', () => {
     expect(Buffer.byteLength(html)).toBeLessThan(50 * 1024);
   });
 
+  it('tracking parameters never make a new canonical', async () => {
+    for (const p of ['/region/nanchang?utm_source=baidu&utm_medium=cpc', '/en/region/nanchang?from=wechat', '/?spm=1.2.3']) {
+      const html = await (await fetch(server.url + p)).text();
+      const canonical = /<link rel="canonical" href="([^"]+)"/.exec(html)![1]!;
+      expect(canonical, p).toBe(server.url + p.split('?')[0]!);
+    }
+  });
+
   it('the home page describes the WebSite with a SearchAction', async () => {
     const html = await (await fetch(server.url + '/')).text();
     const site = JSON.parse(/<script type="application\/ld\+json">([^<]*)<\/script>/.exec(html)![1]!);
