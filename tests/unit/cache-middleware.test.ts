@@ -111,3 +111,33 @@ describe('what is never shared', () => {
     expect(moved.headers.get('location')).toBe('/k');
   });
 });
+
+describe('streamed documents that carry their own ETag (sitemaps)', () => {
+  const xml = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`<?xml version="1.0"?><urlset>${'<url/>'.repeat(500)}</urlset>`));
+          controller.close();
+        },
+      }),
+      {
+        headers: { 'content-type': 'application/xml; charset=utf-8', etag: 'W/"listings-0-500-1"' },
+      },
+    );
+
+  it('pass through with their ETag, gzip-compressed on the fly when accepted', async () => {
+    const res = await call('/sitemaps/listings-0.xml', { render: xml, headers: { 'accept-encoding': 'gzip' } }).response;
+    expect(res.headers.get('etag')).toBe('W/"listings-0-500-1"');
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()).toContain('<urlset><url/>');
+  });
+
+  it('answer 304 when the client has that version, and stream when it has another', async () => {
+    const same = await call('/sitemaps/listings-0.xml', { render: xml, headers: { 'if-none-match': 'W/"listings-0-500-1"' } }).response;
+    expect(same.status).toBe(304);
+    const other = await call('/sitemaps/listings-0.xml', { render: xml, headers: { 'if-none-match': 'W/"listings-0-499-1"' } }).response;
+    expect(other.status).toBe(200);
+    expect(await other.text()).toContain('</urlset>');
+  });
+});

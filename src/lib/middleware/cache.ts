@@ -100,19 +100,19 @@ export const cache = defineMiddleware(async (context, next) => {
   // compressed on the fly when it is text.
   const buffer = !!response.body && COMPRESSIBLE.test(type) && !headers.has('etag') && !headers.has('content-encoding');
   if (!buffer) {
-    if (response.body && COMPRESSIBLE.test(type) && !headers.has('content-encoding') && chooseEncoding(request.headers.get('accept-encoding')) !== 'identity') {
-      const encoding = chooseEncoding(request.headers.get('accept-encoding')) === 'br' && STREAM_BROTLI ? 'br' : 'gzip';
-      if (etagMatches(request.headers.get('if-none-match'), headers.get('etag') ?? '')) {
-        return new Response(null, { status: 304, headers });
-      }
+    const etag = headers.get('etag');
+    if (etag && response.status === 200 && etagMatches(request.headers.get('if-none-match'), etag)) {
+      await response.body?.cancel();
+      return new Response(null, { status: 304, headers });
+    }
+    const accepted = chooseEncoding(request.headers.get('accept-encoding'));
+    if (response.body && COMPRESSIBLE.test(type) && !headers.has('content-encoding') && accepted !== 'identity') {
+      const encoding = accepted === 'br' && STREAM_BROTLI ? 'br' : 'gzip';
       headers.delete('content-length');
       headers.set('content-encoding', encoding);
       addVary(headers, 'Accept-Encoding');
       const stream = new CompressionStream(encoding === 'br' ? ('brotli' as CompressionFormat) : 'gzip');
       return new Response(response.body.pipeThrough(stream as unknown as TransformStream<Uint8Array, Uint8Array>), { status: response.status, headers });
-    }
-    if (etagMatches(request.headers.get('if-none-match'), headers.get('etag') ?? '') && response.status === 200) {
-      return new Response(null, { status: 304, headers });
     }
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
