@@ -46,10 +46,14 @@ describe('sitemap index', () => {
     expect(xmlTexts(xml, 'loc')).toContain(`${SITE}/sitemaps/listings-1.xml`);
   });
 
-  it('dates each listing chunk by its newest live listing', () => {
-    const files = sitemapFiles(db, now);
-    expect(files.find((f) => f.name === 'listings-1.xml')!.lastmod).toBe(far.updatedAt);
-    expect(files.find((f) => f.name === 'companies-0.xml')!.lastmod).toBe(company.updatedAt);
+  it('dates a listing chunk in the index by the version it was last served with', () => {
+    const lastmodOf = (name: string) => sitemapFiles(db, now).find((f) => f.name === name)!.lastmod;
+    getSitemapFile(db, SITE, 'listings-1', now);
+    getSitemapFile(db, SITE, 'companies-0', now);
+    expect(lastmodOf('listings-1.xml')).toBe(far.updatedAt);
+    expect(lastmodOf('companies-0.xml')).toBe(company.updatedAt);
+    // Ten minutes on, that version is no longer trusted and the index leaves lastmod out.
+    expect(sitemapFiles(db, now + 11 * 60_000).find((f) => f.name === 'listings-1.xml')!.lastmod).toBeNull();
   });
 });
 
@@ -65,8 +69,9 @@ describe('listing sitemaps', () => {
     expect(xmlTexts(body('listings-1'), 'loc')).toEqual([`${SITE}/listing/50001-${far.slug}`]);
   });
 
-  it('answer unknown or empty chunks with NotFound', () => {
-    expect(() => getSitemapFile(db, SITE, 'listings-7', now)).toThrow(NotFoundError);
+  it('answer chunks past the highest id, and unknown names, with NotFound', () => {
+    expect(() => getSitemapFile(db, SITE, 'listings-2', now)).toThrow(NotFoundError);
+    expect(() => getSitemapFile(db, SITE, 'companies-1', now)).toThrow(NotFoundError);
     expect(() => getSitemapFile(db, SITE, 'users-0', now)).toThrow(NotFoundError);
   });
 
@@ -80,6 +85,12 @@ describe('listing sitemaps', () => {
     expect(getSitemapFile(db, SITE, 'listings-0', now).etag).not.toBe(edited);
     db.update(listings).set({ expiresAt: other.expiresAt, updatedAt: other.updatedAt }).where(eq(listings.id, other.id)).run();
     expect(getSitemapFile(db, SITE, 'listings-0', now).etag).toBe(before);
+  });
+  it('serve a block whose listings all expired as an empty, valid urlset', () => {
+    const later = far.expiresAt! + 1;
+    const xml = [...getSitemapFile(db, SITE, 'listings-1', later).body()].join('');
+    expect(checkXml(xml).errors).toEqual([]);
+    expect(xmlTexts(xml, 'loc')).toEqual([]);
   });
 });
 

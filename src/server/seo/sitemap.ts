@@ -1,11 +1,11 @@
 // Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 50,000 URLs each, written from SQLite
 // as a stream of text pieces, so a million listings never sit in memory at once.
-import { and, asc, count, eq, gt, gte, lte, max, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, lte, max } from 'drizzle-orm';
 import { companies, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { liveCounts } from '../listings/counts.ts';
-import { liveCondition, liveConditionInIdOrder } from '../listings/queries.ts';
+import { liveConditionInIdOrder } from '../listings/queries.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { absoluteUrl, categoryPath, companyPath, listingPath, regionPath } from '../urls.ts';
 import { escapeXml, w3cDate } from './xml.ts';
@@ -69,60 +69,70 @@ export function parseSitemapName(name: string | undefined): SitemapName | null {
   return null;
 }
 
-/** Every sitemap file, with its newest change. One grouped scan per table. */
+/** Newest publication among live listings: what the hub pages (lists and counts) follow. One index seek. */
+function newestPublished(db: Db): number | null {
+  return db.select({ t: max(listings.publishedAt) }).from(listings).where(eq(listings.status, 'active')).get()?.t ?? null;
+}
+
+function chunksUpTo(maxId: number | null): number[] {
+  return maxId ? Array.from({ length: Math.floor((maxId - 1) / MAX_URLS) + 1 }, (_, i) => i) : [];
+}
+
+// The last version each chunk was served with. Reading every chunk's version for the index would scan the whole
+// listings table (0.8 s at a million rows, blocking the server), so the index dates a chunk by its last version seen
+// in the past ten minutes and leaves `lastmod` out otherwise (it is optional; crawlers then fetch the chunk).
+const seenVersions = new WeakMap<Db, Map<string, { at: number; lastmod: number | null }>>();
+const SEEN_TTL_MS = 10 * 60_000;
+
+function rememberVersion(db: Db, file: string, lastmod: number | null, now: number): void {
+  let seen = seenVersions.get(db);
+  if (!seen) seenVersions.set(db, (seen = new Map()));
+  seen.set(file, { at: now, lastmod });
+}
+
+function recentVersion(db: Db, file: string, now: number): number | null {
+  const v = seenVersions.get(db)?.get(file);
+  return v && now - v.at < SEEN_TTL_MS && now >= v.at ? v.lastmod : null;
+}
+
+/**
+ * Every sitemap file: the hubs, and one chunk per block of 50,000 ids up to the highest listing and company id
+ * (two index seeks, whatever the table size). A block whose listings have all expired is an empty urlset.
+ */
 export function sitemapFiles(db: Db, now: number): SitemapFile[] {
-  const block = sql<number>`(${listings.id} - 1) / ${sql.raw(String(MAX_URLS))}`;
-  const listingChunks = db
-    .select({ chunk: block, lastmod: max(listings.updatedAt) })
-    .from(listings)
-    .where(liveCondition(now))
-    .groupBy(block)
-    .orderBy(block)
-    .all();
-  const companyBlock = sql<number>`(${companies.id} - 1) / ${sql.raw(String(MAX_URLS))}`;
-  const companyChunks = db
-    .select({ chunk: companyBlock, lastmod: max(companies.updatedAt) })
-    .from(companies)
-    .groupBy(companyBlock)
-    .orderBy(companyBlock)
-    .all();
-  const newest = listingChunks.reduce<number | null>((m, c) => Math.max(m ?? 0, c.lastmod ?? 0) || null, null);
+  const maxListing = db.select({ m: max(listings.id) }).from(listings).get()?.m ?? null;
+  const maxCompany = db.select({ m: max(companies.id) }).from(companies).get()?.m ?? null;
+  const newest = newestPublished(db);
+  const chunk = (type: string, k: number) => ({ name: `${type}-${k}.xml`, lastmod: recentVersion(db, `${type}-${k}`, now) });
   return [
     { name: 'regions.xml', lastmod: newest },
     { name: 'categories.xml', lastmod: newest },
     { name: 'region-categories.xml', lastmod: newest },
-    ...companyChunks.map((c) => ({ name: `companies-${c.chunk}.xml`, lastmod: c.lastmod })),
-    ...listingChunks.map((c) => ({ name: `listings-${c.chunk}.xml`, lastmod: c.lastmod })),
+    ...chunksUpTo(maxCompany).map((k) => chunk('companies', k)),
+    ...chunksUpTo(maxListing).map((k) => chunk('listings', k)),
   ];
 }
 
 /**
- * A fingerprint of one sitemap's content, cheap to read (one indexed range), for ETag and Last-Modified: the number
- * of URLs and the newest change. A listing expiring lowers the count, so the fingerprint moves with it.
+ * A fingerprint of one sitemap's content, cheap to read (one primary-key range), for ETag and Last-Modified: the
+ * number of URLs and the newest change. A listing expiring lowers the count, so the fingerprint moves with it.
+ * `exists` is false past the highest id.
  */
-export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: number; lastmod: number | null } {
-  if (name.type === 'listings') {
+export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: number; lastmod: number | null; exists: boolean } {
+  if (name.type === 'listings' || name.type === 'companies') {
     const [from, to] = idRange(name.chunk);
+    const table = name.type === 'listings' ? listings : companies;
     const row = db
-      .select({ n: count(), lastmod: max(listings.updatedAt) })
-      .from(listings)
-      .where(and(gte(listings.id, from), lte(listings.id, to), liveConditionInIdOrder(now)))
+      .select({ n: count(), lastmod: max(table.updatedAt) })
+      .from(table)
+      .where(and(gte(table.id, from), lte(table.id, to), name.type === 'listings' ? liveConditionInIdOrder(now) : undefined))
       .get();
-    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null };
-  }
-  if (name.type === 'companies') {
-    const [from, to] = idRange(name.chunk);
-    const row = db
-      .select({ n: count(), lastmod: max(companies.updatedAt) })
-      .from(companies)
-      .where(and(gte(companies.id, from), lte(companies.id, to)))
-      .get();
-    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null };
+    const exists = row!.n > 0 || (db.select({ m: max(table.id) }).from(table).get()?.m ?? 0) >= from;
+    rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
+    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists };
   }
   // Hub pages: their content follows the live counts, which refresh each minute.
-  const counts = liveCounts(db, now);
-  const newest = db.select({ t: max(listings.updatedAt) }).from(listings).where(eq(listings.status, 'active')).get()?.t ?? null;
-  return { urls: counts.total, lastmod: newest };
+  return { urls: liveCounts(db, now).total, lastmod: newestPublished(db), exists: true };
 }
 
 const BATCH = 2_000;
@@ -197,18 +207,12 @@ function* mapIter<T, U>(it: Iterable<T>, f: (t: T) => U): Generator<U> {
   for (const x of it) yield f(x);
 }
 
-export function assertSitemapExists(version: { urls: number }, name: SitemapName): void {
-  if ((name.type === 'listings' || name.type === 'companies') && version.urls === 0) {
-    throw new NotFoundError(`sitemap ${name.type}-${name.chunk}`);
-  }
-}
-
 /** One sitemap file, ready to send: its validators, and its body as text pieces of about 64 KB, written on demand. */
 export function getSitemapFile(db: Db, siteUrl: string, rawName: string | undefined, now: number) {
   const name = parseSitemapName(rawName);
   if (!name) throw new NotFoundError(`sitemap ${rawName}`);
   const version = sitemapVersion(db, name, now);
-  assertSitemapExists(version, name);
+  if (!version.exists) throw new NotFoundError(`sitemap ${rawName}`);
   return {
     etag: `W/"${rawName}-${version.urls}-${version.lastmod ?? 0}"`,
     lastmod: version.lastmod,
@@ -219,7 +223,7 @@ export function getSitemapFile(db: Db, siteUrl: string, rawName: string | undefi
 const indexCache = new WeakMap<Db, { at: number; files: SitemapFile[] }>();
 const INDEX_TTL_MS = 60_000;
 
-/** The sitemap index. Its grouped scan of the live listings is kept for a minute, as the live counts are. */
+/** The sitemap index, kept for a minute. */
 export function getSitemapIndex(db: Db, siteUrl: string, now: number) {
   let hit = indexCache.get(db);
   if (!hit || now - hit.at >= INDEX_TTL_MS || now < hit.at) {
