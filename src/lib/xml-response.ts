@@ -43,7 +43,10 @@ export function streamResponse(request: Request, pieces: () => Iterable<string>,
   const encoder = new TextEncoder();
   let it: Iterator<string> | undefined;
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
+      // Give the event loop a turn between pieces: the socket gets written while the next piece is read, and other
+      // requests are served meanwhile instead of waiting for the whole file (SQLite reads are synchronous).
+      await new Promise((resolve) => setImmediate(resolve));
       it ??= pieces()[Symbol.iterator]();
       const next = it.next();
       if (next.done) controller.close();
