@@ -14,9 +14,9 @@ import { openDatabase } from '../src/server/db.ts';
 import { writeDemoData } from '../src/server/demo/generate.ts';
 import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
 import { listingPath } from '../src/server/urls.ts';
-import { benchSitemap } from './bench/sitemap.ts';
 import { args, runCli } from './lib/cli.ts';
 import { freePort, startServer } from './lib/server-process.ts';
+import { benchSitemap } from './bench/sitemap.ts';
 
 interface Load {
   requestsPerSecond: number;
@@ -103,8 +103,8 @@ await runCli(async () => {
       {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
         demoData: { listings: count, seconds: Number(genSeconds.toFixed(2)), listingsPerSecond: Math.round(count / genSeconds), dbBytes },
-        http: { seconds, connections, ...results },
         sitemap,
+        http: { seconds, connections, ...results },
       },
       null,
       2,
