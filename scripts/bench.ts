@@ -1,7 +1,8 @@
 // `npm run bench [-- --listings 100000 --seconds 10 --connections 50]`: prints JSON figures for
 //  - demo-data generation rate,
 //  - the built server's requests/second on the home page and a listing page,
-//  - a bare node:http server sending bytes of the same size on the same machine in the same run, and the ratio.
+//  - a bare node:http server sending bytes of the same size on the same machine in the same run, and the ratio,
+//  - the sitemap index and every listing sitemap written from the same dataset (time, size, memory).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
 import { listingPath } from '../src/server/urls.ts';
 import { args, runCli } from './lib/cli.ts';
 import { freePort, startServer } from './lib/server-process.ts';
+import { benchSitemap } from './bench/sitemap.ts';
 
 interface Load {
   requestsPerSecond: number;
@@ -64,6 +66,7 @@ await runCli(async () => {
   writeDemoData(db, { listings: count, seed: 1, now: Date.now() });
   const genSeconds = (performance.now() - started) / 1000;
   const sample = db.select({ id: listings.id, slug: listings.slug }).from(listings).where(eq(listings.status, 'active')).limit(1).get()!;
+  const sitemap = benchSitemap(db);
   db.$client.close();
   const dbBytes = fs.statSync(path.join(dataDir, 'site.db')).size;
 
@@ -100,6 +103,7 @@ await runCli(async () => {
       {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
         demoData: { listings: count, seconds: Number(genSeconds.toFixed(2)), listingsPerSecond: Math.round(count / genSeconds), dbBytes },
+        sitemap,
         http: { seconds, connections, ...results },
       },
       null,

@@ -1,9 +1,10 @@
 // Every request passes these in order; each concern lives in its own file under src/lib/middleware/.
 import { sequence } from 'astro:middleware';
+import { cache } from './lib/middleware/cache.ts';
 import { headers } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
 import { locale } from './lib/middleware/locale.ts';
 import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(headers, jobs, locale, origin, session);
+export const onRequest = sequence(cache, headers, jobs, locale, origin, session);

@@ -1,6 +1,40 @@
-// Every public URL of a thing, built in one place so links, canonicals and sitemaps agree.
-export function listingPath(listing: { id: number; slug: string }): string {
-  return listing.slug ? `/listing/${listing.id}-${listing.slug}` : `/listing/${listing.id}`;
+// Every public URL of a thing, built in one place so links, canonicals, sitemaps and feeds agree.
+// Chinese lives at the root; English is the same path under /en. Every builder takes an optional locale so a page
+// rendered for an English reader links to English pages; without one it builds the root (Chinese) path.
+import { DEFAULT_LOCALE, type Locale } from './i18n/index.ts';
+
+/** The path prefix of each locale's pages; the default locale has none. */
+export const LOCALE_PREFIX: Record<Locale, string> = { 'zh-CN': '', en: '/en' };
+
+/**
+ * A site-relative path for a reader of `locale`: `/region/x` becomes `/en/region/x` for English. Paths that are not
+ * bilingual (private pages, the API, media, feeds and sitemaps) stay as they are.
+ */
+export function localePath(locale: Locale | undefined, path: string): string {
+  const prefix = LOCALE_PREFIX[locale ?? DEFAULT_LOCALE];
+  if (!prefix || !path.startsWith('/') || path.startsWith('//') || !isBilingualPath(path)) return path;
+  return path === '/' ? prefix : prefix + path;
+}
+
+/**
+ * Splits a request path into its locale and the path the page files know: `/en/region/x` -> en, `/region/x`.
+ * `/en` alone is the English home page.
+ */
+export function splitLocale(pathname: string): { locale: Locale; path: string } {
+  if (pathname === '/en') return { locale: 'en', path: '/' };
+  if (pathname.startsWith('/en/')) return { locale: 'en', path: pathname.slice(3) };
+  return { locale: DEFAULT_LOCALE, path: pathname };
+}
+
+// Pages for signed-in members, machines and files: one language (the member's settings decide), never under /en.
+const NOT_BILINGUAL = /^\/(?:api|dashboard|account|admin|media|_astro|_image|sitemaps?|feeds?|robots\.txt|favicon)(?:[/.?-]|$)/;
+
+export function isBilingualPath(path: string): boolean {
+  return !NOT_BILINGUAL.test(path);
+}
+
+export function listingPath(listing: { id: number; slug: string }, locale?: Locale): string {
+  return localePath(locale, listing.slug ? `/listing/${listing.id}-${listing.slug}` : `/listing/${listing.id}`);
 }
 
 /** `/listing/<id>-<slug>`: the id decides; the slug is only for people and may be stale or missing. */
@@ -9,14 +43,24 @@ export function parseListingParam(param: string | undefined): { id: number; slug
   return m ? { id: Number(m[1]), slug: m[2] ?? '' } : null;
 }
 
-export function companyPath(company: { slug: string }): string {
-  return `/company/${company.slug}`;
+export function companyPath(company: { slug: string }, locale?: Locale): string {
+  return localePath(locale, `/company/${company.slug}`);
 }
 
-export function regionPath(region: { slug: string }, category?: { slug: string } | null): string {
-  return category ? `/region/${region.slug}/${category.slug}` : `/region/${region.slug}`;
+export function regionPath(region: { slug: string }, category?: { slug: string } | null, locale?: Locale): string {
+  return localePath(locale, category ? `/region/${region.slug}/${category.slug}` : `/region/${region.slug}`);
 }
 
-export function categoryPath(category: { slug: string }): string {
-  return `/category/${category.slug}`;
+export function categoryPath(category: { slug: string }, locale?: Locale): string {
+  return localePath(locale, `/category/${category.slug}`);
+}
+
+/** `?page=N` on a list path; page 1 is the bare path, so each page has exactly one URL. */
+export function pagedPath(path: string, page: number): string {
+  return page > 1 ? `${path}?page=${page}` : path;
+}
+
+/** An absolute URL on this site, for canonicals, sitemaps, feeds and structured data. */
+export function absoluteUrl(siteUrl: string, path: string): string {
+  return siteUrl.replace(/\/+$/, '') + path;
 }

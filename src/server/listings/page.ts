@@ -3,10 +3,12 @@ import type { Db } from '../db.ts';
 import { GoneError, NotFoundError } from '../errors.ts';
 import { findCompanyById } from '../companies/queries.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
-import { latestListings, findListing, listingImagesOf } from './queries.ts';
+import { latestListings, findListing, listingImagesOf, similarListings } from './queries.ts';
 import { visibility } from './rules.ts';
 
 const MORE_FROM_COMPANY = 6;
+/** An expired or closed listing still answers, and points the reader on to this many live listings like it. */
+const SIMILAR = 8;
 
 export function getListingPage(db: Db, id: number, now: number) {
   const listing = findListing(db, id);
@@ -26,5 +28,6 @@ export function getListingPage(db: Db, id: number, now: number) {
     attributes: taxonomy.categories.byId.get(listing.categoryId)?.attributes ?? [],
     images: listingImagesOf(db, id),
     moreFromCompany: latestListings(db, { companyId: company.id, excludeId: id }, MORE_FROM_COMPANY, now),
+    similar: state === 'live' ? [] : similarListings(db, listing, SIMILAR, now),
   };
 }

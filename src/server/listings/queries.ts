@@ -99,3 +99,29 @@ export function listingImagesOf(db: Db, listingId: number) {
     .orderBy(asc(listingImages.position))
     .all();
 }
+
+/**
+ * Live listings like one that is no longer live (expired or closed), for its page: the same subcategory in the
+ * same city first, then the same subcategory anywhere.
+ */
+export function similarListings(
+  db: Db,
+  listing: { id: number; categoryId: number; cityId: number },
+  limit: number,
+  now: number,
+): ListingCard[] {
+  const near = latestListings(db, { categoryId: listing.categoryId, cityId: listing.cityId, excludeId: listing.id }, limit, now);
+  if (near.length >= limit) return near;
+  const seen = new Set(near.map((l) => l.id));
+  const wider = latestListings(db, { categoryId: listing.categoryId, excludeId: listing.id }, limit * 2, now);
+  return [...near, ...wider.filter((l) => !seen.has(l.id))].slice(0, limit);
+}
+
+/**
+ * The same rule as liveCondition, written so SQLite walks a primary-key range rather than the status index: the
+ * sitemaps read listings in id order, block by block, and through the status index each block would scan and sort
+ * every live listing.
+ */
+export function liveConditionInIdOrder(now: number): SQL {
+  return and(sql`+${listings.status} = ${'active'}`, gt(listings.expiresAt, now))!;
+}

@@ -1,4 +1,36 @@
 // Messages of one concept (seo), in both languages side by side; zh-CN.ts and en.ts merge every concept's file.
-export const zh = {} as const;
+export const zh = {
+  'lang.switchLabel': '语言',
+  'lang.other': 'English',
+  'lang.otherTitle': '查看本页英文版',
+  'listing.similar': '同类有效信息',
+  'listing.descriptionPrefix': '{kind}{title}，{region}{category}，{price}。',
+  'region.descriptionLong': '{region}企业最新供应与求购信息 {n} 条，涵盖{categories}等行业，按区县与行业查找货源和买家。',
+  'category.descriptionLong': '{region}{category}最新供应与求购信息 {n} 条：{children}。查找{category}货源、厂家与买家。',
+  'company.descriptionFallback': '{name}位于{region}，在{site}发布供应与求购信息 {n} 条。',
+  'regions.description': '{site}按地区浏览：{region}所有城市与区县的企业供应与求购信息。',
+  'categories.description': '{site}按行业浏览：全部行业分类与子分类的企业供应与求购信息。',
+  'feed.site': '{site} - 最新供求信息',
+  'feed.region': '{region}最新供求信息 - {site}',
+  'feed.category': '{category}最新供求信息 - {site}',
+  'feed.description': '{scope}最新发布的企业供应与求购信息。',
+  'feed.link': '订阅最新信息（RSS）',
+} as const;
 
-export const en: Record<keyof typeof zh, string> = {};
+export const en: Record<keyof typeof zh, string> = {
+  'lang.switchLabel': 'Language',
+  'lang.other': '中文',
+  'lang.otherTitle': 'View this page in Chinese',
+  'listing.similar': 'Similar active listings',
+  'listing.descriptionPrefix': '{kind}: {title}, {region} {category}, {price}. ',
+  'region.descriptionLong': '{n} supply offers and buying leads from businesses in {region}, in industries such as {categories}. Find suppliers and buyers by county and industry.',
+  'category.descriptionLong': '{n} {category} supply offers and buying leads in {region}: {children}. Find {category} suppliers, factories and buyers.',
+  'company.descriptionFallback': '{name}, based in {region}, has {n} supply and buying listings on {site}.',
+  'regions.description': 'Browse {site} by region: supply offers and buying leads from every city and county of {region}.',
+  'categories.description': 'Browse {site} by industry: supply offers and buying leads in every category and subcategory.',
+  'feed.site': '{site} - latest listings',
+  'feed.region': 'Latest listings in {region} - {site}',
+  'feed.category': 'Latest {category} listings - {site}',
+  'feed.description': 'The newest supply offers and buying leads: {scope}.',
+  'feed.link': 'Subscribe to the latest listings (RSS)',
+} as const;

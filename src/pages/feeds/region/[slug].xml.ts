@@ -1,0 +1,12 @@
+import type { APIRoute } from 'astro';
+import { xmlResponse } from '../../../lib/xml-response.ts';
+import { load } from '../../../lib/route.ts';
+import { config } from '../../../server/config.ts';
+import { getFeed } from '../../../server/seo/feed.ts';
+
+export const GET: APIRoute = ({ params, request, locals }) => {
+  const { SITE_URL: siteUrl, SITE_NAME: siteName } = config();
+  const xml = load((db, now) => getFeed(db, { siteUrl, siteName, locale: locals.locale, t: locals.t, regionSlug: params.slug }, now));
+  if (xml instanceof Response) return xml;
+  return xmlResponse(request, xml, { type: 'application/rss+xml', maxAge: 300 });
+};

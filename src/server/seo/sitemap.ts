@@ -1,0 +1,251 @@
+// Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 50,000 URLs each, written from SQLite
+// as a stream of text pieces, so a million listings never sit in memory at once.
+import { and, asc, count, eq, gt, gte, lte, max } from 'drizzle-orm';
+import { companies, listings } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { NotFoundError } from '../errors.ts';
+import { liveCounts } from '../listings/counts.ts';
+import { liveConditionInIdOrder } from '../listings/queries.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { absoluteUrl, categoryPath, companyPath, listingPath, regionPath } from '../urls.ts';
+import { escapeXml, w3cDate } from './xml.ts';
+
+/** The protocol's limits per file: 50,000 URLs and 50 MB uncompressed. */
+export const MAX_URLS = 50_000;
+const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
+
+export interface SitemapEntry {
+  /** Absolute http(s) URL. */
+  loc: string;
+  lastmod?: number | null;
+}
+
+function entryXml(tag: 'url' | 'sitemap', e: SitemapEntry): string {
+  if (!/^https?:\/\/[^/]/.test(e.loc)) throw new Error(`sitemap URLs must be absolute: ${e.loc}`);
+  if (e.loc.length > 2048) throw new Error(`sitemap URL longer than 2,048 characters: ${e.loc.slice(0, 80)}...`);
+  const lastmod = e.lastmod ? `<lastmod>${w3cDate(e.lastmod)}</lastmod>` : '';
+  return `<${tag}><loc>${escapeXml(e.loc)}</loc>${lastmod}</${tag}>\n`;
+}
+
+/** A `<urlset>` as pieces of text, one per URL; more than 50,000 URLs is a bug in the chunking, so it throws. */
+export function* urlsetXml(entries: Iterable<SitemapEntry>): Generator<string> {
+  yield `${XML_HEAD}<urlset xmlns="${NS}">\n`;
+  let n = 0;
+  for (const e of entries) {
+    if (++n > MAX_URLS) throw new Error(`a sitemap holds at most ${MAX_URLS} URLs`);
+    yield entryXml('url', e);
+  }
+  yield '</urlset>\n';
+}
+
+export function sitemapIndexXml(entries: SitemapEntry[]): string {
+  if (entries.length > MAX_URLS) throw new Error(`a sitemap index holds at most ${MAX_URLS} sitemaps`);
+  return `${XML_HEAD}<sitemapindex xmlns="${NS}">\n${entries.map((e) => entryXml('sitemap', e)).join('')}</sitemapindex>\n`;
+}
+
+// --- What the sitemaps list, read from SQLite ---
+
+/** A listing chunk holds the live listings whose id falls in one block of 50,000 ids, so each chunk is one primary-key range. */
+function idRange(chunk: number): [number, number] {
+  return [chunk * MAX_URLS + 1, (chunk + 1) * MAX_URLS];
+}
+
+export interface SitemapFile {
+  /** File name under /sitemaps/, e.g. `listings-3.xml`. */
+  name: string;
+  lastmod: number | null;
+}
+
+/** A sitemap's name: `listings-<n>`, `companies-<n>`, `regions`, `categories` or `region-categories`. */
+export type SitemapName =
+  | { type: 'listings' | 'companies'; chunk: number }
+  | { type: 'regions' | 'categories' | 'region-categories' };
+
+export function parseSitemapName(name: string | undefined): SitemapName | null {
+  const m = /^(listings|companies)-(0|[1-9]\d{0,5})$/.exec(name ?? '');
+  if (m) return { type: m[1] as 'listings' | 'companies', chunk: Number(m[2]) };
+  if (name === 'regions' || name === 'categories' || name === 'region-categories') return { type: name };
+  return null;
+}
+
+/** Newest publication among live listings: what the hub pages (lists and counts) follow. One index seek. */
+function newestPublished(db: Db): number | null {
+  return db.select({ t: max(listings.publishedAt) }).from(listings).where(eq(listings.status, 'active')).get()?.t ?? null;
+}
+
+function chunksUpTo(maxId: number | null): number[] {
+  return maxId ? Array.from({ length: Math.floor((maxId - 1) / MAX_URLS) + 1 }, (_, i) => i) : [];
+}
+
+// The last version each chunk was served with. Reading every chunk's version for the index would scan the whole
+// listings table (0.8 s at a million rows, blocking the server), so the index dates a chunk by its last version seen
+// in the past ten minutes and leaves `lastmod` out otherwise (it is optional; crawlers then fetch the chunk).
+const seenVersions = new WeakMap<Db, Map<string, { at: number; lastmod: number | null }>>();
+const SEEN_TTL_MS = 10 * 60_000;
+
+function rememberVersion(db: Db, file: string, lastmod: number | null, now: number): void {
+  let seen = seenVersions.get(db);
+  if (!seen) seenVersions.set(db, (seen = new Map()));
+  seen.set(file, { at: now, lastmod });
+}
+
+function recentVersion(db: Db, file: string, now: number): number | null {
+  const v = seenVersions.get(db)?.get(file);
+  return v && now - v.at < SEEN_TTL_MS && now >= v.at ? v.lastmod : null;
+}
+
+/**
+ * Every sitemap file: the hubs, and one chunk per block of 50,000 ids up to the highest listing and company id
+ * (two index seeks, whatever the table size). A block whose listings have all expired is an empty urlset.
+ */
+export function sitemapFiles(db: Db, now: number): SitemapFile[] {
+  const maxListing = db.select({ m: max(listings.id) }).from(listings).get()?.m ?? null;
+  const maxCompany = db.select({ m: max(companies.id) }).from(companies).get()?.m ?? null;
+  const newest = newestPublished(db);
+  const chunk = (type: string, k: number) => ({ name: `${type}-${k}.xml`, lastmod: recentVersion(db, `${type}-${k}`, now) });
+  return [
+    { name: 'regions.xml', lastmod: newest },
+    { name: 'categories.xml', lastmod: newest },
+    { name: 'region-categories.xml', lastmod: newest },
+    ...chunksUpTo(maxCompany).map((k) => chunk('companies', k)),
+    ...chunksUpTo(maxListing).map((k) => chunk('listings', k)),
+  ];
+}
+
+/**
+ * A fingerprint of one sitemap's content, cheap to read (one primary-key range), for ETag and Last-Modified: the
+ * number of URLs and the newest change. A listing expiring lowers the count, so the fingerprint moves with it.
+ * `exists` is false past the highest id.
+ */
+export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: number; lastmod: number | null; exists: boolean } {
+  if (name.type === 'listings' || name.type === 'companies') {
+    const [from, to] = idRange(name.chunk);
+    const table = name.type === 'listings' ? listings : companies;
+    const row = db
+      .select({ n: count(), lastmod: max(table.updatedAt) })
+      .from(table)
+      .where(and(gte(table.id, from), lte(table.id, to), name.type === 'listings' ? liveConditionInIdOrder(now) : undefined))
+      .get();
+    const exists = row!.n > 0 || (db.select({ m: max(table.id) }).from(table).get()?.m ?? 0) >= from;
+    rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
+    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists };
+  }
+  // Hub pages: their content follows the live counts, which refresh each minute.
+  return { urls: liveCounts(db, now).total, lastmod: newestPublished(db), exists: true };
+}
+
+const BATCH = 2_000;
+
+/** Rows in id order, read in keyset batches: memory stays at one batch whatever the table size. */
+function* batched<T extends { id: number }>(read: (afterId: number) => T[]): Generator<T> {
+  let after = 0;
+  for (;;) {
+    const rows = read(after);
+    yield* rows;
+    if (rows.length < BATCH) return;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/** The URLs of one sitemap file, streamed. Unknown or empty chunks are a NotFoundError. */
+export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: number): Iterable<SitemapEntry> {
+  const abs = (path: string) => absoluteUrl(siteUrl, path);
+  const taxonomy = getTaxonomy(db);
+  switch (name.type) {
+    case 'listings': {
+      const [from, to] = idRange(name.chunk);
+      const rows = batched((after) =>
+        db
+          .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
+          .from(listings)
+          .where(and(gt(listings.id, Math.max(after, from - 1)), lte(listings.id, to), liveConditionInIdOrder(now)))
+          .orderBy(asc(listings.id))
+          .limit(BATCH)
+          .all(),
+      );
+      return mapIter(rows, (l) => ({ loc: abs(listingPath(l)), lastmod: l.updatedAt }));
+    }
+    case 'companies': {
+      const [from, to] = idRange(name.chunk);
+      const rows = batched((after) =>
+        db
+          .select({ id: companies.id, slug: companies.slug, updatedAt: companies.updatedAt })
+          .from(companies)
+          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to)))
+          .orderBy(asc(companies.id))
+          .limit(BATCH)
+          .all(),
+      );
+      return mapIter(rows, (c) => ({ loc: abs(companyPath(c)), lastmod: c.updatedAt }));
+    }
+    case 'regions':
+      return [
+        { loc: abs('/') },
+        { loc: abs('/regions') },
+        ...[...taxonomy.regions.byId.values()].map((r) => ({ loc: abs(regionPath(r)) })),
+      ];
+    case 'categories':
+      return [{ loc: abs('/categories') }, ...[...taxonomy.categories.byId.values()].map((c) => ({ loc: abs(categoryPath(c)) }))];
+    case 'region-categories': {
+      // The province x a category is the category page itself (its canonical), so only cities and counties pair up.
+      const counts = liveCounts(db, now);
+      const out: SitemapEntry[] = [];
+      for (const r of taxonomy.regions.byId.values()) {
+        if (r.id === taxonomy.rootRegion.id) continue;
+        for (const c of taxonomy.categories.byId.values()) {
+          if (counts.regionCategory(r.id, c.id) > 0) out.push({ loc: abs(regionPath(r, c)) });
+        }
+      }
+      if (out.length > MAX_URLS) throw new Error('more region x category pages than one sitemap holds');
+      return out;
+    }
+  }
+}
+
+function* mapIter<T, U>(it: Iterable<T>, f: (t: T) => U): Generator<U> {
+  for (const x of it) yield f(x);
+}
+
+/** One sitemap file, ready to send: its validators, and its body as text pieces of about 64 KB, written on demand. */
+export function getSitemapFile(db: Db, siteUrl: string, rawName: string | undefined, now: number) {
+  const name = parseSitemapName(rawName);
+  if (!name) throw new NotFoundError(`sitemap ${rawName}`);
+  const version = sitemapVersion(db, name, now);
+  if (!version.exists) throw new NotFoundError(`sitemap ${rawName}`);
+  return {
+    etag: `W/"${rawName}-${version.urls}-${version.lastmod ?? 0}"`,
+    lastmod: version.lastmod,
+    body: () => coalesce(urlsetXml(sitemapEntries(db, siteUrl, name, now))),
+  };
+}
+
+const indexCache = new WeakMap<Db, { at: number; files: SitemapFile[] }>();
+const INDEX_TTL_MS = 60_000;
+
+/** The sitemap index, kept for a minute. */
+export function getSitemapIndex(db: Db, siteUrl: string, now: number) {
+  let hit = indexCache.get(db);
+  if (!hit || now - hit.at >= INDEX_TTL_MS || now < hit.at) {
+    hit = { at: now, files: sitemapFiles(db, now) };
+    indexCache.set(db, hit);
+  }
+  const lastmod = hit.files.reduce((m, f) => Math.max(m, f.lastmod ?? 0), 0) || null;
+  return {
+    lastmod,
+    xml: sitemapIndexXml(hit.files.map((f) => ({ loc: absoluteUrl(siteUrl, `/sitemaps/${f.name}`), lastmod: f.lastmod }))),
+  };
+}
+
+/** Joins small pieces of text into pieces of at least `size` characters, so a stream sends few large chunks. */
+export function* coalesce(pieces: Iterable<string>, size = 64 * 1024): Generator<string> {
+  let buf = '';
+  for (const p of pieces) {
+    buf += p;
+    if (buf.length >= size) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
