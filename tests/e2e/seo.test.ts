@@ -27,14 +27,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function listingIdWithStatus(status: string): number {
+/** One value from the server's database, read beside it. */
+function one(query: string, ...params: unknown[]): number {
   const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
   try {
-    return db.prepare('select id from listings where status = ? order by id limit 1').pluck().get(status) as number;
+    return db.prepare(query).pluck().get(...params) as number;
   } finally {
     db.close();
   }
 }
+
+/** A listing the public sees as live (active and not past its expiry). */
+const liveListingId = () => one("select id from listings where status = 'active' and expires_at > ? order by id limit 1", Date.now());
+const listingIdWithStatus = (status: string) => one('select id from listings where status = ? order by id limit 1', status);
 
 const get = (pathname: string, headers: Record<string, string> = {}) =>
   fetch(server.url + pathname, { headers, redirect: 'manual' });
@@ -390,6 +395,15 @@ describe('HTTP caching', () => {
     expect(gunzipSync(raw.body).toString()).toBe(Buffer.from(plain).toString());
     const xml = await get('/sitemaps/listings-0.xml', { 'accept-encoding': 'gzip' });
     expect(xml.headers.get('content-encoding')).toMatch(/gzip|br/);
+  });
+
+  it('a live listing page is revalidated on every view (each is counted) and answers 304 when unchanged', async () => {
+    const first = await fetch(`${server.url}/listing/${liveListingId()}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('public, no-cache');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/".+"$/);
+    expect((await get(new URL(first.url).pathname, { 'if-none-match': etag })).status).toBe(304);
   });
 
   it('a request with a session cookie is private and never shared', async () => {
