@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import lighthouse from 'lighthouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
-import { CHROMIUM_PATH } from '../helpers/browser.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
 
 let server: RunningServer;
@@ -21,13 +21,7 @@ beforeAll(async () => {
   chrome = spawn(
     CHROMIUM_PATH,
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_FLAGS,
       `--remote-debugging-port=${port}`,
       `--user-data-dir=${tempDir('lighthouse-profile-')}`,
       'about:blank',
