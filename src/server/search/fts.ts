@@ -1,0 +1,328 @@
+// The SQLite FTS5 engine: always maintained, the default, and the fallback when Meilisearch is away. The only raw
+// SQL of the site lives here (FTS5 has no drizzle builder).
+//
+// Shape, measured at a million listings (see the note in scripts/bench/search.ts):
+//  - contentless (content='') with contentless_unindexed=1: the text is not stored twice (the listings table holds
+//    it), while the few numbers a result needs (place, price, dates) are stored beside the index and read with the
+//    match, so no join to listings is needed for filtering, facets or sorting;
+//  - filters that are equalities (kind, city, county, industry, subcategory, images, verified, attribute options) are
+//    tokens of a hidden column `f`, so FTS5 intersects them with the text in C: `{title ...}: (钢管) AND f: (c360100)`;
+//  - a very broad match (more than CANDIDATE_CAP listings) is read newest-first up to the cap; the total and facet
+//    counts are then scaled estimates and say so (`exact: false`).
+import type Database from 'better-sqlite3';
+import type { Db } from '../db.ts';
+import type { SearchDocument } from './documents.ts';
+import { ftsExpression, indexTokens, type ParsedQuery } from './text.ts';
+import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
+
+/** Bump when the tokens or the table change: start-up then rebuilds the index. */
+export const FTS_VERSION = '1';
+export const CANDIDATE_CAP = 5000;
+const TEXT_COLUMNS = '{title category attrs company description}';
+/** bm25 weights in column order: title counts most, description least; the rest are not text. */
+const BM25 = 'bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)';
+
+const SCHEMA = `
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+  title, category, attrs, company, description, f,
+  kind UNINDEXED, city UNINDEXED, region UNINDEXED, top UNINDEXED, cat UNINDEXED,
+  price_min UNINDEXED, price_max UNINDEXED, published_at UNINDEXED, expires_at UNINDEXED,
+  company_id UNINDEXED, attributes UNINDEXED,
+  content='', contentless_delete=1, contentless_unindexed=1, prefix='1',
+  tokenize='unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export function ensureFtsSchema(db: Db): void {
+  db.$client.exec(SCHEMA);
+}
+
+export function ftsMeta(db: Db, key: string): string | undefined {
+  const row = db.$client.prepare('SELECT value FROM search_meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setFtsMeta(db: Db, key: string, value: string): void {
+  db.$client.prepare('INSERT INTO search_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+/** FNV-1a, so an attribute option of any script becomes a plain alphanumeric token. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36);
+}
+
+export const attributeToken = (key: string, value: string) => `a${hash(`${key}=${value}`)}`;
+
+/** The hidden filter tokens of a document; every document has `all`, which an empty search matches. */
+export function filterTokens(doc: SearchDocument): string {
+  const tokens = ['all', `k${doc.kind}`, `c${doc.cityId}`, `r${doc.regionId}`, `t${doc.topCategoryId}`, `s${doc.categoryId}`];
+  if (doc.hasImages) tokens.push('img');
+  if (doc.verified) tokens.push('ver');
+  for (const [key, value] of Object.entries(doc.attributes)) tokens.push(attributeToken(key, String(value)));
+  return tokens.join(' ');
+}
+
+type Stmt = Database.Statement;
+const statements = new WeakMap<Database.Database, Map<string, Stmt>>();
+function prepared(db: Db, sql: string): Stmt {
+  let cache = statements.get(db.$client);
+  if (!cache) statements.set(db.$client, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = db.$client.prepare(sql)));
+  return stmt;
+}
+
+const INSERT = `INSERT INTO search_fts(rowid, title, category, attrs, company, description, f, kind, city, region, top, cat,
+  price_min, price_max, published_at, expires_at, company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertDocument(db: Db, doc: SearchDocument): void {
+  prepared(db, INSERT).run(
+    doc.id,
+    indexTokens(doc.title),
+    indexTokens(doc.categoryNames.join(' ')),
+    indexTokens(Object.values(doc.attributes).join(' ')),
+    indexTokens(doc.companyName),
+    indexTokens(doc.description),
+    filterTokens(doc),
+    doc.kind,
+    doc.cityId,
+    doc.regionId,
+    doc.topCategoryId,
+    doc.categoryId,
+    doc.priceMin,
+    doc.priceMax,
+    doc.publishedAt,
+    doc.expiresAt,
+    doc.companyId,
+    Object.keys(doc.attributes).length > 0 ? JSON.stringify(doc.attributes) : null,
+  );
+}
+
+/** Puts the live documents in the index and takes out the other ids, in one transaction. */
+export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly number[]): void {
+  const del = prepared(db, 'DELETE FROM search_fts WHERE rowid = ?');
+  db.$client.transaction(() => {
+    for (const id of ids) del.run(id);
+    for (const doc of docs) insertDocument(db, doc);
+  })();
+}
+
+/** Empties the index (a full rebuild follows). */
+export function ftsClear(db: Db): void {
+  db.$client.exec('DELETE FROM search_fts');
+}
+
+/** Appends documents known not to be in the index (a rebuild), one transaction per batch. */
+export function ftsInsertBatch(db: Db, docs: readonly SearchDocument[]): void {
+  db.$client.transaction(() => {
+    for (const doc of docs) insertDocument(db, doc);
+  })();
+}
+
+export function ftsCount(db: Db): number {
+  return (prepared(db, "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH 'f : all'").get() as { n: number }).n;
+}
+
+export function ftsOptimize(db: Db): void {
+  db.$client.exec("INSERT INTO search_fts(search_fts) VALUES ('optimize')");
+}
+
+// ---- searching ----
+
+/** Filter groups; a facet group is counted with its own group left out. */
+type Group = 'kind' | 'region' | 'category' | `attr:${string}`;
+
+function tokenFilters(f: SearchFilters, without?: Group): string[] {
+  const out: string[] = [];
+  if (f.kind && without !== 'kind') out.push(`k${f.kind}`);
+  if (without !== 'region') {
+    if (f.regionId !== undefined) out.push(`r${f.regionId}`);
+    else if (f.cityId !== undefined) out.push(`c${f.cityId}`);
+  }
+  if (without !== 'category') {
+    if (f.categoryId !== undefined) out.push(`s${f.categoryId}`);
+    else if (f.topCategoryId !== undefined) out.push(`t${f.topCategoryId}`);
+  }
+  if (f.hasImages) out.push('img');
+  if (f.verified) out.push('ver');
+  for (const [key, value] of Object.entries(f.attributes ?? {})) {
+    if (without !== `attr:${key}`) out.push(attributeToken(key, value));
+  }
+  return out;
+}
+
+export function matchExpression(query: ParsedQuery, f: SearchFilters, without?: Group): string {
+  const text = ftsExpression(query);
+  const tokens = tokenFilters(f, without);
+  const parts: string[] = [];
+  if (text) parts.push(`${TEXT_COLUMNS} : (${text})`);
+  parts.push(`f : (${tokens.length > 0 ? tokens.join(' AND ') : 'all'})`);
+  return parts.join(' AND ');
+}
+
+interface Candidate {
+  id: number;
+  kind: string;
+  city: number;
+  region: number;
+  top: number;
+  cat: number;
+  priceMin: number | null;
+  priceMax: number | null;
+  publishedAt: number;
+  expiresAt: number;
+  attributes: string | null;
+  rank: number;
+}
+
+const CANDIDATE_COLUMNS =
+  'rowid AS id, kind, city, region, top, cat, price_min AS priceMin, price_max AS priceMax, published_at AS publishedAt, expires_at AS expiresAt';
+
+/** The candidates of a match, newest id first, at most cap + 1 (one more says "there are more"). */
+function candidates(db: Db, match: string, opts: { rank: boolean; attributes: boolean }): Candidate[] {
+  const cols = `${CANDIDATE_COLUMNS}, ${opts.attributes ? 'attributes' : 'NULL AS attributes'}, ${opts.rank ? BM25 : '0'} AS rank`;
+  return prepared(db, `SELECT ${cols} FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${CANDIDATE_CAP + 1}`).all(
+    match,
+  ) as Candidate[];
+}
+
+function countMatches(db: Db, match: string): number {
+  return (prepared(db, 'SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH ?').get(match) as { n: number }).n;
+}
+
+/** The conditions FTS5 cannot express as tokens: expiry, price, dates, number attributes. */
+function residualFilter(f: SearchFilters, now: number): ((c: Candidate) => boolean) {
+  const ranges = Object.entries(f.attributeRanges ?? {});
+  return (c) => {
+    if (c.expiresAt <= now) return false;
+    if (f.publishedAfter !== undefined && c.publishedAt < f.publishedAfter) return false;
+    if (f.priceMin !== undefined || f.priceMax !== undefined) {
+      if (c.priceMin === null || c.priceMax === null) return false;
+      if (f.priceMin !== undefined && c.priceMax < f.priceMin) return false;
+      if (f.priceMax !== undefined && c.priceMin > f.priceMax) return false;
+    }
+    if (ranges.length > 0) {
+      const attrs = c.attributes ? (JSON.parse(c.attributes) as Record<string, unknown>) : {};
+      for (const [key, { min, max }] of ranges) {
+        const v = Number(attrs[key]);
+        if (attrs[key] === undefined || Number.isNaN(v)) return false;
+        if (min !== undefined && v < min) return false;
+        if (max !== undefined && v > max) return false;
+      }
+    }
+    return true;
+  };
+}
+
+interface MatchSet {
+  rows: Candidate[];
+  /** Matches in all (an estimate when capped). */
+  total: number;
+  exact: boolean;
+  /** Multiplier from counts in `rows` to estimated counts in all matches. */
+  scale: number;
+}
+
+function matchSet(db: Db, req: EngineRequest, without: Group | undefined, rank: boolean): MatchSet {
+  const f = req.filters;
+  const match = matchExpression(req.query, f, without);
+  const needAttributes = req.facetAttributes.length > 0 || Object.keys(f.attributeRanges ?? {}).length > 0;
+  const raw = candidates(db, match, { rank, attributes: needAttributes });
+  const keep = residualFilter(f, req.now);
+  if (raw.length <= CANDIDATE_CAP) {
+    const rows = raw.filter(keep);
+    return { rows, total: rows.length, exact: true, scale: 1 };
+  }
+  raw.pop();
+  const rows = raw.filter(keep);
+  const all = countMatches(db, match);
+  const scale = all / raw.length;
+  return { rows, total: Math.round(rows.length * scale), exact: false, scale };
+}
+
+function tally<T extends string | number>(rows: Candidate[], pick: (c: Candidate) => T, scale: number): Record<T, number> {
+  const out = {} as Record<T, number>;
+  for (const r of rows) {
+    const k = pick(r);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  if (scale !== 1) for (const k of Object.keys(out) as T[]) out[k] = Math.max(1, Math.round(out[k] * scale));
+  return out;
+}
+
+function attributeTally(rows: Candidate[], key: string, scale: number): Record<string, number> {
+  const picked = rows.filter((r) => r.attributes !== null);
+  const values = new Map<Candidate, string>();
+  for (const r of picked) {
+    const v = (JSON.parse(r.attributes!) as Record<string, unknown>)[key];
+    if (v !== undefined) values.set(r, String(v));
+  }
+  return tally([...values.keys()], (r) => values.get(r)!, scale);
+}
+
+function compare(sort: EngineRequest['sort']): (a: Candidate, b: Candidate) => number {
+  const newest = (a: Candidate, b: Candidate) => b.publishedAt - a.publishedAt || b.id - a.id;
+  switch (sort) {
+    case 'relevance':
+      return (a, b) => a.rank - b.rank || newest(a, b);
+    case 'price_asc':
+      return (a, b) => (a.priceMin ?? Infinity) - (b.priceMin ?? Infinity) || newest(a, b);
+    case 'price_desc':
+      // Negotiable (no price) last in both directions.
+      return (a, b) => (b.priceMax ?? -Infinity) - (a.priceMax ?? -Infinity) || newest(a, b);
+    default:
+      return newest;
+  }
+}
+
+export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
+  const rank = req.sort === 'relevance' && req.query.groups.length > 0;
+  const main = matchSet(db, req, undefined, rank);
+  const sorted = main.rows.slice().sort(compare(rank ? 'relevance' : req.sort === 'relevance' ? 'newest' : req.sort));
+  const start = (req.page - 1) * req.pageSize;
+  const ids = sorted.slice(start, start + req.pageSize).map((r) => r.id);
+
+  const f = req.filters;
+  const facetSet = (group: Group, active: boolean) => (active ? matchSet(db, req, group, false) : main);
+  const facets: Facets = emptyFacets();
+  const kindSet = facetSet('kind', f.kind !== undefined);
+  facets.kind = tally(kindSet.rows, (r) => r.kind, kindSet.scale);
+  const regionSet = facetSet('region', f.cityId !== undefined || f.regionId !== undefined);
+  facets.city = tally(regionSet.rows, (r) => r.city, regionSet.scale);
+  facets.region = tally(regionSet.rows, (r) => r.region, regionSet.scale);
+  const categorySet = facetSet('category', f.topCategoryId !== undefined || f.categoryId !== undefined);
+  facets.topCategory = tally(categorySet.rows, (r) => r.top, categorySet.scale);
+  facets.category = tally(categorySet.rows, (r) => r.cat, categorySet.scale);
+  for (const attr of req.facetAttributes) {
+    const set = facetSet(`attr:${attr.key}`, f.attributes?.[attr.key] !== undefined);
+    facets.attributes[attr.key] = attributeTally(set.rows, attr.key, set.scale);
+  }
+  return { ids, total: main.total, exact: main.exact, facets };
+}
+
+export class FtsEngine implements SearchEngine {
+  readonly name = 'fts' as const;
+  constructor(private readonly db: Db) {}
+  search(req: EngineRequest): Promise<EngineResult> {
+    return Promise.resolve(ftsSearch(this.db, req));
+  }
+}
+
+/** Newest listings whose title matches what is typed so far, and companies whose name does. */
+export function ftsSuggest(db: Db, query: ParsedQuery, limit: number): { listingIds: number[]; companyIds: number[] } {
+  const text = ftsExpression(query, { prefix: true });
+  if (!text) return { listingIds: [], companyIds: [] };
+  const titles = prepared(db, `SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${limit}`)
+    .all(`title : (${text})`) as { id: number }[];
+  const companies = prepared(
+    db,
+    `SELECT DISTINCT company_id AS id FROM (SELECT company_id FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 200) LIMIT 3`,
+  ).all(`company : (${text})`) as { id: number }[];
+  return { listingIds: titles.map((r) => r.id), companyIds: companies.map((r) => r.id) };
+}
