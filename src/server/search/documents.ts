@@ -3,7 +3,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { companies, listingImages, listings, type ListingAttributes, type ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { liveCondition } from '../listings/queries.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
 export interface SearchDocument {
@@ -47,14 +46,24 @@ const columns = {
   negotiable: listings.negotiable,
   publishedAt: listings.publishedAt,
   expiresAt: listings.expiresAt,
+  status: listings.status,
 };
 
 const baseQuery = (db: Db) => db.select(columns).from(listings).innerJoin(companies, eq(companies.id, listings.companyId));
 type Row = ReturnType<ReturnType<typeof baseQuery>['all']>[number];
 
-function toDocument(db: Db, row: Row): SearchDocument {
+const categoryNamesCache = new WeakMap<object, Map<number, string[]>>();
+function categoryNamesOf(db: Db, categoryId: number): string[] {
   const { categories } = getTaxonomy(db);
-  const categoryNames = categories.path(row.categoryId).flatMap((c) => [c.nameZh, c.nameEn]);
+  let cache = categoryNamesCache.get(categories);
+  if (!cache) categoryNamesCache.set(categories, (cache = new Map()));
+  let names = cache.get(categoryId);
+  if (!names) cache.set(categoryId, (names = categories.path(categoryId).flatMap((c) => [c.nameZh, c.nameEn])));
+  return names;
+}
+
+function toDocument(db: Db, row: Row): SearchDocument {
+  const categoryNames = categoryNamesOf(db, row.categoryId);
   return {
     id: row.id,
     kind: row.kind,
@@ -77,12 +86,19 @@ function toDocument(db: Db, row: Row): SearchDocument {
   };
 }
 
+/** The same rule as liveCondition (listings/queries.ts), for rows already read by primary key. */
+export function isLive(row: { status: string; expiresAt: number | null }, now: number): boolean {
+  return row.status === 'active' && row.expiresAt !== null && row.expiresAt > now;
+}
+
 /** Documents of those of `ids` that are live now; the others are to be removed from the engines. */
 export function documentsFor(db: Db, ids: readonly number[], now: number): SearchDocument[] {
   if (ids.length === 0) return [];
+  // Liveness tested in JS so SQLite reads the ids by primary key, not the status index.
   return baseQuery(db)
-    .where(and(inArray(listings.id, [...ids]), liveCondition(now)))
+    .where(inArray(listings.id, [...ids]))
     .all()
+    .filter((row) => isLive(row, now))
     .map((row) => toDocument(db, row));
 }
 
@@ -90,13 +106,16 @@ export function documentsFor(db: Db, ids: readonly number[], now: number): Searc
 export function* allDocuments(db: Db, now: number, batchSize = 5000): Generator<SearchDocument[]> {
   let after = 0;
   for (;;) {
+    // Walk the primary key and test liveness here: with the status in the WHERE clause SQLite picks the status
+    // index and sorts every batch (minutes at a million listings instead of seconds).
     const rows = baseQuery(db)
-      .where(and(gt(listings.id, after), liveCondition(now)))
+      .where(and(gt(listings.id, after), sql`+${listings.status} IS NOT NULL`))
       .orderBy(asc(listings.id))
       .limit(batchSize)
       .all();
     if (rows.length === 0) return;
     after = rows[rows.length - 1]!.id;
-    yield rows.map((row) => toDocument(db, row));
+    const live = rows.filter((r) => isLive(r, now));
+    if (live.length > 0) yield live.map((row) => toDocument(db, row));
   }
 }

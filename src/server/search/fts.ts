@@ -1,14 +1,15 @@
 // The SQLite FTS5 engine: always maintained, the default, and the fallback when Meilisearch is away. The only raw
 // SQL of the site lives here (FTS5 has no drizzle builder).
 //
-// Shape, measured at a million listings (see the note in scripts/bench/search.ts):
-//  - contentless (content='') with contentless_unindexed=1: the text is not stored twice (the listings table holds
-//    it), while the few numbers a result needs (place, price, dates) are stored beside the index and read with the
-//    match, so no join to listings is needed for filtering, facets or sorting;
+// Shape, measured at a million listings (figures in the note of scripts/bench/search.ts):
+//  - search_fts is contentless (content=''): the text is not stored twice (the listings table holds it);
+//  - search_rows holds the few numbers a result needs (place, price, dates, attributes) in a narrow table keyed by
+//    listing id, so filtering, facets and sorting read it instead of the wide listings rows (a join per candidate
+//    costs about a third of reading FTS5 UNINDEXED columns, which fetch each column separately);
 //  - filters that are equalities (kind, city, county, industry, subcategory, images, verified, attribute options) are
 //    tokens of a hidden column `f`, so FTS5 intersects them with the text in C: `{title ...}: (钢管) AND f: (c360100)`;
 //  - a very broad match (more than CANDIDATE_CAP listings) is read newest-first up to the cap; the total and facet
-//    counts are then scaled estimates and say so (`exact: false`).
+//    counts are then estimates from how much of the id range the cap covered, and say so (`exact: false`).
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
@@ -16,20 +17,21 @@ import { ftsExpression, indexTokens, type ParsedQuery } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
-export const FTS_VERSION = '1';
-export const CANDIDATE_CAP = 5000;
+export const FTS_VERSION = '2';
+export const CANDIDATE_CAP = 1000;
 const TEXT_COLUMNS = '{title category attrs company description}';
 /** bm25 weights in column order: title counts most, description least; the rest are not text. */
-const BM25 = 'bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)';
+const BM25 = 'bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0, 0)';
 
 const SCHEMA = `
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
   title, category, attrs, company, description, f,
-  kind UNINDEXED, city UNINDEXED, region UNINDEXED, top UNINDEXED, cat UNINDEXED,
-  price_min UNINDEXED, price_max UNINDEXED, published_at UNINDEXED, expires_at UNINDEXED,
-  company_id UNINDEXED, attributes UNINDEXED,
-  content='', contentless_delete=1, contentless_unindexed=1, prefix='1',
-  tokenize='unicode61 remove_diacritics 0'
+  content='', contentless_delete=1, prefix='1', tokenize='unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS search_rows (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, city INTEGER NOT NULL, region INTEGER NOT NULL, top INTEGER NOT NULL,
+  cat INTEGER NOT NULL, price_min INTEGER, price_max INTEGER, published_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  company_id INTEGER NOT NULL, attributes TEXT
 );
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
@@ -78,11 +80,12 @@ function prepared(db: Db, sql: string): Stmt {
   return stmt;
 }
 
-const INSERT = `INSERT INTO search_fts(rowid, title, category, attrs, company, description, f, kind, city, region, top, cat,
-  price_min, price_max, published_at, expires_at, company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_TEXT = 'INSERT INTO search_fts(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const INSERT_ROW = `INSERT INTO search_rows(id, kind, city, region, top, cat, price_min, price_max, published_at, expires_at,
+  company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function insertDocument(db: Db, doc: SearchDocument): void {
-  prepared(db, INSERT).run(
+  prepared(db, INSERT_TEXT).run(
     doc.id,
     indexTokens(doc.title),
     indexTokens(doc.categoryNames.join(' ')),
@@ -90,6 +93,9 @@ function insertDocument(db: Db, doc: SearchDocument): void {
     indexTokens(doc.companyName),
     indexTokens(doc.description),
     filterTokens(doc),
+  );
+  prepared(db, INSERT_ROW).run(
+    doc.id,
     doc.kind,
     doc.cityId,
     doc.regionId,
@@ -107,15 +113,19 @@ function insertDocument(db: Db, doc: SearchDocument): void {
 /** Puts the live documents in the index and takes out the other ids, in one transaction. */
 export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly number[]): void {
   const del = prepared(db, 'DELETE FROM search_fts WHERE rowid = ?');
+  const delRow = prepared(db, 'DELETE FROM search_rows WHERE id = ?');
   db.$client.transaction(() => {
-    for (const id of ids) del.run(id);
+    for (const id of ids) {
+      del.run(id);
+      delRow.run(id);
+    }
     for (const doc of docs) insertDocument(db, doc);
   })();
 }
 
 /** Empties the index (a full rebuild follows). */
 export function ftsClear(db: Db): void {
-  db.$client.exec('DELETE FROM search_fts');
+  db.$client.exec('DELETE FROM search_fts; DELETE FROM search_rows;');
 }
 
 /** Appends documents known not to be in the index (a rebuild), one transaction per batch. */
@@ -126,7 +136,7 @@ export function ftsInsertBatch(db: Db, docs: readonly SearchDocument[]): void {
 }
 
 export function ftsCount(db: Db): number {
-  return (prepared(db, "SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH 'f : all'").get() as { n: number }).n;
+  return (prepared(db, 'SELECT count(*) AS n FROM search_rows').get() as { n: number }).n;
 }
 
 export function ftsOptimize(db: Db): void {
@@ -162,7 +172,7 @@ export function matchExpression(query: ParsedQuery, f: SearchFilters, without?: 
   const tokens = tokenFilters(f, without);
   const parts: string[] = [];
   if (text) parts.push(`${TEXT_COLUMNS} : (${text})`);
-  parts.push(`f : (${tokens.length > 0 ? tokens.join(' AND ') : 'all'})`);
+  if (tokens.length > 0 || !text) parts.push(`f : (${tokens.length > 0 ? tokens.join(' AND ') : 'all'})`);
   return parts.join(' AND ');
 }
 
@@ -182,18 +192,26 @@ interface Candidate {
 }
 
 const CANDIDATE_COLUMNS =
-  'rowid AS id, kind, city, region, top, cat, price_min AS priceMin, price_max AS priceMax, published_at AS publishedAt, expires_at AS expiresAt';
+  'r.id, r.kind, r.city, r.region, r.top, r.cat, r.price_min AS priceMin, r.price_max AS priceMax, r.published_at AS publishedAt, r.expires_at AS expiresAt';
 
 /** The candidates of a match, newest id first, at most cap + 1 (one more says "there are more"). */
 function candidates(db: Db, match: string, opts: { rank: boolean; attributes: boolean }): Candidate[] {
-  const cols = `${CANDIDATE_COLUMNS}, ${opts.attributes ? 'attributes' : 'NULL AS attributes'}, ${opts.rank ? BM25 : '0'} AS rank`;
-  return prepared(db, `SELECT ${cols} FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${CANDIDATE_CAP + 1}`).all(
-    match,
-  ) as Candidate[];
+  const cols = `${CANDIDATE_COLUMNS}, ${opts.attributes ? 'r.attributes' : 'NULL AS attributes'}, ${opts.rank ? BM25 : '0'} AS rank`;
+  return prepared(
+    db,
+    `SELECT ${cols} FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid
+     WHERE search_fts MATCH ? ORDER BY search_fts.rowid DESC LIMIT ${CANDIDATE_CAP + 1}`,
+  ).all(match) as Candidate[];
 }
 
-function countMatches(db: Db, match: string): number {
-  return (prepared(db, 'SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH ?').get(match) as { n: number }).n;
+/** The id range of the index, for estimating how many matches a capped read stands for. */
+function idRange(db: Db): { min: number; max: number } {
+  // Two subqueries: min() and max() together in one SELECT scan the table instead of reading each end of the key.
+  const r = prepared(db, 'SELECT (SELECT min(id) FROM search_rows) AS min, (SELECT max(id) FROM search_rows) AS max').get() as {
+    min: number | null;
+    max: number | null;
+  };
+  return { min: r.min ?? 0, max: r.max ?? 0 };
 }
 
 /** The conditions FTS5 cannot express as tokens: expiry, price, dates, number attributes. */
@@ -241,8 +259,11 @@ function matchSet(db: Db, req: EngineRequest, without: Group | undefined, rank: 
   }
   raw.pop();
   const rows = raw.filter(keep);
-  const all = countMatches(db, match);
-  const scale = all / raw.length;
+  // Matches spread over the id range about evenly, so the newest CAP matches covering a share of the range stand
+  // for CAP / share matches in all; counting them instead would read the whole doclist (tens of ms at a million).
+  const range = idRange(db);
+  const covered = (range.max - raw[raw.length - 1]!.id + 1) / Math.max(1, range.max - range.min + 1);
+  const scale = 1 / Math.max(covered, 1e-6);
   return { rows, total: Math.round(rows.length * scale), exact: false, scale };
 }
 
@@ -303,7 +324,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
     const set = facetSet(`attr:${attr.key}`, f.attributes?.[attr.key] !== undefined);
     facets.attributes[attr.key] = attributeTally(set.rows, attr.key, set.scale);
   }
-  return { ids, total: main.total, exact: main.exact, facets };
+  return { ids, total: main.total, exact: main.exact, facets, reachable: main.exact ? undefined : main.rows.length };
 }
 
 export class FtsEngine implements SearchEngine {
@@ -322,7 +343,8 @@ export function ftsSuggest(db: Db, query: ParsedQuery, limit: number): { listing
     .all(`title : (${text})`) as { id: number }[];
   const companies = prepared(
     db,
-    `SELECT DISTINCT company_id AS id FROM (SELECT company_id FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 200) LIMIT 3`,
+    `SELECT DISTINCT r.company_id AS id FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 200) m
+     JOIN search_rows r ON r.id = m.rowid LIMIT 3`,
   ).all(`company : (${text})`) as { id: number }[];
   return { listingIds: titles.map((r) => r.id), companyIds: companies.map((r) => r.id) };
 }

@@ -1,15 +1,15 @@
 // The search service: one entry point for the /search page and the JSON API. It validates the request, asks the
 // active engine for ids and facet counts (Meilisearch when configured and reachable, else FTS5), and hydrates the
 // page of results from SQLite, so what a card shows is always the stored listing.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { companies, listingImages, listings, type CategoryAttribute } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import type { ListingCard } from '../listings/queries.ts';
-import { liveCondition } from '../listings/queries.ts';
 import { pageCount, PAGE_SIZE } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
 import { readDictionary, type Dictionary } from './dictionary.ts';
+import { isLive } from './documents.ts';
 import { ftsSuggest, FtsEngine } from './fts.ts';
 import { MeiliEngine } from './meili.ts';
 import { effectiveSort, filtersOf, parseSearchState, rawParams, type RawParams, type SearchState } from './params.ts';
@@ -115,6 +115,8 @@ const cardColumns = {
   imageHash: sql<string | null>`(select ${listingImages.hash} from ${listingImages}
     where ${listingImages.listingId} = ${listings.id} order by ${listingImages.position} limit 1)`,
   description: listings.description,
+  status: listings.status,
+  expiresAt: listings.expiresAt,
 };
 
 /** Cards of the ids still live, in the engine's order (an engine may lag a change by a moment). */
@@ -124,13 +126,15 @@ function hydrate(db: Db, ids: number[], now: number, terms: string[]): SearchHit
     .select(cardColumns)
     .from(listings)
     .innerJoin(companies, eq(companies.id, listings.companyId))
-    .where(and(inArray(listings.id, ids), liveCondition(now)))
+    .where(inArray(listings.id, ids))
     .all();
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  // Liveness is tested here, not in SQL: with the status in the WHERE clause SQLite reads the status index (every
+  // active listing) instead of the twenty primary keys.
+  const byId = new Map(rows.filter((r) => isLive(r, now)).map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
     if (!row) return [];
-    const { description, ...card } = row;
+    const { description, status: _status, expiresAt: _expiresAt, ...card } = row;
     return [{ ...card, titleHtml: highlight(card.title, terms), snippetHtml: snippet(description, terms) }];
   });
 }
@@ -193,7 +197,7 @@ export async function searchListings(db: Db, input: URLSearchParams | RawParams,
     total: result.total,
     exact: result.exact,
     page: state.page,
-    pages: pageCount(result.total),
+    pages: Math.min(pageCount(result.total), result.reachable === undefined ? Infinity : Math.max(1, Math.ceil(result.reachable / PAGE_SIZE))),
     facets: {
       kind: (['supply', 'demand'] as const).map((kind) => ({ kind, count: f.kind[kind] ?? 0, selected: state.kind === kind })),
       region: regionFacet,

@@ -55,6 +55,8 @@ export interface EngineResult {
   /** False when total and facet counts are estimates (a very broad query). */
   exact: boolean;
   facets: Facets;
+  /** When fewer results than the total can be paged through (a capped estimate), how many can. */
+  reachable?: number;
 }
 
 export interface Suggestions {
