@@ -43,7 +43,8 @@ const MEILI_RETRY_MS = 30_000;
 let meiliDownUntil = 0;
 
 /** Asks Meilisearch when it is configured and was not failing just now; FTS5 otherwise or when it fails. */
-async function runSearch(db: Db, req: Parameters<SearchEngine['search']>[0]): Promise<EngineResult & { engine: 'fts' | 'meili' }> {
+async function runSearch(db: Db, req: Parameters<SearchEngine['search']>[0], only?: SearchEngine): Promise<EngineResult & { engine: 'fts' | 'meili' }> {
+  if (only) return { ...(await only.search(req)), engine: only.name };
   const m = meiliEngine();
   if (m && Date.now() >= meiliDownUntil) {
     try {
@@ -146,8 +147,16 @@ function facetList<T extends { id: number }>(items: T[], counts: Record<number, 
     .sort((a, b) => b.count - a.count);
 }
 
-/** Runs a search from a query string's parameters. Throws InvalidError for filters that make no sense. */
-export async function searchListings(db: Db, input: URLSearchParams | RawParams, now: number): Promise<SearchResults> {
+/**
+ * Runs a search from a query string's parameters. Throws InvalidError for filters that make no sense. `engine`
+ * forces one engine (the conformance suite); by default Meilisearch when configured and up, else FTS5.
+ */
+export async function searchListings(
+  db: Db,
+  input: URLSearchParams | RawParams,
+  now: number,
+  opts: { engine?: SearchEngine } = {},
+): Promise<SearchResults> {
   const taxonomy = getTaxonomy(db);
   const state = parseSearchState(taxonomy, input instanceof URLSearchParams ? rawParams(input) : input);
   const query = parseQuery(state.q, searchDictionary());
@@ -164,7 +173,7 @@ export async function searchListings(db: Db, input: URLSearchParams | RawParams,
     pageSize: PAGE_SIZE,
     facetAttributes: choiceAttributes,
     now,
-  });
+  }, opts.engine);
 
   const f: Facets = result.facets;
   const cityOf = (r: Region | undefined) => (r ? taxonomy.regions.path(r.id)[1] : undefined);
@@ -227,10 +236,13 @@ export function suggest(db: Db, raw: string | null | undefined): Suggestion[] {
   const query = parseQuery(q, searchDictionary());
   const taxonomy = getTaxonomy(db);
   const out: Suggestion[] = [];
-  for (const c of taxonomy.categories.byId.values()) {
-    if (out.length >= 3) break;
-    if (c.nameZh.includes(q) || c.nameEn.toLowerCase().includes(q)) out.push({ type: 'category', text: c.nameZh, id: c.id, slug: c.slug });
-  }
+  // Categories whose name starts with what is typed come first, then those containing it.
+  const score = (c: Category) => {
+    const names = [c.nameZh, c.nameEn.toLowerCase()];
+    return names.some((n) => n.startsWith(q)) ? 0 : names.some((n) => n.includes(q)) ? 1 : 2;
+  };
+  const matching = [...taxonomy.categories.byId.values()].map((c) => ({ c, s: score(c) })).filter((x) => x.s < 2);
+  for (const { c } of matching.sort((a, b) => a.s - b.s).slice(0, 3)) out.push({ type: 'category', text: c.nameZh, id: c.id, slug: c.slug });
   const { listingIds, companyIds } = ftsSuggest(db, query, SUGGESTIONS * 2);
   if (listingIds.length > 0) {
     const titles = db.select({ id: listings.id, title: listings.title, slug: listings.slug }).from(listings).where(inArray(listings.id, listingIds)).all();

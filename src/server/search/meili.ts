@@ -202,7 +202,8 @@ export function buildQueries(indexUid: string, req: EngineRequest): { queries: M
     ['category', ['topCategoryId', 'categoryId'], f.topCategoryId !== undefined || f.categoryId !== undefined],
     ...attrFacets.map((k): [Group, string[], boolean] => [`attr:${k}`, [attributeField(k)], f.attributes?.[k] !== undefined]),
   ];
-  const base = { indexUid, q: req.text, locales: ['cmn' as const] };
+  // matchingStrategy 'all': every word must match, as in FTS5 (the default drops words until something matches).
+  const base = { indexUid, q: req.text, locales: ['cmn' as const], matchingStrategy: 'all' as const };
   const queries: MultiSearchQuery[] = [
     {
       ...base,
