@@ -13,6 +13,8 @@ import { rebuildFts, startIndexer } from '../../src/server/search/indexer.ts';
 import { enqueueSearchUpdate } from '../../src/server/search/outbox.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { startServer } from '../lib/server-process.ts';
+import { segmentationRecall, SEGMENTATION_QUERIES } from './segmentation.ts';
+import { allDocuments } from '../../src/server/search/documents.ts';
 
 /** The fixed mix: [label, query string]. */
 export const QUERY_MIX: [string, string][] = [
@@ -130,6 +132,12 @@ export async function benchSearch(opts: { listings: number; rounds?: number }): 
       }
     }
     const fresh = await freshness(db);
+    const texts: string[] = [];
+    for (const batch of allDocuments(db, Date.now(), 5000)) {
+      texts.push(...batch.map((d) => `${d.title} ${d.description}`));
+      if (texts.length >= 5000) break;
+    }
+    const segmentation = { listings: texts.length, queries: SEGMENTATION_QUERIES.length, ...segmentationRecall(texts) };
     db.$client.close();
 
     // The built server on the same file: its memory after the query mix through HTTP.
@@ -160,6 +168,7 @@ export async function benchSearch(opts: { listings: number; rounds?: number }): 
       searchMs: queries,
       suggestMs: summary(suggestMs),
       newListingSearchableMs: fresh.msUntilSearchable,
+      segmentation,
       server: serverMemory,
       targets: { searchP50Ms: 10, searchP95Ms: 50, suggestP95Ms: 5, reindexSeconds: 120, searchableMs: 1000 },
     };
