@@ -23,21 +23,42 @@ const TEXT_COLUMNS = '{title category attrs company description}';
 /** bm25 weights in column order: title counts most, description least; the rest are not text. */
 const BM25 = 'bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0, 0)';
 
-const SCHEMA = `
-CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+const tables = (suffix: string) => `
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts${suffix} USING fts5(
   title, category, attrs, company, description, f,
   content='', contentless_delete=1, prefix='1', tokenize='unicode61 remove_diacritics 0'
 );
-CREATE TABLE IF NOT EXISTS search_rows (
+CREATE TABLE IF NOT EXISTS search_rows${suffix} (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, city INTEGER NOT NULL, region INTEGER NOT NULL, top INTEGER NOT NULL,
   cat INTEGER NOT NULL, price_min INTEGER, price_max INTEGER, published_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   company_id INTEGER NOT NULL, attributes TEXT
-);
-CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
+);`;
 
 export function ensureFtsSchema(db: Db): void {
-  db.$client.exec(SCHEMA);
+  db.$client.exec(tables('') + 'CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);');
+}
+
+/**
+ * A rebuild writes into fresh `_new` tables in batches (searches and writers carry on meanwhile), then swaps them in
+ * with one short transaction. Returns the swap, to call once every document is in.
+ */
+export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocument[]) => void; swap: () => void } {
+  ensureFtsSchema(db);
+  db.$client.exec('DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;' + tables('_new'));
+  return {
+    insert: (docs) =>
+      db.$client.transaction(() => {
+        for (const doc of docs) insertDocument(db, doc, '_new');
+      })(),
+    swap: () => {
+      db.$client.exec("INSERT INTO search_fts_new(search_fts_new) VALUES ('optimize')");
+      db.$client.transaction(() => {
+        db.$client.exec(`DROP TABLE search_fts; DROP TABLE search_rows;
+          ALTER TABLE search_fts_new RENAME TO search_fts; ALTER TABLE search_rows_new RENAME TO search_rows;`);
+      })();
+      statements.delete(db.$client);
+    },
+  };
 }
 
 export function ftsMeta(db: Db, key: string): string | undefined {
@@ -80,12 +101,13 @@ function prepared(db: Db, sql: string): Stmt {
   return stmt;
 }
 
-const INSERT_TEXT = 'INSERT INTO search_fts(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_ROW = `INSERT INTO search_rows(id, kind, city, region, top, cat, price_min, price_max, published_at, expires_at,
-  company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const insertText = (suffix: string) =>
+  `INSERT INTO search_fts${suffix}(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const insertRow = (suffix: string) => `INSERT INTO search_rows${suffix}(id, kind, city, region, top, cat, price_min, price_max,
+  published_at, expires_at, company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function insertDocument(db: Db, doc: SearchDocument): void {
-  prepared(db, INSERT_TEXT).run(
+function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
+  prepared(db, insertText(suffix)).run(
     doc.id,
     indexTokens(doc.title),
     indexTokens(doc.categoryNames.join(' ')),
@@ -94,7 +116,7 @@ function insertDocument(db: Db, doc: SearchDocument): void {
     indexTokens(doc.description),
     filterTokens(doc),
   );
-  prepared(db, INSERT_ROW).run(
+  prepared(db, insertRow(suffix)).run(
     doc.id,
     doc.kind,
     doc.cityId,
@@ -123,24 +145,8 @@ export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly 
   })();
 }
 
-/** Empties the index (a full rebuild follows). */
-export function ftsClear(db: Db): void {
-  db.$client.exec('DELETE FROM search_fts; DELETE FROM search_rows;');
-}
-
-/** Appends documents known not to be in the index (a rebuild), one transaction per batch. */
-export function ftsInsertBatch(db: Db, docs: readonly SearchDocument[]): void {
-  db.$client.transaction(() => {
-    for (const doc of docs) insertDocument(db, doc);
-  })();
-}
-
 export function ftsCount(db: Db): number {
   return (prepared(db, 'SELECT count(*) AS n FROM search_rows').get() as { n: number }).n;
-}
-
-export function ftsOptimize(db: Db): void {
-  db.$client.exec("INSERT INTO search_fts(search_fts) VALUES ('optimize')");
 }
 
 // ---- searching ----

@@ -7,7 +7,7 @@ import { listings, searchOutbox } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { liveCondition } from '../listings/queries.ts';
 import { allDocuments, documentsFor } from './documents.ts';
-import { ensureFtsSchema, ftsApply, ftsClear, ftsCount, ftsInsertBatch, ftsMeta, ftsOptimize, FTS_VERSION, setFtsMeta } from './fts.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
@@ -25,17 +25,26 @@ function liveCount(db: Db, now: number): number {
   return db.select({ n: count() }).from(listings).where(liveCondition(now)).get()?.n ?? 0;
 }
 
-/** Rebuilds the FTS5 index from every live listing; returns how many it holds. */
+/**
+ * Rebuilds the FTS5 index from every live listing into new tables and swaps them in; returns how many it holds.
+ * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
+ */
 export function rebuildFts(db: Db, now = Date.now()): number {
-  ensureFtsSchema(db);
-  ftsClear(db);
+  const rebuild = ftsStartRebuild(db);
   let n = 0;
   for (const batch of allDocuments(db, now)) {
-    ftsInsertBatch(db, batch);
+    rebuild.insert(batch);
     n += batch.length;
   }
-  ftsOptimize(db);
+  rebuild.swap();
   setFtsMeta(db, 'fts_version', FTS_VERSION);
+  const changed = db
+    .select({ id: listings.id })
+    .from(listings)
+    .where(sql`${listings.updatedAt} >= ${now}`)
+    .all()
+    .map((r) => r.id);
+  if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
   return n;
 }
 
