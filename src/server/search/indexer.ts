@@ -38,12 +38,7 @@ export function rebuildFts(db: Db, now = Date.now()): number {
   }
   rebuild.swap();
   setFtsMeta(db, 'fts_version', FTS_VERSION);
-  const changed = db
-    .select({ id: listings.id })
-    .from(listings)
-    .where(sql`${listings.updatedAt} >= ${now}`)
-    .all()
-    .map((r) => r.id);
+  const changed = changedSince(db, now);
   if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
   return n;
 }
@@ -141,14 +136,24 @@ export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () =>
   }
 }
 
-/** Rebuilds the Meilisearch index from SQLite (settings first). */
+/** Listings written since `since`, which a rebuild that started then may have missed. */
+function changedSince(db: Db, since: number): number[] {
+  return db
+    .select({ id: listings.id })
+    .from(listings)
+    .where(sql`${listings.updatedAt} >= ${since}`)
+    .all()
+    .map((r) => r.id);
+}
+
+/** Rebuilds the Meilisearch index from SQLite in a side index swapped in at the end. */
 export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now()): Promise<number> {
-  await meili.applySettings(searchDictionary());
-  await meili.clear();
-  let n = 0;
-  for (const batch of allDocuments(db, now, 10_000)) {
-    await meili.apply(batch, []);
-    n += batch.length;
+  const n = await meili.rebuild(searchDictionary(), allDocuments(db, now, 10_000));
+  const changed = changedSince(db, now);
+  if (changed.length > 0) {
+    const docs = documentsFor(db, changed, Date.now());
+    const live = new Set(docs.map((d) => d.id));
+    await meili.apply(docs, changed.filter((id) => !live.has(id)));
   }
   setFtsMeta(db, 'meili_version', `${MEILI_VERSION}:${meili.settings.index}`);
   return n;

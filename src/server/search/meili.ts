@@ -264,8 +264,22 @@ export class MeiliEngine implements SearchEngine {
     if (docs.length > 0) await this.index.addDocuments(docs.map(toMeiliDocument), { primaryKey: 'id' }).waitTask({ timeout: TASK_TIMEOUT_MS });
   }
 
-  async clear(): Promise<void> {
-    await this.index.deleteAllDocuments().waitTask({ timeout: TASK_TIMEOUT_MS });
+  /**
+   * Rebuilds into a side index and swaps it in, so searches keep their answers while it runs; returns the count.
+   */
+  async rebuild(dictionary: Dictionary, batches: Iterable<SearchDocument[]>): Promise<number> {
+    const side = new MeiliEngine({ ...this.settings, index: `${this.settings.index}_rebuild` });
+    await this.client.deleteIndexIfExists(side.settings.index);
+    await side.applySettings(dictionary);
+    let n = 0;
+    for (const batch of batches) {
+      await side.apply(batch, []);
+      n += batch.length;
+    }
+    await this.applySettings(dictionary);
+    await this.client.swapIndexes([{ indexes: [this.settings.index, side.settings.index], rename: false }]).waitTask({ timeout: TASK_TIMEOUT_MS });
+    await this.client.deleteIndex(side.settings.index).waitTask({ timeout: TASK_TIMEOUT_MS });
+    return n;
   }
 
   async search(req: EngineRequest): Promise<EngineResult> {
