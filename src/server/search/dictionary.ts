@@ -49,5 +49,3 @@ export function readDictionary(file: string): Dictionary {
     throw new DictionaryError(`The search dictionary ${file} cannot be used: ${(e as Error).message}`);
   }
 }
-
-export const EMPTY_DICTIONARY: Dictionary = { synonymsOf: new Map(), phrases: [], words: [] };

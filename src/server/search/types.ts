@@ -59,11 +59,6 @@ export interface EngineResult {
   reachable?: number;
 }
 
-export interface Suggestions {
-  titles: { id: number }[];
-  companyIds: number[];
-}
-
 export interface SearchEngine {
   readonly name: 'fts' | 'meili';
   search(req: EngineRequest): Promise<EngineResult>;
