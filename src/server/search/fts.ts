@@ -19,6 +19,8 @@ import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type S
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
 export const FTS_VERSION = '2';
 export const CANDIDATE_CAP = 1000;
+/** Counting a facet group without its own filter needs only a sample: its counts are estimates past this. */
+export const FACET_CAP = 400;
 const TEXT_COLUMNS = '{title category attrs company description}';
 /** bm25 weights in column order: title counts most, description least; the rest are not text. */
 const BM25 = 'bm25(search_fts, 10.0, 4.0, 3.0, 2.0, 1.0, 0)';
@@ -201,12 +203,12 @@ const CANDIDATE_COLUMNS =
   'r.id, r.kind, r.city, r.region, r.top, r.cat, r.price_min AS priceMin, r.price_max AS priceMax, r.published_at AS publishedAt, r.expires_at AS expiresAt';
 
 /** The candidates of a match, newest id first, at most cap + 1 (one more says "there are more"). */
-function candidates(db: Db, match: string, opts: { rank: boolean; attributes: boolean }): Candidate[] {
+function candidates(db: Db, match: string, opts: { rank: boolean; attributes: boolean; cap: number }): Candidate[] {
   const cols = `${CANDIDATE_COLUMNS}, ${opts.attributes ? 'r.attributes' : 'NULL AS attributes'}, ${opts.rank ? BM25 : '0'} AS rank`;
   return prepared(
     db,
     `SELECT ${cols} FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid
-     WHERE search_fts MATCH ? ORDER BY search_fts.rowid DESC LIMIT ${CANDIDATE_CAP + 1}`,
+     WHERE search_fts MATCH ? ORDER BY search_fts.rowid DESC LIMIT ${opts.cap + 1}`,
   ).all(match) as Candidate[];
 }
 
@@ -257,9 +259,10 @@ function matchSet(db: Db, req: EngineRequest, without: Group | undefined, rank: 
   const f = req.filters;
   const match = matchExpression(req.query, f, without);
   const needAttributes = req.facetAttributes.length > 0 || Object.keys(f.attributeRanges ?? {}).length > 0;
-  const raw = candidates(db, match, { rank, attributes: needAttributes });
+  const cap = without === undefined ? CANDIDATE_CAP : FACET_CAP;
+  const raw = candidates(db, match, { rank, attributes: needAttributes, cap });
   const keep = residualFilter(f, req.now);
-  if (raw.length <= CANDIDATE_CAP) {
+  if (raw.length <= cap) {
     const rows = raw.filter(keep);
     return { rows, total: rows.length, exact: true, scale: 1 };
   }
