@@ -6,8 +6,11 @@
 //  - search_rows holds the few numbers a result needs (place, price, dates, attributes) in a narrow table keyed by
 //    listing id, so filtering, facets and sorting read it instead of the wide listings rows (a join per candidate
 //    costs about a third of reading FTS5 UNINDEXED columns, which fetch each column separately);
-//  - filters that are equalities (kind, city, county, industry, subcategory, images, verified, attribute options) are
+//  - filters that are equalities (city, county, industry, subcategory, images, verified, attribute options) are
 //    tokens of a hidden column `f`, so FTS5 intersects them with the text in C: `{title ...}: (钢管) AND f: (c360100)`;
+//    kind is not: half of all listings are supply, and intersecting with a doclist that long doubled the cost of a
+//    query (3.2 ms against 1.4 ms at 200,000 listings), so kind is tested on the candidates, which also gives the kind
+//    facet's counts without a query of its own;
 //  - a very broad match (more than CANDIDATE_CAP listings) is read newest-first up to the cap; the total and facet
 //    counts are then estimates from how much of the id range the cap covered, and say so (`exact: false`).
 import type Database from 'better-sqlite3';
@@ -154,11 +157,10 @@ export function ftsCount(db: Db): number {
 // ---- searching ----
 
 /** Filter groups; a facet group is counted with its own group left out. */
-type Group = 'kind' | 'region' | 'category' | `attr:${string}`;
+type Group = 'region' | 'category' | `attr:${string}`;
 
 function tokenFilters(f: SearchFilters, without?: Group): string[] {
   const out: string[] = [];
-  if (f.kind && without !== 'kind') out.push(`k${f.kind}`);
   if (without !== 'region') {
     if (f.regionId !== undefined) out.push(`r${f.regionId}`);
     else if (f.cityId !== undefined) out.push(`c${f.cityId}`);
@@ -248,6 +250,8 @@ function residualFilter(f: SearchFilters, now: number): ((c: Candidate) => boole
 
 interface MatchSet {
   rows: Candidate[];
+  /** The rows before the kind filter (what the kind facet counts). */
+  anyKind: Candidate[];
   /** Matches in all (an estimate when capped). */
   total: number;
   exact: boolean;
@@ -262,18 +266,21 @@ function matchSet(db: Db, req: EngineRequest, without: Group | undefined, rank: 
   const cap = without === undefined ? CANDIDATE_CAP : FACET_CAP;
   const raw = candidates(db, match, { rank, attributes: needAttributes, cap });
   const keep = residualFilter(f, req.now);
+  const ofKind = (r: Candidate) => !f.kind || r.kind === f.kind;
   if (raw.length <= cap) {
-    const rows = raw.filter(keep);
-    return { rows, total: rows.length, exact: true, scale: 1 };
+    const anyKind = raw.filter(keep);
+    const rows = anyKind.filter(ofKind);
+    return { rows, anyKind, total: rows.length, exact: true, scale: 1 };
   }
   raw.pop();
-  const rows = raw.filter(keep);
+  const anyKind = raw.filter(keep);
+  const rows = anyKind.filter(ofKind);
   // Matches spread over the id range about evenly, so the newest CAP matches covering a share of the range stand
   // for CAP / share matches in all; counting them instead would read the whole doclist (tens of ms at a million).
   const range = idRange(db);
   const covered = (range.max - raw[raw.length - 1]!.id + 1) / Math.max(1, range.max - range.min + 1);
   const scale = 1 / Math.max(covered, 1e-6);
-  return { rows, total: Math.round(rows.length * scale), exact: false, scale };
+  return { rows, anyKind, total: Math.round(rows.length * scale), exact: false, scale };
 }
 
 function tally<T extends string | number>(rows: Candidate[], pick: (c: Candidate) => T, scale: number): Record<T, number> {
@@ -321,8 +328,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const f = req.filters;
   const facetSet = (group: Group, active: boolean) => (active ? matchSet(db, req, group, false) : main);
   const facets: Facets = emptyFacets();
-  const kindSet = facetSet('kind', f.kind !== undefined);
-  facets.kind = tally(kindSet.rows, (r) => r.kind, kindSet.scale);
+  facets.kind = tally(main.anyKind, (r) => r.kind, main.scale);
   const regionSet = facetSet('region', f.cityId !== undefined || f.regionId !== undefined);
   facets.city = tally(regionSet.rows, (r) => r.city, regionSet.scale);
   facets.region = tally(regionSet.rows, (r) => r.region, regionSet.scale);
