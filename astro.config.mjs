@@ -27,5 +27,7 @@ export default defineConfig({
   devToolbar: { enabled: false },
   vite: {
     ssr: { external: ['better-sqlite3'] },
+    // Scripts always ship as files: the CSP allows script-src 'self' only, and Astro would inline small ones.
+    build: { assetsInlineLimit: 0 },
   },
 });

@@ -14,6 +14,7 @@ import { openDatabase } from '../src/server/db.ts';
 import { writeDemoData } from '../src/server/demo/generate.ts';
 import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
 import { listingPath } from '../src/server/urls.ts';
+import { benchSearch } from './bench/search.ts';
 import { args, runCli } from './lib/cli.ts';
 import { freePort, startServer } from './lib/server-process.ts';
 import { benchSitemap } from './bench/sitemap.ts';
@@ -52,9 +53,17 @@ await runCli(async () => {
       listings: { type: 'string', default: '100000' },
       seconds: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
+      'search-listings': { type: 'string' },
+      'search-only': { type: 'boolean', default: false },
     },
-    'npm run bench -- [--listings N] [--seconds N] [--connections N]',
+    'npm run bench -- [--listings N] [--seconds N] [--connections N] [--search-listings N [--search-only]]',
   );
+  // Search at scale has its own dataset (a million listings takes minutes to write), so it runs only when asked.
+  const search = opts['search-listings'] ? await benchSearch({ listings: Number(opts['search-listings']) }) : undefined;
+  if (search && opts['search-only']) {
+    console.log(JSON.stringify({ machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, search }, null, 2));
+    return;
+  }
   const count = Number(opts.listings);
   const seconds = Number(opts.seconds);
   const connections = Number(opts.connections);
@@ -105,6 +114,7 @@ await runCli(async () => {
         demoData: { listings: count, seconds: Number(genSeconds.toFixed(2)), listingsPerSecond: Math.round(count / genSeconds), dbBytes },
         sitemap,
         http: { seconds, connections, ...results },
+        ...(search ? { search } : {}),
       },
       null,
       2,

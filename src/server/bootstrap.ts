@@ -3,12 +3,14 @@
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { isEmpty, writeDemoData } from './demo/generate.ts';
+import { ensureSearchIndex } from './search/indexer.ts';
 import { seedTaxonomy } from './taxonomy/seed.ts';
 
 export const DEMO_SEED = 1;
 
 export function prepareSite(db: Db, cfg: Config, now = Date.now()): { demo: { companies: number; listings: number } | null } {
   seedTaxonomy(db, { regionsFile: cfg.REGIONS_FILE, categoriesFile: cfg.CATEGORIES_FILE });
-  if (cfg.DEMO_LISTINGS === 0 || !isEmpty(db)) return { demo: null };
-  return { demo: writeDemoData(db, { listings: cfg.DEMO_LISTINGS, seed: DEMO_SEED, now }) };
+  const demo = cfg.DEMO_LISTINGS === 0 || !isEmpty(db) ? null : writeDemoData(db, { listings: cfg.DEMO_LISTINGS, seed: DEMO_SEED, now });
+  ensureSearchIndex(db, now);
+  return { demo };
 }

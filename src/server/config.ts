@@ -20,6 +20,12 @@ const schema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   // How many demo listings the first start writes into an empty database (0 = none).
   DEMO_LISTINGS: z.coerce.number().int().min(0).max(2_000_000).default(3000),
+  // Search: SQLite FTS5 always; Meilisearch answers queries when MEILI_URL is set (FTS5 stays the fallback).
+  MEILI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MEILI_MASTER_KEY: z.string().min(1).optional(),
+  MEILI_API_KEY: z.string().min(1).optional(),
+  MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('listings'),
+  SEARCH_DICTIONARY_FILE: z.string().min(1).default('db/seed/search-dictionary.json'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string; dbFile: string };

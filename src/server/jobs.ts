@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
 
@@ -14,4 +15,5 @@ export function startJobs(db: Db): void {
   startExpirySweep(db);
   startViewFlush(db);
   startImageCleanup(db, config().dataDir);
+  startIndexer(db);
 }

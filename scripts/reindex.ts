@@ -1,0 +1,23 @@
+// `npm run reindex -- --engine fts|meili`: rebuilds a search engine's index from SQLite (the source of truth).
+// FTS5 is rebuilt in place; Meilisearch (MEILI_URL) gets its settings applied, then every live listing.
+import { config } from '../src/server/config.ts';
+import { getDb } from '../src/server/db.ts';
+import { meiliEngine } from '../src/server/search/index.ts';
+import { rebuildFts, rebuildMeili } from '../src/server/search/indexer.ts';
+import { args, runCli, UsageError } from './lib/cli.ts';
+
+await runCli(async () => {
+  const usage = 'npm run reindex -- --engine fts|meili';
+  const opts = args({ engine: { type: 'string', default: 'fts' } }, usage);
+  const started = performance.now();
+  const db = getDb();
+  let n: number;
+  if (opts.engine === 'fts') n = rebuildFts(db);
+  else if (opts.engine === 'meili') {
+    const meili = meiliEngine();
+    if (!meili) throw new UsageError(`MEILI_URL is not set: there is no Meilisearch to rebuild.\nUsage: ${usage}`);
+    n = await rebuildMeili(db, meili);
+  } else throw new UsageError(`Unknown engine "${opts.engine}".\nUsage: ${usage}`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`Reindexed ${n} live listings into ${opts.engine} in ${seconds} s (${config().dbFile}).`);
+});

@@ -1,0 +1,222 @@
+// Keeps the engines in step with SQLite. Every listing write leaves a row in search_outbox (same transaction); the
+// indexer drains the rows right after the commit, at start-up and every few seconds: FTS5 first (in-process, so
+// it can always be brought up to date), then Meilisearch when configured. A row is deleted only when every engine
+// has the change; when Meilisearch is away the row waits with a growing delay, and the backlog drains when it is back.
+import { count, inArray, lte, sql } from 'drizzle-orm';
+import { listings, searchOutbox } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { liveCondition } from '../listings/queries.ts';
+import { allDocuments, documentsFor } from './documents.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
+import { meiliEngine, searchDictionary } from './index.ts';
+import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
+import { onSearchUpdateQueued } from './outbox.ts';
+
+const BATCH = 500;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const PERIOD_MS = 5_000;
+
+/** How long a failed outbox row waits before its next attempt: 1 s, 2 s, 4 s ... at most five minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
+}
+
+function liveCount(db: Db, now: number): number {
+  return db.select({ n: count() }).from(listings).where(liveCondition(now)).get()?.n ?? 0;
+}
+
+/**
+ * Rebuilds the FTS5 index from every live listing into new tables and swaps them in; returns how many it holds.
+ * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
+ */
+export function rebuildFts(db: Db, now = Date.now()): number {
+  const rebuild = ftsStartRebuild(db);
+  let n = 0;
+  for (const batch of allDocuments(db, now)) {
+    rebuild.insert(batch);
+    n += batch.length;
+  }
+  rebuild.swap();
+  setFtsMeta(db, 'fts_version', FTS_VERSION);
+  const changed = changedSince(db, now);
+  if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
+  return n;
+}
+
+/**
+ * Start-up: creates the FTS5 tables, and rebuilds the index when it was built by another version or is empty while
+ * live listings exist (demo data is bulk-written without outbox rows). Then brings it up to date with the outbox.
+ */
+export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean; documents: number } {
+  ensureFtsSchema(db);
+  let rebuilt = false;
+  let documents: number;
+  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
+    documents = rebuildFts(db, now);
+    rebuilt = true;
+  } else documents = ftsCount(db);
+  applyOutboxToFts(db, now, meiliEngine() === null);
+  return { rebuilt, documents };
+}
+
+interface DueRows {
+  rowIds: number[];
+  listingIds: number[];
+}
+
+function dueRows(db: Db, now: number, limit = BATCH): DueRows {
+  const rows = db
+    .select({ id: searchOutbox.id, listingId: searchOutbox.listingId })
+    .from(searchOutbox)
+    .where(lte(searchOutbox.nextAttemptAt, now))
+    .orderBy(searchOutbox.id)
+    .limit(limit)
+    .all();
+  return { rowIds: rows.map((r) => r.id), listingIds: [...new Set(rows.map((r) => r.listingId))] };
+}
+
+function deleteRows(db: Db, rowIds: number[]): void {
+  if (rowIds.length > 0) db.delete(searchOutbox).where(inArray(searchOutbox.id, rowIds)).run();
+}
+
+/** Applies every queued change to FTS5 (synchronously); deletes the rows too when FTS5 is the only engine. */
+export function applyOutboxToFts(db: Db, now: number, deleteWhenDone: boolean): number {
+  let applied = 0;
+  let after = 0;
+  for (;;) {
+    const rows = db
+      .select({ id: searchOutbox.id, listingId: searchOutbox.listingId })
+      .from(searchOutbox)
+      .where(sql`${searchOutbox.id} > ${after}`)
+      .orderBy(searchOutbox.id)
+      .limit(BATCH)
+      .all();
+    if (rows.length === 0) return applied;
+    after = rows[rows.length - 1]!.id;
+    const ids = [...new Set(rows.map((r) => r.listingId))];
+    ftsApply(db, documentsFor(db, ids, now), ids);
+    if (deleteWhenDone) deleteRows(db, rows.map((r) => r.id));
+    applied += ids.length;
+  }
+}
+
+export interface DrainResult {
+  indexed: number;
+  failed: number;
+}
+
+/** Drains the due outbox rows into FTS5 and, when given, Meilisearch. */
+export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<DrainResult> {
+  let indexed = 0;
+  for (;;) {
+    const t = now();
+    const due = dueRows(db, t);
+    if (due.rowIds.length === 0) return { indexed, failed: 0 };
+    const docs = documentsFor(db, due.listingIds, t);
+    ftsApply(db, docs, due.listingIds);
+    if (meili) {
+      const live = new Set(docs.map((d) => d.id));
+      try {
+        await meili.apply(docs, due.listingIds.filter((id) => !live.has(id)));
+      } catch (e) {
+        const message = (e as Error).message.slice(0, 500);
+        db.update(searchOutbox)
+          .set({
+            attempts: sql`${searchOutbox.attempts} + 1`,
+            nextAttemptAt: sql`${now()} + min(${MAX_BACKOFF_MS}, 1000 * (1 << min(${searchOutbox.attempts}, 20)))`,
+            lastError: message,
+          })
+          .where(inArray(searchOutbox.id, due.rowIds))
+          .run();
+        return { indexed, failed: due.rowIds.length };
+      }
+    }
+    deleteRows(db, due.rowIds);
+    indexed += due.listingIds.length;
+  }
+}
+
+/** Listings written since `since`, which a rebuild that started then may have missed. */
+function changedSince(db: Db, since: number): number[] {
+  return db
+    .select({ id: listings.id })
+    .from(listings)
+    .where(sql`${listings.updatedAt} >= ${since}`)
+    .all()
+    .map((r) => r.id);
+}
+
+/** Rebuilds the Meilisearch index from SQLite in a side index swapped in at the end. */
+export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now()): Promise<number> {
+  const n = await meili.rebuild(searchDictionary(), allDocuments(db, now, 10_000));
+  const changed = changedSince(db, now);
+  if (changed.length > 0) {
+    const docs = documentsFor(db, changed, Date.now());
+    const live = new Set(docs.map((d) => d.id));
+    await meili.apply(docs, changed.filter((id) => !live.has(id)));
+  }
+  setFtsMeta(db, 'meili_version', `${MEILI_VERSION}:${meili.settings.index}`);
+  return n;
+}
+
+const running = new WeakMap<Db, { busy: boolean; again: boolean; stop: () => void }>();
+
+/** Drains now, or once more right after the drain in progress. */
+export function requestDrain(db: Db): void {
+  const state = running.get(db);
+  if (!state) return;
+  if (state.busy) {
+    state.again = true;
+    return;
+  }
+  state.busy = true;
+  void (async () => {
+    try {
+      do {
+        state.again = false;
+        await drainOutbox(db, meiliEngine());
+      } while (state.again);
+    } catch (e) {
+      console.error(`search indexer: ${(e as Error).message}`);
+    } finally {
+      state.busy = false;
+    }
+  })();
+}
+
+/** Prepares Meilisearch (settings; a rebuild when its index is empty or of another version). */
+async function prepareMeili(db: Db, meili: MeiliEngine): Promise<void> {
+  await meili.applySettings(searchDictionary());
+  const wanted = `${MEILI_VERSION}:${meili.settings.index}`;
+  if (ftsMeta(db, 'meili_version') !== wanted || ((await meili.documentCount()) === 0 && liveCount(db, Date.now()) > 0)) {
+    const n = await rebuildMeili(db, meili);
+    console.log(`search: Meilisearch index rebuilt with ${n} listings`);
+  }
+}
+
+/** Starts the indexer of this process: after each commit that queued rows, every few seconds, and now. */
+export function startIndexer(db: Db): () => void {
+  const existing = running.get(db);
+  if (existing) return existing.stop;
+  ensureFtsSchema(db);
+  const unsubscribe = onSearchUpdateQueued(() => requestDrain(db));
+  const timer = setInterval(() => requestDrain(db), PERIOD_MS);
+  timer.unref();
+  const stop = () => {
+    unsubscribe();
+    clearInterval(timer);
+    running.delete(db);
+  };
+  running.set(db, { busy: false, again: false, stop });
+  const meili = meiliEngine();
+  if (meili) {
+    prepareMeili(db, meili).then(
+      () => requestDrain(db),
+      (e) => console.warn(`search: Meilisearch not ready (${(e as Error).message}); FTS5 answers until it is`),
+    );
+  }
+  requestDrain(db);
+  return stop;
+}
+
+

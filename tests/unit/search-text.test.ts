@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { buildDictionary, readDictionary, DEFAULT_DICTIONARY_FILE } from '../../src/server/search/dictionary.ts';
+import { ftsExpression, highlight, indexTokens, normalize, parseQuery, snippet } from '../../src/server/search/text.ts';
+
+const dict = buildDictionary({ synonyms: [['SUS304', '304不锈钢'], ['镀锌管', '热镀锌钢管']], words: ['热镀锌钢管'] });
+const none = buildDictionary({});
+
+describe('normalize', () => {
+  it('folds full-width characters and case, and drops control characters', () => {
+    expect(normalize('ＰＥ管\u0000ＤＮ１１０')).toBe('pe管 dn110');
+  });
+});
+
+describe('indexTokens', () => {
+  it('indexes Han text as overlapping bigrams plus the last character of each run', () => {
+    expect(indexTokens('无缝钢管')).toBe('无缝 缝钢 钢管 管');
+  });
+
+  it('keeps letter/number runs whole and also their letter and number parts', () => {
+    expect(indexTokens('PE管 DN110')).toBe('pe 管 dn110 dn 110');
+    expect(indexTokens('304不锈钢管')).toBe('304 不锈 锈钢 钢管 管');
+    expect(indexTokens('LED灯珠')).toBe('led 灯珠 珠');
+  });
+
+  it('turns punctuation, emoji and FTS syntax into separators', () => {
+    expect(indexTokens('"钢*"(OR):^😀')).toBe('钢 or');
+  });
+});
+
+describe('parseQuery and ftsExpression', () => {
+  it('makes a Han run a phrase of bigrams, so it is found inside longer words', () => {
+    const q = parseQuery('钢管', none);
+    expect(ftsExpression(q)).toBe('"钢管"');
+    expect(ftsExpression(parseQuery('不锈钢管', none))).toBe('"不锈 锈钢 钢管"');
+  });
+
+  it('matches a single Han character as a prefix of the bigrams', () => {
+    expect(ftsExpression(parseQuery('钢', none))).toBe('"钢"*');
+  });
+
+  it('ANDs the runs of mixed Chinese, Latin and number queries', () => {
+    expect(ftsExpression(parseQuery('304不锈钢管', none))).toBe('"304" AND "不锈 锈钢 钢管"');
+    expect(ftsExpression(parseQuery('PE管 DN110', none))).toBe('"pe" AND "管"* AND "dn110"');
+    expect(ftsExpression(parseQuery('LED 灯珠', none))).toBe('"led" AND "灯珠"');
+  });
+
+  it('expands synonyms into alternatives, whichever side is typed', () => {
+    expect(ftsExpression(parseQuery('SUS304', dict))).toBe('("sus304" OR ("304" AND "不锈钢"))'.replace('"不锈钢"', '"不锈 锈钢"'));
+    const q = parseQuery('镀锌管 DN50', dict);
+    expect(ftsExpression(q)).toBe('("镀锌 锌管" OR "热镀 镀锌 锌钢 钢管") AND "dn50"');
+    expect(q.terms).toContain('热镀锌钢管');
+  });
+
+  it('turns hostile input into quoted tokens only, or nothing', () => {
+    for (const raw of ['"', '*', 'NEAR(a b)', 'a OR b', 'title:x', '^x', '(((', '😀😀', '\u0001\u0002', "'; DROP TABLE listings; --"]) {
+      const expr = ftsExpression(parseQuery(raw, dict));
+      if (expr !== null) expect(expr).toMatch(/^("[\p{L}\p{N} ]+"\*?)( AND "[\p{L}\p{N} ]+"\*?)*$/u);
+    }
+    expect(ftsExpression(parseQuery('😀', dict))).toBeNull();
+  });
+
+  it('cuts very long queries to a hundred characters', () => {
+    const q = parseQuery('钢'.repeat(5000), none);
+    expect(q.groups[0]![0]![0]!.length).toBe(100);
+  });
+
+  it('makes the last Latin run a prefix when suggesting', () => {
+    expect(ftsExpression(parseQuery('le', none), { prefix: true })).toBe('"le"*');
+  });
+});
+
+describe('highlight and snippet', () => {
+  it('escapes the text and marks the terms', () => {
+    expect(highlight('<b>无缝钢管</b> & 钢板', ['钢管'])).toBe('&lt;b&gt;无缝<mark>钢管</mark>&lt;/b&gt; &amp; 钢板');
+  });
+
+  it('matches regardless of width and case, keeping the original characters', () => {
+    expect(highlight('ＬＥＤ灯珠', ['led'])).toBe('<mark>ＬＥＤ</mark>灯珠');
+  });
+
+  it('never lets markup from the listing through', () => {
+    const html = snippet('<script>alert(1)</script>钢管', ['script', '钢管']);
+    expect(html).not.toContain('<script');
+    expect(html.replace(/<\/?mark>/g, '')).not.toMatch(/[<>]/);
+  });
+
+  it('cuts a window around the first match with ellipses', () => {
+    const text = '甲'.repeat(200) + '钢管' + '乙'.repeat(200);
+    const s = snippet(text, ['钢管'], 40);
+    expect(s).toContain('<mark>钢管</mark>');
+    expect(s.startsWith('…')).toBe(true);
+    expect(s.endsWith('…')).toBe(true);
+  });
+});
+
+describe('the shipped dictionary', () => {
+  it('parses and maps synonyms both ways', () => {
+    const d = readDictionary(DEFAULT_DICTIONARY_FILE);
+    expect(d.synonymsOf.get('sus304')).toContain('304不锈钢');
+    expect(d.synonymsOf.get('304不锈钢')).toContain('sus304');
+    expect(d.synonymsOf.get('镀锌管')).toContain('热镀锌钢管');
+  });
+
+  it('refuses a malformed file with its name in the message', () => {
+    expect(() => buildDictionary({ synonyms: [['alone']] })).toThrow();
+  });
+});
