@@ -7,6 +7,7 @@
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineMiddleware } from 'astro:middleware';
+import { onSearchUpdateQueued } from '../../server/search/outbox.ts';
 import { chooseEncoding, etagMatches, etagOf, hasSessionCookie, type Encoding } from '../http-cache.ts';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
@@ -30,6 +31,10 @@ const shared = new Map<string, Entry>();
 export function forgetCachedPages(): void {
   shared.clear();
 }
+
+// Every write of a listing queues it for search, in the writer's transaction: the same moment is when cached lists
+// may have gone stale, so a member who posts a listing sees it on its region page at once.
+onSearchUpdateQueued(forgetCachedPages);
 
 const COMPRESSIBLE = /^(?:text\/|application\/(?:json|xml|rss\+xml|atom\+xml|ld\+json|javascript)|image\/svg\+xml)/;
 
