@@ -4,14 +4,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { companies, users } from '../db/schema.ts';
-import { openDatabase } from '../src/server/db.ts';
-import { importListings, MAX_ROWS } from '../src/server/import/index.ts';
-import { parseCsv } from '../src/server/import/csv.ts';
-import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
-import { getTaxonomy } from '../src/server/taxonomy/taxonomy.ts';
-import { encodeGbk } from '../tests/helpers/gbk.ts';
-import { args, runCli, UsageError } from './lib/cli.ts';
+import { companies, users } from '../../db/schema.ts';
+import { openDatabase } from '../../src/server/db.ts';
+import { importListings, MAX_ROWS } from '../../src/server/import/index.ts';
+import { parseCsv } from '../../src/server/import/csv.ts';
+import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
+import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
+import { encodeGbk } from '../../tests/helpers/gbk.ts';
+import { args, runCli, UsageError } from '../lib/cli.ts';
 
 const USAGE = 'npm run bench:import -- [--rows N]';
 

@@ -6,15 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { companies, listings, users } from '../db/schema.ts';
-import { openDatabase } from '../src/server/db.ts';
-import { writeDemoData } from '../src/server/demo/generate.ts';
-import { getDashboard } from '../src/server/listings/dashboard.ts';
-import { expireListings } from '../src/server/listings/expiry.ts';
-import { flushViews, recordView } from '../src/server/listings/views.ts';
-import { createListing, updateListing } from '../src/server/listings/write.ts';
-import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
-import { args, runCli } from './lib/cli.ts';
+import { companies, listings, users } from '../../db/schema.ts';
+import { openDatabase } from '../../src/server/db.ts';
+import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { getDashboard } from '../../src/server/listings/dashboard.ts';
+import { expireListings } from '../../src/server/listings/expiry.ts';
+import { flushViews, recordView } from '../../src/server/listings/views.ts';
+import { createListing, updateListing } from '../../src/server/listings/write.ts';
+import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
+import { args, runCli } from '../lib/cli.ts';
 
 const DAY = 86_400_000;
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { storeImage } from '../src/server/media/index.ts';
+import { storeImage } from '../../src/server/media/index.ts';
 
 function photo(seed: number): Promise<Buffer> {
   // Sensor-like noise makes a JPEG of a phone photo's size (about 4 MB); flat colour would compress to nothing.
