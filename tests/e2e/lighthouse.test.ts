@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import lighthouse from 'lighthouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { CHROMIUM_ENV, CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
 
 let server: RunningServer;
@@ -26,7 +26,7 @@ beforeAll(async () => {
       `--user-data-dir=${tempDir('lighthouse-profile-')}`,
       'about:blank',
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', env: CHROMIUM_ENV },
   );
   const deadline = Date.now() + 30_000;
   for (;;) {

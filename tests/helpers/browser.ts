@@ -14,6 +14,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/** Without a UTF-8 locale Chromium cannot read a file whose name is Chinese (an upload of 导入.csv). */
+export const CHROMIUM_ENV = { ...process.env, LANG: process.env.LANG || 'C.UTF-8' };
+
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, env: CHROMIUM_ENV });
 }
