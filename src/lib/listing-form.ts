@@ -1,0 +1,54 @@
+// The posting and the editing page share one flow: a POST saves the listing and goes back to the dashboard, or
+// comes back with everything typed, each field's error and the images already uploaded; either way the form is then
+// drawn for the chosen category.
+import type { AstroGlobal } from 'astro';
+import { config } from '../server/config.ts';
+import { InvalidError } from '../server/errors.ts';
+import { getListingForm, readListingForm, saveListingForm, type ListingFormData } from '../server/listings/form.ts';
+import type { StoredImage } from '../server/media/index.ts';
+import { describeUploadError } from '../server/media/upload.ts';
+import { formErrors, type FormErrors } from './form.ts';
+import { load, loadAsync } from './route.ts';
+
+export interface ListingFormView {
+  form: ReturnType<typeof getListingForm>;
+  values: Record<string, string>;
+  errors: FormErrors;
+  keptImages: StoredImage[];
+  removeImages: string[];
+  firstImage: string | null;
+}
+
+/** `listingId` null posts a new listing; after a save the dashboard says `done`. */
+export async function listingFormPage(
+  Astro: AstroGlobal,
+  userId: string,
+  listingId: number | null,
+  done: 'created' | 'updated',
+): Promise<ListingFormView | Response> {
+  const { t } = Astro.locals;
+  let posted: ListingFormData | null = null;
+  let errors: FormErrors = {};
+  let keptImages: StoredImage[] = [];
+  if (Astro.request.method === 'POST') {
+    const submission = (posted = await readListingForm(await Astro.request.formData()));
+    const result = await loadAsync((db, now) => saveListingForm(db, userId, listingId, submission, config().dataDir, now));
+    if (result instanceof Response) return result;
+    if (result.ok) return Astro.redirect(`/dashboard?done=${done}`, 303);
+    Astro.response.status = 422;
+    errors = formErrors(t, new InvalidError('invalid listing', result.fields)) ?? {};
+    if (result.uploadError) errors.images = describeUploadError(t, result.uploadError);
+    keptImages = result.keptImages;
+  }
+  const categoryRef = posted?.values.category ?? Astro.url.searchParams.get('category');
+  const form = load((db) => getListingForm(db, userId, listingId, categoryRef || null));
+  if (form instanceof Response) return form;
+  return {
+    form,
+    values: posted ? posted.values : form.values,
+    errors,
+    keptImages,
+    removeImages: posted?.choice.remove ? [...posted.choice.remove] : [],
+    firstImage: posted?.choice.first ?? null,
+  };
+}
