@@ -1,5 +1,5 @@
 // Reading listings for public pages. "Live" (active and not past expiry) is decided here and nowhere else in SQL.
-import { and, asc, count, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { companies, listingImages, listings, type ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { PAGE_SIZE, pageCount, type Page } from '../pagination.ts';
@@ -66,6 +66,20 @@ export function latestListings(db: Db, filter: ListingFilter, limit: number, now
 }
 
 export type ListingCard = ReturnType<typeof latestListings>[number];
+
+/**
+ * Cards of these listings whatever their status, unordered, with what search shows and checks beside each: the
+ * description (for a snippet) and the fields that say whether it is still live.
+ */
+export function listingCardsByIds(db: Db, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select({ ...cardColumns, description: listings.description, status: listings.status, expiresAt: listings.expiresAt })
+    .from(listings)
+    .innerJoin(companies, eq(companies.id, listings.companyId))
+    .where(inArray(listings.id, [...ids]))
+    .all();
+}
 
 /**
  * One page of live listings matching the filter, newest first, with the total for pagination. Callers that know

@@ -1,11 +1,11 @@
 // The search service: one entry point for the /search page and the JSON API. It validates the request, asks the
 // active engine for ids and facet counts (Meilisearch when configured and reachable, else FTS5), and hydrates the
 // page of results from SQLite, so what a card shows is always the stored listing.
-import { eq, inArray, sql } from 'drizzle-orm';
-import { companies, listingImages, listings, type CategoryAttribute } from '../../../db/schema.ts';
+import { inArray } from 'drizzle-orm';
+import { companies, listings, type CategoryAttribute } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
-import type { ListingCard } from '../listings/queries.ts';
+import { listingCardsByIds, type ListingCard } from '../listings/queries.ts';
 import { pageCount, PAGE_SIZE } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
 import { readDictionary, type Dictionary } from './dictionary.ts';
@@ -98,37 +98,10 @@ export interface SearchResults {
   engine: 'fts' | 'meili';
 }
 
-const cardColumns = {
-  id: listings.id,
-  slug: listings.slug,
-  kind: listings.kind,
-  title: listings.title,
-  priceMin: listings.priceMin,
-  priceMax: listings.priceMax,
-  priceUnit: listings.priceUnit,
-  negotiable: listings.negotiable,
-  regionId: listings.regionId,
-  categoryId: listings.categoryId,
-  publishedAt: listings.publishedAt,
-  companyName: companies.name,
-  companySlug: companies.slug,
-  companyVerified: companies.verified,
-  imageHash: sql<string | null>`(select ${listingImages.hash} from ${listingImages}
-    where ${listingImages.listingId} = ${listings.id} order by ${listingImages.position} limit 1)`,
-  description: listings.description,
-  status: listings.status,
-  expiresAt: listings.expiresAt,
-};
-
 /** Cards of the ids still live, in the engine's order (an engine may lag a change by a moment). */
 function hydrate(db: Db, ids: number[], now: number, terms: string[]): SearchHit[] {
   if (ids.length === 0) return [];
-  const rows = db
-    .select(cardColumns)
-    .from(listings)
-    .innerJoin(companies, eq(companies.id, listings.companyId))
-    .where(inArray(listings.id, ids))
-    .all();
+  const rows = listingCardsByIds(db, ids);
   // Liveness is tested here, not in SQL: with the status in the WHERE clause SQLite reads the status index (every
   // active listing) instead of the twenty primary keys.
   const byId = new Map(rows.filter((r) => isLive(r, now)).map((r) => [r.id, r]));
