@@ -1,13 +1,13 @@
 // A member in real Chromium, without JavaScript: register, sign out, sign in, change the password; plus what a
 // hostile page or a guessing script can (not) do, checked against the built server.
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { hashToken } from '../../src/server/tokens.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -35,21 +35,11 @@ afterAll(async () => {
 });
 
 function write(query: string, ...params: unknown[]): void {
-  const db = new Database(path.join(dataDir, 'site.db'));
-  try {
-    db.prepare(query).run(...params);
-  } finally {
-    db.close();
-  }
+  withSiteDb(dataDir, (db) => db.prepare(query).run(...params), { readonly: false });
 }
 
 function sql<T>(query: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
-  try {
-    return db.prepare(query).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+  return withSiteDb(dataDir, (db) => db.prepare(query).all(...params) as T[]);
 }
 
 /** Clicks a form's button and waits for the page it ends on (after any redirect); gives that page's response. */

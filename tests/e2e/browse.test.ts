@@ -1,12 +1,12 @@
 // A visitor in real Chromium, without JavaScript, against the built server started the way `npm start` does.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStartExpectingFailure, startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -29,12 +29,7 @@ afterAll(async () => {
 
 /** A listing id in each state, read straight from the server's database file. */
 function listingIdWithStatus(status: string): number {
-  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
-  try {
-    return db.prepare('select id from listings where status = ? order by id limit 1').pluck().get(status) as number;
-  } finally {
-    db.close();
-  }
+  return withSiteDb(dataDir, (db) => db.prepare('select id from listings where status = ? order by id limit 1').pluck().get(status) as number);
 }
 
 async function open(pathname: string) {

@@ -2,12 +2,12 @@
 // Debian's Chromium. Pass line: SEO 100, accessibility at least 95; performance scores are printed for the record.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import lighthouse from 'lighthouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { CHROMIUM_ENV, CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let chrome: ChildProcess;
@@ -46,14 +46,11 @@ afterAll(async () => {
 });
 
 function samplePaths(): Record<string, string> {
-  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
-  try {
+  return withSiteDb(dataDir, (db) => {
     const listing = db.prepare("select id, slug from listings where status = 'active' order by id limit 1").get() as { id: number; slug: string };
     const category = db.prepare('select slug from categories where parent_id is null order by position limit 1').pluck().get() as string;
     return { home: '/', listing: `/listing/${listing.id}-${listing.slug}`, category: `/category/${category}` };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe('Lighthouse', () => {

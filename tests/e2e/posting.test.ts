@@ -2,13 +2,13 @@
 // post a listing with two images, see it in public, edit it, close it, sign out. Then what another member and a
 // hostile text can (not) do.
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -29,12 +29,7 @@ afterAll(async () => {
 });
 
 function sql<T>(query: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
-  try {
-    return db.prepare(query).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+  return withSiteDb(dataDir, (db) => db.prepare(query).all(...params) as T[]);
 }
 
 const jpeg = (colour: string) =>

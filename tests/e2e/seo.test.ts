@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../scripts/lib/server-proces
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
 import { checkXml, xmlTexts } from '../helpers/xml.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -29,12 +30,7 @@ afterAll(async () => {
 
 /** One value from the server's database, read beside it. */
 function one(query: string, ...params: unknown[]): number {
-  const db = new Database(path.join(dataDir, 'site.db'), { readonly: true });
-  try {
-    return db.prepare(query).pluck().get(...params) as number;
-  } finally {
-    db.close();
-  }
+  return withSiteDb(dataDir, (db) => db.prepare(query).pluck().get(...params) as number);
 }
 
 /** A listing the public sees as live (active and not past its expiry). */
