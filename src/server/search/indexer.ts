@@ -13,6 +13,11 @@ import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
 const BATCH = 500;
+/**
+ * Listings per transaction of a full rebuild: fewer, larger FTS5 segments to merge (see ftsStartRebuild) while each
+ * write lock stays around a second, well inside the 5 s busy_timeout of writers waiting meanwhile.
+ */
+const REBUILD_BATCH = 20_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const PERIOD_MS = 5_000;
 
@@ -32,7 +37,7 @@ function liveCount(db: Db, now: number): number {
 export function rebuildFts(db: Db, now = Date.now()): number {
   const rebuild = ftsStartRebuild(db);
   let n = 0;
-  for (const batch of allDocuments(db, now)) {
+  for (const batch of allDocuments(db, now, REBUILD_BATCH)) {
     rebuild.insert(batch);
     n += batch.length;
   }
