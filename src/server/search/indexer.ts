@@ -13,6 +13,11 @@ import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
 const BATCH = 500;
+/**
+ * Listings per transaction of a full rebuild: fewer, larger FTS5 segments to merge (see ftsStartRebuild) while each
+ * write lock stays around a second, well inside the 5 s busy_timeout of writers waiting meanwhile.
+ */
+const REBUILD_BATCH = 20_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const PERIOD_MS = 5_000;
 
@@ -30,13 +35,25 @@ function liveCount(db: Db, now: number): number {
  * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
  */
 export function rebuildFts(db: Db, now = Date.now()): number {
-  const rebuild = ftsStartRebuild(db);
+  // For this connection and only while the rebuild runs: a larger page cache for FTS5's segment merges (256 MiB
+  // instead of 64), and the WAL checkpointed every ~80 MB instead of every ~4 MB, so the pages merges rewrite soon
+  // are not copied into the database file over and over. 1M listings: 108.9 s -> 103.6 s. Both restored after.
+  const cacheSize = db.$client.pragma('cache_size', { simple: true }) as number;
+  const autocheckpoint = db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
+  db.$client.pragma('cache_size = -262144');
+  db.$client.pragma('wal_autocheckpoint = 20000');
   let n = 0;
-  for (const batch of allDocuments(db, now)) {
-    rebuild.insert(batch);
-    n += batch.length;
+  try {
+    const rebuild = ftsStartRebuild(db);
+    for (const batch of allDocuments(db, now, REBUILD_BATCH)) {
+      rebuild.insert(batch);
+      n += batch.length;
+    }
+    rebuild.swap();
+  } finally {
+    db.$client.pragma(`cache_size = ${cacheSize}`);
+    db.$client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
-  rebuild.swap();
   setFtsMeta(db, 'fts_version', FTS_VERSION);
   const changed = changedSince(db, now);
   if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
