@@ -15,7 +15,7 @@ import { writeDemoData } from '../src/server/demo/generate.ts';
 import { seedTaxonomy } from '../src/server/taxonomy/seed.ts';
 import { listingPath } from '../src/server/urls.ts';
 import { benchSearch } from './bench/search.ts';
-import { args, runCli } from './lib/cli.ts';
+import { args, machine, runCli } from './lib/cli.ts';
 import { freePort, startServer } from './lib/server-process.ts';
 import { benchSitemap } from './bench/sitemap.ts';
 
@@ -61,7 +61,7 @@ await runCli(async () => {
   // Search at scale has its own dataset (a million listings takes minutes to write), so it runs only when asked.
   const search = opts['search-listings'] ? await benchSearch({ listings: Number(opts['search-listings']) }) : undefined;
   if (search && opts['search-only']) {
-    console.log(JSON.stringify({ machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, search }, null, 2));
+    console.log(JSON.stringify({ machine: machine(), search }, null, 2));
     return;
   }
   const count = Number(opts.listings);
@@ -110,7 +110,7 @@ await runCli(async () => {
   console.log(
     JSON.stringify(
       {
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+        machine: machine(),
         demoData: { listings: count, seconds: Number(genSeconds.toFixed(2)), listingsPerSecond: Math.round(count / genSeconds), dbBytes },
         sitemap,
         http: { seconds, connections, ...results },

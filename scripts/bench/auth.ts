@@ -13,7 +13,7 @@ import { validateSession } from '../../src/server/auth/sessions.ts';
 import { openDatabase } from '../../src/server/db.ts';
 import { createRateLimiter } from '../../src/server/rate-limit.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { args, runCli } from '../lib/cli.ts';
+import { args, machine, runCli } from '../lib/cli.ts';
 import { startServer } from '../lib/server-process.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -82,7 +82,7 @@ await runCli(async () => {
   console.log(
     JSON.stringify(
       {
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+        machine: machine(),
         scrypt: {
           cost: DEFAULT_COST,
           hashMsMedian: round(median(hashMs)),

@@ -1,4 +1,5 @@
 // Shared by the scripts: known start-up problems print one clear line and exit 1, not a stack trace.
+import os from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../../src/server/config.ts';
 import { DataDirError } from '../../src/server/db.ts';
@@ -24,4 +25,9 @@ export function args<T extends ParseArgsConfig['options']>(options: T, usage: st
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\nUsage: ${usage}`);
   }
+}
+
+/** Which machine a benchmark ran on, at the head of its JSON. */
+export function machine() {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version };
 }

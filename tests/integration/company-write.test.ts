@@ -2,9 +2,10 @@ import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { companies, searchOutbox } from '../../db/schema.ts';
 import { createCompany, saveCompany, setCompanyVerified, updateCompany } from '../../src/server/companies/write.ts';
-import { ConflictError, ForbiddenError, InvalidError } from '../../src/server/errors.ts';
+import { ConflictError, ForbiddenError } from '../../src/server/errors.ts';
 import { liveCounts } from '../../src/server/listings/counts.ts';
 import { freshDb, makeCompany, makeListing, makeUser, regionBySlug } from '../helpers/db.ts';
+import { invalidFields } from '../helpers/errors.ts';
 
 const db = freshDb();
 const NOW = Date.UTC(2026, 10, 25, 3, 0);
@@ -20,16 +21,6 @@ const form = (over: Record<string, unknown> = {}) => ({
   mainProducts: '大米, 菜籽油',
   ...over,
 });
-
-function invalidFields(fn: () => unknown): Record<string, string> {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidError) return e.fields;
-    throw e;
-  }
-  throw new Error('expected InvalidError');
-}
 
 describe('createCompany', () => {
   it('creates the company of an account with a pinyin slug, unverified', () => {

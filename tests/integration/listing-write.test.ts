@@ -1,7 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listingImages, listings, searchOutbox } from '../../db/schema.ts';
-import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../../src/server/errors.ts';
+import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../../src/server/errors.ts';
 import { liveCounts } from '../../src/server/listings/counts.ts';
 import { getListingPage } from '../../src/server/listings/page.ts';
 import {
@@ -13,6 +13,7 @@ import {
   updateListing,
 } from '../../src/server/listings/write.ts';
 import { categoryBySlug, DAY, freshDb, makeCompany, makeListing, makeUser, regionBySlug } from '../helpers/db.ts';
+import { invalidFields } from '../helpers/errors.ts';
 
 const db = freshDb();
 const NOW = Date.UTC(2026, 10, 25, 3, 0);
@@ -46,16 +47,6 @@ const form = (over: Record<string, unknown> = {}) => ({
   attributes: { grade: '一级', packaging: '', origin: '黑龙江五常' },
   ...over,
 });
-
-function invalidFields(fn: () => unknown): Record<string, string> {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidError) return e.fields;
-    throw e;
-  }
-  throw new Error('expected InvalidError');
-}
 
 const outboxFor = (id: number) =>
   db.select({ n: count() }).from(searchOutbox).where(eq(searchOutbox.listingId, id)).get()!.n;
