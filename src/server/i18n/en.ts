@@ -102,6 +102,8 @@ export const en: Catalogue = {
   ...core,
   ...concepts.account.en,
   ...concepts.api.en,
+  ...concepts.inquiries.en,
+  ...concepts.mail.en,
   ...concepts.media.en,
   ...concepts.posting.en,
   ...concepts.search.en,
