@@ -1,7 +1,9 @@
-// Background work of the server process (the search indexer, the expiry sweep, the mail sender), started once by the first request:
-// the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+// Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
+// unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
+// so jobs must start inside it, not in scripts/start.ts.
 import { config } from './config.ts';
 import type { Db } from './db.ts';
+import { startUnconfirmedPurge } from './inquiries/send.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
@@ -18,4 +20,5 @@ export function startJobs(db: Db): void {
   startImageCleanup(db, config().dataDir);
   startIndexer(db);
   startMailSender(db);
+  startUnconfirmedPurge(db);
 }

@@ -6,6 +6,7 @@
 // retries, so a write never waits on or fails because of the mail server. A template renders subject, text and HTML
 // from its data in the recipient's language when queued; the row keeps the rendering, so the sender needs no
 // knowledge of any concept, and the inbox can show the same notification while mail is off.
+import { and, desc, eq } from 'drizzle-orm';
 import { mailOutbox } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
@@ -95,6 +96,22 @@ export function queueMail<D extends Record<string, unknown>>(tx: Pick<Db, 'inser
 export function onMailQueued(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/** Mail to an address still waiting to be sent, newest first: the inbox shows these while mail is off. */
+export function unsentMailTo(db: Db, address: string, limit = 10) {
+  return db
+    .select({ id: mailOutbox.id, subject: mailOutbox.subject, template: mailOutbox.template, createdAt: mailOutbox.createdAt, status: mailOutbox.status })
+    .from(mailOutbox)
+    .where(and(eq(mailOutbox.toAddress, address.trim().toLowerCase()), eq(mailOutbox.status, 'queued')))
+    .orderBy(desc(mailOutbox.createdAt))
+    .limit(limit)
+    .all();
+}
+
+/** Whether mail leaves the site (SMTP_URL is set); otherwise it stays queued. */
+export function mailIsOn(): boolean {
+  return config().SMTP_URL !== undefined;
 }
 
 /** A link in a mail: the address written out in the text part, a link in the HTML part. */
