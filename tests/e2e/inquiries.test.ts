@@ -264,6 +264,22 @@ describe('inquiries', () => {
     expect(await page.locator('.form-error').textContent()).toContain('表单中有一项不应填写的内容');
   });
 
+  it('the phone is not in the listing or company page HTML (nor their JSON-LD); 查看电话 shows it and is counted', async () => {
+    const page = (await person()).page;
+    const res = await page.goto(server.url + supplyPath);
+    expect(await res!.text()).not.toContain('86123456');
+    const before = sql<{ n: number }>('select coalesce(sum(reveals), 0) n from listing_daily_stats')[0]!.n;
+    await submit(page, '查看电话');
+    expect(new URL(page.url()).pathname).toMatch(/^\/company\/.+\/contact$/);
+    expect(await page.locator('.company-card').textContent()).toContain('0791-86123456');
+    expect(sql<{ n: number }>('select coalesce(sum(reveals), 0) n from listing_daily_stats')[0]!.n).toBe(before + 1);
+    await page.getByRole('link', { name: '返回' }).click();
+    expect(new URL(page.url()).pathname.startsWith(`${supplyPath}-`)).toBe(true);
+    const slug = sql<{ slug: string }>("select slug from companies where name = '南昌西湖粮油贸易有限公司'")[0]!.slug;
+    const companyPage = await page.goto(`${server.url}/company/${slug}`);
+    expect(await companyPage!.text()).not.toContain('86123456');
+  });
+
   it('no typed script ever ran', () => {
     for (const p of [seller, buyer, visitor]) expect(p.dialogs).toEqual([]);
   });

@@ -110,6 +110,9 @@ export const zh = {
   'inquiry.mail.linkSubject': '您的对话链接：{what}',
   'inquiry.mail.linkBody': '{name}，您好：您给“{company}”的消息已送达。通过下面的链接可以查看对方的回复并继续对话。',
   'inquiry.mail.linkKeep': '请保存此邮件；此链接只属于您，请勿转发。',
+  'contact.reveal': '查看电话',
+  'contact.title': '{name} 的联系方式',
+  'contact.back': '返回',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -222,4 +225,7 @@ export const en: Record<keyof typeof zh, string> = {
   'inquiry.mail.linkSubject': 'Your conversation link: {what}',
   'inquiry.mail.linkBody': 'Hello {name}, your message to “{company}” was delivered. Follow the link below to read the replies and answer.',
   'inquiry.mail.linkKeep': 'Keep this mail; the link is yours alone, do not forward it.',
+  'contact.reveal': 'Show phone number',
+  'contact.title': 'How to reach {name}',
+  'contact.back': 'Back',
 };
