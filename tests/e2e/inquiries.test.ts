@@ -278,6 +278,9 @@ describe('inquiries', () => {
     const slug = sql<{ slug: string }>("select slug from companies where name = '南昌西湖粮油贸易有限公司'")[0]!.slug;
     const companyPage = await page.goto(`${server.url}/company/${slug}`);
     expect(await companyPage!.text()).not.toContain('86123456');
+    // One inquiry received, answered: the response figures say so.
+    expect(await page.locator('.response-rate').textContent()).toMatch(/^100%/);
+    expect(await page.locator('.response-time').textContent()).toMatch(/^通常 \d+ 分钟内$/);
   });
 
   it('no typed script ever ran', () => {

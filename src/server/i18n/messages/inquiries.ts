@@ -113,6 +113,12 @@ export const zh = {
   'contact.reveal': '查看电话',
   'contact.title': '{name} 的联系方式',
   'contact.back': '返回',
+  'figures.rate': '响应率',
+  'figures.rateValue': '{percent}%（近 90 天 {n} 条询价）',
+  'figures.median': '首次回复',
+  'figures.minutes': '通常 {n} 分钟内',
+  'figures.hours': '通常 {n} 小时内',
+  'figures.days': '通常 {n} 天内',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -228,4 +234,10 @@ export const en: Record<keyof typeof zh, string> = {
   'contact.reveal': 'Show phone number',
   'contact.title': 'How to reach {name}',
   'contact.back': 'Back',
+  'figures.rate': 'Response rate',
+  'figures.rateValue': '{percent}% (of {n} inquiries in the last 90 days)',
+  'figures.median': 'First reply',
+  'figures.minutes': 'usually within {n} minutes',
+  'figures.hours': 'usually within {n} hours',
+  'figures.days': 'usually within {n} days',
 };
