@@ -168,7 +168,7 @@ describe('inquiries', () => {
     expect(newMail.html).not.toContain('<script>');
     await page.goto(server.url + '/dashboard');
     expect(await page.locator('.unread-count').textContent()).toBe('1');
-    await page.getByRole('link', { name: /消息/ }).click();
+    await page.locator('.inbox-link').click();
     const item = page.locator('.inbox-item.unread');
     expect(await item.count()).toBe(1);
     expect(await item.textContent()).toContain('供应五常稻花香大米');
@@ -281,6 +281,22 @@ describe('inquiries', () => {
     // One inquiry received, answered: the response figures say so.
     expect(await page.locator('.response-rate').textContent()).toMatch(/^100%/);
     expect(await page.locator('.response-time').textContent()).toMatch(/^通常 \d+ 分钟内$/);
+  });
+
+  it('the seller’s analytics show what happened, as SVG charts and as CSV', async () => {
+    const page = seller.page;
+    await page.goto(server.url + '/dashboard/analytics?range=7');
+    const total = (m: string) => page.locator(`dd[data-metric=${m}]`).textContent();
+    expect(await total('inquiries')).toBe('1');
+    expect(await total('replies')).toBe('1');
+    expect(await total('reveals')).toBe('1');
+    expect(await page.locator('svg[role=img]').count()).toBe(4);
+    expect(await page.locator('svg[role=img] title').first().textContent()).toBe('浏览');
+    const csv = await page.context().request.get(server.url + '/dashboard/analytics.csv?range=7');
+    expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines).toHaveLength(8);
+    expect(lines.at(-1)).toMatch(/^\d{4}-\d{2}-\d{2},南昌西湖粮油贸易有限公司,\d+,1,1,1$/);
   });
 
   it('no typed script ever ran', () => {

@@ -101,6 +101,7 @@ const core: Record<keyof typeof coreZh, string> = {
 export const en: Catalogue = {
   ...core,
   ...concepts.account.en,
+  ...concepts.analytics.en,
   ...concepts.api.en,
   ...concepts.inquiries.en,
   ...concepts.mail.en,
