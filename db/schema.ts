@@ -308,6 +308,8 @@ export const inquiryThreads = sqliteTable(
   (t) => [
     index('inquiry_threads_company_idx').on(t.companyId, t.companyArchived, t.lastMessageAt),
     index('inquiry_threads_company_unread_idx').on(t.companyId, t.companyUnread, t.lastMessageAt),
+    // The API's list of a company's threads changed since a moment, archived or not.
+    index('inquiry_threads_company_last_idx').on(t.companyId, t.lastMessageAt),
     index('inquiry_threads_asker_idx').on(t.askerUserId, t.askerArchived, t.lastMessageAt),
     index('inquiry_threads_asker_unread_idx').on(t.askerUserId, t.askerUnread, t.lastMessageAt),
     // Response figures: a company's threads of the last 90 days with their first reply, read from the index alone.

@@ -51,6 +51,7 @@ CREATE TABLE `inquiry_threads` (
 --> statement-breakpoint
 CREATE INDEX `inquiry_threads_company_idx` ON `inquiry_threads` (`company_id`,`company_archived`,`last_message_at`);--> statement-breakpoint
 CREATE INDEX `inquiry_threads_company_unread_idx` ON `inquiry_threads` (`company_id`,`company_unread`,`last_message_at`);--> statement-breakpoint
+CREATE INDEX `inquiry_threads_company_last_idx` ON `inquiry_threads` (`company_id`,`last_message_at`);--> statement-breakpoint
 CREATE INDEX `inquiry_threads_asker_idx` ON `inquiry_threads` (`asker_user_id`,`asker_archived`,`last_message_at`);--> statement-breakpoint
 CREATE INDEX `inquiry_threads_asker_unread_idx` ON `inquiry_threads` (`asker_user_id`,`asker_unread`,`last_message_at`);--> statement-breakpoint
 CREATE INDEX `inquiry_threads_response_idx` ON `inquiry_threads` (`company_id`,`created_at`,`status`,`first_reply_at`);--> statement-breakpoint

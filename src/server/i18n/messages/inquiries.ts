@@ -119,6 +119,9 @@ export const zh = {
   'figures.minutes': '通常 {n} 分钟内',
   'figures.hours': '通常 {n} 小时内',
   'figures.days': '通常 {n} 天内',
+  'api.inquiries.pageInvalid': 'page 应为 1 到 10000 之间的整数',
+  'api.inquiries.perPageInvalid': 'per_page 应为 1 到 100 之间的整数',
+  'api.inquiries.sinceInvalid': 'since 应为 ISO 8601 时间（如 2026-11-30T08:00:00Z）或毫秒时间戳',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -240,4 +243,7 @@ export const en: Record<keyof typeof zh, string> = {
   'figures.minutes': 'usually within {n} minutes',
   'figures.hours': 'usually within {n} hours',
   'figures.days': 'usually within {n} days',
+  'api.inquiries.pageInvalid': 'page must be a whole number from 1 to 10000',
+  'api.inquiries.perPageInvalid': 'per_page must be a whole number from 1 to 100',
+  'api.inquiries.sinceInvalid': 'since must be an ISO 8601 time (e.g. 2026-11-30T08:00:00Z) or epoch milliseconds',
 };
