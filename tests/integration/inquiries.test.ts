@@ -8,7 +8,7 @@ import { ConflictError, GoneError, InvalidError, NotFoundError, RateLimitedError
 import { formStamp } from '../../src/server/inquiries/keys.ts';
 import { LIMITS } from '../../src/server/inquiries/limits.ts';
 import { confirmInquiry, purgeUnconfirmed, sendInquiry, SAME_MESSAGE_COMPANIES, type InquiryTarget } from '../../src/server/inquiries/send.ts';
-import { archiveThread, blockAsker, inbox, openThread, renewThreadLink, replyToThread, unreadThreadCount } from '../../src/server/inquiries/threads.ts';
+import { archiveThread, blockAsker, inbox, inboxPage, openThread, renewThreadLink, replyToThread, unreadThreadCount } from '../../src/server/inquiries/threads.ts';
 import { chinaDay } from '../../src/server/listings/views.ts';
 import { freshDb, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 
@@ -60,6 +60,11 @@ describe('a member asks on a supply listing', () => {
     expect(mail!.text).toContain(`/dashboard/inbox/${threadId}`);
     const day = db.select().from(listingDailyStats).where(eq(listingDailyStats.listingId, supply.id)).get();
     expect(day).toMatchObject({ day: chinaDay(NOW), inquiries: 1, replies: 0 });
+  });
+
+  it('while mail is off (no SMTP_URL) the seller reads the notification in the inbox', () => {
+    const { notifications } = inboxPage(db, seller, 'all', 1);
+    expect(notifications!.map((n) => n.subject)).toEqual([`新询价：供应五常大米（来自 李采购）`]);
   });
 
   it('shows in both inboxes with the unread count; a third member cannot read it', () => {

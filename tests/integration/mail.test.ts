@@ -2,10 +2,10 @@
 // refusing server is retried with a growing delay, and a crash between the send and the "sent" mark never makes a
 // second message: the retry carries the same Message-ID.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mailOutbox } from '../../db/schema.ts';
 import { html, paragraphs, queueMail, type MailTemplate } from '../../src/server/mail/index.ts';
-import { LEASE_MS, MAX_ATTEMPTS, mailBackoffMs, messageIdFor, sendDueMail, smtpTransport } from '../../src/server/mail/sender.ts';
+import { LEASE_MS, MAX_ATTEMPTS, mailBackoffMs, messageIdFor, sendDueMail, smtpTransport, startMailSender } from '../../src/server/mail/sender.ts';
 import { freshDb } from '../helpers/db.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
@@ -136,5 +136,15 @@ describe('mail queue', () => {
     ).toThrow('the use case failed');
     await sendDueMail(db, smtpTransport(smtp.url), NOW, { from: FROM });
     expect(smtp.mails).toHaveLength(0);
+  });
+
+  it('without SMTP_URL mail stays queued and the log says mail is off, once', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    queue('off');
+    startMailSender(db);
+    startMailSender(db);
+    expect(warn.mock.calls.filter(([m]) => String(m).startsWith('mail is off'))).toHaveLength(1);
+    warn.mockRestore();
+    expect(row('off')).toMatchObject({ status: 'queued', attempts: 0 });
   });
 });
