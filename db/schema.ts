@@ -368,3 +368,18 @@ export const listingDailyStats = sqliteTable(
     index('listing_daily_stats_company_day_idx').on(t.companyId, t.day, t.views, t.reveals, t.inquiries, t.replies),
   ],
 );
+
+// A company's closed days summed once (seller analytics): counters only ever grow on the current day, so a day two
+// days back never changes again and a company with 100,000 listings reads 90 rows instead of a million.
+export const companyDailyStats = sqliteTable(
+  'company_daily_stats',
+  {
+    companyId: integer('company_id').notNull(),
+    day: integer('day').notNull(),
+    views: integer('views').notNull().default(0),
+    reveals: integer('reveals').notNull().default(0),
+    inquiries: integer('inquiries').notNull().default(0),
+    replies: integer('replies').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.day] })],
+);

@@ -1,3 +1,13 @@
+CREATE TABLE `company_daily_stats` (
+	`company_id` integer NOT NULL,
+	`day` integer NOT NULL,
+	`views` integer DEFAULT 0 NOT NULL,
+	`reveals` integer DEFAULT 0 NOT NULL,
+	`inquiries` integer DEFAULT 0 NOT NULL,
+	`replies` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`company_id`, `day`)
+);
+--> statement-breakpoint
 CREATE TABLE `inquiry_blocks` (
 	`company_id` integer NOT NULL,
 	`asker_key` text NOT NULL,

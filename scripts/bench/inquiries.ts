@@ -1,7 +1,8 @@
 // `npm run bench:inquiries [-- --listings 100000 --threads 10000 --requests 60]`: prints JSON figures for
 //  - sending an inquiry (the domain call a form post makes: checks, thread, first message, daily count, mail queued),
 //  - the inbox page of a company with 10,000 threads (the built server, signed in; pages 1 and 50, and unread),
-//  - the analytics page and its CSV for a company with 100,000 listings and their daily figures over 90 days,
+//  - the analytics page and its CSV for a company with 100,000 listings and their daily figures over 90 days (the
+//    first request sums the closed days into the company rollup once),
 // as p50/p95 in milliseconds. The dataset is written into a temporary folder and deleted afterwards.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,7 +39,8 @@ async function timeRequests(url: string, cookie: string, n: number) {
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${body.slice(0, 300)}`);
     bytes = body.length;
   }
-  return { ...percentiles(samples), bytes };
+  // The first request may do one-time work (the analytics rollup of closed days): shown apart.
+  return { firstMs: Math.round(samples[0]! * 10) / 10, ...percentiles(samples), bytes };
 }
 
 runCli(async () => {
@@ -101,7 +103,7 @@ runCli(async () => {
       const asker = { id: `bench-asker-${i}`, email: `asker${i}@example.com`, displayName: '询价人', isAdmin: false };
       db.insert(users).values({ ...asker, passwordHash: '!', createdAt: now }).run();
       const at = Date.now();
-      const values = { started: formStamp(db, at - 10_000), contactName: '询价人', message: `第 ${i} 次询价：50 吨多少钱？`, quantity: '50', quantityUnit: '吨', targetPrice: '4.2', priceMin: '4.0' };
+      const values = { started: formStamp(db, at - 60_000), contactName: '询价人', message: `第 ${i} 次询价：50 吨多少钱？`, quantity: '50', quantityUnit: '吨', targetPrice: '4.2', priceMin: '4.0' };
       const started = performance.now();
       sendInquiry(db, { target: { listingId: ids[i]! }, user: asker, values, ip: `10.1.${i >> 8}.${i & 255}`, locale: 'zh-CN' }, at);
       submit.push(performance.now() - started);

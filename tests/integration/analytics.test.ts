@@ -1,6 +1,8 @@
 // Seller analytics equal what happened: views flushed, phones revealed, inquiries sent and replies written, per day,
 // for the company and for one listing; the CSV carries the same figures and never a formula.
 import { describe, expect, it } from 'vitest';
+import { companyDailyStats } from '../../db/schema.ts';
+import { countDaily } from '../../src/server/analytics/daily.ts';
 import { analyticsCsv, analyticsReport } from '../../src/server/analytics/report.ts';
 import { revealContact } from '../../src/server/companies/contact.ts';
 import { ForbiddenError, NotFoundError } from '../../src/server/errors.ts';
@@ -21,7 +23,7 @@ const buyer = { ...makeUser(db), isAdmin: false };
 const person = { userId: null, userAgent: 'Mozilla/5.0' };
 
 function ask(listingId: number, at: number) {
-  return sendInquiry(db, { target: { listingId }, user: buyer, values: { started: formStamp(db, at - 10_000), contactName: '李', message: `询价 ${at}` }, ip: '192.0.2.1', locale: 'zh-CN' }, at).threadId;
+  return sendInquiry(db, { target: { listingId }, user: buyer, values: { started: formStamp(db, at - 60_000), contactName: '李', message: `询价 ${at}` }, ip: '192.0.2.1', locale: 'zh-CN' }, at).threadId;
 }
 
 describe('seller analytics', () => {
@@ -64,5 +66,21 @@ describe('seller analytics', () => {
     const other = makeListing(db, makeCompany(db).id);
     expect(() => analyticsReport(db, seller.id, { range: 7, listingId: other.id }, NOW)).toThrow(NotFoundError);
     expect(() => analyticsReport(db, makeUser(db).id, { range: 7, listingId: null }, NOW)).toThrow(ForbiddenError);
+  });
+
+  it('closed days are summed once into the company rollup and read from it; today and yesterday stay live', () => {
+    const owner = makeUser(db);
+    const c = makeCompany(db, { ownerId: owner.id });
+    const l = makeListing(db, c.id);
+    for (const daysAgo of [10, 10, 5, 1, 0]) countDaily(db, { companyId: c.id, listingId: l.id }, 'reveals', NOW - daysAgo * DAY);
+    const first = analyticsReport(db, owner.id, { range: 30, listingId: null }, NOW);
+    expect(first.totals.reveals).toBe(5);
+    expect(db.select().from(companyDailyStats).all().filter((r) => r.companyId === c.id)).toHaveLength(28);
+    countDaily(db, { companyId: c.id, listingId: l.id }, 'reveals', NOW);
+    countDaily(db, { companyId: c.id, listingId: l.id }, 'reveals', NOW - DAY);
+    const again = analyticsReport(db, owner.id, { range: 30, listingId: null }, NOW);
+    expect(again.totals.reveals).toBe(7);
+    expect(again.days.map((d) => d.reveals)).toEqual(analyticsReport(db, owner.id, { range: 30, listingId: l.id }, NOW).days.map((d) => d.reveals));
+    expect(analyticsReport(db, owner.id, { range: 90, listingId: null }, NOW).totals.reveals).toBe(7);
   });
 });

@@ -36,7 +36,7 @@ beforeAll(() => {
   buyerId = buyer.id;
   for (let i = 0; i < 3; i++) {
     const at = NOW - (3 - i) * 60_000;
-    const values = { started: formStamp(db, at - 10_000), contactName: '李采购', phone: '13812345678', message: `第 ${i} 条：螺纹钢 20 吨多少钱？`, quantity: '20', quantityUnit: '吨', targetPrice: '3650.5' };
+    const values = { started: formStamp(db, at - 60_000), contactName: '李采购', phone: '13812345678', message: `第 ${i} 条：螺纹钢 20 吨多少钱？`, quantity: '20', quantityUnit: '吨', targetPrice: '3650.5' };
     threads.push(sendInquiry(db, { target: { listingId: listing.id }, user: buyer, values, ip: '192.0.2.1', locale: 'zh-CN' }, at).threadId);
   }
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { inquiryThreads, listingDailyStats, mailOutbox } from '../../db/schema.ts';
 import type { SessionUser } from '../../src/server/auth/user.ts';
 import { ConflictError, GoneError, InvalidError, NotFoundError, RateLimitedError } from '../../src/server/errors.ts';
-import { formStamp } from '../../src/server/inquiries/keys.ts';
+import { formStamp, STAMP_GRANULARITY_MS } from '../../src/server/inquiries/keys.ts';
 import { LIMITS } from '../../src/server/inquiries/limits.ts';
 import { confirmInquiry, purgeUnconfirmed, sendInquiry, SAME_MESSAGE_COMPANIES, type InquiryTarget } from '../../src/server/inquiries/send.ts';
 import { archiveThread, blockAsker, inbox, inboxPage, openThread, renewThreadLink, replyToThread, unreadThreadCount } from '../../src/server/inquiries/threads.ts';
@@ -28,7 +28,7 @@ let ip = 0;
 function send(target: InquiryTarget, user: SessionUser | null, values: Record<string, string>, at = NOW, over: { ip?: string; started?: string } = {}) {
   return sendInquiry(
     db,
-    { target, user, values: { started: over.started ?? formStamp(db, at - 10_000), ...values }, ip: over.ip ?? `10.0.${Math.floor(++ip / 250)}.${ip % 250}`, locale: 'zh-CN' },
+    { target, user, values: { started: over.started ?? formStamp(db, at - 60_000), ...values }, ip: over.ip ?? `10.0.${Math.floor(++ip / 250)}.${ip % 250}`, locale: 'zh-CN' },
     at,
   );
 }
@@ -180,7 +180,10 @@ describe('a visitor asks', () => {
 describe('abuse limits', () => {
   it('a honeypot field or a form sent within 3 s is refused; a forged or stale stamp too', () => {
     expect(fieldsOf(() => send({ listingId: supply.id }, member(stranger), { ...ask, website: 'http://spam.example' }))).toMatchObject({ _: 'inquiry.refusedBot' });
-    expect(fieldsOf(() => send({ listingId: supply.id }, member(stranger), ask, NOW, { started: formStamp(db, NOW - 2_999) }))).toMatchObject({ _: 'inquiry.tooFast' });
+    // The stamp counts from the next half-minute boundary after the page was shown.
+    const shownAt = Math.ceil(NOW / STAMP_GRANULARITY_MS) * STAMP_GRANULARITY_MS;
+    expect(fieldsOf(() => send({ listingId: supply.id }, member(stranger), ask, shownAt + 2_999, { started: formStamp(db, NOW) }))).toMatchObject({ _: 'inquiry.tooFast' });
+    expect(send({ listingId: supply.id }, member(stranger), { ...ask, message: '三秒后再发，请报价。' }, shownAt + 3_000, { started: formStamp(db, NOW) }).status).toBe('open');
     expect(fieldsOf(() => send({ listingId: supply.id }, member(stranger), ask, NOW, { started: `${NOW - 10_000}.${'a'.repeat(43)}` }))).toMatchObject({ _: 'inquiry.formStale' });
     expect(fieldsOf(() => send({ listingId: supply.id }, member(stranger), ask, NOW, { started: formStamp(db, NOW - 25 * 3_600_000) }))).toMatchObject({ _: 'inquiry.formStale' });
   });

@@ -26,7 +26,7 @@ describe('query plans of inquiries, mail and analytics', () => {
     const listings = Array.from({ length: 30 }, (_, i) => makeListing(db, company.id, { title: `供应产品${i}` }));
     const buyer = { ...makeUser(db), isAdmin: false };
     const ask = (listingId: number, user: typeof buyer | null, at: number, email?: string) =>
-      sendInquiry(db, { target: { listingId }, user, values: { started: formStamp(db, at - 10_000), contactName: '李', message: `询价 ${at} 请报价`, ...(email ? { email } : {}) }, ip: `192.0.2.${at % 200}`, locale: 'zh-CN' }, at);
+      sendInquiry(db, { target: { listingId }, user, values: { started: formStamp(db, at - 60_000), contactName: '李', message: `询价 ${at} 请报价`, ...(email ? { email } : {}) }, ip: `192.0.2.${at % 200}`, locale: 'zh-CN' }, at);
     for (let i = 0; i < 15; i++) ask(listings[i]!.id, buyer, NOW - i * 1000);
 
     const seen = new Set<string>();

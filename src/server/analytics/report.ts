@@ -1,8 +1,10 @@
 // Seller analytics: per day over the last 7, 30 or 90 days, what the company's listings (or one listing) brought:
-// views, contact reveals, inquiries and replies. A company's days are one range of a covering index however many
-// listings it has; one listing's days are one range of the primary key. Days without activity read as zeros.
-import { and, eq, gte, sql, sum } from 'drizzle-orm';
-import { listingDailyStats, listings } from '../../../db/schema.ts';
+// views, contact reveals, inquiries and replies. One listing's days are one range of the primary key. A company's
+// days are summed over all its listings (one range of a covering index) once they are closed, kept in
+// company_daily_stats, and read from there afterwards: counters only grow on the current day, so a day before
+// yesterday never changes again. Days without activity read as zeros.
+import { and, eq, gte, lt, sql, sum } from 'drizzle-orm';
+import { companyDailyStats, listingDailyStats, listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import { csvDocument } from '../csv.ts';
 import type { Db } from '../db.ts';
@@ -46,15 +48,7 @@ export function analyticsReport(db: Db, userId: string, options: { range: Range;
   }
   const today = chinaDay(now);
   const first = today - options.range + 1;
-  const s = listingDailyStats;
-  const where = and(eq(s.companyId, company.id), ...(listing ? [eq(s.listingId, listing.id)] : []), gte(s.day, first));
-  const n = (column: (typeof s)[Metric]) => sql<number>`coalesce(${sum(column)}, 0)`.mapWith(Number);
-  const rows = db
-    .select({ day: s.day, views: n(s.views), reveals: n(s.reveals), inquiries: n(s.inquiries), replies: n(s.replies) })
-    .from(s)
-    .where(where)
-    .groupBy(s.day)
-    .all();
+  const rows = listing ? dailySums(db, company.id, listing.id, first, today + 1) : companyDays(db, company.id, first, today);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const days: DayFigures[] = [];
   for (let day = first; day <= today; day++) {
@@ -63,6 +57,45 @@ export function analyticsReport(db: Db, userId: string, options: { range: Range;
   }
   const totals = Object.fromEntries(METRICS.map((m) => [m, days.reduce((a, d) => a + d[m], 0)])) as Record<Metric, number>;
   return { company: { id: company.id, name: company.name }, listing, range: options.range, days, totals };
+}
+
+type DayRow = { day: number } & Record<Metric, number>;
+
+/** Sums per day of [from, to) over a company's listings (or one of them) from the per-listing figures. */
+function dailySums(db: Db, companyId: number, listingId: number | null, from: number, to: number): DayRow[] {
+  const s = listingDailyStats;
+  const n = (column: (typeof s)[Metric]) => sql<number>`coalesce(${sum(column)}, 0)`.mapWith(Number);
+  return db
+    .select({ day: s.day, views: n(s.views), reveals: n(s.reveals), inquiries: n(s.inquiries), replies: n(s.replies) })
+    .from(s)
+    .where(and(eq(s.companyId, companyId), ...(listingId === null ? [] : [eq(s.listingId, listingId)]), gte(s.day, from), lt(s.day, to)))
+    .groupBy(s.day)
+    .all();
+}
+
+/** A company's days from `first` to `today`: closed days from the rollup (summed into it on first need), the last two live. */
+function companyDays(db: Db, companyId: number, first: number, today: number): DayRow[] {
+  const live = today - 1;
+  const c = companyDailyStats;
+  const closed = () =>
+    db
+      .select({ day: c.day, views: c.views, reveals: c.reveals, inquiries: c.inquiries, replies: c.replies })
+      .from(c)
+      .where(and(eq(c.companyId, companyId), gte(c.day, first), lt(c.day, live)))
+      .all();
+  let rolled = closed();
+  if (rolled.length < live - first) {
+    const have = new Set(rolled.map((r) => r.day));
+    const missing = Array.from({ length: live - first }, (_, i) => first + i).filter((d) => !have.has(d));
+    const sums = new Map(dailySums(db, companyId, null, missing[0]!, live).map((r) => [r.day, r]));
+    // Every missing day gets a row, zeros included, so it is never summed again.
+    db.insert(c)
+      .values(missing.map((day) => sums.get(day) ?? { day, views: 0, reveals: 0, inquiries: 0, replies: 0 }).map((r) => ({ ...r, companyId })))
+      .onConflictDoNothing()
+      .run();
+    rolled = closed();
+  }
+  return [...rolled, ...dailySums(db, companyId, null, live, today + 1)];
 }
 
 export type AnalyticsReport = ReturnType<typeof analyticsReport>;

@@ -31,10 +31,17 @@ export function verifySignature(db: Db, purpose: string, payload: string, signat
 
 /** A form stays usable this long after it was shown; older ones are refused with "reload the page". */
 const FORM_LIFETIME_MS = 24 * 3_600_000;
+/**
+ * Stamps are rounded up to the next half minute, so a listing page (which carries the form) stays byte-identical,
+ * and answers 304 by ETag, for half a minute at a time. The form counts as shown from that boundary: a form posted
+ * at once is refused, one posted after a person's typing (3 to 33 s) is not.
+ */
+export const STAMP_GRANULARITY_MS = 30_000;
 
-/** The hidden `started` field of an inquiry form: when it was shown, signed. */
+/** The hidden `started` field of an inquiry form: from when it counts as shown, signed. */
 export function formStamp(db: Db, now: number): string {
-  return `${now}.${sign(db, 'form', String(now))}`;
+  const shown = Math.ceil(now / STAMP_GRANULARITY_MS) * STAMP_GRANULARITY_MS;
+  return `${shown}.${sign(db, 'form', String(shown))}`;
 }
 
 /** Refuses a form without a valid stamp, one sent too soon after it was shown, or one shown too long ago. */
@@ -43,5 +50,5 @@ export function checkFormStamp(db: Db, stamp: string | undefined, now: number, m
   if (!m || !verifySignature(db, 'form', m[1]!, m[2]!)) throw new InvalidError('form stamp', { _: 'inquiry.formStale' });
   const shown = Number(m[1]);
   if (now - shown > FORM_LIFETIME_MS) throw new InvalidError('form stamp', { _: 'inquiry.formStale' });
-  if (now - shown < minFillMs) throw new InvalidError('form stamp', { _: 'inquiry.tooFast' });
+  if (minFillMs > 0 && now - shown < minFillMs) throw new InvalidError('form stamp', { _: 'inquiry.tooFast' });
 }
