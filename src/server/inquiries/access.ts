@@ -7,6 +7,8 @@ import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
+import type { Locale } from '../i18n/index.ts';
+import { localePath } from '../urls.ts';
 import { sign, verifySignature } from './keys.ts';
 
 export type Thread = typeof inquiryThreads.$inferSelect;
@@ -33,8 +35,9 @@ export function threadKey(db: Db, thread: { id: number; visitorNonce: string | n
   return thread.visitorNonce ? sign(db, 'thread', `${thread.id}:${thread.visitorNonce}`) : null;
 }
 
-export function visitorThreadUrl(db: Db, thread: { id: number; visitorNonce: string | null }): string {
-  return `${config().SITE_URL}/inquiry/${thread.id}?k=${threadKey(db, thread)}`;
+/** The visitor's private link, in the language they wrote in. */
+export function visitorThreadUrl(db: Db, thread: { id: number; visitorNonce: string | null; askerLocale: string }): string {
+  return `${config().SITE_URL}${localePath(thread.askerLocale as Locale, `/inquiry/${thread.id}`)}?k=${threadKey(db, thread)}`;
 }
 
 export function memberThreadUrl(threadId: number): string {

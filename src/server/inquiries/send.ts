@@ -16,6 +16,7 @@ import { findListing } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { queueMail } from '../mail/index.ts';
 import { hashToken, newToken } from '../tokens.ts';
+import { localePath } from '../urls.ts';
 import { companyMembers, memberThreadUrl, visitorThreadUrl, type Thread } from './access.ts';
 import { parseInquiry } from './input.ts';
 import { checkFormStamp } from './keys.ts';
@@ -166,7 +167,7 @@ export function sendInquiry(db: Db, req: InquiryRequest, now: number): SentInqui
           {
             to: email,
             template: confirmMail,
-            data: { ...about(thread, company.name, `${config().SITE_URL}/inquiries/confirm?t=${confirmToken}`), name: input.contactName },
+            data: { ...about(thread, company.name, `${config().SITE_URL}${localePath(req.locale, '/inquiries/confirm')}?t=${confirmToken}`), name: input.contactName },
             idempotencyKey: `inquiry-confirm:${thread.id}`,
             locale: req.locale,
           },
