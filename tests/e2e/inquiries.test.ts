@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { register as registerAt, submit } from '../helpers/forms.ts';
 import { tempDir } from '../helpers/db.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
@@ -54,24 +55,7 @@ async function person(): Promise<Person> {
   return { context, page, dialogs };
 }
 
-async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().isNavigationRequest() && (r.status() < 300 || r.status() >= 400)),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState('domcontentloaded');
-  return response;
-}
-
-async function register(page: Page, email: string, name: string) {
-  await page.goto(server.url + '/register');
-  await page.fill('#email', email);
-  await page.fill('#displayName', name);
-  await page.fill('#password', 'Ganjiang-River-2026');
-  await page.fill('#passwordRepeat', 'Ganjiang-River-2026');
-  await submit(page, '注册');
-  expect(new URL(page.url()).pathname).toBe('/dashboard');
-}
+const register = (page: Page, email: string, name: string) => registerAt(page, server.url, email, name);
 
 async function createCompany(page: Page, name: string, phone: string) {
   await page.goto(server.url + '/dashboard/company');

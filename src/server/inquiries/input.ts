@@ -3,6 +3,7 @@
 // reach them. Form strings are coerced; an empty string is a field not given. Errors are message keys per field.
 import { z } from 'zod';
 import type { InquiryKind, InquiryTerms } from '../../../db/schema.ts';
+import { PHONE_PATTERN } from '../companies/write.ts';
 import { InvalidError } from '../errors.ts';
 import { formatDate, type Locale, type Translate } from '../i18n/index.ts';
 import { amount, blankToUndefined, count, UNIT_MAX } from '../listings/input.ts';
@@ -29,7 +30,7 @@ const contact = {
     z
       .string({ error: 'inquiry.phoneInvalid' })
       .max(30, 'inquiry.phoneInvalid')
-      .regex(/^\+?[\d\s()\-]{5,}(\s*(转|ext\.?|x)\s*\d{1,6})?$/i, 'inquiry.phoneInvalid')
+      .regex(PHONE_PATTERN, 'inquiry.phoneInvalid')
       .optional(),
   ),
   email: z.preprocess(
