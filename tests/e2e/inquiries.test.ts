@@ -155,10 +155,12 @@ describe('inquiries', () => {
     await page.locator('.inbox-link').click();
     const item = page.locator('.inbox-item.unread');
     expect(await item.count()).toBe(1);
+    expect(await item.textContent()).toContain(`张先生${SCRIPT}`);
     expect(await item.textContent()).toContain('供应五常稻花香大米');
     await item.locator('h3 a').click();
     expect(await page.locator('.contact').textContent()).toContain('13812345678');
     expect(await page.locator('.contact').textContent()).toContain('zhang@example.com');
+    expect(await page.locator('.contact').textContent()).toContain(`张先生${SCRIPT}`);
     expect(await page.locator('.unread-count').count()).toBe(0);
     await page.fill('#message', `您好，4.5 元/斤含税 ${SCRIPT}`);
     await submit(page, '发送回复');
