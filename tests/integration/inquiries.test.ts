@@ -7,7 +7,8 @@ import type { SessionUser } from '../../src/server/auth/user.ts';
 import { ConflictError, GoneError, InvalidError, NotFoundError, RateLimitedError } from '../../src/server/errors.ts';
 import { formStamp, STAMP_GRANULARITY_MS } from '../../src/server/inquiries/keys.ts';
 import { LIMITS } from '../../src/server/inquiries/limits.ts';
-import { confirmInquiry, purgeUnconfirmed, sendInquiry, SAME_MESSAGE_COMPANIES, type InquiryTarget } from '../../src/server/inquiries/send.ts';
+import { companyMembers } from '../../src/server/inquiries/access.ts';
+import { confirmInquiry, heldInquiries, purgeUnconfirmed, reviewHeldInquiry, sendInquiry, SAME_MESSAGE_COMPANIES, type InquiryTarget } from '../../src/server/inquiries/send.ts';
 import { archiveThread, blockAsker, inbox, inboxPage, openThread, renewThreadLink, replyToThread, unreadThreadCount } from '../../src/server/inquiries/threads.ts';
 import { chinaDay } from '../../src/server/listings/views.ts';
 import { freshDb, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
@@ -23,6 +24,7 @@ const buyer = makeUser(db, { email: 'buyer@example.com', displayName: '李采购
 const buyerCompany = makeCompany(db, { ownerId: buyer.id, name: '九江食品厂' });
 const demand = makeListing(db, buyerCompany.id, { title: '求购大豆', kind: 'demand' });
 const stranger = makeUser(db, { email: 'stranger@example.com' });
+const companyMembersOf = (companyId: number) => companyMembers(db, companyId)[0]!.id;
 
 let ip = 0;
 function send(target: InquiryTarget, user: SessionUser | null, values: Record<string, string>, at = NOW, over: { ip?: string; started?: string } = {}) {
@@ -213,8 +215,15 @@ describe('abuse limits', () => {
       statuses.push(send({ listingId: l.id }, member(spammer), { contactName: 'x', message: `${text}${i % 2 ? ' ' : ''}` }, at).status);
     }
     expect(statuses.slice(0, SAME_MESSAGE_COMPANIES).every((s) => s === 'open')).toBe(true);
-    const held = statuses.at(-1);
-    expect(held).toBe('held');
+    expect(statuses.at(-1)).toBe('held');
+    // The operator reviews it: released, it reaches the company like any other.
+    const [held] = heldInquiries(db);
+    expect(held).toBeDefined();
+    expect(inbox(db, companyMembersOf(held!.companyId), 'received', 1).total).toBe(0);
+    expect(reviewHeldInquiry(db, held!.id, true, at)).toBe(true);
+    expect(inbox(db, companyMembersOf(held!.companyId), 'received', 1).total).toBe(1);
+    expect(reviewHeldInquiry(db, held!.id, true, at)).toBe(false);
+    expect(heldInquiries(db)).toEqual([]);
   });
 
   it('a company blocks an asker: their next inquiry is refused with a clear message', () => {

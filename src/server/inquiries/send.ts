@@ -269,3 +269,32 @@ export function startUnconfirmedPurge(db: Db): void {
   setTimeout(sweep, 2_000).unref();
   setInterval(sweep, 10 * 60_000).unref();
 }
+
+/** Inquiries held for review (the same text sent to many companies), oldest first, for the operator. */
+export function heldInquiries(db: Db, limit = 100) {
+  return db
+    .select({ id: inquiryThreads.id, companyId: inquiryThreads.companyId, askerEmail: inquiryThreads.askerEmail, createdAt: inquiryThreads.createdAt, listingTitle: inquiryThreads.listingTitle })
+    .from(inquiryThreads)
+    .where(eq(inquiryThreads.status, 'held'))
+    .limit(limit)
+    .all();
+}
+
+/** The operator lets a held inquiry through (delivered and mailed as if sent now) or deletes it; false if none is held. */
+export function reviewHeldInquiry(db: Db, threadId: number, release: boolean, now: number): boolean {
+  return db.transaction(
+    () => {
+      const held = db.select().from(inquiryThreads).where(and(eq(inquiryThreads.id, threadId), eq(inquiryThreads.status, 'held'))).get();
+      if (!held) return false;
+      if (!release) {
+        db.delete(inquiryThreads).where(eq(inquiryThreads.id, threadId)).run();
+        return true;
+      }
+      const thread = db.update(inquiryThreads).set({ status: 'open' }).where(eq(inquiryThreads.id, threadId)).returning().get();
+      const first = db.select().from(inquiryMessages).where(eq(inquiryMessages.threadId, threadId)).orderBy(inquiryMessages.id).limit(1).get()!;
+      deliver(db, thread, companyName(db, thread.companyId), first.body, now);
+      return true;
+    },
+    { behavior: 'immediate' },
+  );
+}
