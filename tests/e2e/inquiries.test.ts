@@ -234,7 +234,7 @@ describe('inquiries', () => {
     for (let i = 0; i < 5; i++) expect((await ask()).status()).toBe(200);
     const limited = await ask();
     expect(limited.status()).toBe(429);
-    expect(await page.locator('.form-error').textContent()).toMatch(/尝试次数过多，请 \d+ 分钟后再试/);
+    expect(await page.locator('.form-error').textContent()).toMatch(/^发送太频繁：每小时可发送的询价已达上限，请 \d+ 分钟后再试。您填写的内容已保留。$/);
     expect(await page.inputValue('#message')).toBe('请问最低价多少？');
 
     // A bot posts every field it finds, the hidden one too.
