@@ -226,6 +226,14 @@ describe('abuse limits', () => {
     expect(heldInquiries(db)).toEqual([]);
   });
 
+  it(`each side of a thread replies at most ${LIMITS.repliesPerThreadSide} times an hour (every reply is mailed)`, () => {
+    const { threadId } = send({ listingId: supply.id }, member(makeUser(db)), { ...ask, message: '回复上限的测试消息' }, NOW + 40 * 3_600_000);
+    const at = NOW + 40 * 3_600_000;
+    for (let i = 0; i < LIMITS.repliesPerThreadSide; i++) replyToThread(db, threadId, { userId: seller.id }, { message: `第 ${i} 条回复内容` }, null, at);
+    expect(() => replyToThread(db, threadId, { userId: seller.id }, { message: '再多一条回复' }, null, at)).toThrow(RateLimitedError);
+    expect(() => replyToThread(db, threadId, { userId: seller.id }, { message: '一小时后的回复' }, null, at + 3_600_000)).not.toThrow();
+  });
+
   it('a company blocks an asker: their next inquiry is refused with a clear message', () => {
     const pest = makeUser(db);
     const { threadId } = send({ listingId: supply.id }, member(pest), { ...ask, message: '骚扰消息一二三' }, NOW + 30 * 3_600_000);

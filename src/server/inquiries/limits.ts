@@ -3,11 +3,12 @@
 import { createRateLimiter, addressKey } from '../rate-limit.ts';
 
 const HOUR = 3_600_000;
-export const LIMITS = { member: 20, visitorEmail: 5, ip: 30 } as const;
+export const LIMITS = { member: 20, visitorEmail: 5, ip: 30, repliesPerThreadSide: 30 } as const;
 
 const perMember = createRateLimiter({ limit: LIMITS.member, windowMs: HOUR });
 const perEmail = createRateLimiter({ limit: LIMITS.visitorEmail, windowMs: HOUR });
 const perIp = createRateLimiter({ limit: LIMITS.ip, windowMs: HOUR });
+const perThreadSide = createRateLimiter({ limit: LIMITS.repliesPerThreadSide, windowMs: HOUR });
 
 /** Counts one inquiry against every limit that applies; throws RateLimitedError (counting nothing) when one is used up. */
 export function consumeInquiryLimits(who: { userId: string | null; email: string; ip: string }, now: number): void {
@@ -18,4 +19,9 @@ export function consumeInquiryLimits(who: { userId: string | null; email: string
   perIp.consume(ip, now);
   if (who.userId) perMember.consume(who.userId, now);
   else perEmail.consume(who.email, now);
+}
+
+/** Counts one reply of one side of a thread: every reply mails the other side, so a thread is no mail cannon. */
+export function consumeReplyLimit(threadId: number, side: string, now: number): void {
+  perThreadSide.consume(`${threadId}:${side}`, now);
 }

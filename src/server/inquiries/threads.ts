@@ -15,6 +15,7 @@ import { parseInput } from '../validation.ts';
 import { z } from 'zod';
 import { companyIdOf, companyMembers, memberThreadUrl, readThread, visitorThreadUrl, type Reader, type Side, type Thread } from './access.ts';
 import { messageField } from './input.ts';
+import { consumeReplyLimit } from './limits.ts';
 import { threadLinkMail, replyMail } from './mails.ts';
 import { askerKey } from './send.ts';
 
@@ -156,6 +157,7 @@ export function replyToThread(db: Db, threadId: number, reader: Reader, values: 
     () => {
       const { thread, side } = readThread(db, threadId, reader);
       if (thread.status !== 'open') throw new ConflictError('inquiry.notOpen');
+      consumeReplyLimit(thread.id, side, now);
       const fromCompany = side === 'company';
       const company = findCompanyById(db, thread.companyId)!;
       const author = fromCompany ? company.name : (authorName ?? thread.askerName);
