@@ -190,14 +190,19 @@ describe('inquiries', () => {
     expect(await page.locator('#inquiry-heading').textContent()).toBe('向买家报价');
     await page.fill('#priceMin', '3.1');
     await page.fill('#priceMax', '3.3');
-    await page.fill('#deliveryTime', '下单后 7 天内');
+    await page.fill('#deliveryTime', `下单后 7 天内${SCRIPT}`);
+    await page.fill('#quantityUnit', `吨${SCRIPT}`.slice(0, 10));
     await page.fill('#message', '可供东北大豆 100 吨，质量保证。');
     await submit(page, '发送报价');
     expect(new URL(page.url()).pathname).toMatch(/^\/dashboard\/inbox\/\d+$/);
     quoteThread = new URL(page.url()).pathname;
     expect(await page.locator('.form-success').textContent()).toContain('报价已送达');
     expect(await page.locator('.thread-facts').textContent()).toContain('3.10–3.30 元/吨');
-    await smtp.waitFor((m) => m.to.includes('buyer@example.com') && m.subject.startsWith('新报价'));
+    expect(await page.locator('.thread-facts').textContent()).toContain(`下单后 7 天内${SCRIPT}`);
+    const quoteMail = await smtp.waitFor((m) => m.to.includes('buyer@example.com') && m.subject.startsWith('新报价'));
+    expect(quoteMail.text).toContain(`交货时间: 下单后 7 天内${SCRIPT}`);
+    expect(quoteMail.html).toContain('下单后 7 天内&lt;script&gt;');
+    expect(quoteMail.html).not.toContain('<script>');
     // The buyer cannot quote on their own buying lead: no form there.
     await buyer.page.goto(server.url + demandPath);
     expect(await buyer.page.locator('#inquiry-heading').count()).toBe(0);
