@@ -129,6 +129,27 @@ describe('a member asks on a supply listing', () => {
   });
 });
 
+describe('the inbox', () => {
+  it('pages received and sent threads together, newest activity first', () => {
+    const owner = makeUser(db);
+    const own = makeListing(db, makeCompany(db, { ownerId: owner.id }).id);
+    const elsewhere = makeListing(db, makeCompany(db, { ownerId: makeUser(db).id }).id);
+    const at = NOW + 50 * 3_600_000;
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const sent = i % 2 === 0 ? send({ listingId: own.id }, member(makeUser(db)), { ...ask, message: `收到的第 ${i} 条` }, at + i * 1000) : send({ listingId: elsewhere.id }, member(owner), { ...ask, message: `发出的第 ${i} 条` }, at + i * 1000);
+      ids.push(sent.threadId);
+    }
+    const first = inbox(db, owner.id, 'all', 1);
+    const second = inbox(db, owner.id, 'all', 2);
+    expect(first).toMatchObject({ total: 30, pages: 2 });
+    expect([...first.items, ...second.items].map((i) => i.id)).toEqual([...ids].reverse());
+    expect(first.items.map((i) => i.side).slice(0, 2)).toEqual(['asker', 'company']);
+    expect(inbox(db, owner.id, 'received', 1).total).toBe(15);
+    expect(inbox(db, owner.id, 'sent', 1).total).toBe(15);
+  });
+});
+
 describe('a visitor asks', () => {
   it('is held until the mailed link is clicked, then delivered; the visitor follows the thread through a private link', () => {
     const sent = send({ listingId: supply.id }, null, { ...ask, contactName: '张先生', email: 'Zhang@Example.com', phone: '13812345678' });
