@@ -1,5 +1,6 @@
 // Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
 // the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
@@ -16,4 +17,5 @@ export function startJobs(db: Db): void {
   startViewFlush(db);
   startImageCleanup(db, config().dataDir);
   startIndexer(db);
+  startBackupJob(db, config());
 }
