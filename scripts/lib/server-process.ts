@@ -26,9 +26,9 @@ export async function freePort(): Promise<number> {
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 
-/** Runs scripts/start.ts with the given settings; resolves once the home page answers. */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
-  const port = await freePort();
+/** Runs scripts/start.ts with the given settings (on a free port unless given one); resolves once the home page answers. */
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000, fixedPort?: number): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(TSX, ['scripts/start.ts'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), SITE_URL: url, ASTRO_NODE_LOGGING: 'disabled', ...env },

@@ -5,6 +5,7 @@ import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
+import { outsideRequest } from './observability/log.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { startIndexer } from './search/indexer.ts';
 
@@ -13,9 +14,11 @@ const started = new WeakSet<Db>();
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  startExpirySweep(db);
-  startViewFlush(db);
-  startImageCleanup(db, config().dataDir);
-  startIndexer(db);
-  startBackupJob(db, config());
+  outsideRequest(() => {
+    startExpirySweep(db);
+    startViewFlush(db);
+    startImageCleanup(db, config().dataDir);
+    startIndexer(db);
+    startBackupJob(db, config());
+  });
 }

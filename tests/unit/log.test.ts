@@ -2,7 +2,7 @@
 // line written while a request is answered.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, inRequest, maskEmails, requestIdFrom } from '../../src/server/observability/log.ts';
+import { createLogger, inRequest, maskEmails, outsideRequest, requestIdFrom } from '../../src/server/observability/log.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -46,7 +46,9 @@ describe('log lines', () => {
       logger.info('after an await');
     });
     logger.info('outside');
-    expect(lines.map((l) => l.requestId)).toEqual(['req-1', 'req-1', undefined]);
+    // A job started while a request is answered runs on its own, not as part of that request.
+    await inRequest('req-2', () => outsideRequest(() => new Promise<void>((r) => setImmediate(() => r(logger.info('job'))))));
+    expect(lines.map((l) => l.requestId)).toEqual(['req-1', 'req-1', undefined, undefined]);
   });
 });
 

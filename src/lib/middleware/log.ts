@@ -1,12 +1,9 @@
-// One log line and one metrics sample per request, and the request's id: taken from a trusted proxy's X-Request-Id
-// or made here, sent back in X-Request-Id and written on every log line made while the request is answered. The path
-// is logged without its query string (searches and links carry what people typed).
+// The request's id, taken from a trusted proxy's X-Request-Id or made here, sent back in X-Request-Id and written on
+// every log line made while the request is answered; then one log line and one metrics sample for the request.
 import { defineMiddleware } from 'astro:middleware';
 import { config } from '../../server/config.ts';
-import { inRequest, log as logger, requestIdFrom } from '../../server/observability/log.ts';
-import { observeRequest } from '../../server/observability/metrics.ts';
-
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+import { inRequest, requestIdFrom } from '../../server/observability/log.ts';
+import { recordRequest } from '../../server/observability/requests.ts';
 
 export const log = defineMiddleware((context, next) => {
   const { request } = context;
@@ -27,13 +24,14 @@ export const log = defineMiddleware((context, next) => {
       return response;
     } finally {
       // Streamed bodies (sitemaps) are still being sent: the duration is the time until the headers.
-      const ms = performance.now() - started;
-      // Probes come every second: their lines only at debug.
-      logger()[PROBES.has(context.url.pathname) ? 'debug' : 'info'](
-        { method: request.method, path: context.url.pathname, status, ms: Math.round(ms * 10) / 10, userId: context.locals.user?.id },
-        'request',
-      );
-      observeRequest(request.method, context.routePattern, status, ms / 1000);
+      recordRequest({
+        method: request.method,
+        path: context.url.pathname,
+        route: context.routePattern,
+        status,
+        ms: performance.now() - started,
+        userId: context.locals.user?.id,
+      });
     }
   });
 });

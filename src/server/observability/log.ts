@@ -22,6 +22,11 @@ export function inRequest<T>(requestId: string, fn: () => T): T {
   return scope.run({ requestId }, fn);
 }
 
+/** Runs `fn` outside any request: timers it starts (background jobs) must not carry the id of the request that started them. */
+export function outsideRequest<T>(fn: () => T): T {
+  return scope.exit(fn);
+}
+
 /** Field names whose values are never written, at the top level and one or two levels down. */
 const SECRET_FIELDS = [
   'password',
