@@ -222,7 +222,7 @@ await runCli(async () => {
           eventLoopLagSeconds: { p99: value(metrics, 'nodejs_eventloop_lag_p99_seconds'), max: value(metrics, 'nodejs_eventloop_lag_max_seconds') },
           walBytesAfter: value(metrics, 'sqlite_wal_bytes'),
           sqliteBusyInLog: lines.filter((l) => JSON.stringify(l).includes('SQLITE_BUSY')).length,
-          errorMessages: [...new Set(lines.filter((l) => Number(l.level) >= 50).map((l) => String(l.msg)))].slice(0, 5),
+          errorMessages: [...new Set(lines.filter((l) => Number(l.level) >= 50).map((l) => `${String(l.msg)}: ${String((l.err as { message?: string } | undefined)?.message ?? '')}`))].slice(0, 5),
           jobs,
           requestMs: requestLines.map((l) => ({ path: String(l.path), ms: Number(l.ms) })),
           log: {

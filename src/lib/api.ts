@@ -15,8 +15,8 @@ import {
   UnauthorizedError,
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
-import { log } from '../server/observability/log.ts';
 import { zhCN } from '../server/i18n/zh-CN.ts';
+import { log } from '../server/observability/log.ts';
 
 /** Request bodies above this are refused with 413: a listing's JSON is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;

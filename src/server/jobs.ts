@@ -5,8 +5,8 @@ import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
-import { outsideRequest } from './observability/log.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();

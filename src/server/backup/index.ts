@@ -218,17 +218,25 @@ export async function restoreBackup(dir: string, dataDir: string, onProgress: Pr
   const manifest = await verifyBackup(dir, onProgress);
   const dbFile = path.join(dataDir, DB_NAME);
   fs.mkdirSync(dataDir, { recursive: true });
-  const incoming = `${dbFile}.restoring`;
-  fs.copyFileSync(path.join(dir, manifest.database.file), incoming);
-
+  // Held while the copy is made, so nothing opens the old database meanwhile.
   const lock = lockDatabase(dbFile);
+  const incoming = `${dbFile}.restoring`;
   let keptAs: string | null = null;
-  if (lock) {
-    // Fold the WAL into the old file so it moves aside whole, then let go just before the swap.
-    lock.exec('ROLLBACK');
-    lock.pragma('wal_checkpoint(TRUNCATE)');
-    lock.close();
-    keptAs = `${dbFile}.before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    fs.copyFileSync(path.join(dir, manifest.database.file), incoming);
+    if (lock) {
+      // Fold the WAL into the old file so it moves aside whole, then let go just before the swap.
+      lock.exec('ROLLBACK');
+      lock.pragma('wal_checkpoint(TRUNCATE)');
+      keptAs = `${dbFile}.before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+    }
+  } catch (e) {
+    fs.rmSync(incoming, { force: true });
+    throw e;
+  } finally {
+    lock?.close();
+  }
+  if (keptAs) {
     fs.renameSync(dbFile, keptAs);
     for (const suffix of ['-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
   }

@@ -6,14 +6,14 @@ import { companies, listings, type CategoryAttribute } from '../../../db/schema.
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { listingCardsByIds, type ListingCard } from '../listings/queries.ts';
+import { log } from '../observability/log.ts';
+import { observeSearch } from '../observability/metrics.ts';
 import { pageCount, PAGE_SIZE } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
 import { readDictionary, type Dictionary } from './dictionary.ts';
 import { isLive } from './documents.ts';
 import { ftsSuggest, FtsEngine } from './fts.ts';
 import { MeiliEngine } from './meili.ts';
-import { log } from '../observability/log.ts';
-import { observeSearch } from '../observability/metrics.ts';
 import { effectiveSort, filtersOf, parseSearchState, rawParams, type RawParams, type SearchState } from './params.ts';
 import { highlight, normalize, parseQuery, snippet } from './text.ts';
 import type { EngineResult, Facets, SearchEngine } from './types.ts';

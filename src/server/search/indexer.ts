@@ -6,14 +6,14 @@ import { count, inArray, lte, sql } from 'drizzle-orm';
 import { listings, searchOutbox } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { liveCondition } from '../listings/queries.ts';
+import { runJob } from '../observability/jobs.ts';
+import { log } from '../observability/log.ts';
+import { backlogs } from '../observability/metrics.ts';
 import { allDocuments, documentsFor } from './documents.ts';
 import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
-import { runJob } from '../observability/jobs.ts';
-import { log } from '../observability/log.ts';
-import { backlogs } from '../observability/metrics.ts';
 
 const BATCH = 500;
 /**
