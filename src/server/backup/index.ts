@@ -44,10 +44,13 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Files under a folder, as paths relative to it (the upload scratch folder .tmp left out). */
-function filesUnder(root: string): string[] {
+/**
+ * Files under a folder, as paths relative to it (the upload scratch folder .tmp left out). Asynchronous, like the
+ * copying below: the daily backup runs in the server, and a site's images are hundreds of thousands of files.
+ */
+async function filesUnder(root: string): Promise<string[]> {
   if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+  return (await fs.promises.readdir(root, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile())
     .map((d) => path.relative(root, path.join(d.parentPath, d.name)))
     .filter((rel) => !rel.startsWith(`.tmp${path.sep}`))
@@ -119,18 +122,19 @@ export async function takeBackup(db: Db, dataDir: string, root: string, opts: Ba
   const database = { file: DB_NAME, bytes: fs.statSync(copy).size, sha256: await sha256(copy) };
 
   const mediaRoot = path.join(dataDir, 'media');
-  const files = filesUnder(mediaRoot);
+  const files = await filesUnder(mediaRoot);
   const before = previous ? readManifest(previous).media : {};
   const media: Record<string, string> = {};
   let linked = 0;
   let copied = 0;
   for (const [i, rel] of files.entries()) {
+    if (i % 100 === 0) progress('media', i, files.length);
     const target = path.join(partial, 'media', rel);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const known = before[rel];
     if (previous && known) {
       try {
-        fs.linkSync(path.join(previous, 'media', rel), target);
+        await fs.promises.link(path.join(previous, 'media', rel), target);
         media[rel] = known;
         linked++;
         continue;
@@ -138,10 +142,9 @@ export async function takeBackup(db: Db, dataDir: string, root: string, opts: Ba
         // Another file system or a pruned file: copy it instead.
       }
     }
-    fs.copyFileSync(path.join(mediaRoot, rel), target);
+    await fs.promises.copyFile(path.join(mediaRoot, rel), target);
     media[rel] = await sha256(target);
     copied++;
-    if (i % 100 === 0) progress('media', i + 1, files.length);
   }
   progress('media', files.length, files.length);
 
