@@ -1,6 +1,7 @@
 // The built server as an operator sees it: JSON log lines only (Astro's and the demo-data message included), a request
 // id on every request's line and in its response, /healthz and /readyz for the load balancer (unready while the
 // database cannot take a write, ready again after), and /metrics only for the bearer of METRICS_TOKEN.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,20 @@ const METRICS_TOKEN = 'metrics-token-for-the-test-0123';
 let server: RunningServer;
 let dataDir: string;
 
+// As root (CI) the server runs as `nobody`: file permissions bind it then, as they bind a production server.
+const NOBODY = { uid: 65534, gid: 65534 };
+const asRoot = process.getuid?.() === 0;
+
 beforeAll(async () => {
-  dataDir = path.join(tempDir(), 'data');
-  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '30', LOG_FORMAT: 'json', LOG_LEVEL: 'info', METRICS_TOKEN });
+  const parent = tempDir();
+  dataDir = path.join(parent, 'data');
+  fs.mkdirSync(dataDir);
+  if (asRoot) {
+    fs.chmodSync(parent, 0o755);
+    fs.chownSync(dataDir, NOBODY.uid, NOBODY.gid);
+  }
+  const env = { DATA_DIR: dataDir, DEMO_LISTINGS: '30', LOG_FORMAT: 'json', LOG_LEVEL: 'info', METRICS_TOKEN };
+  server = await startServer(env, 60_000, undefined, asRoot ? NOBODY : undefined);
 });
 
 afterAll(async () => {
@@ -68,6 +80,19 @@ describe('/healthz and /readyz', () => {
       expect(await res.json()).toMatchObject({ ready: false, checks: { database: { ok: false, detail: 'SQLITE_BUSY' } } });
     } finally {
       holder.close();
+    }
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+
+  it('turn unready when the database file becomes read-only, and ready again after', async () => {
+    const file = path.join(dataDir, 'site.db');
+    fs.chmodSync(file, 0o444);
+    try {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ready: false, checks: { database: { ok: false, detail: 'read-only' } } });
+    } finally {
+      fs.chmodSync(file, 0o644);
     }
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });

@@ -29,16 +29,23 @@ const MAX_SEARCH_LAG_MS = 60_000;
 const TIMEOUT_MS = 800;
 
 /**
- * Writable: a connection of its own (so a read-only file or a held lock shows, whatever the server's connection
- * already holds) takes the write lock and gives it back without writing; a short busy timeout keeps the probe fast.
+ * Writable: the file and its folder (SQLite creates the -wal and -shm beside it) may be written by this process, the
+ * disk has room, and a connection of its own takes the write lock and gives it back without writing, within a short
+ * busy timeout. The permissions are asked of the file system because SQLite, which keeps the files it opened in this
+ * process open, would not notice a file or a mount turned read-only until the server's next start.
  */
 export function databaseWritable(dbFile: string): Check {
+  try {
+    fs.accessSync(dbFile, fs.constants.W_OK);
+    fs.accessSync(path.dirname(dbFile), fs.constants.W_OK);
+  } catch {
+    return { ok: false, detail: 'read-only' };
+  }
   const free = fs.statfsSync(path.dirname(dbFile));
   if (free.bavail * free.bsize < MIN_FREE_BYTES) return { ok: false, detail: 'disk full' };
   let probe: Database.Database | undefined;
   try {
     probe = new Database(dbFile, { fileMustExist: true, timeout: 250 });
-    if (probe.readonly) return { ok: false, detail: 'read-only' };
     probe.exec('BEGIN IMMEDIATE');
     probe.exec('ROLLBACK');
     return { ok: true };
