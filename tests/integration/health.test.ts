@@ -1,6 +1,6 @@
-// Readiness against a real database file (the read-only file is tested on a real server, tests/e2e/operations.test.ts):
-// a database another connection keeps locked, Meilisearch configured but
-// away, a stopped job runner and pending migrations each make the instance unready, and it is ready again after.
+// Readiness against a real database file: a database another connection keeps locked, Meilisearch configured but
+// away, a stopped job runner and pending migrations each make the instance unready, and it is ready again after. (A
+// read-only database file needs a server that is not root: tests/e2e/operations.test.ts.)
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/server-process.ts';
