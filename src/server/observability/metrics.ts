@@ -10,7 +10,9 @@ function build() {
   const registry = new client.Registry();
   // Event-loop lag comes with these (nodejs_eventloop_lag_seconds and its percentiles).
   client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
-  const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5];
+  // Latencies in seconds, finest around the 200 ms a page should take.
+  const latency = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new client.Histogram({ name, help, labelNames, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5], registers: [registry] });
   return {
     registry,
     requests: new client.Counter({
@@ -19,20 +21,8 @@ function build() {
       labelNames: ['method', 'route', 'status'] as const,
       registers: [registry],
     }),
-    requestSeconds: new client.Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time until the response headers, by method and route pattern.',
-      labelNames: ['method', 'route'] as const,
-      buckets: seconds,
-      registers: [registry],
-    }),
-    searchSeconds: new client.Histogram({
-      name: 'search_duration_seconds',
-      help: 'Time the search engine took to answer a query, by engine (fts, meili).',
-      labelNames: ['engine'] as const,
-      buckets: seconds,
-      registers: [registry],
-    }),
+    requestSeconds: latency('http_request_duration_seconds', 'Time until the response headers, by method and route pattern.', ['method', 'route']),
+    searchSeconds: latency('search_duration_seconds', 'Time the search engine took to answer a query, by engine (fts, meili).', ['engine']),
     pageCache: new client.Counter({
       name: 'page_cache_lookups_total',
       help: 'Lookups in the in-process page cache, by result (hit, miss); the hit ratio is hit / (hit + miss).',
