@@ -12,20 +12,24 @@ const METRICS_TOKEN = 'metrics-token-for-the-test-0123';
 let server: RunningServer;
 let dataDir: string;
 
-// As root (CI) the server runs as `nobody`: file permissions bind it then, as they bind a production server.
+// As root (CI) the server runs as `nobody`, so file permissions bind it as they bind a production server; that needs
+// a checkout others may read (every folder above it searchable).
 const NOBODY = { uid: 65534, gid: 65534 };
 const asRoot = process.getuid?.() === 0;
+const othersReach = (dir: string): boolean =>
+  (fs.statSync(dir).mode & 0o005) === 0o005 && (path.dirname(dir) === dir || othersReach(path.dirname(dir)));
+const asNobody = asRoot && othersReach(process.cwd());
 
 beforeAll(async () => {
   const parent = tempDir();
   dataDir = path.join(parent, 'data');
   fs.mkdirSync(dataDir);
-  if (asRoot) {
+  if (asNobody) {
     fs.chmodSync(parent, 0o755);
     fs.chownSync(dataDir, NOBODY.uid, NOBODY.gid);
   }
   const env = { DATA_DIR: dataDir, DEMO_LISTINGS: '30', LOG_FORMAT: 'json', LOG_LEVEL: 'info', METRICS_TOKEN };
-  server = await startServer(env, 60_000, undefined, asRoot ? NOBODY : undefined);
+  server = await startServer(env, 60_000, undefined, asNobody ? NOBODY : undefined);
 });
 
 afterAll(async () => {
@@ -84,7 +88,8 @@ describe('/healthz and /readyz', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 
-  it('turn unready when the database file becomes read-only, and ready again after', async () => {
+  // Root writes a read-only file all the same: this needs the server to run as someone else.
+  it.skipIf(asRoot && !asNobody)('turn unready when the database file becomes read-only, and ready again after (skipped as root in a checkout other users cannot read)', async () => {
     const file = path.join(dataDir, 'site.db');
     fs.chmodSync(file, 0o444);
     try {
