@@ -16,6 +16,7 @@ import {
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
 import { zhCN } from '../server/i18n/zh-CN.ts';
+import { log } from '../server/observability/log.ts';
 
 /** Request bodies above this are refused with 413: a listing's JSON is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -95,7 +96,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-function bearer(request: Request): string {
+/** The token of `Authorization: Bearer <token>`; UnauthorizedError when it is missing or malformed. */
+export function bearer(request: Request): string {
   const header = request.headers.get('authorization');
   if (!header) throw new UnauthorizedError('api.auth.missingToken');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -160,7 +162,7 @@ export function errorResponse(e: unknown, t: Translate): Response {
     return fail(429, 'rate_limited', t('api.error.rateLimited', { seconds: e.retryAfterSeconds }), {}, {
       'Retry-After': String(e.retryAfterSeconds),
     });
-  console.error('API request failed:', e);
+  log().error({ err: e }, 'API request failed');
   return fail(500, 'internal', t('api.error.internal'));
 }
 

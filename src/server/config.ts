@@ -33,6 +33,14 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   // Inquiry forms sent sooner than this after the page was shown are refused (naive bots fill forms at once).
   INQUIRY_MIN_FILL_SECONDS: z.coerce.number().min(0).max(60).default(3),
+  // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  // /metrics answers only when this is set, and then only to `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  // The daily backup job writes into BACKUP_DIR when set (off otherwise), keeping the newest BACKUP_KEEP backups.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string; dbFile: string };

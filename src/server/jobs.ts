@@ -1,6 +1,7 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
 // unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
 // so jobs must start inside it, not in scripts/start.ts.
+import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
@@ -8,6 +9,7 @@ import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
@@ -15,10 +17,13 @@ const started = new WeakSet<Db>();
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  startExpirySweep(db);
-  startViewFlush(db);
-  startImageCleanup(db, config().dataDir);
-  startIndexer(db);
-  startMailSender(db);
-  startUnconfirmedPurge(db);
+  outsideRequest(() => {
+    startExpirySweep(db);
+    startViewFlush(db);
+    startImageCleanup(db, config().dataDir);
+    startIndexer(db);
+    startBackupJob(db, config());
+    startMailSender(db);
+    startUnconfirmedPurge(db);
+  });
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { mailOutbox } from '../../db/schema.ts';
 import { html, paragraphs, queueMail, type MailTemplate } from '../../src/server/mail/index.ts';
 import { LEASE_MS, MAX_ATTEMPTS, mailBackoffMs, messageIdFor, sendDueMail, smtpTransport, startMailSender } from '../../src/server/mail/sender.ts';
+import { log } from '../../src/server/observability/log.ts';
 import { freshDb } from '../helpers/db.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
@@ -139,7 +140,7 @@ describe('mail queue', () => {
   });
 
   it('without SMTP_URL mail stays queued and the log says mail is off, once', () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const warn = vi.spyOn(log(), 'warn').mockImplementation(() => {});
     queue('off');
     startMailSender(db);
     startMailSender(db);

@@ -15,6 +15,7 @@ import type { Locale } from '../i18n/index.ts';
 import { findListing } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { queueMail } from '../mail/index.ts';
+import { runJob } from '../observability/jobs.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { localePath } from '../urls.ts';
 import { companyMembers, memberThreadUrl, visitorThreadUrl, type Thread } from './access.ts';
@@ -259,13 +260,7 @@ export function inquiryPage(db: Db, target: InquiryTarget, now: number) {
 
 /** Deletes lapsed unconfirmed inquiries now and every ten minutes in the server process. */
 export function startUnconfirmedPurge(db: Db): void {
-  const sweep = () => {
-    try {
-      purgeUnconfirmed(db, Date.now());
-    } catch (e) {
-      console.error('deleting unconfirmed inquiries failed:', e);
-    }
-  };
+  const sweep = () => void runJob('unconfirmed-inquiries', () => purgeUnconfirmed(db, Date.now()));
   setTimeout(sweep, 2_000).unref();
   setInterval(sweep, 10 * 60_000).unref();
 }

@@ -9,6 +9,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { mailOutbox } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
+import { log } from '../observability/log.ts';
+import { runJob } from '../observability/jobs.ts';
 import { onMailQueued } from './index.ts';
 
 /** How long a claimed row is left to its sender before another round may take it (well above one SMTP send). */
@@ -116,7 +118,7 @@ let announcedOff = false;
 export function startMailSender(db: Db): void {
   const url = config().SMTP_URL;
   if (!url) {
-    if (!announcedOff) console.warn('mail is off (SMTP_URL is not set): mail stays queued; members see notifications in their inbox');
+    if (!announcedOff) log().warn('mail is off (SMTP_URL is not set): mail stays queued; members see notifications in their inbox');
     announcedOff = true;
     return;
   }
@@ -132,12 +134,13 @@ export function startMailSender(db: Db): void {
     try {
       do {
         again = false;
-        const r = await sendDueMail(db, transport, Date.now());
-        // A full batch may have left more due behind it.
-        again ||= r.sent + r.retried + r.failed === BATCH;
+        await runJob('mail-sender', async () => {
+          const r = await sendDueMail(db, transport, Date.now());
+          // A full batch may have left more due behind it.
+          again ||= r.sent + r.retried + r.failed === BATCH;
+          return r.sent + r.failed;
+        });
       } while (again);
-    } catch (e) {
-      console.error('sending mail failed:', e);
     } finally {
       running = false;
     }
