@@ -29,6 +29,8 @@ export interface ApiCall<Auth extends boolean> {
   now: number;
   locale: Locale;
   params: APIContext['params'];
+  /** The query string (filters and paging of a list). */
+  query: URLSearchParams;
   /** The parsed JSON object body (for routes declared with `body: true`), else undefined. */
   body: Record<string, unknown> | undefined;
   principal: Auth extends true ? ApiPrincipal : null;
@@ -182,7 +184,8 @@ export function apiRoute<Auth extends boolean>(
         consumeApiRate(principal.tokenId, now);
       }
       const body = options.body ? await readJsonObject(request) : undefined;
-      const result = await handler({ db, now, locale, params, body, principal } as ApiCall<Auth>);
+      const query = new URL(request.url).searchParams;
+      const result = await handler({ db, now, locale, params, query, body, principal } as ApiCall<Auth>);
       if (result === null) return json(204, null);
       const publicRead = !options.auth && request.method === 'GET';
       return json(options.status ?? 200, result, {

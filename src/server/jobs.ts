@@ -1,10 +1,13 @@
-// Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
-// the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+// Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
+// unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
+// so jobs must start inside it, not in scripts/start.ts.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
+import { startUnconfirmedPurge } from './inquiries/send.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
+import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
@@ -20,5 +23,7 @@ export function startJobs(db: Db): void {
     startImageCleanup(db, config().dataDir);
     startIndexer(db);
     startBackupJob(db, config());
+    startMailSender(db);
+    startUnconfirmedPurge(db);
   });
 }

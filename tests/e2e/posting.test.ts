@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { register as registerAt, submit } from '../helpers/forms.ts';
 import { tempDir } from '../helpers/db.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 
@@ -48,25 +49,7 @@ async function newMember(): Promise<Member> {
   return { context, page: await context.newPage() };
 }
 
-/** Clicks a button and waits for the page the form ends on (after any redirect). */
-async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().isNavigationRequest() && (r.status() < 300 || r.status() >= 400)),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState('domcontentloaded');
-  return response;
-}
-
-async function register(page: Page, email: string, name: string) {
-  await page.goto(server.url + '/register');
-  await page.fill('#email', email);
-  await page.fill('#displayName', name);
-  await page.fill('#password', 'Ganjiang-River-2026');
-  await page.fill('#passwordRepeat', 'Ganjiang-River-2026');
-  await submit(page, '注册');
-  expect(new URL(page.url()).pathname).toBe('/dashboard');
-}
+const register = (page: Page, email: string, name: string) => registerAt(page, server.url, email, name);
 
 async function createCompany(page: Page, name: string, extra: Record<string, string> = {}, logo?: Buffer) {
   await page.goto(server.url + '/dashboard/company');

@@ -23,7 +23,7 @@ const PRICE_MAX_FEN = 100_000_000 * 100;
 const COUNT_MAX = 1_000_000_000_000;
 
 /** Form and CSV cells arrive as strings: surrounding blanks go, and a blank cell is a field not given. */
-function blankToUndefined(v: unknown): unknown {
+export function blankToUndefined(v: unknown): unknown {
   if (v === null) return undefined;
   if (typeof v !== 'string') return v;
   const trimmed = v.trim();
@@ -44,7 +44,7 @@ export function yuanToFen(text: string): number {
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
 }
 
-const amount = (key: string) =>
+export const amount = (key: string) =>
   z.preprocess(
     numberText,
     z
@@ -55,7 +55,7 @@ const amount = (key: string) =>
       .optional(),
   );
 
-const count = (key: string) =>
+export const count = (key: string) =>
   z.preprocess(
     numberText,
     z
