@@ -36,7 +36,7 @@ export async function listingFormPage(
     if (result instanceof Response) return result;
     if (result.ok) return Astro.redirect(`/dashboard?done=${done}`, 303);
     Astro.response.status = 422;
-    errors = formErrors(t, new InvalidError('invalid listing', result.fields)) ?? {};
+    errors = formErrors(t, new InvalidError('invalid listing', result.fields, result.params)) ?? {};
     if (result.uploadError) errors.images = describeUploadError(t, result.uploadError);
     keptImages = result.keptImages;
   }

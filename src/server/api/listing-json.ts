@@ -19,8 +19,8 @@ export interface ListingJson {
   kind: ListingRow['kind'];
   title: string;
   description: string;
-  category: { slug: string; name: string };
-  region: { slug: string; name: string };
+  category: { id: number; slug: string; name: string };
+  region: { id: number; slug: string; name: string };
   price: {
     type: 'single' | 'range' | 'negotiable';
     min: number | null;
@@ -65,8 +65,8 @@ export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: nu
     kind: listing.kind,
     title: listing.title,
     description: listing.description,
-    category: { slug: category.slug, name: localName(locale, category) },
-    region: { slug: region.slug, name: localName(locale, region) },
+    category: { id: category.id, slug: category.slug, name: localName(locale, category) },
+    region: { id: region.id, slug: region.slug, name: localName(locale, region) },
     price: priceJson(listing),
     quantity: listing.quantity,
     quantityUnit: listing.quantityUnit,

@@ -9,8 +9,7 @@ import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError }
 import { DEFAULT_VALIDITY_DAYS, resolveListing, type ListingValues } from '../listings/input.ts';
 import { createListing, updateListing } from '../listings/write.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
-import { importKeyOf, normalizeRowValues, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
-import { resolveAttributeNames, resolveCategory, resolveRegion } from './names.ts';
+import { importKeyOf, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
 
 export { ImportFileError, MAX_FILE_BYTES, MAX_ROWS } from './csv.ts';
 
@@ -34,21 +33,16 @@ export interface ImportReport {
 // (the write contract's blank-means-clear), unlike an API patch where a missing field keeps it.
 const CLEARABLE = ['description', 'priceUnit', 'quantity', 'quantityUnit', 'moq'] as const;
 
-/** The row as a complete listing input: slugs for names, attribute keys for labels, blanks for empty cells. */
-function listingInputOf(db: Db, row: CsvRow): { input: Record<string, unknown>; attributeColumns: Record<string, string> } {
-  const taxonomy = getTaxonomy(db);
-  const input = normalizeRowValues(row.input);
-  if (typeof input.category === 'string') input.category = resolveCategory(taxonomy, input.category);
-  if (typeof input.region === 'string') input.region = resolveRegion(taxonomy, input.region);
+/**
+ * The row as a complete listing input: names, spellings and price text are the listing contract's to read (the same
+ * as the API's); a row is the whole listing, so empty cells are blanks and a row without a price is 面议.
+ */
+function listingInputOf(row: CsvRow): Record<string, unknown> {
+  const input: Record<string, unknown> = { ...row.input };
   for (const field of CLEARABLE) input[field] ??= '';
   input.validityDays ??= String(DEFAULT_VALIDITY_DAYS);
-  const category =
-    typeof input.category === 'string'
-      ? (taxonomy.categories.byId.get(Number(input.category)) ?? taxonomy.categories.bySlug.get(input.category.toLowerCase()))
-      : undefined;
-  const resolved = resolveAttributeNames(category?.attributes ?? [], input.attributes ?? {});
-  input.attributes = resolved.attributes;
-  return { input, attributeColumns: resolved.columnOf };
+  if (input.price === undefined && input.priceMin === undefined && input.priceMax === undefined) input.priceType ??= 'negotiable';
+  return input;
 }
 
 const CONTENT_KEYS: (keyof ListingValues)[] = [
@@ -99,20 +93,19 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
   const taxonomy = getTaxonomy(db);
 
   const importRow = (row: CsvRow, existing: Map<string, typeof listings.$inferSelect>) => {
-    const columnOf = (field: string, attributeColumns: Record<string, string> = {}) =>
-      field.startsWith('attributes.')
-        ? (attributeColumns[field.slice('attributes.'.length)] ?? field.slice('attributes.'.length))
-        : (headers[field] ?? field);
-    const fail = (problems: RowProblem[], attributeColumns?: Record<string, string>) =>
+    // An attribute's problem is reported under the attribute's name as the file's column gave it.
+    const columnOf = (field: string) =>
+      field.startsWith('attributes.') ? field.slice('attributes.'.length) : (headers[field] ?? field);
+    const fail = (problems: RowProblem[]) =>
       report.failed.push({
         line: row.line,
         ref: row.ref,
-        problems: problems.map((p) => ({ ...p, column: p.field === '_' ? '' : columnOf(p.field, attributeColumns) })),
+        problems: problems.map((p) => ({ ...p, column: p.field === '_' ? '' : columnOf(p.field) })),
       });
 
     const before = early.get(row);
     if (before) return fail(before);
-    const { input, attributeColumns } = listingInputOf(db, row);
+    const input = listingInputOf(row);
     const importKey = importKeyOf(row);
     try {
       const stored = existing.get(importKey);
@@ -131,7 +124,7 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
         report.updated++;
       }
     } catch (e) {
-      if (e instanceof InvalidError) fail(Object.entries(e.fields).map(([field, key]) => ({ field, key })), attributeColumns);
+      if (e instanceof InvalidError) fail(Object.entries(e.fields).map(([field, key]) => ({ field, key, params: e.fieldParams[field] })));
       else if (e instanceof GoneError || e instanceof NotFoundError) fail([{ field: 'ref', key: 'import.listingRemoved' }]);
       else if (e instanceof ConflictError) fail([{ field: 'ref', key: e.message }]);
       else throw e;

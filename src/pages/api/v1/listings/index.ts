@@ -2,7 +2,7 @@
 import { apiRoute, methodNotAllowed } from '../../../../lib/api.ts';
 import { createApiListing } from '../../../../server/api/listings.ts';
 
-export const POST = apiRoute({ auth: true, body: true, status: 201 }, ({ db, now, locale, body, principal }) =>
+export const POST = apiRoute({ auth: true, body: 'json', status: 201 }, ({ db, now, locale, body, principal }) =>
   createApiListing(db, principal, body, now, locale),
 );
 
