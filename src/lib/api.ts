@@ -15,7 +15,7 @@ import {
   UnauthorizedError,
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
-import { zhCN } from '../server/i18n/zh-CN.ts';
+import { fieldMessages, say } from '../server/api/field-errors.ts';
 import type { UploadedFile } from '../server/media/upload.ts';
 import { etagMatches, etagOf } from './http-cache.ts';
 
@@ -88,11 +88,6 @@ export function apiLocale(header: string | null): Locale {
     if (tag === 'zh' || tag.startsWith('zh-')) return 'zh-CN';
   }
   return DEFAULT_LOCALE;
-}
-
-/** A message key from the domain, translated; a key the catalogue lacks reads as the generic "invalid value". */
-function message(t: Translate, key: string, fallback: MessageKey, params?: Record<string, string | number>): string {
-  return key in zhCN ? t(key as MessageKey, params) : t(fallback, params);
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -201,32 +196,6 @@ async function readFiles(request: Request): Promise<UploadedFile[]> {
   return files;
 }
 
-/** The value a field path ('attributes.grade') holds in the request's input, as the caller sent it. */
-function receivedValue(input: unknown, field: string): unknown {
-  let v: unknown = input;
-  for (const part of field.split('.')) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
-}
-
-/**
- * Each field's message, translated with its parameters and, when the input held a value for it, naming that value:
- * "没有这个城市或区县：…（收到："南昌镇"）".
- */
-export function fieldMessages(e: InvalidError | ConflictError, t: Translate, input?: unknown): Record<string, string> {
-  const params = e instanceof InvalidError ? e.fieldParams : {};
-  return Object.fromEntries(
-    Object.entries(e.fields).map(([name, key]) => {
-      const reason = message(t, key, 'invalid.value', params[name]);
-      const value = receivedValue(input, name);
-      const shown = value === undefined || value === null || value === '' ? null : JSON.stringify(value);
-      return [name, shown && shown.length <= 200 ? t('api.error.received', { reason, value: shown }) : reason];
-    }),
-  );
-}
-
 /**
  * Maps a typed error to its status and JSON body; anything untyped is a 500 with a generic message (and logged).
  * `input` is the request's body, so field errors can say what they received.
@@ -234,18 +203,19 @@ export function fieldMessages(e: InvalidError | ConflictError, t: Translate, inp
 export function errorResponse(e: unknown, t: Translate, input?: unknown): Response {
   const fail = (status: number, code: string, text: string, extra: Partial<ApiErrorBody['error']> = {}, headers = {}) =>
     json(status, { error: { code, message: text, ...extra } }, headers);
-  const translateFields = (err: InvalidError | ConflictError) => fieldMessages(err, t, input);
+  const translateFields = (err: InvalidError | ConflictError) =>
+    fieldMessages(t, err.fields, err instanceof InvalidError ? err.fieldParams : {}, input);
 
   if (e instanceof RequestError) return fail(e.status, e.code, t(e.key, e.params));
   if (e instanceof InvalidError)
     return fail(422, 'invalid', t('api.error.invalid'), { fields: translateFields(e) });
   if (e instanceof UnauthorizedError)
-    return fail(401, 'unauthorized', message(t, e.message, 'api.auth.invalidToken'), {}, { 'WWW-Authenticate': 'Bearer' });
-  if (e instanceof ForbiddenError) return fail(403, 'forbidden', message(t, e.message, 'api.error.forbidden'));
+    return fail(401, 'unauthorized', say(t, e.message, 'api.auth.invalidToken'), {}, { 'WWW-Authenticate': 'Bearer' });
+  if (e instanceof ForbiddenError) return fail(403, 'forbidden', say(t, e.message, 'api.error.forbidden'));
   if (e instanceof NotFoundError) return fail(404, 'not_found', t('api.error.notFound'));
   if (e instanceof GoneError) return fail(410, 'gone', t('api.error.gone'));
   if (e instanceof ConflictError)
-    return fail(409, 'conflict', message(t, e.message, 'api.error.conflict'), { fields: translateFields(e) });
+    return fail(409, 'conflict', say(t, e.message, 'api.error.conflict'), { fields: translateFields(e) });
   if (e instanceof RateLimitedError)
     return fail(429, 'rate_limited', t('api.error.rateLimited', { seconds: e.retryAfterSeconds }), {}, {
       'Retry-After': String(e.retryAfterSeconds),

@@ -1,14 +1,10 @@
 // Bulk import of a company's listings from a CSV file: each valid row creates or updates one listing through the same
 // write functions as the posting form; invalid rows are reported by line and reason and do not stop the others.
 // Importing the same file again changes nothing: each listing remembers its row's import key.
-import { and, eq, inArray } from 'drizzle-orm';
-import { listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
-import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
-import { DEFAULT_VALIDITY_DAYS, resolveListing, type ListingValues } from '../listings/input.ts';
-import { createListing, updateListing } from '../listings/write.ts';
-import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { DEFAULT_VALIDITY_DAYS } from '../listings/input.ts';
+import { upsertCompany, upsertListings } from '../listings/upsert.ts';
 import { importKeyOf, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
 
 export { ImportFileError, MAX_FILE_BYTES, MAX_ROWS } from './csv.ts';
@@ -45,33 +41,6 @@ function listingInputOf(row: CsvRow): Record<string, unknown> {
   return input;
 }
 
-const CONTENT_KEYS: (keyof ListingValues)[] = [
-  'kind',
-  'title',
-  'description',
-  'categoryId',
-  'regionId',
-  'priceMin',
-  'priceMax',
-  'negotiable',
-  'priceUnit',
-  'quantity',
-  'quantityUnit',
-  'moq',
-  'validityDays',
-  'attributes',
-];
-
-function sameContent(a: ListingValues, b: typeof listings.$inferSelect): boolean {
-  return CONTENT_KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
-}
-
-function companyOfOwner(db: Db, userId: string) {
-  const company = findCompanyByOwner(db, userId);
-  if (!company) throw new ForbiddenError('posting.needCompany');
-  return company;
-}
-
 /** Whether the user has a company to import listings for (the import page says so before a file is chosen). */
 export function canImport(db: Db, userId: string): boolean {
   return findCompanyByOwner(db, userId) !== undefined;
@@ -86,70 +55,36 @@ const BATCH_ROWS = 100;
  * be read (nothing is imported then), ForbiddenError when the user has no company.
  */
 export async function importListings(db: Db, userId: string, bytes: Uint8Array, now: number): Promise<ImportReport> {
-  const company = companyOfOwner(db, userId);
+  upsertCompany(db, userId);
   const { rows, headers } = parseCsv(bytes);
   const early = rowProblems(rows);
   const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], listingIds: [] };
-  const taxonomy = getTaxonomy(db);
 
-  const importRow = (row: CsvRow, existing: Map<string, typeof listings.$inferSelect>) => {
-    // An attribute's problem is reported under the attribute's name as the file's column gave it.
-    const columnOf = (field: string) =>
-      field.startsWith('attributes.') ? field.slice('attributes.'.length) : (headers[field] ?? field);
-    const fail = (problems: RowProblem[]) =>
-      report.failed.push({
-        line: row.line,
-        ref: row.ref,
-        problems: problems.map((p) => ({ ...p, column: p.field === '_' ? '' : columnOf(p.field) })),
-      });
-
-    const before = early.get(row);
-    if (before) return fail(before);
-    const input = listingInputOf(row);
-    const importKey = importKeyOf(row);
-    try {
-      const stored = existing.get(importKey);
-      if (!stored) {
-        const created = createListing(db, userId, input, now, { importKey });
-        // The same row twice in a file is one listing: the second finds the first.
-        existing.set(importKey, created);
-        report.listingIds.push(created.id);
-        report.created++;
-      } else if (sameContent(resolveListing(taxonomy, input, null), stored)) {
-        report.unchanged++;
-      } else {
-        const updated = updateListing(db, userId, stored.id, input, now);
-        existing.set(importKey, updated);
-        report.listingIds.push(updated.id);
-        report.updated++;
-      }
-    } catch (e) {
-      if (e instanceof InvalidError) fail(Object.entries(e.fields).map(([field, key]) => ({ field, key, params: e.fieldParams[field] })));
-      else if (e instanceof GoneError || e instanceof NotFoundError) fail([{ field: 'ref', key: 'import.listingRemoved' }]);
-      else if (e instanceof ConflictError) fail([{ field: 'ref', key: e.message }]);
-      else throw e;
-    }
-  };
+  // An attribute's problem is reported under the attribute's name as the file's column gave it.
+  const columnOf = (field: string) => (field.startsWith('attributes.') ? field.slice('attributes.'.length) : (headers[field] ?? field));
+  const fail = (row: CsvRow, problems: RowProblem[]) =>
+    report.failed.push({
+      line: row.line,
+      ref: row.ref,
+      problems: problems.map((p) => ({ ...p, column: p.field === '_' ? '' : columnOf(p.field) })),
+    });
 
   for (let start = 0; start < rows.length; start += BATCH_ROWS) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const batch = rows.slice(start, start + BATCH_ROWS);
-    // Each row's write is a savepoint inside the batch's transaction: a failed row leaves the others in place.
-    db.transaction(
-      () => {
-        const keys = batch.map(importKeyOf);
-        const existing = new Map(
-          db
-            .select()
-            .from(listings)
-            .where(and(eq(listings.companyId, company.id), inArray(listings.importKey, keys)))
-            .all()
-            .map((l) => [l.importKey!, l]),
-        );
-        for (const row of batch) importRow(row, existing);
-      },
-      { behavior: 'immediate' },
+    const valid = batch.filter((row) => !early.has(row));
+    const outcomes = new Map(
+      upsertListings(db, userId, valid.map((row) => ({ key: importKeyOf(row), input: listingInputOf(row) })), now).map((o, i) => [valid[i]!, o]),
     );
+    for (const row of batch) {
+      const o = outcomes.get(row);
+      if (!o) fail(row, early.get(row)!);
+      else if (o.status === 'error') fail(row, Object.entries(o.fields).map(([field, key]) => ({ field, key, params: o.params[field] })));
+      else {
+        report[o.status]++;
+        if (o.status !== 'unchanged') report.listingIds.push(o.listing.id);
+      }
+    }
   }
   return report;
 }

@@ -168,6 +168,7 @@ export function checkAttributes(
   definitions: CategoryAttribute[],
   given: Record<string, string | number>,
   fields: Record<string, string>,
+  params: Record<string, Params> = {},
 ): ListingAttributes {
   const out: ListingAttributes = {};
   // An attribute may be named by its key or its label (材质, Material), as a spreadsheet column names it.
@@ -177,6 +178,7 @@ export function checkAttributes(
     const def = definitions.find((d) => d.key === name || d.zh === name || lower(d.en) === lower(name));
     if (!def) {
       fields[field] = 'posting.attributeUnknown';
+      params[field] = { keys: definitions.map((d) => `${d.key} (${d.zh})`).join(', ') || '-' };
       continue;
     }
     const key = def.key;
@@ -187,8 +189,10 @@ export function checkAttributes(
       if (!Number.isFinite(n)) fields[field] = 'posting.attributeNumber';
       else out[key] = n;
     } else if (def.type === 'choice') {
-      if (!def.options.includes(String(value))) fields[field] = 'posting.attributeChoice';
-      else out[key] = String(value);
+      if (!def.options.includes(String(value))) {
+        fields[field] = 'posting.attributeChoice';
+        params[field] = { options: def.options.join('、') };
+      } else out[key] = String(value);
     } else {
       const s = String(value);
       if (s.length > ATTRIBUTE_TEXT_MAX) fields[field] = 'posting.attributeTooLong';
@@ -373,7 +377,7 @@ export function resolveListing(
   let attributes: ListingAttributes = base?.attributes ?? {};
   const definitions = categoryId !== undefined ? (taxonomy.categories.byId.get(categoryId)?.attributes ?? []) : null;
   if (definitions) {
-    if (parsed.attributes !== undefined) attributes = checkAttributes(definitions, parsed.attributes, fields);
+    if (parsed.attributes !== undefined) attributes = checkAttributes(definitions, parsed.attributes, fields, params);
     else if (base && categoryId !== base.categoryId) attributes = keepFitting(definitions, attributes);
   }
 
