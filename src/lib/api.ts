@@ -224,6 +224,9 @@ export function errorResponse(e: unknown, t: Translate, input?: unknown): Respon
   return fail(500, 'internal', t('api.error.internal'));
 }
 
+/** The request's URL (route tests may call a handler without Astro's parsed one). */
+const requestUrl = (url: URL | undefined, request: Request) => url ?? new URL(request.url);
+
 function rateHeaders(principal: ApiPrincipal | null, now: number): Record<string, string> {
   if (!principal) return {};
   const r = apiRateState(principal.tokenId, now);
@@ -254,13 +257,14 @@ export function apiRoute<Auth extends boolean>(
         consumeApiRate(principal.tokenId, now);
       }
       const body = options.body === 'json' ? await readJsonObject(request) : undefined;
-      input = body;
+      // What a field error quotes back: the JSON body, or the query of a GET.
+      input = body ?? Object.fromEntries(requestUrl(url, request).searchParams);
       const items = options.body === 'items' ? await readItems(request) : undefined;
       const files = options.body === 'files' ? await readFiles(request) : undefined;
       // The first request was counted before the body was read (so a flood of bodies is refused unread).
       const extra = items && options.cost ? options.cost(items) - 1 : 0;
       if (principal && extra > 0) consumeApiRate(principal.tokenId, now, extra);
-      const call = { db, now, locale, params, url: url ?? new URL(request.url), body, items, files, principal };
+      const call = { db, now, locale, params, url: requestUrl(url, request), body, items, files, principal };
       const result = await handler(call as ApiCall<Auth>);
       const limits = rateHeaders(principal, now);
       if (result === null) return json(204, null, limits);

@@ -2,10 +2,14 @@
 // forms, then answers the listing in its JSON shape.
 import type { ApiPrincipal } from '../api-tokens/index.ts';
 import type { Db } from '../db.ts';
-import { GoneError, NotFoundError } from '../errors.ts';
+import { GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import type { ListingNote } from '../listings/input.ts';
+import { z } from 'zod';
+import { LISTING_STATUSES } from '../../../db/schema.ts';
 import { findListing } from '../listings/queries.ts';
+import { ownListingsPage } from '../listings/own.ts';
+import { parseInput } from '../validation.ts';
 import { visibility } from '../listings/rules.ts';
 import { createListing, deleteListing, updateListing } from '../listings/write.ts';
 import { listingJson, type ListingJson } from './listing-json.ts';
@@ -52,4 +56,58 @@ export function updateApiListing(db: Db, principal: ApiPrincipal, id: number, in
 export function deleteApiListing(db: Db, principal: ApiPrincipal, id: number, now: number): null {
   deleteListing(db, principal.userId, id, now);
   return null;
+}
+
+export const MINE_MAX_LIMIT = 500;
+const MINE_DEFAULT_LIMIT = 100;
+
+/** The query of GET /api/v1/listings (the OpenAPI document is generated from it). */
+export const mineQuerySchema = z.object({
+  mine: z.literal('1', { error: 'api.listings.mineRequired' }),
+  status: z.enum(LISTING_STATUSES, { error: 'api.listings.statusInvalid' }).optional(),
+  cursor: z
+    .string({ error: 'api.listings.cursorInvalid' })
+    .regex(/^[1-9]\d{0,14}$/, 'api.listings.cursorInvalid')
+    .optional(),
+  limit: z
+    .string({ error: 'api.listings.limitInvalid' })
+    .regex(/^\d{1,4}$/, 'api.listings.limitInvalid')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= MINE_MAX_LIMIT, 'api.listings.limitInvalid')
+    .optional(),
+});
+
+export type OwnListingJson = ListingJson & { ref: string | null };
+
+export interface MineAnswer {
+  items: OwnListingJson[];
+  /** Give it back as `cursor` for the next page; null on the last page. */
+  cursor: string | null;
+  /** The next page's path, or null on the last page. */
+  next: string | null;
+}
+
+/** The token's company's listings, all statuses or one, in id order, a page at a time (keyset cursor). */
+export function listMyListingsApi(db: Db, principal: ApiPrincipal, query: URLSearchParams, now: number, locale: Locale): MineAnswer {
+  const raw = Object.fromEntries([...query].filter(([k]) => ['mine', 'status', 'cursor', 'limit'].includes(k)));
+  let q: z.infer<typeof mineQuerySchema>;
+  try {
+    q = parseInput(mineQuerySchema, raw);
+  } catch (e) {
+    if (e instanceof InvalidError) for (const f of Object.keys(e.fields)) if (f === 'limit') e.fieldParams[f] = { max: MINE_MAX_LIMIT };
+    throw e;
+  }
+  const page = ownListingsPage(db, principal.companyId, {
+    status: q.status,
+    afterId: q.cursor === undefined ? 0 : Number(q.cursor),
+    limit: q.limit ?? MINE_DEFAULT_LIMIT,
+    now,
+  });
+  const cursor = page.nextAfter === null ? null : String(page.nextAfter);
+  const next = cursor === null ? null : `/api/v1/listings?${new URLSearchParams({ ...raw, cursor })}`;
+  return {
+    items: page.listings.map((l) => ({ ...listingJson(db, l, locale, now), ref: l.importKey })),
+    cursor,
+    next,
+  };
 }
