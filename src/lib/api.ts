@@ -16,7 +16,7 @@ import {
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
 import { fieldMessages, say } from '../server/api/field-errors.ts';
-import type { UploadedFile } from '../server/media/upload.ts';
+import { describeUploadError, ImageUploadError, type UploadedFile } from '../server/media/upload.ts';
 import { etagMatches, etagOf } from './http-cache.ts';
 
 /** Request bodies above this are refused with 413: a listing's JSON is a few KB. */
@@ -207,6 +207,9 @@ export function errorResponse(e: unknown, t: Translate, input?: unknown): Respon
     fieldMessages(t, err.fields, err instanceof InvalidError ? err.fieldParams : {}, input);
 
   if (e instanceof RequestError) return fail(e.status, e.code, t(e.key, e.params));
+  // A refused image is named by its file ("样品.jpg"：图片已损坏…), as the form says it.
+  if (e instanceof ImageUploadError)
+    return fail(422, 'invalid', t('api.error.invalid'), { fields: Object.fromEntries(Object.keys(e.fields).map((f) => [f, describeUploadError(t, e)])) });
   if (e instanceof InvalidError)
     return fail(422, 'invalid', t('api.error.invalid'), { fields: translateFields(e) });
   if (e instanceof UnauthorizedError)

@@ -38,7 +38,8 @@ export interface ListingJson {
   expiresAt: string | null;
   updatedAt: string;
   company: { slug: string; name: string; verified: boolean; url: string };
-  images: { url: string; width: number; height: number; srcset: string }[];
+  /** In order (the first is the one lists show); `id` is the image's content hash. */
+  images: { id: string; url: string; width: number; height: number; srcset: string }[];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -78,6 +79,7 @@ export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: nu
     updatedAt: iso(listing.updatedAt)!,
     company: { slug: company.slug, name: company.name, verified: company.verified, url: SITE_URL + companyPath(company) },
     images: listingImagesOf(db, listing.id).map((img) => ({
+      id: img.hash,
       url: SITE_URL + imageUrl(img.hash, 800),
       width: img.width,
       height: img.height,
