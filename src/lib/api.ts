@@ -19,12 +19,9 @@ import { fieldMessages, say } from '../server/api/field-errors.ts';
 import { describeUploadError, ImageUploadError, type UploadedFile } from '../server/media/upload.ts';
 import { etagMatches, etagOf } from './http-cache.ts';
 
-/** Request bodies above this are refused with 413: a listing's JSON is a few KB. */
-export const MAX_BODY_BYTES = 64 * 1024;
-/** A bulk call carries up to 1,000 listings: a few MB. */
-export const MAX_BULK_BODY_BYTES = 8 * 1024 * 1024;
-/** An image upload: up to 8 images of at most 10 MB each, and the multipart framing. */
-export const MAX_UPLOAD_BODY_BYTES = 81 * 1024 * 1024;
+import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../server/api/limits.ts';
+
+export { MAX_BODY_BYTES };
 
 /** How long a public GET may be cached by clients and proxies. */
 const PUBLIC_MAX_AGE_SECONDS = 60;

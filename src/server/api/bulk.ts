@@ -3,45 +3,39 @@
 // import), so a retry after a timeout is harmless. Items are written in chunks of 100, one transaction each, with a
 // turn of the event loop between chunks so the site keeps answering; a refused item names its fields and does not
 // stop the others.
+import { z } from 'zod';
 import type { ApiPrincipal } from '../api-tokens/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { InvalidError } from '../errors.ts';
 import { translator, type Locale, type Params } from '../i18n/index.ts';
+import { fillMissingCategory } from '../category-suggest/index.ts';
+import { listingInputSchema, type ListingNote } from '../listings/input.ts';
 import { upsertCompany, upsertListings, type UpsertItem } from '../listings/upsert.ts';
 import { listingPath } from '../urls.ts';
 import { fieldMessages } from './field-errors.ts';
-import { noticesJson, type ApiNotice } from './listings.ts';
+import { noticesJson } from './listings.ts';
+import type { BulkAnswer, BulkItemResult } from './schemas.ts';
 
 export const MAX_BULK_ITEMS = 1000;
 const CHUNK_ITEMS = 100;
 const MAX_REF_LENGTH = 100;
 
-export type BulkStatus = 'created' | 'updated' | 'unchanged' | 'error';
+type BulkStatus = BulkItemResult['status'];
 
-export interface BulkItemResult {
-  /** The item's position in the request, from 0. */
-  index: number;
-  ref: string | null;
-  status: BulkStatus;
-  id?: number;
-  url?: string;
-  /** For status error: field -> message naming the value received and what is accepted. */
-  errors?: Record<string, string>;
-  notices?: ApiNotice[];
-}
-
-export interface BulkAnswer {
-  summary: Record<BulkStatus, number>;
-  items: BulkItemResult[];
-}
+/** One item of a bulk call: the whole listing and the caller's own reference of it. */
+export const bulkItemSchema = listingInputSchema
+  .extend({
+    ref: z
+      .preprocess((v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v), z.string().trim().min(1).max(MAX_REF_LENGTH))
+      .meta({ description: "Required: your system's own id of the listing (1-100 characters); sending it again updates that listing", anyOf: [{ type: 'string' }, { type: 'integer' }], type: undefined }),
+  })
+  .meta({ id: 'BulkItem' });
 
 /** A bulk item's ref as a string (a number is taken as its digits), or null when it is not a usable ref. */
 function refOf(item: Record<string, unknown>): string | null {
-  const ref = typeof item.ref === 'number' && Number.isFinite(item.ref) ? String(item.ref) : item.ref;
-  if (typeof ref !== 'string') return null;
-  const trimmed = ref.trim();
-  return trimmed.length >= 1 && trimmed.length <= MAX_REF_LENGTH ? trimmed : null;
+  const ref = bulkItemSchema.shape.ref.safeParse(item.ref);
+  return ref.success ? ref.data : null;
 }
 
 export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unknown[], now: number, locale: Locale): Promise<BulkAnswer> {
@@ -72,6 +66,14 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
     pending.push({ index, item: { key: ref, input } });
   });
 
+  // An item without a category gets the likeliest one from its title, and a notice saying so.
+  const suggested = new Map<number, ListingNote[]>();
+  for (const p of pending) {
+    const notes: ListingNote[] = [];
+    p.item.input = await fillMissingCategory(db, p.item.input, now, notes);
+    if (notes.length > 0) suggested.set(p.index, notes);
+  }
+
   for (let start = 0; start < pending.length; start += CHUNK_ITEMS) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = pending.slice(start, start + CHUNK_ITEMS);
@@ -79,13 +81,14 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
     outcomes.forEach((o, i) => {
       const { index, item } = chunk[i]!;
       if (o.status === 'error') return refuse(index, item.key, o.fields, o.params, item.input);
+      const notes = [...(suggested.get(index) ?? []), ...o.notes];
       results[index] = {
         index,
         ref: item.key,
         status: o.status,
         id: o.listing.id,
         url: SITE_URL + listingPath(o.listing),
-        ...(o.notes.length > 0 ? { notices: noticesJson(o.notes, locale) } : {}),
+        ...(notes.length > 0 ? { notices: noticesJson(notes, locale) } : {}),
       };
     });
   }

@@ -9,9 +9,9 @@ import { getOwnListing } from '../listings/form.ts';
 import { listingImagesOf } from '../listings/queries.ts';
 import { MAX_IMAGES, setListingImages, type ListingRow } from '../listings/write.ts';
 import { arrangeImages, storeImages, type UploadedFile } from '../media/upload.ts';
-import { listingJson, type ListingJson } from './listing-json.ts';
+import { listingJson } from './listing-json.ts';
+import type { ImagesAnswer } from './schemas.ts';
 
-export type ImagesAnswer = { images: ListingJson['images'] };
 
 const answer = (db: Db, listing: ListingRow, locale: Locale, now: number): ImagesAnswer => ({
   images: listingJson(db, listing, locale, now).images,

@@ -9,38 +9,12 @@ import { listingImagesOf } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { IMAGE_WIDTHS, imageUrl } from '../media/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import type { ListingJson } from './schemas.ts';
 import { companyPath, listingPath } from '../urls.ts';
 
 type ListingRow = typeof listings.$inferSelect;
 
-export interface ListingJson {
-  id: number;
-  url: string;
-  kind: ListingRow['kind'];
-  title: string;
-  description: string;
-  category: { id: number; slug: string; name: string };
-  region: { id: number; slug: string; name: string };
-  price: {
-    type: 'single' | 'range' | 'negotiable';
-    min: number | null;
-    max: number | null;
-    currency: string;
-    unit: string;
-  };
-  quantity: number | null;
-  quantityUnit: string;
-  moq: number | null;
-  attributes: Record<string, string | number>;
-  /** draft, active, expired (also an active listing past its expiry), closed or removed. */
-  status: ListingRow['status'];
-  publishedAt: string | null;
-  expiresAt: string | null;
-  updatedAt: string;
-  company: { slug: string; name: string; verified: boolean; url: string };
-  /** In order (the first is the one lists show); `id` is the image's content hash. */
-  images: { id: string; url: string; width: number; height: number; srcset: string }[];
-}
+export type { ListingJson } from './schemas.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);

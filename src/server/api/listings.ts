@@ -6,6 +6,7 @@ import { GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import type { ListingNote } from '../listings/input.ts';
 import { z } from 'zod';
+import { fillMissingCategory } from '../category-suggest/index.ts';
 import { LISTING_STATUSES } from '../../../db/schema.ts';
 import { findListing } from '../listings/queries.ts';
 import { ownListingsPage } from '../listings/own.ts';
@@ -13,6 +14,7 @@ import { parseInput } from '../validation.ts';
 import { visibility } from '../listings/rules.ts';
 import { createListing, deleteListing, updateListing } from '../listings/write.ts';
 import { listingJson, type ListingJson } from './listing-json.ts';
+import type { ApiListingAnswer, ApiNotice, MineAnswer } from './schemas.ts';
 
 /** Public: live, expired and closed listings answer with their status; removed ones are gone; drafts do not exist. */
 export function getApiListing(db: Db, id: number, now: number, locale: Locale): ListingJson {
@@ -23,13 +25,6 @@ export function getApiListing(db: Db, id: number, now: number, locale: Locale): 
   return listingJson(db, listing, locale, now);
 }
 
-/** What the API decided about a value the caller should know of, e.g. which region a bare name was read as. */
-export interface ApiNotice {
-  field: string;
-  message: string;
-}
-
-export type ApiListingAnswer = ListingJson & { notices?: ApiNotice[] };
 
 export function noticesJson(notes: ListingNote[], locale: Locale): ApiNotice[] {
   const t = translator(locale);
@@ -41,9 +36,10 @@ function withNotices(json: ListingJson, notes: ListingNote[], locale: Locale): A
 }
 
 /** Publishes a listing for the token's company, validated exactly as the posting form. */
-export function createApiListing(db: Db, principal: ApiPrincipal, input: unknown, now: number, locale: Locale): ApiListingAnswer {
+export async function createApiListing(db: Db, principal: ApiPrincipal, input: unknown, now: number, locale: Locale): Promise<ApiListingAnswer> {
   const notes: ListingNote[] = [];
-  return withNotices(listingJson(db, createListing(db, principal.userId, input, now, { notes }), locale, now), notes, locale);
+  const filled = await fillMissingCategory(db, input, now, notes);
+  return withNotices(listingJson(db, createListing(db, principal.userId, filled, now, { notes }), locale, now), notes, locale);
 }
 
 /** Patches only the fields the body gives. */
@@ -77,15 +73,6 @@ export const mineQuerySchema = z.object({
     .optional(),
 });
 
-export type OwnListingJson = ListingJson & { ref: string | null };
-
-export interface MineAnswer {
-  items: OwnListingJson[];
-  /** Give it back as `cursor` for the next page; null on the last page. */
-  cursor: string | null;
-  /** The next page's path, or null on the last page. */
-  next: string | null;
-}
 
 /** The token's company's listings, all statuses or one, in id order, a page at a time (keyset cursor). */
 export function listMyListingsApi(db: Db, principal: ApiPrincipal, query: URLSearchParams, now: number, locale: Locale): MineAnswer {

@@ -3,47 +3,11 @@
 // language, so a system can match either.
 import type { CategoryAttribute } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { getTaxonomy, type Category, type Region, type Taxonomy } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
+import type { AttributeJson, CategoriesAnswer, RegionsAnswer } from './schemas.ts';
 
-export interface RegionJson {
-  id: number;
-  /** The official division code (GB/T 2260), the same number as the id. */
-  code: string;
-  slug: string;
-  level: number;
-  name: { zh: string; en: string };
-  shortName: string;
-  children: RegionJson[];
-}
-
-export interface AttributeJson {
-  key: string;
-  name: { zh: string; en: string };
-  type: CategoryAttribute['type'];
-  unit: string | null;
-  choices: string[] | null;
-  required: boolean;
-}
-
-export interface CategoryJson {
-  id: number;
-  slug: string;
-  name: { zh: string; en: string };
-  /** Only subcategories have attributes; listings are posted in a subcategory. */
-  attributes?: AttributeJson[];
-  children?: CategoryJson[];
-}
-
-function regionJson(taxonomy: Taxonomy, r: Region): RegionJson {
-  return {
-    id: r.id,
-    code: String(r.id),
-    slug: r.slug,
-    level: r.level,
-    name: { zh: r.nameZh, en: r.nameEn },
-    shortName: r.shortZh,
-    children: taxonomy.regions.children(r.id).map((c) => regionJson(taxonomy, c)),
-  };
+function regionFields(r: Region) {
+  return { id: r.id, code: String(r.id), slug: r.slug, level: r.level, name: { zh: r.nameZh, en: r.nameEn }, shortName: r.shortZh };
 }
 
 export function attributeJson(a: CategoryAttribute): AttributeJson {
@@ -58,20 +22,31 @@ export function attributeJson(a: CategoryAttribute): AttributeJson {
   };
 }
 
-function categoryJson(taxonomy: Taxonomy, c: Category): CategoryJson {
-  const base = { id: c.id, slug: c.slug, name: { zh: c.nameZh, en: c.nameEn } };
-  if (c.parentId !== null) return { ...base, attributes: c.attributes.map(attributeJson) };
-  return { ...base, children: taxonomy.categories.children(c.id).map((s) => categoryJson(taxonomy, s)) };
-}
+const names = (c: Category) => ({ zh: c.nameZh, en: c.nameEn });
 
 /** The province with its cities and their counties. */
-export function regionsApi(db: Db): { regions: RegionJson[] } {
-  const taxonomy = getTaxonomy(db);
-  return { regions: taxonomy.regions.roots.map((r) => regionJson(taxonomy, r)) };
+export function regionsApi(db: Db): RegionsAnswer {
+  const { regions } = getTaxonomy(db);
+  return {
+    regions: regions.roots.map((province) => ({
+      ...regionFields(province),
+      children: regions.children(province.id).map((city) => ({
+        ...regionFields(city),
+        children: regions.children(city.id).map((county) => ({ ...regionFields(county), children: [] })),
+      })),
+    })),
+  };
 }
 
 /** The industries with their subcategories and each subcategory's attributes. */
-export function categoriesApi(db: Db): { categories: CategoryJson[] } {
-  const taxonomy = getTaxonomy(db);
-  return { categories: taxonomy.categories.roots.map((c) => categoryJson(taxonomy, c)) };
+export function categoriesApi(db: Db): CategoriesAnswer {
+  const { categories } = getTaxonomy(db);
+  return {
+    categories: categories.roots.map((top) => ({
+      id: top.id,
+      slug: top.slug,
+      name: names(top),
+      children: categories.children(top.id).map((c) => ({ id: c.id, slug: c.slug, name: names(c), attributes: c.attributes.map(attributeJson) })),
+    })),
+  };
 }

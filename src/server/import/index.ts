@@ -1,6 +1,7 @@
 // Bulk import of a company's listings from a CSV file: each valid row creates or updates one listing through the same
 // write functions as the posting form; invalid rows are reported by line and reason and do not stop the others.
 // Importing the same file again changes nothing: each listing remembers its row's import key.
+import { fillMissingCategory } from '../category-suggest/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
 import { DEFAULT_VALIDITY_DAYS } from '../listings/input.ts';
@@ -73,9 +74,10 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const batch = rows.slice(start, start + BATCH_ROWS);
     const valid = batch.filter((row) => !early.has(row));
-    const outcomes = new Map(
-      upsertListings(db, userId, valid.map((row) => ({ key: importKeyOf(row), input: listingInputOf(row) })), now).map((o, i) => [valid[i]!, o]),
-    );
+    // A row without a category gets the likeliest one from its title (the key stays the row's own, as typed).
+    const items = [];
+    for (const row of valid) items.push({ key: importKeyOf(row), input: await fillMissingCategory(db, listingInputOf(row), now, []) });
+    const outcomes = new Map(upsertListings(db, userId, items, now).map((o, i) => [valid[i]!, o]));
     for (const row of batch) {
       const o = outcomes.get(row);
       if (!o) fail(row, early.get(row)!);

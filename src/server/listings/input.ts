@@ -10,7 +10,7 @@ import { resolveCategory, resolveRegion, type NameProblem } from '../taxonomy/na
 import type { Taxonomy } from '../taxonomy/taxonomy.ts';
 import { parseInput } from '../validation.ts';
 import { placeListing, type Placement } from './placement.ts';
-import { amountText, daysText, kindValue, parsePriceText, priceTypeValue, type PriceFields } from './values.ts';
+import { amountText, daysText, KIND_SPELLINGS, KIND_WORDS, kindValue, parsePriceText, PRICE_EXAMPLES, priceTypeValue, type PriceFields } from './values.ts';
 
 export const PRICE_TYPES = ['single', 'range', 'negotiable'] as const;
 export type PriceType = (typeof PRICE_TYPES)[number];
@@ -78,14 +78,25 @@ const text = (max: number, key: string) => z.preprocess(blankToUndefined, z.stri
 const reference = (key: string) =>
   z.preprocess(numberText, z.string({ error: key }).max(100, key).optional());
 
+// What each field accepts, for the OpenAPI document generated from this schema: the preprocessing above takes more
+// than the inner schemas say (numbers as strings, Chinese spellings, price text), so the document is told here.
+const anyOf = (description: string, ...schemas: object[]) => ({ description, anyOf: schemas, type: undefined, pattern: undefined, enum: undefined, maxLength: undefined, minLength: undefined });
+const NUMBER_OR_TEXT = [{ type: 'number' }, { type: 'string' }];
+
 /**
  * The listing input. Every field is optional here: a create needs kind, category, region and title (checked by
  * resolveListing, so all problems of one submission come back together); an update patches the fields it gives.
  */
 export const listingInputSchema = z.object({
-  kind: z.preprocess((v) => kindValue(blankToUndefined(v)), z.enum(LISTING_KINDS, { error: 'posting.kindInvalid' }).optional()),
-  category: reference('posting.categoryUnknown'),
-  region: reference('posting.regionUnknown'),
+  kind: z
+    .preprocess((v) => kindValue(blankToUndefined(v)), z.enum(LISTING_KINDS, { error: 'posting.kindInvalid' }).optional())
+    .meta({ description: `Required on create: ${KIND_SPELLINGS}`, enum: KIND_WORDS, type: 'string' }),
+  category: reference('posting.categoryUnknown').meta(
+    anyOf('Required on create: a subcategory by id, slug, Chinese or English name (钢管, steel-pipe, Steel Pipes), or "industry/subcategory"; a missing category is suggested from the title', { type: 'string' }, { type: 'integer' }),
+  ),
+  region: reference('posting.regionUnknown').meta(
+    anyOf('Required on create: a city or county by division code, slug, Chinese or English name, with or without 市/县/区 (南昌 = the city 南昌市; 南昌县 the county)', { type: 'string' }, { type: 'integer' }),
+  ),
   title: z.preprocess(
     (v) => {
       const b = blankToUndefined(v);
@@ -105,10 +116,28 @@ export const listingInputSchema = z.object({
     },
     z.string({ error: 'posting.descriptionTooLong' }).max(DESCRIPTION_MAX, 'posting.descriptionTooLong').optional(),
   ),
-  priceType: z.preprocess((v) => priceTypeValue(blankToUndefined(v)), z.enum(PRICE_TYPES, { error: 'posting.priceTypeInvalid' }).optional()),
-  price: amount('posting.priceInvalid'),
-  priceMin: amount('posting.priceInvalid'),
-  priceMax: amount('posting.priceInvalid'),
+  priceType: z
+    .preprocess((v) => priceTypeValue(blankToUndefined(v)), z.enum(PRICE_TYPES, { error: 'posting.priceTypeInvalid' }).optional())
+    .meta({ description: 'Inferred when left out: price -> single, priceMin/priceMax -> range, neither -> negotiable', enum: [...PRICE_TYPES, '单价', '区间', '面议'], type: 'string' }),
+  price: amount('posting.priceInvalid').meta(
+    anyOf(
+      `Yuan: a number, or text as people write it (${PRICE_EXAMPLES}), or the price object the API answers with`,
+      { type: 'number', exclusiveMinimum: 0 },
+      { type: 'string', examples: ['18500元/吨', '1.2万元/吨', '3800-4200 元/吨', '面议'] },
+      {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: [...PRICE_TYPES] },
+          min: { type: ['number', 'string', 'null'] },
+          max: { type: ['number', 'string', 'null'] },
+          unit: { type: 'string' },
+          currency: { const: 'CNY' },
+        },
+      },
+    ),
+  ),
+  priceMin: amount('posting.priceInvalid').meta(anyOf('Yuan, for a range; up to 2 decimals', ...NUMBER_OR_TEXT)),
+  priceMax: amount('posting.priceInvalid').meta(anyOf('Yuan, for a range; not below priceMin', ...NUMBER_OR_TEXT)),
   priceUnit: z.preprocess(
     (v) => {
       const b = blankToUndefined(v);
@@ -117,9 +146,9 @@ export const listingInputSchema = z.object({
     },
     z.string({ error: 'posting.unitTooLong' }).max(UNIT_MAX, 'posting.unitTooLong').optional(),
   ),
-  quantity: count('posting.quantityInvalid'),
+  quantity: count('posting.quantityInvalid').meta(anyOf('Quantity on offer or wanted, a whole number', { type: 'integer', minimum: 0 }, { type: 'string' })),
   quantityUnit: text(UNIT_MAX, 'posting.unitTooLong'),
-  moq: count('posting.moqInvalid'),
+  moq: count('posting.moqInvalid').meta(anyOf('Minimum order quantity, a whole number', { type: 'integer', minimum: 0 }, { type: 'string' })),
   validityDays: z.preprocess(
     (v) => {
       const n = numberText(v);
@@ -129,12 +158,12 @@ export const listingInputSchema = z.object({
       .enum(['7', '30', '90'], { error: 'posting.validityInvalid' })
       .transform((d) => Number(d) as (typeof VALIDITY_DAYS)[number])
       .optional(),
-  ),
+  ).meta(anyOf('How long the listing stays live (30 unless given)', { type: 'integer', enum: [...VALIDITY_DAYS] }, { type: 'string', examples: ['30', '30天'] })),
   attributes: z.preprocess(
     (v) => (v === null || v === '' ? undefined : v),
     z.record(z.string(), z.union([z.string(), z.number()]), { error: 'posting.attributesInvalid' }).optional(),
-  ),
-});
+  ).meta({ description: "The subcategory's attributes by key or label ({\"material\": \"Q235B\"} or {\"材质\": \"Q235B\"}); see GET /api/v1/categories" }),
+}).meta({ id: 'ListingInput' });
 
 export type ListingInput = z.infer<typeof listingInputSchema>;
 

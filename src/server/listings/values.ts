@@ -14,7 +14,9 @@ const KINDS: Record<string, ListingKind> = {
   采购: 'demand',
 };
 
-/** The accepted spellings of the kind, for messages. */
+/** Every accepted spelling of the kind. */
+export const KIND_WORDS = Object.keys(KINDS);
+/** The spellings of the kind, for messages. */
 export const KIND_SPELLINGS = 'supply, demand, 供应, 求购';
 
 /** supply/demand from any accepted spelling; anything else is returned as it was (for the schema to refuse). */
