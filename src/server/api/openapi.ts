@@ -27,7 +27,7 @@ type Status = 200 | 201 | 204 | 304 | 400 | 401 | 403 | 404 | 410 | 413 | 422 | 
 const ERRORS: Record<Exclude<Status, 200 | 201 | 204 | 304>, string> = {
   400: 'The body is not what the endpoint reads (content type, JSON syntax)',
   401: 'No bearer token, or not a valid one',
-  403: "The listing belongs to another company, or the token's account has no company",
+  403: 'The listing belongs to another company',
   404: 'No such listing',
   410: 'The listing was deleted',
   413: 'The body is over the limit',
@@ -56,6 +56,19 @@ function responses(
   }
   for (const status of errors) out[status] = { description: ERRORS[status], ...json(errorBodySchema) };
   return out;
+}
+
+/**
+ * A field that reads more than its inner schema (a preprocessed one: numbers as text, 供应 for supply, price text)
+ * says what it accepts with `anyOf` in its metadata; the inner schema's own type and string checks, which the
+ * generator also writes beside it, are dropped so the two do not contradict each other.
+ */
+function preferAnyOf(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(preferAnyOf);
+  if (typeof node !== 'object' || node === null) return;
+  const o = node as Record<string, unknown>;
+  if (Array.isArray(o.anyOf)) for (const k of ['type', 'pattern', 'maxLength', 'minLength', 'enum', 'format']) delete o[k];
+  Object.values(o).forEach(preferAnyOf);
 }
 
 let cached: { key: string; doc: ReturnType<OpenApiGeneratorV31['generateDocument']> } | undefined;
@@ -106,7 +119,7 @@ export function openApiDocument() {
     description: `Validated exactly as the posting form. Body at most ${MAX_BODY_BYTES / 1024} KB.`,
     security,
     request: { body: { required: true, ...json(listingInputSchema) } },
-    responses: responses([{ status: 201, description: 'The listing as published', schema: listingAnswerSchema }], [400, 401, 403, 413, 422, 429], true),
+    responses: responses([{ status: 201, description: 'The listing as published', schema: listingAnswerSchema }], [400, 401, 413, 422, 429], true),
   });
   r.registerPath({
     method: 'post',
@@ -126,7 +139,7 @@ export function openApiDocument() {
         },
       },
     },
-    responses: responses([{ status: 200, description: 'One result per item, in order', schema: bulkAnswerSchema }], [400, 401, 403, 413, 422, 429], true),
+    responses: responses([{ status: 200, description: 'One result per item, in order', schema: bulkAnswerSchema }], [400, 401, 413, 422, 429], true),
   });
   r.registerPath({
     method: 'get',
@@ -199,6 +212,7 @@ export function openApiDocument() {
     },
     servers: [{ url: SITE_URL }],
   });
+  preferAnyOf(doc.components);
   cached = { key: SITE_URL, doc };
   return doc;
 }

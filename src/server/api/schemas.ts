@@ -106,7 +106,7 @@ const regionFields = {
   name: names,
   shortName: z.string(),
 };
-const countySchema = z.object({ ...regionFields, children: z.array(z.never()).max(0) }).meta({ id: 'County' });
+const countySchema = z.object({ ...regionFields, children: z.array(z.object({})).max(0).meta({ description: 'Always empty: counties are the leaves' }) }).meta({ id: 'County' });
 const citySchema = z.object({ ...regionFields, children: z.array(countySchema) }).meta({ id: 'City' });
 const provinceSchema = z.object({ ...regionFields, children: z.array(citySchema) }).meta({ id: 'Province' });
 export const regionsAnswerSchema = z.object({ regions: z.array(provinceSchema) }).meta({ id: 'Regions' });
