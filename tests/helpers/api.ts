@@ -1,5 +1,9 @@
 // Calling a JSON API route's handler as an integration would, with a real Request (no server).
 import type { APIContext } from 'astro';
+import { createApiToken } from '../../src/server/api-tokens/index.ts';
+import { getDb, type Db } from '../../src/server/db.ts';
+import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
+import { makeCompany, makeUser, REFERENCE_FILES, tempDir } from './db.ts';
 
 type Handler = (ctx: APIContext) => Response | Promise<Response>;
 
@@ -34,4 +38,19 @@ export async function callApi(handler: Handler, opts: ApiCallOptions = {}): Prom
   const res = await handler({ request, params: opts.params ?? {}, url } as unknown as APIContext);
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
+
+/** The process's own database (the one route handlers open), in a new folder, with the reference data. */
+export function apiDb(): Db {
+  process.env.DATA_DIR = tempDir();
+  const db = getDb();
+  seedTaxonomy(db, REFERENCE_FILES);
+  return db;
+}
+
+/** A company owner holding an API token for the company. */
+export function tokenHolder(db: Db, name = 'erp') {
+  const owner = makeUser(db);
+  const company = makeCompany(db, { ownerId: owner.id });
+  return { owner, company, token: createApiToken(db, owner.id, { name }, Date.now()).token };
 }

@@ -3,23 +3,16 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listings } from '../../db/schema.ts';
 import { POST as bulk } from '../../src/pages/api/v1/listings/bulk.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi } from '../helpers/api.ts';
-import { makeCompany, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import type { Db } from '../../src/server/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
 
-process.env.DATA_DIR = tempDir();
 let db: Db;
 let token: string;
 let companyId: number;
 
 beforeAll(() => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
-  const owner = makeUser(db);
-  companyId = makeCompany(db, { ownerId: owner.id }).id;
-  token = createApiToken(db, owner.id, { name: 'erp' }, Date.now()).token;
+  db = apiDb();
+  ({ token, company: { id: companyId } } = tokenHolder(db));
 });
 
 const item = (i: number, over: Record<string, unknown> = {}) => ({

@@ -4,30 +4,24 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELETE } from '../../src/pages/api/v1/listings/[id]/images/[image].ts';
 import { POST, PUT } from '../../src/pages/api/v1/listings/[id]/images/index.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
 import { config } from '../../src/server/config.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
+import type { Db } from '../../src/server/db.ts';
 import { imageFolder } from '../../src/server/media/index.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi } from '../helpers/api.ts';
-import { makeCompany, makeListing, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
+import { makeListing } from '../helpers/db.ts';
 import { HTML_PAGE, solid } from '../helpers/images.ts';
 
-process.env.DATA_DIR = tempDir();
 let db: Db;
 let token: string;
 let otherToken: string;
 let listingId: number;
 
 beforeAll(() => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
-  const owner = makeUser(db);
-  const company = makeCompany(db, { ownerId: owner.id });
-  token = createApiToken(db, owner.id, { name: 'erp' }, Date.now()).token;
-  const other = makeUser(db);
-  makeCompany(db, { ownerId: other.id });
-  otherToken = createApiToken(db, other.id, { name: 'other' }, Date.now()).token;
+  db = apiDb();
+  const mine = tokenHolder(db);
+  token = mine.token;
+  otherToken = tokenHolder(db, 'other').token;
+  const company = mine.company;
   listingId = makeListing(db, company.id).id;
 });
 

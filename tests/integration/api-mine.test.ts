@@ -1,25 +1,19 @@
 // GET /api/v1/listings?mine=1: an integration reconciles its catalogue, page by page, on an index at any size.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../src/pages/api/v1/listings/index.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
+import type { Db } from '../../src/server/db.ts';
 import { ownRangeQuery, ownRanges } from '../../src/server/listings/own.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi } from '../helpers/api.ts';
-import { DAY, makeCompany, makeListing, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
+import { DAY, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 
-process.env.DATA_DIR = tempDir();
 let db: Db;
 let token: string;
 let companyId: number;
 const ids: Record<string, number[]> = { active: [], expired: [], closed: [], removed: [] };
 
 beforeAll(() => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
-  const owner = makeUser(db);
-  companyId = makeCompany(db, { ownerId: owner.id }).id;
-  token = createApiToken(db, owner.id, { name: 'erp' }, Date.now()).token;
+  db = apiDb();
+  ({ token, company: { id: companyId } } = tokenHolder(db));
   const other = makeCompany(db, { ownerId: makeUser(db).id });
   makeListing(db, other.id, { title: '别家的信息' });
   const now = Date.now();

@@ -16,17 +16,14 @@ import * as listings from '../../src/pages/api/v1/listings/index.ts';
 import * as openapi from '../../src/pages/api/v1/openapi.json.ts';
 import * as regions from '../../src/pages/api/v1/regions.ts';
 import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../src/server/api/limits.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
 import { apiRateLimiter } from '../../src/server/api-tokens/rate.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
+import type { Db } from '../../src/server/db.ts';
 import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi, type ApiAnswer, type ApiCallOptions } from '../helpers/api.ts';
-import { makeCompany, makeListing, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import { type ApiAnswer, type ApiCallOptions, apiDb, callApi, tokenHolder } from '../helpers/api.ts';
+import { makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 import { solid } from '../helpers/images.ts';
 import { schemaProblems } from '../helpers/json-schema.ts';
 
-process.env.DATA_DIR = tempDir();
 type Handler = (ctx: APIContext) => Response | Promise<Response>;
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -56,11 +53,8 @@ let imageId = '';
 const exercised = new Map<string, ApiAnswer>();
 
 beforeAll(async () => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
-  const owner = makeUser(db);
-  const company = makeCompany(db, { ownerId: owner.id });
-  token = createApiToken(db, owner.id, { name: 'contract' }, Date.now()).token;
+  db = apiDb();
+  const { company } = ({ token } = tokenHolder(db, 'contract'));
   ids.mine = makeListing(db, company.id, { title: '供应无缝钢管现货' }).id;
   ids.removed = makeListing(db, company.id, { status: 'removed' }).id;
   ids.others = makeListing(db, makeCompany(db, { ownerId: makeUser(db).id }).id).id;

@@ -3,22 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GET as categoriesGET } from '../../src/pages/api/v1/categories/index.ts';
 import { POST } from '../../src/pages/api/v1/listings/index.ts';
 import { GET as regionsGET } from '../../src/pages/api/v1/regions.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi } from '../helpers/api.ts';
-import { makeCompany, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import type { Db } from '../../src/server/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
 
-process.env.DATA_DIR = tempDir();
 let db: Db;
 let token: string;
 
 beforeAll(() => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
-  const owner = makeUser(db);
-  makeCompany(db, { ownerId: owner.id });
-  token = createApiToken(db, owner.id, { name: 'erp' }, Date.now()).token;
+  db = apiDb();
+  token = tokenHolder(db).token;
 });
 
 describe('GET /api/v1/regions and /api/v1/categories', () => {

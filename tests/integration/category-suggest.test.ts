@@ -3,28 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../src/pages/api/v1/categories/suggest.ts';
 import { POST as bulk } from '../../src/pages/api/v1/listings/bulk.ts';
 import { POST } from '../../src/pages/api/v1/listings/index.ts';
-import { createApiToken } from '../../src/server/api-tokens/index.ts';
 import { suggestCategories } from '../../src/server/category-suggest/index.ts';
-import { getDb, type Db } from '../../src/server/db.ts';
+import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
-import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
-import { callApi } from '../helpers/api.ts';
-import { makeCompany, makeUser, REFERENCE_FILES, tempDir } from '../helpers/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
 
-process.env.DATA_DIR = tempDir();
 let db: Db;
 let token: string;
 const now = Date.now();
 
 beforeAll(() => {
-  db = getDb();
-  seedTaxonomy(db, REFERENCE_FILES);
+  db = apiDb();
   writeDemoData(db, { listings: 1500, seed: 1, now });
   ensureSearchIndex(db, now);
-  const owner = makeUser(db);
-  makeCompany(db, { ownerId: owner.id });
-  token = createApiToken(db, owner.id, { name: 'erp' }, now).token;
+  token = tokenHolder(db).token;
 });
 
 describe('category suggestions from a title', () => {
