@@ -82,6 +82,13 @@ describe('POST /api/v1/listings/bulk', () => {
     expect(choice.json.items[0].errors).toEqual({ 'attributes.material': 'Choose one of: 20#、45#、Q235B、Q355B、16Mn、12Cr1MoV、L245 (received: "Q235")' });
   });
 
+  it('refuses a ref whose listing was deleted, rather than bringing it back', async () => {
+    const first = await send([item(4000)]);
+    db.update(listings).set({ status: 'removed' }).where(eq(listings.id, first.json.items[0].id)).run();
+    const again = await send([item(4000)], { lang: 'en' });
+    expect(again.json.items[0]).toMatchObject({ status: 'error', errors: { ref: 'The listing with this ref was deleted and is not brought back (received: "SKU-4000")' } });
+  });
+
   it('refuses an empty call, more than 1,000 items, and a body that is neither an array nor NDJSON', async () => {
     expect((await send([])).status).toBe(422);
     const tooMany = await send(Array.from({ length: 1001 }, (_, i) => ({ ref: String(i) })), { lang: 'en' });

@@ -80,7 +80,11 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
     const outcomes = upsertListings(db, principal.userId, chunk.map((p) => p.item), now);
     outcomes.forEach((o, i) => {
       const { index, item } = chunk[i]!;
-      if (o.status === 'error') return refuse(index, item.key, o.fields, o.params, item.input);
+      if (o.status === 'error') {
+        // The upsert words a deleted listing for a file's row; a bulk item is told in the API's words.
+        const fields = o.fields.ref === 'import.listingRemoved' ? { ...o.fields, ref: 'api.bulk.removed' } : o.fields;
+        return refuse(index, item.key, fields, o.params, { ...(item.input as object), ref: item.key });
+      }
       const notes = [...(suggested.get(index) ?? []), ...o.notes];
       results[index] = {
         index,
