@@ -3,6 +3,7 @@
 export const zh = {
   'api.tokens.title': 'API 令牌',
   'api.tokens.intro': '令牌让贵公司的系统（ERP、表格工具、脚本）通过接口发布和修改信息，权限与您本人相同。请像密码一样保管。',
+  'api.tokens.docs': '接口说明和示例',
   'api.tokens.name': '令牌名称',
   'api.tokens.nameHint': '例如“ERP 同步”，方便日后辨认',
   'api.tokens.create': '创建令牌',
@@ -104,6 +105,7 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'api.tokens.title': 'API tokens',
   'api.tokens.intro': "Tokens let your company's systems (ERP, spreadsheets, scripts) post and edit listings through the API with the same rights as you. Keep them like a password.",
+  'api.tokens.docs': 'API guide and examples',
   'api.tokens.name': 'Token name',
   'api.tokens.nameHint': 'e.g. "ERP sync", so you can tell tokens apart later',
   'api.tokens.create': 'Create token',
