@@ -137,6 +137,11 @@ describe('importListings', () => {
     // No category: the one whose name the title contains.
     expect(getTaxonomy(db).categories.byId.get(byKey('N-3')!.categoryId)!.slug).toBe('steel-pipe');
     expect(byKey('N-3')).toMatchObject({ priceMin: 1_200_000, priceUnit: '吨' });
+    // What was read where the file left room is said, for the person to check.
+    expect(describeImport(report, translator('zh-CN')).notes).toEqual([
+      { line: '第 2 行', reasons: [expect.stringMatching(/^地区：“南昌”按城市 南昌市 \(nanchang\) 处理/)] },
+      { line: '第 4 行', reasons: [expect.stringMatching(/^分类：未填分类，按标题归入 钢材与金属制品 › 钢管 \(steel-pipe\)/)] },
+    ]);
     const reasons = describeImport(report, translator('zh-CN')).failures[0]!.reasons;
     expect(reasons).toHaveLength(2);
     expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^地区：没有这个城市或区县/), expect.stringMatching(/^价格：无法识别的价格/)]));

@@ -4,7 +4,7 @@
 import { fillMissingCategory } from '../category-suggest/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
-import { DEFAULT_VALIDITY_DAYS } from '../listings/input.ts';
+import { DEFAULT_VALIDITY_DAYS, type ListingNote } from '../listings/input.ts';
 import { upsertCompany, upsertListings } from '../listings/upsert.ts';
 import { importKeyOf, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
 
@@ -22,6 +22,8 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   failed: FailedRow[];
+  /** What the import read a value as, for the person to check (南昌 read as the city, a category from the title). */
+  notes: (RowProblem & { line: number; column: string })[];
   /** The listings the file created or updated, in file order. */
   listingIds: number[];
 }
@@ -59,7 +61,7 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
   upsertCompany(db, userId);
   const { rows, headers } = parseCsv(bytes);
   const early = rowProblems(rows);
-  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], listingIds: [] };
+  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], notes: [], listingIds: [] };
 
   // An attribute's problem is reported under the attribute's name as the file's column gave it.
   const columnOf = (field: string) => (field.startsWith('attributes.') ? field.slice('attributes.'.length) : (headers[field] ?? field));
@@ -76,13 +78,19 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
     const valid = batch.filter((row) => !early.has(row));
     // A row without a category gets the likeliest one from its title (the key stays the row's own, as typed).
     const items = [];
-    for (const row of valid) items.push({ key: importKeyOf(row), input: await fillMissingCategory(db, listingInputOf(row), now, []) });
+    const suggested = new Map<CsvRow, ListingNote[]>();
+    for (const row of valid) {
+      const notes: ListingNote[] = [];
+      items.push({ key: importKeyOf(row), input: await fillMissingCategory(db, listingInputOf(row), now, notes) });
+      suggested.set(row, notes);
+    }
     const outcomes = new Map(upsertListings(db, userId, items, now).map((o, i) => [valid[i]!, o]));
     for (const row of batch) {
       const o = outcomes.get(row);
       if (!o) fail(row, early.get(row)!);
       else if (o.status === 'error') fail(row, Object.entries(o.fields).map(([field, key]) => ({ field, key, params: o.params[field] })));
       else {
+        for (const n of [...suggested.get(row)!, ...o.notes]) report.notes.push({ ...n, line: row.line, column: columnOf(n.field) });
         report[o.status]++;
         if (o.status !== 'unchanged') report.listingIds.push(o.listing.id);
       }
