@@ -4,7 +4,9 @@ import { cache } from './lib/middleware/cache.ts';
 import { headers } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
 import { locale } from './lib/middleware/locale.ts';
+import { log } from './lib/middleware/log.ts';
 import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(cache, headers, jobs, locale, origin, session);
+// log first: it times and counts everything after it, page-cache hits included.
+export const onRequest = sequence(log, cache, headers, jobs, locale, origin, session);

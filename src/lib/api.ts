@@ -17,6 +17,7 @@ import {
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
 import { fieldMessages, say } from '../server/api/field-errors.ts';
 import { describeUploadError, ImageUploadError, type UploadedFile } from '../server/media/upload.ts';
+import { log } from '../server/observability/log.ts';
 import { etagMatches, etagOf } from './http-cache.ts';
 
 import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../server/api/limits.ts';
@@ -98,7 +99,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-function bearer(request: Request): string {
+/** The token of `Authorization: Bearer <token>`; UnauthorizedError when it is missing or malformed. */
+export function bearer(request: Request): string {
   const header = request.headers.get('authorization');
   if (!header) throw new UnauthorizedError('api.auth.missingToken');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -220,7 +222,7 @@ export function errorResponse(e: unknown, t: Translate, input?: unknown): Respon
     return fail(429, 'rate_limited', t('api.error.rateLimited', { seconds: e.retryAfterSeconds }), {}, {
       'Retry-After': String(e.retryAfterSeconds),
     });
-  console.error('API request failed:', e);
+  log().error({ err: e }, 'API request failed');
   return fail(500, 'internal', t('api.error.internal'));
 }
 

@@ -1,10 +1,12 @@
 // Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
 // the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
@@ -12,8 +14,11 @@ const started = new WeakSet<Db>();
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  startExpirySweep(db);
-  startViewFlush(db);
-  startImageCleanup(db, config().dataDir);
-  startIndexer(db);
+  outsideRequest(() => {
+    startExpirySweep(db);
+    startViewFlush(db);
+    startImageCleanup(db, config().dataDir);
+    startIndexer(db);
+    startBackupJob(db, config());
+  });
 }

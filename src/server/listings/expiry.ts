@@ -6,6 +6,7 @@ import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { forgetCounts } from './counts.ts';
+import { runJob } from '../observability/jobs.ts';
 
 const BATCH = 200;
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -39,14 +40,7 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
 
 /** Runs the sweep now and every few minutes in the server process. */
 export function startExpirySweep(db: Db): void {
-  const sweep = () => {
-    try {
-      expireListings(db, Date.now());
-    } catch (e) {
-      // A busy database or a full disk must not stop the server; the next round tries again.
-      console.error('expiry sweep failed:', e);
-    }
-  };
+  const sweep = () => void runJob('expiry-sweep', () => expireListings(db, Date.now()));
   setTimeout(sweep, 1_000).unref();
   setInterval(sweep, SWEEP_EVERY_MS).unref();
 }

@@ -4,6 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { runJob } from '../observability/jobs.ts';
 
 const FLUSH_EVERY_MS = 5_000;
 const pending = new Map<number, number>();
@@ -58,11 +59,5 @@ export function pendingViews(listingId: number): number {
 }
 
 export function startViewFlush(db: Db): void {
-  setInterval(() => {
-    try {
-      flushViews(db);
-    } catch (e) {
-      console.error('flushing listing views failed:', e);
-    }
-  }, FLUSH_EVERY_MS).unref();
+  setInterval(() => void runJob('view-flush', () => flushViews(db)), FLUSH_EVERY_MS).unref();
 }

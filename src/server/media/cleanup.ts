@@ -8,6 +8,7 @@ import { companies, listingImages } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { imageFolder } from './index.ts';
 import { isImageHash } from './renditions.ts';
+import { runJob } from '../observability/jobs.ts';
 
 export const UNUSED_IMAGE_GRACE_MS = 24 * 3600_000;
 
@@ -52,11 +53,7 @@ const CLEANUP_EVERY_MS = 24 * 3600_000;
 
 /** Runs removeUnusedImages once a day in the server process (a minute after start, then daily). */
 export function startImageCleanup(db: Db, dataDir: string): void {
-  const run = () =>
-    removeUnusedImages(db, dataDir, Date.now()).catch((e: unknown) => {
-      // A full disk or a busy database must not stop the server; tomorrow's round tries again.
-      console.error('image cleanup failed:', e);
-    });
+  const run = () => void runJob('image-cleanup', () => removeUnusedImages(db, dataDir, Date.now()));
   setTimeout(run, 60_000).unref();
   setInterval(run, CLEANUP_EVERY_MS).unref();
 }
