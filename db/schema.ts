@@ -159,6 +159,8 @@ export const listings = sqliteTable(
     index('listings_category_status_published_idx').on(t.categoryId, t.status, t.publishedAt),
     index('listings_top_category_status_published_idx').on(t.topCategoryId, t.status, t.publishedAt),
     index('listings_company_status_idx').on(t.companyId, t.status, t.publishedAt),
+    // The API's "my listings" pages through one status of a company in id order (keyset on id, no sort).
+    index('listings_company_status_id_idx').on(t.companyId, t.status, t.id),
     // Covers the live-listing counts per region x category (one GROUP BY, index only, no sort).
     index('listings_live_counts_idx').on(t.status, t.regionId, t.categoryId, t.expiresAt),
     // The expiry sweep reads "active and past expiry" without walking every active listing.

@@ -141,6 +141,20 @@ describe('posting a listing', () => {
     await visitor.context.close();
   });
 
+  it('suggests the category from a typed title, preselected and changeable, and carries the title on', async () => {
+    const page = owner.page;
+    await page.goto(server.url + '/dashboard/listings/new');
+    await page.fill('#title', '供应稻花香大米 新米上市');
+    await submit(page, '按标题推荐分类');
+    expect(await page.locator('#suggested').textContent()).toContain('粮油');
+    expect(await page.locator('#category').inputValue()).toBe('grain-oil');
+    // The suggestion is a choice, not a decision.
+    await page.selectOption('#category', 'tea');
+    await submit(page, '下一步');
+    expect(page.url()).toContain('category=tea');
+    expect(await page.inputValue('#title')).toBe('供应稻花香大米 新米上市');
+  });
+
   it('counts the visitor views (not the owner own) and shows them on the dashboard after the flush', async () => {
     await owner.page.goto(server.url + listingPath);
     const id = Number(/\/listing\/(\d+)/.exec(listingPath)![1]);

@@ -2,6 +2,6 @@
 import { apiRoute, methodNotAllowed } from '../../../../lib/api.ts';
 import { listApiInquiries } from '../../../../server/api/inquiries.ts';
 
-export const GET = apiRoute({ auth: true }, ({ db, query, principal }) => listApiInquiries(db, principal, query));
+export const GET = apiRoute({ auth: true }, ({ db, url, principal }) => listApiInquiries(db, principal, url.searchParams));
 
 export const ALL = methodNotAllowed(['GET']);
