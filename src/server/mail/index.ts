@@ -11,7 +11,7 @@ import { mailOutbox } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { translator, type Locale, type Translate } from '../i18n/index.ts';
-import { escapeHtml, html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 
 export interface RenderedMail {
   subject: string;
