@@ -1,7 +1,7 @@
 // Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
 // the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 import { config } from './config.ts';
-import type { Db } from './db.ts';
+import { optimizeDatabase, type Db } from './db.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startImageCleanup } from './media/cleanup.ts';
@@ -16,4 +16,18 @@ export function startJobs(db: Db): void {
   startViewFlush(db);
   startImageCleanup(db, config().dataDir);
   startIndexer(db);
+  startOptimize(db);
+}
+
+const OPTIMIZE_EVERY_MS = 60 * 60_000;
+
+/** Keeps the planner's statistics current as listings come and go (a no-op when no table changed much). */
+function startOptimize(db: Db): void {
+  setInterval(() => {
+    try {
+      optimizeDatabase(db);
+    } catch (e) {
+      console.error('PRAGMA optimize failed:', e);
+    }
+  }, OPTIMIZE_EVERY_MS).unref();
 }

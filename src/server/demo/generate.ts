@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { count } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
-import type { Db } from '../db.ts';
+import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
@@ -227,7 +227,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
   };
   const demoCompanies = Array.from({ length: Math.max(10, Math.round(opts.listings / 12)) }, () => demoCompany(ctx));
 
-  return db.transaction(
+  const written = db.transaction(
     (tx) => {
       const companyIds: number[] = [];
       for (let i = 0; i < demoCompanies.length; i += BATCH) {
@@ -249,6 +249,8 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
     },
     { behavior: 'immediate' },
   );
+  analyzeDatabase(db);
+  return written;
 }
 
 export function isEmpty(db: Db): boolean {

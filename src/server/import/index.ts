@@ -4,7 +4,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
-import type { Db } from '../db.ts';
+import { optimizeDatabase, type Db } from '../db.ts';
 import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import { DEFAULT_VALIDITY_DAYS, resolveListing, type ListingValues } from '../listings/input.ts';
 import { createListing, updateListing } from '../listings/write.ts';
@@ -158,5 +158,7 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
       { behavior: 'immediate' },
     );
   }
+  // A catalogue can be most of a small site's listings: let the planner's statistics catch up if it grew a lot.
+  if (report.created > 0) optimizeDatabase(db);
   return report;
 }
