@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
+import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
 import { getDb } from '../src/server/db.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 
@@ -29,6 +30,8 @@ await runCli(async () => {
   }
   const { server } = entry.startServer();
   if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
+  // Kept public pages (listing pages too, their views counted) are answered before Astro's handler runs.
+  serveCachedPagesFirst(server.server);
 });
 
 /**

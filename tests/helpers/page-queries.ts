@@ -41,8 +41,8 @@ export function demoSample(db: Db, listingCount: number, now: number): Sample {
 
 /** The busiest city, industry and company of a database (their first county and subcategory), and one listing of each state. */
 export function sampleOf(db: Db, now: number): Sample {
-  const busiest = <T>(column: T & Parameters<typeof eq>[0]) =>
-    db.select({ v: column, n: count() }).from(listings).groupBy(column).orderBy(desc(count())).limit(1).get()!.v as number;
+  const busiest = (column: typeof listings.cityId | typeof listings.topCategoryId | typeof listings.companyId) =>
+    db.select({ v: column, n: count() }).from(listings).groupBy(column).orderBy(desc(count())).limit(1).get()!.v;
   const { regions, categories } = getTaxonomy(db);
   const city = regions.byId.get(busiest(listings.cityId))!;
   const county = regions.children(city.id)[0]!;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
+import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
@@ -250,6 +251,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
     { behavior: 'immediate' },
   );
   analyzeDatabase(db);
+  listingsChanged(db, 'all');
   return written;
 }
 
@@ -261,4 +263,5 @@ export function isEmpty(db: Db): boolean {
 export function deleteDemoData(db: Db): void {
   db.transaction((tx) => void tx.delete(companies).run(), { behavior: 'immediate' });
   forgetCounts(db);
+  listingsChanged(db, 'all');
 }

@@ -5,6 +5,7 @@ import { and, eq, inArray, lte } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
+import { listingsChanged, type ListingPlace } from './changes.ts';
 import { forgetCounts } from './counts.ts';
 
 const BATCH = 200;
@@ -13,27 +14,33 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 /** Marks every active listing whose expiry has passed as expired; returns how many. */
 export function expireListings(db: Db, now: number, batchSize = BATCH): number {
   let total = 0;
+  const swept: ListingPlace[] = [];
   for (;;) {
-    const n = db.transaction(
+    const rows = db.transaction(
       (tx) => {
-        const ids = tx
-          .select({ id: listings.id })
+        const rows = tx
+          .select({ id: listings.id, companyId: listings.companyId, regionId: listings.regionId, categoryId: listings.categoryId })
           .from(listings)
           .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
           .limit(batchSize)
-          .all()
-          .map((r) => r.id);
-        if (ids.length === 0) return 0;
+          .all();
+        if (rows.length === 0) return rows;
+        const ids = rows.map((r) => r.id);
         tx.update(listings).set({ status: 'expired', updatedAt: now }).where(inArray(listings.id, ids)).run();
         enqueueSearchUpdate(tx, ids, now);
-        return ids.length;
+        return rows;
       },
       { behavior: 'immediate' },
     );
-    total += n;
-    if (n < batchSize) break;
+    total += rows.length;
+    // A long backlog (after downtime) is simply every page: naming each listing would not save anything.
+    if (swept.length < 1000) swept.push(...rows);
+    if (rows.length < batchSize) break;
   }
-  if (total > 0) forgetCounts(db);
+  if (total > 0) {
+    forgetCounts(db);
+    listingsChanged(db, total > swept.length ? 'all' : swept);
+  }
   return total;
 }
 

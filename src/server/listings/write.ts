@@ -9,6 +9,7 @@ import type { StoredImage } from '../media/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { listingsChanged, type ListingPlace } from './changes.ts';
 import { forgetCounts } from './counts.ts';
 import { resolveListing, type ListingValues } from './input.ts';
 
@@ -57,17 +58,25 @@ export function valuesOf(l: ListingRow): ListingValues {
   };
 }
 
-/** Runs one change of a listing: an immediate transaction that also queues it for search, then fresh counts. */
-function change<T>(db: Db, listingIds: (result: T) => number[], now: number, fn: (tx: Tx) => T): T {
+const placeColumns = { id: listings.id, companyId: listings.companyId, regionId: listings.regionId, categoryId: listings.categoryId };
+
+/**
+ * Runs one change of a listing (`listingId` null for a new one): an immediate transaction that also queues it for
+ * search, then fresh counts, and word of where it was and is now for the page cache.
+ */
+function change(db: Db, listingId: number | null, now: number, fn: (tx: Tx) => ListingRow): ListingRow {
+  let before: ListingPlace | undefined;
   const result = db.transaction(
     (tx) => {
+      if (listingId !== null) before = tx.select(placeColumns).from(listings).where(eq(listings.id, listingId)).get();
       const r = fn(tx);
-      enqueueSearchUpdate(tx, listingIds(r), now);
+      enqueueSearchUpdate(tx, [r.id], now);
       return r;
     },
     { behavior: 'immediate' },
   );
   forgetCounts(db);
+  listingsChanged(db, before ? [before, result] : [result]);
   return result;
 }
 
@@ -86,7 +95,7 @@ export function createListing(
   const values = resolveListing(getTaxonomy(db), input, null);
   checkImageCount(opts.images);
   try {
-    return change(db, (l) => [l.id], now, (tx) => {
+    return change(db, null, now, (tx) => {
       const row = tx
         .insert(listings)
         .values({
@@ -124,7 +133,7 @@ export function updateListing(
   opts: { images?: readonly StoredImage[] } = {},
 ): ListingRow {
   checkImageCount(opts.images);
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     if (opts.images) writeImages(tx, listingId, opts.images, now);
     const values = resolveListing(getTaxonomy(db), input, valuesOf(listing));
@@ -152,7 +161,7 @@ function setStatus(
   now: number,
   next: (l: ListingRow) => Partial<ListingRow>,
 ): ListingRow {
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     return tx
       .update(listings)
@@ -182,7 +191,7 @@ export function renewListing(db: Db, userId: string, listingId: number, now: num
  * the media cleanup can delete files nothing else uses.
  */
 export function deleteListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     ownListing(tx, userId, listingId);
     writeImages(tx, listingId, [], now);
     return tx.update(listings).set({ status: 'removed', updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
@@ -198,7 +207,7 @@ export function setListingImages(
   now: number,
 ): ListingRow {
   checkImageCount(images);
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     ownListing(tx, userId, listingId);
     writeImages(tx, listingId, images, now);
     return tx.update(listings).set({ updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
