@@ -6,9 +6,10 @@ import { companies, listings } from '../../db/schema.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
+import { closeListing, createListing, deleteListing, renewListing, updateListing } from '../../src/server/listings/write.ts';
 import { liveCondition } from '../../src/server/listings/queries.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
-import { DAY, freshDb, makeCompany, makeListing, regionBySlug, someLeafCategory } from '../helpers/db.ts';
+import { DAY, freshDb, makeCompany, makeListing, makeUser, regionBySlug, someLeafCategory } from '../helpers/db.ts';
 
 const NOW = Date.now();
 
@@ -28,8 +29,9 @@ function expectedCounts(db: ReturnType<typeof freshDb>) {
   return { total: live.length, out };
 }
 
-function expectExact(db: ReturnType<typeof freshDb>) {
-  forgetCounts(db);
+/** The counts match the listings: recomputed (`fresh`), or as kept and adjusted by the writes since. */
+function expectExact(db: ReturnType<typeof freshDb>, { fresh = true } = {}) {
+  if (fresh) forgetCounts(db);
   const counts = liveCounts(db, NOW);
   const { total, out } = expectedCounts(db);
   expect(counts.total).toBe(total);
@@ -73,5 +75,25 @@ describe('live counts', () => {
     const busy = db.select({ id: listings.companyId }).from(listings).where(eq(listings.status, 'active')).limit(1).get()!.id;
     db.delete(companies).where(inArray(companies.id, [busy, c.id])).run();
     expectExact(db);
+  });
+
+  it('kept counts follow each write through the posting functions without being recomputed', () => {
+    const db = freshDb();
+    writeDemoData(db, { listings: 300, seed: 4, now: NOW });
+    const user = makeUser(db);
+    makeCompany(db, { ownerId: user.id });
+    liveCounts(db, NOW); // kept from here on
+    const form = { kind: 'supply', category: 'grain-oil', region: 'donghu', title: '供应大米', description: '产地直供。', priceType: 'negotiable', priceUnit: '元/斤', quantityUnit: '吨', validityDays: '30' };
+    const a = createListing(db, user.id, form, NOW);
+    const b = createListing(db, user.id, { ...form, region: 'jiujiang', kind: 'demand' }, NOW);
+    expectExact(db, { fresh: false });
+    updateListing(db, user.id, a.id, { region: 'xihu', category: 'rebar' }, NOW);
+    expectExact(db, { fresh: false });
+    closeListing(db, user.id, b.id, NOW);
+    expectExact(db, { fresh: false });
+    renewListing(db, user.id, b.id, NOW);
+    expectExact(db, { fresh: false });
+    deleteListing(db, user.id, a.id, NOW);
+    expectExact(db, { fresh: false });
   });
 });

@@ -1,10 +1,11 @@
 // How many companies there are and how many live listings each region, category and region x category pair holds,
 // ancestors included (a city counts its counties, an industry its subcategories). Exact: the listing_counts table
 // (kept by triggers, see db/schema.ts) minus the active listings already past expiry that the sweep has not marked,
-// a few thousand rows at any size instead of a GROUP BY over every live listing. Kept for a minute, and dropped by
-// every listing write, so only expiry can make a count lag, by at most that minute.
+// a few thousand rows at any size instead of a GROUP BY over every live listing. The tally is kept for a minute and
+// each listing write adjusts it (countChange) rather than dropping it, so only expiry can make a count lag, by at most
+// that minute.
 import { and, count, eq, gt, lte, sql, sum } from 'drizzle-orm';
-import { companies, listingCounts, listings } from '../../../db/schema.ts';
+import { companies, listingCounts, listings, type ListingStatus } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
@@ -18,22 +19,49 @@ export interface LiveCounts {
   regionCategory(regionId: number, categoryId: number): number;
 }
 
-const cache = new WeakMap<Db, { at: number; counts: LiveCounts }>();
+interface Kept {
+  at: number;
+  counts: LiveCounts;
+  add: (regionId: number, categoryId: number, n: number) => void;
+}
+
+const cache = new WeakMap<Db, Kept>();
 
 export function liveCounts(db: Db, now: number): LiveCounts {
   const hit = cache.get(db);
   if (hit && now - hit.at < TTL_MS && now >= hit.at) return hit.counts;
-  const counts = computeCounts(db, now);
-  cache.set(db, { at: now, counts });
-  return counts;
+  const kept = computeCounts(db, now);
+  cache.set(db, kept);
+  return kept.counts;
 }
 
-/** Drops the cached counts, for writers that need the next page to show their change at once. */
+/** Drops the cached counts, for changes too broad to adjust for (bulk loads, companies). */
 export function forgetCounts(db: Db): void {
   cache.delete(db);
 }
 
-function computeCounts(db: Db, now: number): LiveCounts {
+/** What a listing's row says about whether it is counted. */
+export interface CountedFields {
+  regionId: number;
+  categoryId: number;
+  status: ListingStatus;
+  expiresAt: number | null;
+}
+
+/**
+ * Adjusts the kept counts for one listing's write, from its row before (undefined for a new listing) to after.
+ * Whether a row is counted is judged at the moment the tally was computed, as the tally itself was, so a listing that
+ * expired since then and is now closed still leaves it.
+ */
+export function countChange(db: Db, before: CountedFields | undefined, after: CountedFields): void {
+  const kept = cache.get(db);
+  if (!kept) return;
+  const counted = (l: CountedFields | undefined) => l !== undefined && l.status === 'active' && l.expiresAt !== null && l.expiresAt > kept.at;
+  if (counted(before)) kept.add(before!.regionId, before!.categoryId, -1);
+  if (counted(after)) kept.add(after.regionId, after.categoryId, 1);
+}
+
+function computeCounts(db: Db, now: number): Kept {
   const { regions, categories } = getTaxonomy(db);
   const active = db
     .select({ regionId: listingCounts.regionId, categoryId: listingCounts.categoryId, n: sql<number>`${sum(listingCounts.n)}` })
@@ -43,11 +71,10 @@ function computeCounts(db: Db, now: number): LiveCounts {
     .all();
   // One row each, not grouped in SQL: a GROUP BY would sort them in a temp B-tree; there are few.
   const unswept = db
-    .select({ regionId: listings.regionId, categoryId: listings.categoryId, n: sql<number>`-1` })
+    .select({ regionId: listings.regionId, categoryId: listings.categoryId })
     .from(listings)
     .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
     .all();
-  const rows = [...active, ...unswept];
   // A region's and a category's ancestors, looked up once per id rather than once per row.
   const ancestors = (path: (id: number) => { id: number }[]) => {
     const memo = new Map<number, number[]>();
@@ -59,24 +86,31 @@ function computeCounts(db: Db, now: number): LiveCounts {
   // `r * M`, a category alone `-c`, a pair `r * M + c`.
   const M = 1_000_000;
   const tally = new Map<number, number>();
-  const add = (key: number, n: number) => tally.set(key, (tally.get(key) ?? 0) + n);
+  const bump = (key: number, n: number) => tally.set(key, (tally.get(key) ?? 0) + n);
   let total = 0;
-  for (const { regionId, categoryId, n } of rows) {
+  const add = (regionId: number, categoryId: number, n: number) => {
     total += n;
-    const regionPath = regionPathOf(regionId);
     const categoryPath = categoryPathOf(categoryId);
-    for (const c of categoryPath) add(-c, n);
-    for (const r of regionPath) {
-      add(r * M, n);
-      for (const c of categoryPath) add(r * M + c, n);
+    for (const c of categoryPath) bump(-c, n);
+    for (const r of regionPathOf(regionId)) {
+      bump(r * M, n);
+      for (const c of categoryPath) bump(r * M + c, n);
     }
-  }
+  };
+  for (const { regionId, categoryId, n } of active) add(regionId, categoryId, n);
+  for (const { regionId, categoryId } of unswept) add(regionId, categoryId, -1);
   const companyCount = db.select({ n: count() }).from(companies).get()?.n ?? 0;
   return {
-    total,
-    companies: companyCount,
-    region: (id) => tally.get(id * M) ?? 0,
-    category: (id) => tally.get(-id) ?? 0,
-    regionCategory: (r, c) => tally.get(r * M + c) ?? 0,
+    at: now,
+    add,
+    counts: {
+      get total() {
+        return total;
+      },
+      companies: companyCount,
+      region: (id) => tally.get(id * M) ?? 0,
+      category: (id) => tally.get(-id) ?? 0,
+      regionCategory: (r, c) => tally.get(r * M + c) ?? 0,
+    },
   };
 }

@@ -10,7 +10,7 @@ import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { listingsChanged, type ListingPlace } from './changes.ts';
-import { forgetCounts } from './counts.ts';
+import { countChange, type CountedFields } from './counts.ts';
 import { resolveListing, type ListingValues } from './input.ts';
 
 export type ListingRow = typeof listings.$inferSelect;
@@ -58,14 +58,21 @@ export function valuesOf(l: ListingRow): ListingValues {
   };
 }
 
-const placeColumns = { id: listings.id, companyId: listings.companyId, regionId: listings.regionId, categoryId: listings.categoryId };
+const placeColumns = {
+  id: listings.id,
+  companyId: listings.companyId,
+  regionId: listings.regionId,
+  categoryId: listings.categoryId,
+  status: listings.status,
+  expiresAt: listings.expiresAt,
+};
 
 /**
  * Runs one change of a listing (`listingId` null for a new one): an immediate transaction that also queues it for
- * search, then fresh counts, and word of where it was and is now for the page cache.
+ * search, then the navigation counts adjusted, and word of where it was and is now for the page cache.
  */
 function change(db: Db, listingId: number | null, now: number, fn: (tx: Tx) => ListingRow): ListingRow {
-  let before: ListingPlace | undefined;
+  let before: (ListingPlace & CountedFields) | undefined;
   const result = db.transaction(
     (tx) => {
       if (listingId !== null) before = tx.select(placeColumns).from(listings).where(eq(listings.id, listingId)).get();
@@ -75,7 +82,7 @@ function change(db: Db, listingId: number | null, now: number, fn: (tx: Tx) => L
     },
     { behavior: 'immediate' },
   );
-  forgetCounts(db);
+  countChange(db, before, result);
   listingsChanged(db, before ? [before, result] : [result]);
   return result;
 }
