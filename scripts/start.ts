@@ -5,7 +5,7 @@ import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
-import { getDb } from '../src/server/db.ts';
+import { closeDb, getDb } from '../src/server/db.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 
 await runCli(async () => {
@@ -13,6 +13,9 @@ await runCli(async () => {
   const started = Date.now();
   const { demo } = prepareSite(getDb(), cfg);
   if (demo) console.log(`Seeded demo data: ${demo.companies} companies, ${demo.listings} listings (${Date.now() - started} ms).`);
+  // The built server opens its own connection: this one's page cache (up to 64 MiB after preparing a large
+  // database) would only add to the server's memory.
+  closeDb();
   if (process.argv.includes('--prepare-only')) return;
   await assertPortFree(cfg.HOST, cfg.PORT);
   // The standalone server reads these itself.

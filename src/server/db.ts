@@ -86,3 +86,9 @@ export function getDb(): Db {
   shared ??= openDatabase(config().dbFile);
   return shared;
 }
+
+/** Closes the process-wide connection (a later getDb() opens it again). */
+export function closeDb(): void {
+  shared?.$client.close();
+  shared = undefined;
+}
