@@ -7,6 +7,7 @@ CREATE TABLE `listing_counts` (
 );
 --> statement-breakpoint
 DROP INDEX `listings_live_counts_idx`;--> statement-breakpoint
+CREATE INDEX `listings_company_status_expires_idx` ON `listings` (`company_id`,`status`,`expires_at`);--> statement-breakpoint
 CREATE INDEX `listings_city_top_category_status_published_idx` ON `listings` (`city_id`,`top_category_id`,`status`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_city_category_status_published_idx` ON `listings` (`city_id`,`category_id`,`status`,`published_at`);--> statement-breakpoint
 CREATE INDEX `listings_region_top_category_status_published_idx` ON `listings` (`region_id`,`top_category_id`,`status`,`published_at`);--> statement-breakpoint
