@@ -33,6 +33,7 @@ const lastPage = (s: Sample, q: { regionSlug?: string; categorySlug?: string }) 
 export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ...Object.entries(PAGE_TYPES).map(([name, type]): [string, (s: Sample) => unknown] => [`page: ${name}`, type.data]),
   ['counts', (s) => (forgetCounts(s.db), liveCounts(s.db, s.now))],
+  ['counts, a minute later (what expired since)', (s) => (liveCounts(s.db, s.now), liveCounts(s.db, s.now + 61_000))],
   ['province', (s) => browse(s, {})],
   ['province, last page', (s) => browse(s, lastPage(s, {}))],
   ['city, last page', (s) => browse(s, lastPage(s, { regionSlug: s.city }))],

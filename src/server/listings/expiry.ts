@@ -6,7 +6,7 @@ import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingsChanged, type ListingPlace } from './changes.ts';
-import { forgetCounts } from './counts.ts';
+import { countChange } from './counts.ts';
 
 const BATCH = 200;
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -19,7 +19,13 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
     const rows = db.transaction(
       (tx) => {
         const rows = tx
-          .select({ id: listings.id, companyId: listings.companyId, regionId: listings.regionId, categoryId: listings.categoryId })
+          .select({
+            id: listings.id,
+            companyId: listings.companyId,
+            regionId: listings.regionId,
+            categoryId: listings.categoryId,
+            expiresAt: listings.expiresAt,
+          })
           .from(listings)
           .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
           .limit(batchSize)
@@ -33,14 +39,12 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
       { behavior: 'immediate' },
     );
     total += rows.length;
+    for (const row of rows) countChange(db, { ...row, status: 'active' }, { ...row, status: 'expired' });
     // A long backlog (after downtime) is simply every page: naming each listing would not save anything.
     if (swept.length < 1000) swept.push(...rows);
     if (rows.length < batchSize) break;
   }
-  if (total > 0) {
-    forgetCounts(db);
-    listingsChanged(db, total > swept.length ? 'all' : swept);
-  }
+  if (total > 0) listingsChanged(db, total > swept.length ? 'all' : swept);
   return total;
 }
 
