@@ -88,7 +88,7 @@ async function pageData(sample: Sample, iterations: number) {
     }
     out[name] = percentiles(times);
   }
-  // What the first page after a listing write (or after a minute) pays on top: the navigation counts.
+  // The full tally of the navigation counts: paid once at start-up and after bulk changes (writes adjust it).
   const refresh: number[] = [];
   for (let i = 0; i < Math.max(5, iterations / 10); i++) {
     forgetCounts(sample.db);
@@ -96,7 +96,7 @@ async function pageData(sample: Sample, iterations: number) {
     liveCounts(sample.db, Date.now());
     refresh.push(performance.now() - started);
   }
-  out.countsRefresh = percentiles(refresh);
+  out.countsFullTally = percentiles(refresh);
   return out;
 }
 
@@ -190,7 +190,7 @@ await runCli(async () => {
   // Every figure against its budget: [what, measured, budget, higher is better].
   const checks: [string, number, number, boolean][] = [];
   for (const [name, d] of Object.entries(data)) {
-    if (name === 'countsRefresh') continue;
+    if (name === 'countsFullTally') continue;
     const budget = name === 'search' ? BUDGETS.searchPageDataP95Ms : name === 'sitemapChunk' ? BUDGETS.sitemapChunkMs : BUDGETS.pageDataP95Ms;
     checks.push([`pageData.${name}.p95`, d.p95, budget, false]);
   }
