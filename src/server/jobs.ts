@@ -2,12 +2,14 @@
 // the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 import { config } from './config.ts';
 import { optimizeDatabase, type Db } from './db.ts';
+import { every } from './every.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
+const OPTIMIZE_EVERY_MS = 60 * 60_000;
 
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
@@ -16,18 +18,7 @@ export function startJobs(db: Db): void {
   startViewFlush(db);
   startImageCleanup(db, config().dataDir);
   startIndexer(db);
-  startOptimize(db);
+  // Keeps the planner's statistics current as listings come and go (a no-op when no table changed much).
+  every(OPTIMIZE_EVERY_MS, 'PRAGMA optimize', () => optimizeDatabase(db));
 }
 
-const OPTIMIZE_EVERY_MS = 60 * 60_000;
-
-/** Keeps the planner's statistics current as listings come and go (a no-op when no table changed much). */
-function startOptimize(db: Db): void {
-  setInterval(() => {
-    try {
-      optimizeDatabase(db);
-    } catch (e) {
-      console.error('PRAGMA optimize failed:', e);
-    }
-  }, OPTIMIZE_EVERY_MS).unref();
-}

@@ -4,6 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { every } from '../every.ts';
 
 const FLUSH_EVERY_MS = 5_000;
 // One tally per process: views are counted both by the built server's own copy of this module and by the page cache
@@ -61,11 +62,5 @@ export function pendingViews(listingId: number): number {
 }
 
 export function startViewFlush(db: Db): void {
-  setInterval(() => {
-    try {
-      flushViews(db);
-    } catch (e) {
-      console.error('flushing listing views failed:', e);
-    }
-  }, FLUSH_EVERY_MS).unref();
+  every(FLUSH_EVERY_MS, 'flushing listing views', () => flushViews(db));
 }
