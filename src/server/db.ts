@@ -42,7 +42,7 @@ export function openDatabase(file: string): Db {
     migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     // A migration can add or drop an index: the planner's statistics must describe the schema it plans for.
     if (migrationsApplied(sqlite) !== before) analyzeDatabase(db);
-    else sqlite.pragma('optimize=0x10002'); // what SQLite advises at open: analyze only tables that need it
+    else optimizeDatabase(db); // what SQLite advises at open: analyze only the tables that need it
     return db;
   } catch (e) {
     sqlite?.close();
@@ -74,10 +74,11 @@ export function analyzeDatabase(db: Db): void {
 
 /**
  * Refreshes the statistics of tables that changed a lot since they were last analyzed (cheap when nothing did).
- * Run on a schedule (jobs.ts) and when the server stops: call it before closing the connection.
+ * Run on a schedule (jobs.ts) and when the server stops: call it before closing the connection. Every table is
+ * considered (0x10000), not only those this connection has queried, so any connection can run it.
  */
 export function optimizeDatabase(db: Db): void {
-  db.$client.pragma('optimize');
+  db.$client.pragma('optimize=0x10002');
 }
 
 let shared: Db | undefined;
