@@ -83,7 +83,7 @@ describe('GET /api/v1/inquiries', () => {
   it('refuses bad paging with the API’s error shape, and answers 401 without a token', async () => {
     const bad = await call(list, '/api/v1/inquiries?per_page=1000&since=yesterday', { lang: 'en' });
     expect(bad.status).toBe(422);
-    expect(bad.json.error).toMatchObject({ code: 'invalid', fields: { per_page: 'per_page must be a whole number from 1 to 100', since: expect.stringContaining('ISO 8601') } });
+    expect(bad.json.error).toMatchObject({ code: 'invalid', fields: { per_page: 'per_page must be a whole number from 1 to 100 (received: "1000")', since: expect.stringContaining('ISO 8601') } });
     expect((await call(list, '/api/v1/inquiries', { token: null })).status).toBe(401);
   });
 
