@@ -1,5 +1,6 @@
 // The security headers every response carries, and the charset Astro leaves off HTML.
 import { defineMiddleware } from 'astro:middleware';
+import { config } from '../../server/config.ts';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -10,8 +11,22 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
-export const headers = defineMiddleware(async (_context, next) => {
+/**
+ * Strict-Transport-Security for an https answer: the request came over https (TLS here, or X-Forwarded-Proto from a
+ * trusted proxy, which Astro folds into the URL), or the site says its public origin is https. Never over plain http
+ * to a site that is http: that would lock its visitors out.
+ */
+export function strictTransportSecurity(url: URL, siteUrl: string, maxAgeSeconds: number): string | null {
+  if (maxAgeSeconds <= 0) return null;
+  if (url.protocol !== 'https:' && !siteUrl.startsWith('https:')) return null;
+  return `max-age=${maxAgeSeconds}`;
+}
+
+export const headers = defineMiddleware(async (context, next) => {
   const response = await next();
+  const { SITE_URL, HSTS_MAX_AGE } = config();
+  const hsts = strictTransportSecurity(context.url, SITE_URL, HSTS_MAX_AGE);
+  if (hsts) response.headers.set('Strict-Transport-Security', hsts);
   // Astro sends bare `text/html`; say the charset so no client guesses wrong about Chinese text.
   if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
