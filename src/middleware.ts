@@ -1,5 +1,6 @@
 // Every request passes these in order; each concern lives in its own file under src/lib/middleware/.
 import { sequence } from 'astro:middleware';
+import { body } from './lib/middleware/body.ts';
 import { cache } from './lib/middleware/cache.ts';
 import { headers } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
@@ -7,4 +8,4 @@ import { locale } from './lib/middleware/locale.ts';
 import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(cache, headers, jobs, locale, origin, session);
+export const onRequest = sequence(cache, headers, jobs, locale, origin, body, session);

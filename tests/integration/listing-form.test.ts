@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { companies, listings } from '../../db/schema.ts';
+import { readPosted } from '../../src/lib/form.ts';
 import { getCompanyForm, readCompanyForm, saveCompanyForm } from '../../src/server/companies/form.ts';
 import { ForbiddenError, NotFoundError } from '../../src/server/errors.ts';
 import { runListingAction } from '../../src/server/listings/actions.ts';
@@ -40,13 +41,16 @@ const fields = {
   'attributes.origin': '',
 };
 
+/** The form as the page reads it: encoded by undici, parsed by the site's own streaming reader. */
+const posted = (data: FormData, path: string) => readPosted(new Request(`http://localhost${path}`, { method: 'POST', body: data }));
+
 async function body(values: Record<string, string>, files: { name: string; bytes: Buffer }[] = [], extra: [string, string][] = []) {
   const data = new FormData();
   for (const [k, v] of Object.entries(values)) data.append(k, v);
   for (const [k, v] of extra) data.append(k, v);
   for (const f of files) data.append('images', new File([new Uint8Array(f.bytes)], f.name, { type: 'image/png' }));
   if (files.length === 0) data.append('images', new File([], '', { type: 'application/octet-stream' }));
-  return readListingForm(data);
+  return readListingForm(await posted(data, '/dashboard/listings/new'));
 }
 
 describe('listingInputFromForm', () => {
@@ -162,7 +166,7 @@ describe('company form', () => {
     const data = new FormData();
     for (const [k, v] of Object.entries(values)) data.append(k, v);
     data.append('logo', logo ? new File([new Uint8Array(logo)], 'logo.png') : new File([], ''));
-    return readCompanyForm(data);
+    return readCompanyForm(await posted(data, '/dashboard/company'));
   };
 
   it('creates with a logo, keeps an uploaded logo through a failed edit, then removes it', async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Db } from '../db.ts';
 import { ConflictError, InvalidError } from '../errors.ts';
 import { imageFolder, isImageHash } from '../media/index.ts';
-import { ImageUploadError, storeImages, type UploadedFile } from '../media/upload.ts';
+import { ImageUploadError, storeImages, type PostedForm, type UploadedFile } from '../media/upload.ts';
 import { regionGroups } from '../listings/form.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { findCompanyByOwner } from './queries.ts';
@@ -17,14 +17,9 @@ export interface CompanyFormData {
   logo: UploadedFile | null;
 }
 
-export async function readCompanyForm(data: FormData): Promise<CompanyFormData> {
-  const values: Record<string, string> = {};
-  let logo: UploadedFile | null = null;
-  for (const [name, value] of data) {
-    if (typeof value === 'string') values[name] = value;
-    else if (name === 'logo' && value.size > 0) logo = { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) };
-  }
-  return { values, logo };
+export function readCompanyForm(form: PostedForm): CompanyFormData {
+  const logo = form.files.findLast((f) => f.field === 'logo' && f.bytes.length > 0);
+  return { values: Object.fromEntries(form.fields), logo: logo ? { name: logo.name, bytes: logo.bytes } : null };
 }
 
 export function getCompanyForm(db: Db, userId: string) {

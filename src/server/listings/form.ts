@@ -8,7 +8,7 @@ import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
 import { ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import { imageFolder, isImageHash, type StoredImage } from '../media/index.ts';
-import { arrangeImages, ImageUploadError, roomForImages, storeImages, type ImageChoice, type UploadedFile } from '../media/upload.ts';
+import { arrangeImages, ImageUploadError, roomForImages, storeImages, type ImageChoice, type PostedForm, type UploadedFile } from '../media/upload.ts';
 import type { Category, Region, Taxonomy } from '../taxonomy/taxonomy.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { priceTypeOf, resolveListing } from './input.ts';
@@ -31,16 +31,12 @@ const LISTING_FIELDS = [
 ] as const;
 
 /** Reads the posted form: text fields (the last value of a name), attribute fields, image choices and files. */
-export async function readListingForm(data: FormData): Promise<ListingFormData> {
-  const values: FormValues = {};
-  const files: UploadedFile[] = [];
-  for (const [name, value] of data) {
-    if (typeof value === 'string') values[name] = value;
-    else if (name === 'images') files.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
-  }
-  const remove = data.getAll('removeImages').filter((v): v is string => typeof v === 'string');
-  const first = data.get('firstImage');
-  return { values, choice: { remove, first: typeof first === 'string' ? first : null }, files };
+export function readListingForm(form: PostedForm): ListingFormData {
+  const values: FormValues = Object.fromEntries(form.fields);
+  const files: UploadedFile[] = form.files.filter((f) => f.field === 'images').map(({ name, bytes }) => ({ name, bytes }));
+  const remove = form.fields.filter(([name]) => name === 'removeImages').map(([, value]) => value);
+  const first = form.fields.find(([name]) => name === 'firstImage')?.[1] ?? null;
+  return { values, choice: { remove, first }, files };
 }
 
 /**
