@@ -7,7 +7,7 @@ import { getCompanyForm, readCompanyForm, saveCompanyForm } from '../../src/serv
 import { ForbiddenError, NotFoundError } from '../../src/server/errors.ts';
 import { runListingAction } from '../../src/server/listings/actions.ts';
 import { getDashboard } from '../../src/server/listings/dashboard.ts';
-import { getListingForm, listingInputFromForm, readListingForm, saveListingForm } from '../../src/server/listings/form.ts';
+import { getListingForm, keptImagesField, listingInputFromForm, readListingForm, saveListingForm } from '../../src/server/listings/form.ts';
 import { listingImagesOf } from '../../src/server/listings/queries.ts';
 import { createListing } from '../../src/server/listings/write.ts';
 import { DAY, freshDb, makeCompany, makeListing, makeUser, tempDir } from '../helpers/db.ts';
@@ -81,7 +81,7 @@ describe('saveListingForm', () => {
     expect(first.fields).toEqual({ title: 'posting.titleTooShort' });
     expect(first.keptImages.map((i) => i.width)).toEqual([60]);
     expect(db.select().from(listings).all().length).toBe(before);
-    const kept = first.keptImages.map((i) => `${i.hash}:${i.width}:${i.height}`).join(',');
+    const kept = keptImagesField(first.keptImages);
     const second = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: kept }, [{ name: 'd.png', bytes: await solid(70, 30) }]), dataDir, NOW);
     if (!second.ok) throw new Error(JSON.stringify(second.fields));
     expect(listingImagesOf(db, second.listing.id).map((i) => i.width)).toEqual([60, 70]);
@@ -92,6 +92,31 @@ describe('saveListingForm', () => {
     const result = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: forged }), dataDir, NOW);
     if (!result.ok) throw new Error(JSON.stringify(result.fields));
     expect(listingImagesOf(db, result.listing.id)).toEqual([]);
+  });
+
+  it("trusts kept images only as this member's own uploads, with the dimensions measured when they were stored", async () => {
+    // Another company's published image, and another member's upload from a form that failed.
+    const rival = makeUser(db);
+    makeCompany(db, { ownerId: rival.id });
+    const published = await saveListingForm(db, rival.id, null, await body(fields, [{ name: 'r.png', bytes: await solid(33, 30) }]), dataDir, NOW);
+    if (!published.ok) throw new Error('rival listing failed');
+    const [theirs] = listingImagesOf(db, published.listing.id);
+    const failed = await saveListingForm(db, rival.id, null, await body({ ...fields, title: '米' }, [{ name: 's.png', bytes: await solid(34, 30) }]), dataDir, NOW);
+    if (failed.ok) throw new Error('expected a failed submission');
+    const theirPending = failed.keptImages[0]!.hash;
+    // This member's own failed upload, sent back with made-up dimensions.
+    const mine = await saveListingForm(db, owner.id, null, await body({ ...fields, title: '米' }, [{ name: 'm.png', bytes: await solid(35, 30) }]), dataDir, NOW);
+    if (mine.ok) throw new Error('expected a failed submission');
+    const myPending = mine.keptImages[0]!.hash;
+
+    const forged = [`${theirs!.hash}:1:99999999`, `${theirPending}:1:1`, `${myPending}:1:99999999`].join(',');
+    const result = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: forged }), dataDir, NOW);
+    if (!result.ok) throw new Error(JSON.stringify(result.fields));
+    expect(listingImagesOf(db, result.listing.id).map((i) => [i.hash, i.width, i.height])).toEqual([[myPending, 35, 30]]);
+    // Used once: the same hash cannot be carried into a second listing as a pending upload.
+    const again = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: myPending }), dataDir, NOW);
+    if (!again.ok) throw new Error(JSON.stringify(again.fields));
+    expect(listingImagesOf(db, again.listing.id)).toEqual([]);
   });
 
   it('refuses a file that is not an image, naming the field, and keeps the listing input errors too', async () => {
@@ -180,6 +205,10 @@ describe('company form', () => {
     expect(failed.fields).toEqual({ name: 'companyForm.nameTooShort' });
     expect(failed.keptLogo).toMatch(/^[0-9a-f]{64}$/);
     expect(failed.keptLogo).not.toBe(created.company.logoHash);
+    // Another member cannot take that logo by naming its hash.
+    const other = makeUser(db);
+    const taken = await saveCompanyForm(db, other.id, await companyForm({ name: '别人的公司', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);
+    expect(taken.ok && taken.company.logoHash).toBeNull();
     const stored = () => db.select().from(companies).where(eq(companies.id, created.company.id)).get()!;
     expect(stored().name).toBe('表单测试公司');
     const fixed = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);
