@@ -2,10 +2,10 @@
 import { sequence } from 'astro:middleware';
 import { body } from './lib/middleware/body.ts';
 import { cache } from './lib/middleware/cache.ts';
-import { headers } from './lib/middleware/headers.ts';
+import { headers, transportSecurity } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
 import { locale } from './lib/middleware/locale.ts';
 import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(cache, headers, jobs, locale, origin, body, session);
+export const onRequest = sequence(transportSecurity, cache, headers, jobs, locale, origin, body, session);
