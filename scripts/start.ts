@@ -6,6 +6,7 @@ import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { getDb } from '../src/server/db.ts';
 import { runCli, UsageError } from './lib/cli.ts';
+import { handleShutdown } from './lib/shutdown.ts';
 
 await runCli(async () => {
   const cfg = config();
@@ -29,6 +30,7 @@ await runCli(async () => {
   }
   const { server } = entry.startServer();
   if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
+  handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS });
 });
 
 /**

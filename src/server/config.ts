@@ -25,6 +25,11 @@ const schema = z.object({
     .int()
     .refine((s) => s === 0 || s >= 31_536_000, 'must be 0 (off) or at least 31536000 (one year)')
     .default(31_536_000),
+  // Listing views are counted in memory and written every this many ms (0 = only when the server stops: tests that
+  // must not see a write they did not make use that).
+  VIEW_FLUSH_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  // On SIGTERM/SIGINT, requests already accepted get this long to finish before their connections are closed.
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   // How many demo listings the first start writes into an empty database (0 = none).
   DEMO_LISTINGS: z.coerce.number().int().min(0).max(2_000_000).default(3000),
   // Search: SQLite FTS5 always; Meilisearch answers queries when MEILI_URL is set (FTS5 stays the fallback).

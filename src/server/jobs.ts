@@ -1,7 +1,9 @@
 // Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
-// the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+// the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts. Each job
+// registers its own stop with the shutdown hooks (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
 import { config } from './config.ts';
 import type { Db } from './db.ts';
+import { onShutdown } from './lifecycle.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startImageCleanup } from './media/cleanup.ts';
@@ -13,7 +15,8 @@ export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
   startExpirySweep(db);
-  startViewFlush(db);
+  startViewFlush(db, config().VIEW_FLUSH_MS);
   startImageCleanup(db, config().dataDir);
-  startIndexer(db);
+  // The outbox lives in SQLite: what the indexer has not sent yet stays queued for the next start.
+  onShutdown('search indexer', startIndexer(db));
 }

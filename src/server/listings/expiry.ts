@@ -4,6 +4,7 @@
 import { and, eq, inArray, lte } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { onShutdown } from '../lifecycle.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { forgetCounts } from './counts.ts';
 
@@ -47,6 +48,11 @@ export function startExpirySweep(db: Db): void {
       console.error('expiry sweep failed:', e);
     }
   };
-  setTimeout(sweep, 1_000).unref();
-  setInterval(sweep, SWEEP_EVERY_MS).unref();
+  const first = setTimeout(sweep, 1_000).unref();
+  const timer = setInterval(sweep, SWEEP_EVERY_MS).unref();
+  // The sweep is one synchronous transaction: stopping the timers is all there is to finish.
+  onShutdown('expiry sweep', () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  });
 }

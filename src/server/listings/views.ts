@@ -1,11 +1,12 @@
 // How often a listing page was viewed. A write per page view would put every reader behind the single SQLite
-// writer, so views are counted in memory and added to listings.views in one transaction every few seconds. A crash
-// loses at most those seconds of views. Crawlers and the owner's own visits are not counted.
+// writer, so views are counted in memory and added to listings.views in one transaction every few seconds
+// (VIEW_FLUSH_MS) and when the server stops. A crash loses at most those seconds of views. Crawlers and the owner's
+// own visits are not counted.
 import { eq, sql } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { onShutdown, SHUTDOWN_ORDER } from '../lifecycle.ts';
 
-const FLUSH_EVERY_MS = 5_000;
 const pending = new Map<number, number>();
 
 // Crawlers name themselves; tools and headless browsers too. Not exhaustive: the aim is that the count means people.
@@ -57,12 +58,18 @@ export function pendingViews(listingId: number): number {
   return pending.get(listingId) ?? 0;
 }
 
-export function startViewFlush(db: Db): void {
-  setInterval(() => {
-    try {
-      flushViews(db);
-    } catch (e) {
-      console.error('flushing listing views failed:', e);
-    }
-  }, FLUSH_EVERY_MS).unref();
+/** Flushes every `everyMs` (0: never on a timer), and once more when the server stops. */
+export function startViewFlush(db: Db, everyMs: number): void {
+  if (everyMs > 0) {
+    const timer = setInterval(() => {
+      try {
+        flushViews(db);
+      } catch (e) {
+        console.error('flushing listing views failed:', e);
+      }
+    }, everyMs);
+    timer.unref();
+    onShutdown('view flush timer', () => clearInterval(timer), SHUTDOWN_ORDER.jobs);
+  }
+  onShutdown('listing views', () => void flushViews(db), SHUTDOWN_ORDER.data);
 }
