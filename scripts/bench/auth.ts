@@ -11,7 +11,7 @@ import { register, setAuthPolicy, signIn } from '../../src/server/auth/accounts.
 import { DEFAULT_COST, hashPassword } from '../../src/server/auth/passwords.ts';
 import { validateSession } from '../../src/server/auth/sessions.ts';
 import { openDatabase } from '../../src/server/db.ts';
-import { createRateLimiter } from '../../src/server/rate-limit.ts';
+import { createBackoff, createRateLimiter } from '../../src/server/rate-limit.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { args, machine, runCli } from '../lib/cli.ts';
 import { startServer } from '../lib/server-process.ts';
@@ -37,7 +37,8 @@ await runCli(async () => {
   const db = openDatabase(path.join(dataDir, 'site.db'));
   seedTaxonomy(db, { regionsFile: 'db/seed/regions/jiangxi.json', categoriesFile: 'db/seed/categories.json' });
   const roomy = () => createRateLimiter({ limit: 1_000_000, windowMs: 60_000 });
-  setAuthPolicy(db, { signInPerAccount: roomy(), signInPerIp: roomy(), registerPerIp: roomy() });
+  const patient = () => createBackoff({ free: 1_000_000, firstDelayMs: 0, maxDelayMs: 0, windowMs: 60_000 });
+  setAuthPolicy(db, { signInPerPair: patient(), signInPerAccount: patient(), signInPerIp: roomy(), registerPerIp: roomy() });
 
   const hashMs: number[] = [];
   for (let i = 0; i < 5; i++) hashMs.push(await timed(() => hashPassword('bench-password', DEFAULT_COST)));
@@ -45,7 +46,7 @@ await runCli(async () => {
   const burstMs = await timed(() => Promise.all(Array.from({ length: burst }, () => hashPassword('bench-password', DEFAULT_COST))));
 
   const password = 'Bench-Password-2026';
-  const { session } = await register(db, { email: 'bench@example.com', displayName: '测试', password, passwordRepeat: password }, { ip: '127.0.0.1' }, Date.now());
+  const { session } = (await register(db, { email: 'bench@example.com', displayName: '测试', password, passwordRepeat: password }, { ip: '127.0.0.1' }, Date.now()))!;
   const signInMs = { right: [] as number[], wrongPassword: [] as number[], unknownEmail: [] as number[] };
   for (let i = 0; i < 5; i++) {
     signInMs.right.push(await timed(() => signIn(db, { email: 'bench@example.com', password }, { ip: '127.0.0.1' }, Date.now())));
