@@ -87,6 +87,20 @@ describe('large bodies (finding 1)', () => {
   });
 });
 
+describe('the English pages (routed through the locale middleware)', () => {
+  it('read a small form and refuse a large one the same way', async () => {
+    const small = await form('/en/login', { email: 'harden@example.com', password: 'wrong-password' });
+    expect(small.status).toBe(422);
+    const large = await streamPost(server.url + '/en/login', {
+      headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+      prefix: 'email=',
+      size: 50 * MiB,
+      declareLength: false,
+    });
+    expect(large.status).toBe(413);
+  });
+});
+
 describe('malformed bodies (finding 4)', () => {
   it('answer 400 with a message on the upload forms, never 500', async () => {
     for (const pathname of ['/dashboard/company', '/dashboard/listings/new', `/dashboard/listings/${listingId}/edit`]) {
