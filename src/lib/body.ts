@@ -75,7 +75,12 @@ export function declaresTooMuch(request: Request, limits: BodyLimits): boolean {
   return Number.isFinite(declared) && declared > limits.maxBytes;
 }
 
-/** The body's chunks, counted: at the limit it stops reading and throws 413 (the adapter's own limit too). */
+/**
+ * The body's chunks, counted: at the limit it throws 413. Whatever is left of a body we stop using (too large, or
+ * malformed) is read on in the background and dropped, the way Node drops a body nobody reads: the client still
+ * sending gets our answer instead of a reset connection, and memory stays flat. The site-wide limit of the adapter
+ * ends that reading at its ceiling.
+ */
 async function* boundedChunks(request: Request, maxBytes: number): AsyncGenerator<Uint8Array> {
   if (declaresTooMuch(request, { maxBytes, maxFileBytes: 0 })) throw tooLarge(maxBytes);
   if (!request.body) return;
@@ -101,8 +106,15 @@ async function* boundedChunks(request: Request, maxBytes: number): AsyncGenerato
       yield chunk.value;
     }
   } finally {
-    // Stop the body where we stopped: nothing more is read into memory (Node discards the rest after the answer).
-    if (!finished) reader.releaseLock();
+    if (!finished) void discardRest(reader);
+  }
+}
+
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    while (!(await reader.read()).done);
+  } catch {
+    // the adapter's ceiling, or the client hung up: either way nothing more to read
   }
 }
 

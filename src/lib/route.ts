@@ -40,17 +40,12 @@ export function errorResponse(e: unknown): Response {
   throw e;
 }
 
-/**
- * The page for a body refused at the edge: 413 saying the route's limit, or 400. `stoppedReading`: the body was read
- * part way, so the connection closes after the answer (nothing would read the rest); a body refused by its declared
- * length before any of it was read is left for Node to discard, so a client still sending it sees the answer.
- */
-export function bodyErrorResponse(e: BodyError, limits: BodyLimits, stoppedReading: boolean): Response {
-  const close: Record<string, string> = stoppedReading ? { Connection: 'close' } : {};
-  if (e.status === 400) return messagePage(400, 'security.bodyMalformedTitle', 'security.bodyMalformed', undefined, undefined, close);
+/** The page for a body refused at the edge: 413 saying the route's limit, or 400. */
+export function bodyErrorResponse(e: BodyError, limits: BodyLimits): Response {
+  if (e.status === 400) return messagePage(400, 'security.bodyMalformedTitle', 'security.bodyMalformed');
   const size = limits.maxBytes >= 1024 * 1024 ? `${Math.round(limits.maxBytes / 1024 / 1024)} MB` : `${Math.ceil(limits.maxBytes / 1024)} KB`;
   const { key, params } = limits.tooLarge ?? { key: 'security.bodyTooLarge' as MessageKey, params: { max: size } };
-  return messagePage(413, 'security.bodyTooLargeTitle', key, undefined, params, close);
+  return messagePage(413, 'security.bodyTooLargeTitle', key, undefined, params);
 }
 
 const escapeHtml = (s: string) =>

@@ -68,7 +68,7 @@ describe('large bodies (finding 1)', () => {
     expect(after - before, `RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB`).toBeLessThan(40);
   });
 
-  it('refuses a 200 MiB company form (an upload route) by its limit, reading at most that much', async () => {
+  it('refuses a 200 MiB company form (an upload route) by its limit, the memory unchanged', async () => {
     const before = treeRssMiB(pid());
     const boundary = 'HardenBoundary42';
     for (const declareLength of [true, false]) {

@@ -33,7 +33,11 @@ export function streamPost(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      // Answered: a client need not send the rest (and the server, reading on to drop it, need not wait for it).
+      res.on('end', () => {
+        resolve({ status: res.statusCode!, headers: res.headers, body });
+        req.destroy();
+      });
       res.on('error', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', (e) => {

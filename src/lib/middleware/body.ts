@@ -10,11 +10,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const body = defineMiddleware(async (context, next) => {
   if (SAFE_METHODS.has(context.request.method) || context.url.pathname.startsWith('/api/')) return next();
   const limits = bodyLimitFor(context.url.pathname);
-  if (declaresTooMuch(context.request, limits)) return bodyErrorResponse(new BodyError(413, limits.maxBytes), limits, false);
+  if (declaresTooMuch(context.request, limits)) return bodyErrorResponse(new BodyError(413, limits.maxBytes), limits);
   try {
     return await next();
   } catch (e) {
-    if (e instanceof BodyError) return bodyErrorResponse(e, limits, true);
+    if (e instanceof BodyError) return bodyErrorResponse(e, limits);
     throw e;
   }
 });
