@@ -1,5 +1,5 @@
 // Accounts: registration, sign-in, password change. Each returns what the edge needs (a session ticket) or throws a
-// typed error (InvalidError with field message keys, ConflictError, RateLimitedError); nothing here knows HTTP.
+// typed error (InvalidError with field message keys, RateLimitedError); nothing here knows HTTP.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
