@@ -204,20 +204,18 @@ export async function register(db: Db, input: unknown, client: Client, now: numb
   const policy = authPolicy(db);
   // Counted before the email check too, so the form cannot be used to test many emails for being registered.
   policy.registerPerIp.consume(addressKey(client.ip), now);
-  const existing = () => db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get();
+  // Hashed before looking the email up, so a taken email costs the same as a new one.
   const passwordHash = await hashPassword(data.password, policy.cost);
   let row: typeof users.$inferSelect | undefined;
-  if (!existing()) {
-    try {
-      row = db
-        .insert(users)
-        .values({ id: randomUUID(), email: data.email, passwordHash, displayName: data.displayName, createdAt: now })
-        .returning()
-        .get();
-    } catch (e) {
-      // Two registrations of one email at the same moment: the unique index decides, the loser is the "taken" case.
-      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
-    }
+  try {
+    row = db
+      .insert(users)
+      .values({ id: randomUUID(), email: data.email, passwordHash, displayName: data.displayName, createdAt: now })
+      .returning()
+      .get();
+  } catch (e) {
+    // The unique index on the email decides (two registrations at the same moment included): the "taken" case.
+    if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
   }
   if (!row) {
     await notifyExistingAccountOwner(db, data.email, now);
