@@ -5,7 +5,8 @@ export default defineConfig({
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 30_000 } },
+      // Jobs that integration tests start would log each run: warnings and errors only.
+      { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 30_000, env: { LOG_LEVEL: 'warn' } } },
       {
         test: {
           name: 'e2e',

@@ -159,6 +159,8 @@ export const listings = sqliteTable(
     index('listings_category_status_published_idx').on(t.categoryId, t.status, t.publishedAt),
     index('listings_top_category_status_published_idx').on(t.topCategoryId, t.status, t.publishedAt),
     index('listings_company_status_idx').on(t.companyId, t.status, t.publishedAt),
+    // The API's "my listings" pages through one status of a company in id order (keyset on id, no sort).
+    index('listings_company_status_id_idx').on(t.companyId, t.status, t.id),
     // Covers the live-listing counts per region x category (one GROUP BY, index only, no sort).
     index('listings_live_counts_idx').on(t.status, t.regionId, t.categoryId, t.expiresAt),
     // The expiry sweep reads "active and past expiry" without walking every active listing.
@@ -211,6 +213,177 @@ export const apiTokens = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_company_idx').on(t.companyId)],
+);
+
+// Outgoing mail, written in the same transaction as the change that causes it and sent by the job runner
+// (src/server/mail/). The idempotency key makes queueing twice a no-op and names the Message-ID, so a retry after a
+// crash between the SMTP server's "250 OK" and our "sent" mark carries the same Message-ID (mail stores keep one).
+// next_attempt_at doubles as the sender's lease: claiming a row pushes it into the future, a crash lets it lapse.
+export const MAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
+export const mailOutbox = sqliteTable(
+  'mail_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    toAddress: text('to_address').notNull(),
+    template: text('template').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    status: text('status', { enum: MAIL_STATUSES }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('mail_outbox_key_uq').on(t.idempotencyKey),
+    index('mail_outbox_due_idx').on(t.status, t.nextAttemptAt),
+    // A member's notifications: the mail addressed to them, newest first.
+    index('mail_outbox_to_idx').on(t.toAddress, t.createdAt),
+  ],
+);
+
+// Keys the site signs with (form timestamps, private thread links), made on first use and kept with the data.
+export const siteKeys = sqliteTable('site_keys', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const INQUIRY_KINDS = ['inquiry', 'quote', 'general'] as const;
+export type InquiryKind = (typeof INQUIRY_KINDS)[number];
+// pending: a visitor's, until the mailed link is clicked; held: the same text went to many companies (review);
+// open: delivered to the company.
+export const INQUIRY_STATUSES = ['pending', 'held', 'open'] as const;
+export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
+
+/** What the asker proposed: 询价 (quantity, target price, wanted by) or 报价 (price, quantity, delivery time). */
+export interface InquiryTerms {
+  quantity?: number;
+  quantityUnit?: string;
+  priceMin?: number; // fen
+  priceMax?: number; // fen
+  priceUnit?: string;
+  negotiable?: boolean;
+  wantedBy?: string; // YYYY-MM-DD
+  deliveryTime?: string;
+}
+
+// One conversation between an asker (a member, or a visitor known by email) and a company, about one listing or
+// the company in general. The unread and archived flags are kept per side so the inbox reads one index range.
+export const inquiryThreads = sqliteTable(
+  'inquiry_threads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: INQUIRY_KINDS }).notNull(),
+    status: text('status', { enum: INQUIRY_STATUSES }).notNull(),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    listingId: integer('listing_id').references(() => listings.id, { onDelete: 'set null' }),
+    listingTitle: text('listing_title').notNull().default(''),
+    askerUserId: text('asker_user_id').references(() => users.id, { onDelete: 'set null' }),
+    askerName: text('asker_name').notNull(),
+    askerEmail: text('asker_email').notNull(),
+    askerPhone: text('asker_phone').notNull().default(''),
+    askerLocale: text('asker_locale').notNull().default('zh-CN'),
+    terms: text('terms', { mode: 'json' }).$type<InquiryTerms>().notNull().default(sql`'{}'`),
+    // SHA-256 of the normalised first message: the same text sent to many companies is held for review.
+    messageHash: text('message_hash').notNull(),
+    ip: text('ip').notNull().default(''),
+    // A visitor's confirmation token (SHA-256) and its expiry; null once confirmed.
+    confirmHash: text('confirm_hash'),
+    confirmExpiresAt: integer('confirm_expires_at'),
+    // The private link's nonce: the link is an HMAC over the thread id and this; a new nonce revokes the old link.
+    visitorNonce: text('visitor_nonce'),
+    createdAt: integer('created_at').notNull(),
+    lastMessageAt: integer('last_message_at').notNull(),
+    firstReplyAt: integer('first_reply_at'),
+    companyUnread: integer('company_unread', { mode: 'boolean' }).notNull().default(true),
+    askerUnread: integer('asker_unread', { mode: 'boolean' }).notNull().default(false),
+    companyArchived: integer('company_archived', { mode: 'boolean' }).notNull().default(false),
+    askerArchived: integer('asker_archived', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    index('inquiry_threads_company_idx').on(t.companyId, t.companyArchived, t.lastMessageAt),
+    index('inquiry_threads_company_unread_idx').on(t.companyId, t.companyUnread, t.lastMessageAt),
+    // The API's list of a company's threads changed since a moment, archived or not.
+    index('inquiry_threads_company_last_idx').on(t.companyId, t.lastMessageAt),
+    index('inquiry_threads_asker_idx').on(t.askerUserId, t.askerArchived, t.lastMessageAt),
+    index('inquiry_threads_asker_unread_idx').on(t.askerUserId, t.askerUnread, t.lastMessageAt),
+    // Response figures: a company's threads of the last 90 days with their first reply, read from the index alone.
+    index('inquiry_threads_response_idx').on(t.companyId, t.createdAt, t.status, t.firstReplyAt),
+    index('inquiry_threads_message_idx').on(t.messageHash, t.createdAt),
+    index('inquiry_threads_confirm_idx').on(t.confirmHash),
+    index('inquiry_threads_pending_idx').on(t.status, t.confirmExpiresAt),
+  ],
+);
+
+export const inquiryMessages = sqliteTable(
+  'inquiry_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => inquiryThreads.id, { onDelete: 'cascade' }),
+    fromCompany: integer('from_company', { mode: 'boolean' }).notNull(),
+    authorUserId: text('author_user_id').references(() => users.id, { onDelete: 'set null' }),
+    authorName: text('author_name').notNull(),
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('inquiry_messages_thread_idx').on(t.threadId, t.id)],
+);
+
+// Askers a company no longer hears from: `user:<id>` for a member, `email:<address>` for a visitor.
+export const inquiryBlocks = sqliteTable(
+  'inquiry_blocks',
+  {
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    askerKey: text('asker_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.askerKey] })],
+);
+
+// What each listing brought per day (China's calendar day, as a day number since 1970). listing_id 0 holds what the
+// company page itself brought (reveals there, general inquiries). company_id is kept on the row so a company's days
+// are one range of the covering index, however many listings it has.
+export const listingDailyStats = sqliteTable(
+  'listing_daily_stats',
+  {
+    companyId: integer('company_id').notNull(),
+    listingId: integer('listing_id').notNull(),
+    day: integer('day').notNull(),
+    views: integer('views').notNull().default(0),
+    reveals: integer('reveals').notNull().default(0),
+    inquiries: integer('inquiries').notNull().default(0),
+    replies: integer('replies').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.companyId, t.listingId, t.day] }),
+    index('listing_daily_stats_company_day_idx').on(t.companyId, t.day, t.views, t.reveals, t.inquiries, t.replies),
+  ],
+);
+
+// A company's closed days summed once (seller analytics): counters only ever grow on the current day, so a day two
+// days back never changes again and a company with 100,000 listings reads 90 rows instead of a million.
+export const companyDailyStats = sqliteTable(
+  'company_daily_stats',
+  {
+    companyId: integer('company_id').notNull(),
+    day: integer('day').notNull(),
+    views: integer('views').notNull().default(0),
+    reveals: integer('reveals').notNull().default(0),
+    inquiries: integer('inquiries').notNull().default(0),
+    replies: integer('replies').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.day] })],
 );
 
 // Images a member uploaded with a form that then failed (a field to fix): the form carries their hashes back, and a

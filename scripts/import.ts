@@ -54,5 +54,7 @@ runCli(async () => {
   console.log(`${company.name} (${company.slug}) ← ${file}`);
   console.log(text.summary);
   for (const f of text.failures) console.log(`  ${f.line}: ${f.reasons.join('; ')}`);
+  if (text.notes.length > 0) console.log(t('import.notes'));
+  for (const n of text.notes) console.log(`  ${n.line}: ${n.reasons.join('; ')}`);
   if (report.failed.length > 0) process.exitCode = 1;
 });

@@ -5,14 +5,16 @@ import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { getDb } from '../src/server/db.ts';
+import { log, routeConsole } from '../src/server/observability/log.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 import { handleShutdown } from './lib/shutdown.ts';
 
 await runCli(async () => {
   const cfg = config();
+  routeConsole();
   const started = Date.now();
   const { demo } = prepareSite(getDb(), cfg);
-  if (demo) console.log(`Seeded demo data: ${demo.companies} companies, ${demo.listings} listings (${Date.now() - started} ms).`);
+  if (demo) log().info({ ...demo, ms: Date.now() - started }, 'seeded demo data');
   if (process.argv.includes('--prepare-only')) return;
   await assertPortFree(cfg.HOST, cfg.PORT);
   // The standalone server reads these itself.
@@ -20,6 +22,8 @@ await runCli(async () => {
   process.env.HOST = cfg.HOST;
   // Started here rather than on import, so the server's requests can be seen before Astro reads them.
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
+  // Astro's "Server listening" line is plain text; ours below says the same as a log line.
+  process.env.ASTRO_NODE_LOGGING = 'disabled';
   let entry: { startServer: () => { server: { server: Server } } };
   try {
     // @ts-ignore: the build output exists only after `astro build`.
@@ -30,7 +34,9 @@ await runCli(async () => {
   }
   const { server } = entry.startServer();
   if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
-  handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS });
+  server.server.once('listening', () => log().info({ host: cfg.HOST, port: cfg.PORT }, 'listening'));
+  process.once('exit', (code) => log().info({ code }, 'stopped'));
+  handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS, log: (line) => log().info(line) });
 });
 
 /**

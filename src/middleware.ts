@@ -5,7 +5,9 @@ import { cache } from './lib/middleware/cache.ts';
 import { headers, transportSecurity } from './lib/middleware/headers.ts';
 import { jobs } from './lib/middleware/jobs.ts';
 import { locale } from './lib/middleware/locale.ts';
+import { log } from './lib/middleware/log.ts';
 import { origin } from './lib/middleware/origin.ts';
 import { session } from './lib/middleware/session.ts';
 
-export const onRequest = sequence(transportSecurity, cache, headers, jobs, locale, origin, body, session);
+// log first: it times and counts everything after it, page-cache hits included.
+export const onRequest = sequence(log, transportSecurity, cache, headers, jobs, locale, origin, body, session);

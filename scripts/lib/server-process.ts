@@ -28,13 +28,22 @@ export async function freePort(): Promise<number> {
 // SIGKILL, which turns a graceful stop into a crash. One process receives the signal itself.
 const START = ['--import', 'tsx', 'scripts/start.ts'];
 
-/** Runs scripts/start.ts with the given settings; resolves once the home page answers. */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
-  const port = await freePort();
+/**
+ * Runs scripts/start.ts with the given settings (on a free port unless given one, as another user when given one: the
+ * file permissions a root test process sets then apply to the server); resolves once the home page answers.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  fixedPort?: number,
+  user?: { uid: number; gid: number },
+): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, START, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), SITE_URL: url, ASTRO_NODE_LOGGING: 'disabled', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));

@@ -31,10 +31,16 @@ export const MAX_FIELD_BYTES = 64 * KB;
 export const MAX_PARTS = 500;
 const MAX_PART_HEADER_BYTES = 8 * KB;
 
-/** Sign-in, registration, password change, tokens, listing actions, sign-out, anything not listed below. */
+/** Sign-in, registration, password change, tokens, listing actions, sign-out: a few short fields. */
 export const SMALL_FORM: BodyLimits = { maxBytes: 8 * KB, maxFileBytes: 0 };
+/** Any other form: text only (an inquiry's 2,000 characters of Chinese are 18 KB urlencoded). */
+export const TEXT_FORM: BodyLimits = { maxBytes: FIELDS_ROOM, maxFileBytes: 0 };
+
+const SMALL_FORMS =
+  /^(?:\/en)?\/(?:login|register)$|^\/(?:account\/password|logout|dashboard\/tokens|inquiries\/confirm)$|^\/dashboard\/listings\/[1-9]\d*\/(?:close|renew|delete)$|^\/company\/[^/]+\/contact$/;
 
 const ROUTES: readonly [RegExp, BodyLimits][] = [
+  [SMALL_FORMS, SMALL_FORM],
   [/^\/dashboard\/listings\/(?:new|[1-9]\d*\/edit)$/, { maxBytes: MAX_IMAGES * MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
   [/^\/dashboard\/company$/, { maxBytes: MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
   [
@@ -49,7 +55,7 @@ const ROUTES: readonly [RegExp, BodyLimits][] = [
 
 /** The body limit of a page route (the JSON API under /api/ has its own, in src/lib/api.ts). */
 export function bodyLimitFor(pathname: string): BodyLimits {
-  return ROUTES.find(([path]) => path.test(pathname))?.[1] ?? SMALL_FORM;
+  return ROUTES.find(([path]) => path.test(pathname))?.[1] ?? TEXT_FORM;
 }
 
 /** The largest body any route takes: the adapter's bodySizeLimit for the whole site must be at least this. */

@@ -55,13 +55,13 @@ export async function readFormWithFiles(request: Request): Promise<{ values: For
 
 /** Field errors (translated) for a domain error a form can show, or null for any other error. */
 export function formErrors(t: App.Locals['t'], e: unknown): FormErrors | null {
-  const say = (key: string) => {
-    const message = t(key as MessageKey);
+  const say = (key: string, params?: Record<string, string | number>) => {
+    const message = t(key as MessageKey, params);
     return typeof message === 'string' ? message : t('invalid.value');
   };
   if (e instanceof InvalidError || e instanceof ConflictError) {
     const errors: FormErrors = {};
-    for (const [field, key] of Object.entries(e.fields)) errors[field] = say(key);
+    for (const [field, key] of Object.entries(e.fields)) errors[field] = say(key, e instanceof InvalidError ? e.fieldParams[field] : undefined);
     if (Object.keys(errors).length === 0) errors._ = say(e instanceof ConflictError ? e.message : 'invalid.value');
     return errors;
   }

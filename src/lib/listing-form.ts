@@ -2,7 +2,9 @@
 // comes back with everything typed, each field's error and the images already uploaded; either way the form is then
 // drawn for the chosen category.
 import type { AstroGlobal } from 'astro';
+import { suggestCategories } from '../server/category-suggest/index.ts';
 import { config } from '../server/config.ts';
+import type { Category } from '../server/taxonomy/taxonomy.ts';
 import { InvalidError } from '../server/errors.ts';
 import { getListingForm, readListingForm, saveListingForm, type ListingFormData } from '../server/listings/form.ts';
 import type { StoredImage } from '../server/media/index.ts';
@@ -17,6 +19,8 @@ export interface ListingFormView {
   keptImages: StoredImage[];
   removeImages: string[];
   firstImage: string | null;
+  /** The category step's suggestions from the title typed there (the first one preselected, any can be changed). */
+  suggestions: Category[];
 }
 
 /** `listingId` null posts a new listing; after a save the dashboard says `done`. */
@@ -36,16 +40,26 @@ export async function listingFormPage(
     if (result instanceof Response) return result;
     if (result.ok) return Astro.redirect(`/dashboard?done=${done}`, 303);
     Astro.response.status = 422;
-    errors = formErrors(t, new InvalidError('invalid listing', result.fields)) ?? {};
+    errors = formErrors(t, new InvalidError('invalid listing', result.fields, result.params)) ?? {};
     if (result.uploadError) errors.images = describeUploadError(t, result.uploadError);
     keptImages = result.keptImages;
   }
   const categoryRef = posted?.values.category ?? Astro.url.searchParams.get('category');
   const form = load((db) => getListingForm(db, userId, listingId, categoryRef || null));
   if (form instanceof Response) return form;
+  // A title typed on the category step asks for suggestions there, and is carried into the form's title field.
+  const typedTitle = (Astro.url.searchParams.get('title') ?? '').trim().slice(0, 60);
+  const onCategoryStep = !form.category || Astro.url.searchParams.get('step') === 'category';
+  let suggestions: Category[] = [];
+  if (!posted && typedTitle && onCategoryStep) {
+    const found = await loadAsync((db, now) => suggestCategories(db, typedTitle, now));
+    if (found instanceof Response) return found;
+    suggestions = found.map((s) => s.category);
+  }
   return {
+    suggestions,
     form,
-    values: posted ? posted.values : form.values,
+    values: posted ? posted.values : { ...form.values, ...(typedTitle && listingId === null ? { title: typedTitle } : {}) },
     errors,
     keptImages,
     removeImages: posted?.choice.remove ? [...posted.choice.remove] : [],

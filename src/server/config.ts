@@ -38,6 +38,21 @@ const schema = z.object({
   MEILI_API_KEY: z.string().min(1).optional(),
   MEILI_INDEX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('listings'),
   SEARCH_DICTIONARY_FILE: z.string().min(1).default('db/seed/search-dictionary.json'),
+  // Outgoing mail (src/server/mail/): smtp://user:pass@host:587 or smtps://...:465. Unset: mail stays queued and
+  // members read their notifications in the inbox.
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  // The sender of every mail, e.g. `江西供求信息网 <noreply@example.com>`; unset: the site's name at its own host.
+  MAIL_FROM: z.string().min(3).optional(),
+  // Inquiry forms sent sooner than this after the page was shown are refused (naive bots fill forms at once).
+  INQUIRY_MIN_FILL_SECONDS: z.coerce.number().min(0).max(60).default(3),
+  // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  // /metrics answers only when this is set, and then only to `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  // The daily backup job writes into BACKUP_DIR when set (off otherwise), keeping the newest BACKUP_KEEP backups.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string; dbFile: string };

@@ -127,3 +127,17 @@ export function getDb(): Db {
   }
   return shared;
 }
+
+/** The `when` of the newest migration this code ships: what a current database has applied last. */
+export function latestMigration(): number {
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  return Math.max(0, ...journal.entries.map((e) => e.when));
+}
+
+/** The newest migration a database has applied (drizzle records each one's `when`), 0 for none. */
+export function appliedMigration(sqlite: Database.Database): number {
+  const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  if (!table) return 0;
+  const row = sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null };
+  return Number(row.at ?? 0);
+}

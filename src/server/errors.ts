@@ -18,6 +18,8 @@ export class InvalidError extends Error {
   constructor(
     message: string,
     readonly fields: Record<string, string> = {},
+    /** Parameters of a field's message, e.g. the candidates of an ambiguous name. */
+    readonly fieldParams: Record<string, Record<string, string | number>> = {},
   ) {
     super(message);
     this.name = 'InvalidError';

@@ -1,12 +1,17 @@
-// Background work of the server process (the search indexer, the expiry sweep), started once by the first request:
-// the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts. Each job
-// registers its own stop with the shutdown hooks (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
+// Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
+// unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
+// so jobs must start inside it, not in scripts/start.ts. Each job registers its own stop with the shutdown hooks
+// (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
+import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
+import { startUnconfirmedPurge } from './inquiries/send.ts';
 import { onShutdown } from './lifecycle.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
+import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
@@ -14,9 +19,14 @@ const started = new WeakSet<Db>();
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  startExpirySweep(db);
-  startViewFlush(db, config().VIEW_FLUSH_MS);
-  startImageCleanup(db, config().dataDir);
-  // The outbox lives in SQLite: what the indexer has not sent yet stays queued for the next start.
-  onShutdown('search indexer', startIndexer(db));
+  outsideRequest(() => {
+    startExpirySweep(db);
+    startViewFlush(db, config().VIEW_FLUSH_MS);
+    startImageCleanup(db, config().dataDir);
+    // The outbox lives in SQLite: what the indexer has not sent yet stays queued for the next start.
+    onShutdown('search indexer', startIndexer(db));
+    startBackupJob(db, config());
+    startMailSender(db);
+    startUnconfirmedPurge(db);
+  });
 }

@@ -23,13 +23,16 @@ export interface RateLimiter {
   readonly windowMs: number;
   /** Throws RateLimitedError if the key has used up its window; counts nothing. */
   check(key: string, now?: number): void;
-  /** Counts one attempt; throws RateLimitedError (and counts nothing) if the window is already used up. */
-  consume(key: string, now?: number): void;
+  /** Counts one attempt (or `cost` of them); throws RateLimitedError (and counts nothing) if they do not fit in the
+   *  window. */
+  consume(key: string, now?: number, cost?: number): void;
   /** Gives back one attempt counted in the current window (counting up front keeps a burst of parallel requests
    *  from slipping past `check` before any of them is counted). */
   refund(key: string, now?: number): void;
   /** Attempts left in the key's current window. */
   remaining(key: string, now?: number): number;
+  /** When the key's current window ends (epoch ms), or `now` when it has none. */
+  resetAt(key: string, now?: number): number;
   reset(key: string): void;
 }
 
@@ -66,15 +69,16 @@ export function createRateLimiter({ limit, windowMs, clock = Date.now, sweepAt =
       const w = current(key, now);
       if (w && w.count >= limit) refuse(w, now);
     },
-    consume(key, now = clock()) {
+    consume(key, now = clock(), cost = 1) {
       const w = current(key, now);
       if (w) {
-        if (w.count >= limit) refuse(w, now);
-        w.count++;
+        if (w.count + cost > limit) refuse(w, now);
+        w.count += cost;
         return;
       }
+      if (cost > limit) throw new RateLimitedError(Math.ceil(windowMs / 1000));
       if (windows.size >= sweepAt) sweep(now);
-      windows.set(key, { count: 1, endsAt: now + windowMs });
+      windows.set(key, { count: cost, endsAt: now + windowMs });
     },
     refund(key, now = clock()) {
       const w = current(key, now);
@@ -82,6 +86,9 @@ export function createRateLimiter({ limit, windowMs, clock = Date.now, sweepAt =
     },
     remaining(key, now = clock()) {
       return limit - (current(key, now)?.count ?? 0);
+    },
+    resetAt(key, now = clock()) {
+      return current(key, now)?.endsAt ?? now;
     },
     reset(key) {
       windows.delete(key);

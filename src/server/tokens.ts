@@ -1,6 +1,6 @@
 // Secrets handed to a client (session tokens, API tokens): random, and kept at rest only as their SHA-256, so a
 // leaked database file hands out nothing that works.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** 160 random bits, base32-lowercase (URL- and header-safe). */
 export function newToken(): string {
@@ -22,4 +22,9 @@ export function newToken(): string {
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** Compares a presented secret with the expected one in constant time (their hashes have one length). */
+export function sameSecret(presented: string, expected: string): boolean {
+  return timingSafeEqual(Buffer.from(hashToken(presented), 'hex'), Buffer.from(hashToken(expected), 'hex'));
 }

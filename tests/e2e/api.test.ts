@@ -103,7 +103,7 @@ describe('API tokens and the JSON API over HTTP', () => {
 
     const invalid = await api('PATCH', `/api/v1/listings/${id}`, { body: { title: '米' }, headers: { 'accept-language': 'en' } });
     expect(invalid.status).toBe(422);
-    expect(invalid.json.error.fields.title).toBe('The title needs at least 4 characters');
+    expect(invalid.json.error.fields.title).toBe('The title needs at least 4 characters (received: "米")');
 
     expect((await api('DELETE', `/api/v1/listings/${id}`)).status).toBe(204);
     expect((await api('GET', `/api/v1/listings/${id}`, { token: '' })).status).toBe(410);
@@ -141,7 +141,9 @@ describe('API tokens and the JSON API over HTTP', () => {
     expect((await wrongMethod.json()).error.code).toBe('method_not_allowed');
     const head = await fetch(`${server.url}/api/v1/listings/${demo}`, { method: 'HEAD' });
     expect(head.status).toBe(200);
-    expect((await fetch(`${server.url}/api/v1/listings`)).status).toBe(405);
+    // The collection lists your own listings with a token, and takes no other method than GET and POST.
+    expect((await fetch(`${server.url}/api/v1/listings`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/v1/listings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(405);
   });
 
   it('imports a GBK spreadsheet on the dashboard and reports the bad line', async () => {

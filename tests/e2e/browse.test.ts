@@ -40,7 +40,7 @@ async function open(pathname: string) {
 describe('browsing the site', () => {
   it('seeds the data folder on first start', () => {
     expect(fs.existsSync(path.join(dataDir, 'site.db'))).toBe(true);
-    expect(server.output()).toContain('Seeded demo data');
+    expect(server.output()).toContain('"msg":"seeded demo data"');
   });
 
   it('opens the home page with latest supply and demand and navigation', async () => {

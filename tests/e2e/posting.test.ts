@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { register as registerAt, submit } from '../helpers/forms.ts';
 import { tempDir } from '../helpers/db.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 
@@ -50,25 +51,7 @@ async function newMember(): Promise<Member> {
   return { context, page: await context.newPage() };
 }
 
-/** Clicks a button and waits for the page the form ends on (after any redirect). */
-async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().isNavigationRequest() && (r.status() < 300 || r.status() >= 400)),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState('domcontentloaded');
-  return response;
-}
-
-async function register(page: Page, email: string, name: string) {
-  await page.goto(server.url + '/register');
-  await page.fill('#email', email);
-  await page.fill('#displayName', name);
-  await page.fill('#password', 'Ganjiang-River-2026');
-  await page.fill('#passwordRepeat', 'Ganjiang-River-2026');
-  await submit(page, '注册');
-  expect(new URL(page.url()).pathname).toBe('/dashboard');
-}
+const register = (page: Page, email: string, name: string) => registerAt(page, server.url, email, name);
 
 async function createCompany(page: Page, name: string, extra: Record<string, string> = {}, logo?: Buffer) {
   await page.goto(server.url + '/dashboard/company');
@@ -158,6 +141,20 @@ describe('posting a listing', () => {
     expect(await visitor.page.locator('.listing-card', { hasText: '供应五常稻花香大米' }).count()).toBe(1);
     await visitor.page.goto(server.url + listingPath);
     await visitor.context.close();
+  });
+
+  it('suggests the category from a typed title, preselected and changeable, and carries the title on', async () => {
+    const page = owner.page;
+    await page.goto(server.url + '/dashboard/listings/new');
+    await page.fill('#title', '供应稻花香大米 新米上市');
+    await submit(page, '按标题推荐分类');
+    expect(await page.locator('#suggested').textContent()).toContain('粮油');
+    expect(await page.locator('#category').inputValue()).toBe('grain-oil');
+    // The suggestion is a choice, not a decision.
+    await page.selectOption('#category', 'tea');
+    await submit(page, '下一步');
+    expect(page.url()).toContain('category=tea');
+    expect(await page.inputValue('#title')).toBe('供应稻花香大米 新米上市');
   });
 
   it('counts the visitor views (not the owner own) and shows them on the dashboard before they are written', async () => {

@@ -94,14 +94,15 @@ describe('POST /api/v1/listings', () => {
     const zh = await call(POST, { body: bad });
     expect(zh.status).toBe(422);
     expect(zh.json.error.code).toBe('invalid');
+    // Each field's message says what is accepted and what was received.
     expect(zh.json.error.fields).toMatchObject({
-      title: '标题至少 4 个字',
-      price: '请填写正确的金额（元），最多两位小数',
+      title: '标题至少 4 个字（收到："大米"）',
+      price: '请填写正确的金额（元），最多两位小数（收到："abc"）',
     });
     const en = await call(POST, { body: { ...valid, category: 'no-such' }, lang: 'en-US,en;q=0.9,zh;q=0.5' });
     expect(en.status).toBe(422);
     expect(en.json.error.message).toBe('Some fields are not valid; see the message for each field');
-    expect(en.json.error.fields).toEqual({ category: 'There is no such category' });
+    expect(en.json.error.fields.category).toMatch(/^There is no such category: give a subcategory by name .*steel-pipe.*\(received: "no-such"\)$/);
     const missing = await call(POST, { body: {} });
     expect(Object.keys(missing.json.error.fields).sort()).toEqual(['category', 'kind', 'region', 'title']);
   });
@@ -166,7 +167,7 @@ describe('GET /api/v1/listings/:id', () => {
   it('names category and region in English for an English reader', async () => {
     const l = makeListing(db, company.id, { categoryId: undefined });
     const res = await call(GET, { id: String(l.id), token: null, method: 'GET', lang: 'en' });
-    expect(res.json.region).toEqual({ slug: 'donghu', name: 'Donghu District' });
+    expect(res.json.region).toEqual({ id: 360102, slug: 'donghu', name: 'Donghu District' });
     expect(res.headers.get('vary')).toBe('Accept-Language');
   });
 });

@@ -16,7 +16,9 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'nested', 'data', 'site.db');
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
-      'api_tokens', 'categories', 'companies', 'listing_images', 'listings', 'pending_uploads', 'regions', 'search_outbox', 'sessions', 'users',
+      'api_tokens', 'categories', 'companies', 'company_daily_stats', 'inquiry_blocks', 'inquiry_messages', 'inquiry_threads',
+      'listing_daily_stats', 'listing_images', 'listings', 'mail_outbox', 'pending_uploads', 'regions', 'search_outbox', 'sessions', 'site_keys',
+      'users',
     ]);
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -6,11 +6,14 @@ import { translator } from '../../src/server/i18n/index.ts';
 import { ImportFileError, importListings } from '../../src/server/import/index.ts';
 import { describeImport } from '../../src/server/import/report.ts';
 import { importTemplate } from '../../src/server/import/template.ts';
+import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
 import { freshDb, makeCompany, makeUser } from '../helpers/db.ts';
 import { encodeGbk } from '../helpers/gbk.ts';
 
 const db = freshDb();
+// The site's search index exists from its first start on; a row without a category is placed through it.
+ensureSearchIndex(db);
 const owner = makeUser(db);
 const company = makeCompany(db, { ownerId: owner.id });
 const NOW = Date.UTC(2026, 10, 25, 3, 0);
@@ -117,6 +120,31 @@ describe('importListings', () => {
     const report = await importListings(db, owner.id, utf8(template), NOW);
     expect(report).toMatchObject({ created: 2, failed: [] });
     expect(byKey('SKU-002')).toMatchObject({ kind: 'demand', negotiable: true, validityDays: 90 });
+  });
+
+  it('reads names and prices the way the API does: 南昌, 钢管, 18500元/吨, 1.2万元/吨, a missing category', async () => {
+    const names = [
+      '编号,类型,标题,分类,地区,价格',
+      'N-1,供应,供应无缝钢管一批,钢管,南昌,18500元/吨',
+      'N-2,求购,求购焊接钢管若干,Steel Pipes,南昌县,3800-4200 元/吨',
+      'N-3,供应,供应镀锌钢管现货,,东湖区,1.2万元/吨',
+      'N-4,供应,供应普通钢管,钢管,南昌镇,很便宜',
+    ].join('\n');
+    const report = await importListings(db, owner.id, utf8(names), NOW);
+    expect(report).toMatchObject({ created: 3 });
+    expect(byKey('N-1')).toMatchObject({ regionId: 360100, priceMin: 1_850_000, priceMax: 1_850_000, priceUnit: '吨' });
+    expect(byKey('N-2')).toMatchObject({ kind: 'demand', regionId: 360121, priceMin: 380_000, priceMax: 420_000 });
+    // No category: the one whose name the title contains.
+    expect(getTaxonomy(db).categories.byId.get(byKey('N-3')!.categoryId)!.slug).toBe('steel-pipe');
+    expect(byKey('N-3')).toMatchObject({ priceMin: 1_200_000, priceUnit: '吨' });
+    // What was read where the file left room is said, for the person to check.
+    expect(describeImport(report, translator('zh-CN')).notes).toEqual([
+      { line: '第 2 行', reasons: [expect.stringMatching(/^地区：“南昌”按城市 南昌市 \(nanchang\) 处理/)] },
+      { line: '第 4 行', reasons: [expect.stringMatching(/^分类：未填分类，按标题归入 钢材与金属制品 › 钢管 \(steel-pipe\)/)] },
+    ]);
+    const reasons = describeImport(report, translator('zh-CN')).failures[0]!.reasons;
+    expect(reasons).toHaveLength(2);
+    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^地区：没有这个城市或区县/), expect.stringMatching(/^价格：无法识别的价格/)]));
   });
 
   it('needs a company', async () => {

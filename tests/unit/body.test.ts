@@ -57,7 +57,11 @@ describe('body limits per route', () => {
   it('sizes each route by what it takes', () => {
     expect(bodyLimitFor('/login')).toBe(SMALL_FORM);
     expect(bodyLimitFor('/register').maxBytes).toBeLessThanOrEqual(8 * 1024);
+    expect(bodyLimitFor('/en/register')).toBe(SMALL_FORM);
     expect(bodyLimitFor('/dashboard/listings/12/close')).toBe(SMALL_FORM);
+    // Other text forms (an inquiry of 2,000 Chinese characters is 18 KB urlencoded) take more, and no files.
+    expect(bodyLimitFor('/inquiries/new')).toEqual({ maxBytes: 64 * 1024, maxFileBytes: 0 });
+    expect(bodyLimitFor('/dashboard/inbox/12').maxBytes).toBeGreaterThanOrEqual(2000 * 9 + 4096);
     expect(bodyLimitFor('/dashboard/listings/new').maxBytes).toBeGreaterThan(8 * MAX_IMAGE_BYTES);
     expect(bodyLimitFor('/dashboard/listings/12/edit').maxFileBytes).toBe(MAX_IMAGE_BYTES);
     expect(bodyLimitFor('/dashboard/company').maxBytes).toBeLessThan(MAX_IMAGE_BYTES + MiB);

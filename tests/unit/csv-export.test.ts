@@ -1,7 +1,7 @@
 // The one CSV writer: what a member typed can never run as a formula when the file is opened in a spreadsheet.
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvCell, toCsv } from '../../src/server/import/export.ts';
+import { csvCell, csvDocument } from '../../src/server/csv.ts';
 
 describe('csvCell', () => {
   it('neutralises every cell a spreadsheet would read as a formula', () => {
@@ -18,17 +18,16 @@ describe('csvCell', () => {
     expect(csvCell('3,850')).toBe('"3,850"');
     expect(csvCell('他说"好"')).toBe('"他说""好"""');
     expect(csvCell('两行\n说明')).toBe('"两行\n说明"');
-    expect(csvCell(null)).toBe('');
   });
 });
 
-describe('toCsv', () => {
+describe('csvDocument', () => {
   it('is UTF-8 with a BOM and CRLF, and reads back cell for cell', () => {
     const rows = [
       ['编号', '标题', '价格'],
       ['A-1', '=HYPERLINK("x")', 3850],
     ];
-    const csv = toCsv(rows);
+    const csv = csvDocument(rows);
     expect(csv.startsWith('\uFEFF编号,标题,价格\r\n')).toBe(true);
     expect(parse(csv.slice(1))).toEqual([['编号', '标题', '价格'], ['A-1', `'=HYPERLINK("x")`, '3850']]);
   });

@@ -6,7 +6,6 @@ import {
   importKeyOf,
   MAX_ROWS,
   normalizeHeader,
-  normalizeRowValues,
   parseCsv,
   rowProblems,
 } from '../../src/server/import/csv.ts';
@@ -159,20 +158,5 @@ describe('importKeyOf', () => {
     expect(importKeyOf(b)).toMatch(/^row-[0-9a-f]{32}$/);
     expect(importKeyOf(c)).toBe(importKeyOf(b));
     expect(importKeyOf(d)).not.toBe(importKeyOf(b));
-  });
-});
-
-describe('normalizeRowValues', () => {
-  it('turns spreadsheet spellings into the contract values', () => {
-    expect(normalizeRowValues({ kind: '供应', price: '¥3,850.50', validityDays: '30天' })).toEqual({
-      kind: 'supply',
-      price: '3850.50',
-      priceType: 'single',
-      validityDays: '30',
-    });
-    expect(normalizeRowValues({ kind: '求购', priceMin: '1', priceMax: '2' })).toMatchObject({ kind: 'demand', priceType: 'range' });
-    expect(normalizeRowValues({ kind: 'Supply' })).toMatchObject({ kind: 'supply', priceType: 'negotiable' });
-    expect(normalizeRowValues({ price: '面议' })).toEqual({ priceType: 'negotiable' });
-    expect(normalizeRowValues({ priceType: '区间', priceMin: '1' })).toMatchObject({ priceType: 'range' });
   });
 });

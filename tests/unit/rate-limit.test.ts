@@ -23,6 +23,22 @@ describe('rate limiter', () => {
     expect(limiter.remaining('b')).toBe(2);
   });
 
+  it('counts a call as several attempts, refusing it whole when they do not fit, and says when the window ends', () => {
+    let now = 5_000;
+    const limiter = createRateLimiter({ limit: 10, windowMs: 60_000, clock: () => now });
+    expect(limiter.resetAt('bulk')).toBe(5_000);
+    limiter.consume('bulk', now, 4);
+    expect(limiter.remaining('bulk')).toBe(6);
+    expect(limiter.resetAt('bulk')).toBe(65_000);
+    expect(() => limiter.consume('bulk', now, 7)).toThrow(RateLimitedError);
+    expect(limiter.remaining('bulk')).toBe(6);
+    limiter.consume('bulk', now, 6);
+    expect(limiter.remaining('bulk')).toBe(0);
+    expect(() => limiter.consume('other', now, 11)).toThrow(RateLimitedError);
+    now += 60_000;
+    expect(limiter.remaining('bulk')).toBe(10);
+  });
+
   it('opens again when the window ends', () => {
     let now = 0;
     const limiter = createRateLimiter({ limit: 1, windowMs: 1000, clock: () => now });

@@ -7,6 +7,7 @@
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineMiddleware } from 'astro:middleware';
+import { countPageCache } from '../../server/observability/metrics.ts';
 import { onSearchUpdateQueued } from '../../server/search/outbox.ts';
 import { chooseEncoding, etagMatches, etagOf, hasSessionCookie, type Encoding } from '../http-cache.ts';
 
@@ -79,6 +80,7 @@ export const cache = defineMiddleware(async (context, next) => {
 
   if (key !== null) {
     const hit = shared.get(key);
+    countPageCache(hit && now - hit.at < SHARED_TTL_MS && now >= hit.at ? 'hit' : 'miss');
     if (hit && now - hit.at < SHARED_TTL_MS && now >= hit.at) return send(hit, request);
     if (hit) shared.delete(key);
   }

@@ -9,37 +9,12 @@ import { listingImagesOf } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { IMAGE_WIDTHS, imageUrl } from '../media/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import type { ListingJson } from './schemas.ts';
 import { companyPath, listingPath } from '../urls.ts';
 
 type ListingRow = typeof listings.$inferSelect;
 
-export interface ListingJson {
-  id: number;
-  url: string;
-  kind: ListingRow['kind'];
-  title: string;
-  description: string;
-  category: { slug: string; name: string };
-  region: { slug: string; name: string };
-  price: {
-    type: 'single' | 'range' | 'negotiable';
-    min: number | null;
-    max: number | null;
-    currency: string;
-    unit: string;
-  };
-  quantity: number | null;
-  quantityUnit: string;
-  moq: number | null;
-  attributes: Record<string, string | number>;
-  /** draft, active, expired (also an active listing past its expiry), closed or removed. */
-  status: ListingRow['status'];
-  publishedAt: string | null;
-  expiresAt: string | null;
-  updatedAt: string;
-  company: { slug: string; name: string; verified: boolean; url: string };
-  images: { url: string; width: number; height: number; srcset: string }[];
-}
+export type { ListingJson } from './schemas.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
@@ -65,8 +40,8 @@ export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: nu
     kind: listing.kind,
     title: listing.title,
     description: listing.description,
-    category: { slug: category.slug, name: localName(locale, category) },
-    region: { slug: region.slug, name: localName(locale, region) },
+    category: { id: category.id, slug: category.slug, name: localName(locale, category) },
+    region: { id: region.id, slug: region.slug, name: localName(locale, region) },
     price: priceJson(listing),
     quantity: listing.quantity,
     quantityUnit: listing.quantityUnit,
@@ -78,6 +53,7 @@ export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: nu
     updatedAt: iso(listing.updatedAt)!,
     company: { slug: company.slug, name: company.name, verified: company.verified, url: SITE_URL + companyPath(company) },
     images: listingImagesOf(db, listing.id).map((img) => ({
+      id: img.hash,
       url: SITE_URL + imageUrl(img.hash, 800),
       width: img.width,
       height: img.height,

@@ -23,6 +23,9 @@ const oneLine = (v: unknown) => {
 const text = (max: number, key: string, clean = oneLine) =>
   z.preprocess(clean, z.string({ error: key }).max(max, key).optional());
 
+/** Landlines with area code and extension, mobiles, +86: digits with the usual separators. */
+export const PHONE_PATTERN = /^\+?[\d\s()\-]{5,}(\s*(转|ext\.?|x)\s*\d{1,6})?$/i;
+
 function isWebAddress(s: string): boolean {
   try {
     const url = new URL(s);
@@ -53,8 +56,7 @@ export const companyInputSchema = z.object({
     z
       .string({ error: 'companyForm.phoneInvalid' })
       .max(30, 'companyForm.phoneInvalid')
-      // Landlines with area code and extension, mobiles, +86: digits with the usual separators.
-      .regex(/^\+?[\d\s()\-]{5,}(\s*(转|ext\.?|x)\s*\d{1,6})?$/i, 'companyForm.phoneInvalid')
+      .regex(PHONE_PATTERN, 'companyForm.phoneInvalid')
       .optional(),
   ),
   website: z.preprocess(

@@ -105,7 +105,10 @@ const core: Record<keyof typeof coreZh, string> = {
 export const en: Catalogue = {
   ...core,
   ...concepts.account.en,
+  ...concepts.analytics.en,
   ...concepts.api.en,
+  ...concepts.inquiries.en,
+  ...concepts.mail.en,
   ...concepts.media.en,
   ...concepts.posting.en,
   ...concepts.search.en,

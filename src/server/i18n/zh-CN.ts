@@ -1,13 +1,16 @@
 // The Simplified Chinese catalogue: the default, and the source of truth for which messages exist. The pages of the
 // site frame live here; each later concept keeps its messages (both languages) in messages/<concept>.ts.
 import * as account from './messages/account.ts';
+import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
+import * as inquiries from './messages/inquiries.ts';
+import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 
-export const concepts = { account, api, media, posting, search, seo };
+export const concepts = { account, analytics, api, inquiries, mail, media, posting, search, seo };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -116,7 +119,10 @@ export const coreZh = core;
 export const zhCN = {
   ...core,
   ...account.zh,
+  ...analytics.zh,
   ...api.zh,
+  ...inquiries.zh,
+  ...mail.zh,
   ...media.zh,
   ...posting.zh,
   ...search.zh,

@@ -12,9 +12,15 @@ function say(t: Translate, key: string, params?: Record<string, string | number>
 export interface ReportText {
   summary: string;
   failures: { line: string; reasons: string[] }[];
+  /** How values were read where the file left room (南昌 as the city, a category from the title): to check. */
+  notes: { line: string; reasons: string[] }[];
 }
 
 export function describeImport(report: ImportReport, t: Translate): ReportText {
+  const reasonOf = (p: { key: string; params?: Record<string, string | number>; column: string }) => {
+    const reason = say(t, p.key, p.params);
+    return p.column ? t('import.column', { column: p.column, reason }) : reason;
+  };
   return {
     summary: t('import.summary', {
       created: report.created,
@@ -22,13 +28,8 @@ export function describeImport(report: ImportReport, t: Translate): ReportText {
       unchanged: report.unchanged,
       failed: report.failed.length,
     }),
-    failures: report.failed.map((f) => ({
-      line: t('import.line', { line: f.line }),
-      reasons: f.problems.map((p) => {
-        const reason = say(t, p.key, p.params);
-        return p.column ? t('import.column', { column: p.column, reason }) : reason;
-      }),
-    })),
+    failures: report.failed.map((f) => ({ line: t('import.line', { line: f.line }), reasons: f.problems.map(reasonOf) })),
+    notes: report.notes.map((n) => ({ line: t('import.line', { line: n.line }), reasons: [reasonOf(n)] })),
   };
 }
 

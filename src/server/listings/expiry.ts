@@ -4,9 +4,9 @@
 import { and, eq, inArray, lte } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { onShutdown } from '../lifecycle.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { forgetCounts } from './counts.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 
 const BATCH = 200;
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -40,19 +40,5 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
 
 /** Runs the sweep now and every few minutes in the server process. */
 export function startExpirySweep(db: Db): void {
-  const sweep = () => {
-    try {
-      expireListings(db, Date.now());
-    } catch (e) {
-      // A busy database or a full disk must not stop the server; the next round tries again.
-      console.error('expiry sweep failed:', e);
-    }
-  };
-  const first = setTimeout(sweep, 1_000).unref();
-  const timer = setInterval(sweep, SWEEP_EVERY_MS).unref();
-  // The sweep is one synchronous transaction: stopping the timers is all there is to finish.
-  onShutdown('expiry sweep', () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  });
+  scheduleJob('expiry-sweep', { firstAfterMs: 1_000, everyMs: SWEEP_EVERY_MS }, () => expireListings(db, Date.now()));
 }

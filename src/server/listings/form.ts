@@ -154,6 +154,8 @@ export type ListingFormResult =
       ok: false;
       /** Field -> message key. */
       fields: Record<string, string>;
+      /** Field -> the parameters of its message. */
+      params: Record<string, Record<string, string | number>>;
       /** A refused upload, for its full sentence (it names the file). */
       uploadError: ImageUploadError | null;
       /** Images uploaded by this or an earlier failed submission, not yet part of the listing: sent back hidden. */
@@ -191,11 +193,13 @@ export async function saveListingForm(
   if (!listing && !findCompanyByOwner(db, userId)) throw new ForbiddenError('posting.needCompany');
   const input = listingInputFromForm(form.values);
   const fields: Record<string, string> = {};
+  const params: Record<string, Record<string, string | number>> = {};
   try {
     resolveListing(taxonomy, input, listing ? valuesOf(listing) : null);
   } catch (e) {
     if (!(e instanceof InvalidError)) throw e;
     Object.assign(fields, e.fields);
+    Object.assign(params, e.fieldParams);
   }
 
   const stored = listing ? listingImagesOf(db, listing.id) : [];
@@ -216,7 +220,7 @@ export async function saveListingForm(
   const fail = () => {
     const keptImages = pending.filter((p) => !stored.some((s) => s.hash === p.hash));
     recordPendingUploads(db, userId, keptImages, now);
-    return { ok: false as const, fields, uploadError, keptImages };
+    return { ok: false as const, fields, params, uploadError, keptImages };
   };
   if (Object.keys(fields).length > 0) return fail();
 
@@ -231,6 +235,7 @@ export async function saveListingForm(
     if (!(e instanceof InvalidError)) throw e;
     if (e instanceof ImageUploadError) uploadError = e;
     Object.assign(fields, e.fields);
+    Object.assign(params, e.fieldParams);
     return fail();
   }
 }

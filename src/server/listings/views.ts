@@ -3,9 +3,17 @@
 // (VIEW_FLUSH_MS) and when the server stops. A crash loses at most those seconds of views. Crawlers and the owner's
 // own visits are not counted.
 import { eq, sql } from 'drizzle-orm';
-import { listings } from '../../../db/schema.ts';
+import { listingDailyStats, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { onShutdown, SHUTDOWN_ORDER } from '../lifecycle.ts';
+import { scheduleJob } from '../observability/jobs.ts';
+
+const DAY_MS = 86_400_000;
+
+/** The day number (since 1970) of a moment in China's calendar, the day seller analytics count by. */
+export function chinaDay(ms: number): number {
+  return Math.floor((ms + 8 * 3_600_000) / DAY_MS);
+}
 
 const pending = new Map<number, number>();
 
@@ -39,9 +47,32 @@ export function flushViews(db: Db): number {
       .set({ views: sql`${listings.views} + ${sql.placeholder('n')}` })
       .where(eq(listings.id, sql.placeholder('id')))
       .prepare();
+    // The day's views too, so seller analytics have their history (listing_daily_stats).
+    const addDaily = db
+      .insert(listingDailyStats)
+      .select(
+        db
+          .select({
+            companyId: listings.companyId,
+            listingId: listings.id,
+            day: sql`${sql.placeholder('day')}`.as('day'),
+            views: sql`${sql.placeholder('n')}`.as('views'),
+            reveals: sql`0`.as('reveals'),
+            inquiries: sql`0`.as('inquiries'),
+            replies: sql`0`.as('replies'),
+          })
+          .from(listings)
+          .where(eq(listings.id, sql.placeholder('id'))),
+      )
+      .onConflictDoUpdate({ target: [listingDailyStats.companyId, listingDailyStats.listingId, listingDailyStats.day], set: { views: sql`${listingDailyStats.views} + excluded.views` } })
+      .prepare();
+    const day = chinaDay(Date.now());
     db.transaction(
       () => {
-        for (const [id, n] of batch) add.run({ id, n });
+        for (const [id, n] of batch) {
+          add.run({ id, n });
+          addDaily.run({ id, n, day });
+        }
       },
       { behavior: 'immediate' },
     );
@@ -60,16 +91,6 @@ export function pendingViews(listingId: number): number {
 
 /** Flushes every `everyMs` (0: never on a timer), and once more when the server stops. */
 export function startViewFlush(db: Db, everyMs: number): void {
-  if (everyMs > 0) {
-    const timer = setInterval(() => {
-      try {
-        flushViews(db);
-      } catch (e) {
-        console.error('flushing listing views failed:', e);
-      }
-    }, everyMs);
-    timer.unref();
-    onShutdown('view flush timer', () => clearInterval(timer), SHUTDOWN_ORDER.jobs);
-  }
+  if (everyMs > 0) scheduleJob('view-flush', { firstAfterMs: everyMs, everyMs }, () => flushViews(db));
   onShutdown('listing views', () => void flushViews(db), SHUTDOWN_ORDER.data);
 }

@@ -10,7 +10,7 @@ import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { forgetCounts } from './counts.ts';
-import { resolveListing, type ListingValues } from './input.ts';
+import { resolveListing, type ListingNote, type ListingValues } from './input.ts';
 
 export type ListingRow = typeof listings.$inferSelect;
 export const MAX_IMAGES = 8;
@@ -80,10 +80,10 @@ export function createListing(
   userId: string,
   input: unknown,
   now: number,
-  opts: { importKey?: string; images?: readonly StoredImage[] } = {},
+  opts: { importKey?: string; images?: readonly StoredImage[]; notes?: ListingNote[] } = {},
 ): ListingRow {
   const company = postingCompany(db, userId);
-  const values = resolveListing(getTaxonomy(db), input, null);
+  const values = resolveListing(getTaxonomy(db), input, null, opts.notes);
   checkImageCount(opts.images);
   try {
     return change(db, (l) => [l.id], now, (tx) => {
@@ -121,13 +121,13 @@ export function updateListing(
   listingId: number,
   input: unknown,
   now: number,
-  opts: { images?: readonly StoredImage[] } = {},
+  opts: { images?: readonly StoredImage[]; notes?: ListingNote[] } = {},
 ): ListingRow {
   checkImageCount(opts.images);
   return change(db, (l) => [l.id], now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     if (opts.images) writeImages(tx, listingId, opts.images, now);
-    const values = resolveListing(getTaxonomy(db), input, valuesOf(listing));
+    const values = resolveListing(getTaxonomy(db), input, valuesOf(listing), opts.notes);
     const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
     const expiresAt =
       running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { inArray } from 'drizzle-orm';
 import { companies, listingImages, pendingUploads } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { onShutdown } from '../lifecycle.ts';
 import { imageFolder } from './index.ts';
 import { expirePendingUploads } from './pending.ts';
 import { isImageHash } from './renditions.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 
 export const UNUSED_IMAGE_GRACE_MS = 24 * 3600_000;
 
@@ -56,21 +56,5 @@ const CLEANUP_EVERY_MS = 24 * 3600_000;
 
 /** Runs removeUnusedImages once a day in the server process (a minute after start, then daily). */
 export function startImageCleanup(db: Db, dataDir: string): void {
-  let inProgress: Promise<unknown> | null = null;
-  const run = () => {
-    inProgress ??= removeUnusedImages(db, dataDir, Date.now())
-      .catch((e: unknown) => {
-        // A full disk or a busy database must not stop the server; tomorrow's round tries again.
-        console.error('image cleanup failed:', e);
-      })
-      .finally(() => (inProgress = null));
-  };
-  const first = setTimeout(run, 60_000).unref();
-  const timer = setInterval(run, CLEANUP_EVERY_MS).unref();
-  // A round in progress finishes (it needs the database, which closes after the jobs).
-  onShutdown('image cleanup', async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await inProgress;
-  });
+  scheduleJob('image-cleanup', { firstAfterMs: 60_000, everyMs: CLEANUP_EVERY_MS }, () => removeUnusedImages(db, dataDir, Date.now()));
 }

@@ -6,6 +6,8 @@ import { companies, listings, type CategoryAttribute } from '../../../db/schema.
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { listingCardsByIds, type ListingCard } from '../listings/queries.ts';
+import { log } from '../observability/log.ts';
+import { observeSearch } from '../observability/metrics.ts';
 import { pageCount, PAGE_SIZE } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
 import { readDictionary, type Dictionary } from './dictionary.ts';
@@ -44,17 +46,24 @@ let meiliDownUntil = 0;
 
 /** Asks Meilisearch when it is configured and was not failing just now; FTS5 otherwise or when it fails. */
 async function runSearch(db: Db, req: Parameters<SearchEngine['search']>[0], only?: SearchEngine): Promise<EngineResult & { engine: 'fts' | 'meili' }> {
-  if (only) return { ...(await only.search(req)), engine: only.name };
+  if (only) return timed(only, req);
   const m = meiliEngine();
   if (m && Date.now() >= meiliDownUntil) {
     try {
-      return { ...(await m.search(req)), engine: 'meili' };
-    } catch (e) {
+      return await timed(m, req);
+    } catch (err) {
       meiliDownUntil = Date.now() + MEILI_RETRY_MS;
-      console.warn(`search: Meilisearch failed (${(e as Error).message}); answering from FTS5 for ${MEILI_RETRY_MS / 1000} s`);
+      log().warn({ err }, `search: Meilisearch failed; answering from FTS5 for ${MEILI_RETRY_MS / 1000} s`);
     }
   }
-  return { ...(await new FtsEngine(db).search(req)), engine: 'fts' };
+  return timed(new FtsEngine(db), req);
+}
+
+async function timed(engine: SearchEngine, req: Parameters<SearchEngine['search']>[0]): Promise<EngineResult & { engine: 'fts' | 'meili' }> {
+  const started = performance.now();
+  const result = await engine.search(req);
+  observeSearch(engine.name, (performance.now() - started) / 1000);
+  return { ...result, engine: engine.name };
 }
 
 export interface SearchHit extends ListingCard {

@@ -6,6 +6,9 @@ import { count, inArray, lte, sql } from 'drizzle-orm';
 import { listings, searchOutbox } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { liveCondition } from '../listings/queries.ts';
+import { runJob } from '../observability/jobs.ts';
+import { log } from '../observability/log.ts';
+import { backlogs } from '../observability/metrics.ts';
 import { allDocuments, documentsFor } from './documents.ts';
 import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
@@ -176,7 +179,26 @@ export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now())
   return n;
 }
 
-const running = new WeakMap<Db, { busy: boolean; again: boolean; stop: () => void }>();
+interface IndexerState {
+  busy: boolean;
+  again: boolean;
+  stop: () => void;
+  /** When the drain in progress began, and when the last one ended (0: none yet). */
+  busySince: number;
+  lastRun: number;
+}
+const running = new WeakMap<Db, IndexerState>();
+
+/**
+ * Whether this process's indexer runs: started, and either between drains that keep coming (the timer asks every
+ * few seconds) or inside one that has not hung. What /readyz reports as the job runner.
+ */
+export function indexerAlive(db: Db, now = Date.now()): boolean {
+  const state = running.get(db);
+  if (!state) return false;
+  if (state.busy) return now - state.busySince < MAX_BACKOFF_MS;
+  return state.lastRun === 0 || now - state.lastRun < 6 * PERIOD_MS;
+}
 
 /** Drains now, or once more right after the drain in progress. */
 export function requestDrain(db: Db): void {
@@ -187,16 +209,21 @@ export function requestDrain(db: Db): void {
     return;
   }
   state.busy = true;
+  state.busySince = Date.now();
   void (async () => {
     try {
       do {
         state.again = false;
-        await drainOutbox(db, meiliEngine());
+        await runJob('search-indexer', async () => {
+          const { indexed, failed } = await drainOutbox(db, meiliEngine());
+          // Rows wait only when Meilisearch refused them: say how many are queued then.
+          if (failed > 0) log().warn({ job: 'search-indexer', failed, backlog: backlogs(db).search }, 'search index behind');
+          return indexed;
+        });
       } while (state.again);
-    } catch (e) {
-      console.error(`search indexer: ${(e as Error).message}`);
     } finally {
       state.busy = false;
+      state.lastRun = Date.now();
     }
   })();
 }
@@ -207,7 +234,7 @@ async function prepareMeili(db: Db, meili: MeiliEngine): Promise<void> {
   const wanted = `${MEILI_VERSION}:${meili.settings.index}`;
   if (ftsMeta(db, 'meili_version') !== wanted || ((await meili.documentCount()) === 0 && liveCount(db, Date.now()) > 0)) {
     const n = await rebuildMeili(db, meili);
-    console.log(`search: Meilisearch index rebuilt with ${n} listings`);
+    log().info({ listings: n }, 'search: Meilisearch index rebuilt');
   }
 }
 
@@ -224,12 +251,12 @@ export function startIndexer(db: Db): () => void {
     clearInterval(timer);
     running.delete(db);
   };
-  running.set(db, { busy: false, again: false, stop });
+  running.set(db, { busy: false, again: false, stop, busySince: 0, lastRun: 0 });
   const meili = meiliEngine();
   if (meili) {
     prepareMeili(db, meili).then(
       () => requestDrain(db),
-      (e) => console.warn(`search: Meilisearch not ready (${(e as Error).message}); FTS5 answers until it is`),
+      (err: unknown) => log().warn({ err }, 'search: Meilisearch not ready; FTS5 answers until it is'),
     );
   }
   requestDrain(db);

@@ -6,7 +6,7 @@ export const GET = apiRoute({ auth: false }, ({ db, now, locale, params }) => ge
 
 export const HEAD = GET;
 
-export const PATCH = apiRoute({ auth: true, body: true }, ({ db, now, locale, params, body, principal }) =>
+export const PATCH = apiRoute({ auth: true, body: 'json' }, ({ db, now, locale, params, body, principal }) =>
   updateApiListing(db, principal, idParam(params), body, now, locale),
 );
 

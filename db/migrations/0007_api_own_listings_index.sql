@@ -1,0 +1,1 @@
+CREATE INDEX `listings_company_status_id_idx` ON `listings` (`company_id`,`status`,`id`);

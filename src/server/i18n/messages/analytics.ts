@@ -1,0 +1,41 @@
+// Messages of one concept (seller analytics), in both languages side by side; zh-CN.ts and en.ts merge every
+// concept's file.
+export const zh = {
+  'analytics.title': '数据统计',
+  'analytics.forCompany': '{name} 全部信息',
+  'analytics.forListing': '单条信息：',
+  'analytics.allListings': '查看全部信息',
+  'analytics.range': '时间范围',
+  'analytics.days': '近 {n} 天',
+  'analytics.views': '浏览',
+  'analytics.reveals': '查看电话',
+  'analytics.inquiries': '询价/报价',
+  'analytics.replies': '回复',
+  'analytics.summary': '共 {n}（近 {days} 天），最多的一天 {date}：{best}',
+  'analytics.csv': '导出 CSV',
+  'analytics.table': '每日明细',
+  'analytics.date': '日期',
+  'analytics.subject': '信息',
+  'analytics.needCompany': '请先创建企业资料，再查看数据统计。',
+  'analytics.link': '数据',
+} as const;
+
+export const en: Record<keyof typeof zh, string> = {
+  'analytics.title': 'Analytics',
+  'analytics.forCompany': 'All listings of {name}',
+  'analytics.forListing': 'One listing:',
+  'analytics.allListings': 'All listings',
+  'analytics.range': 'Period',
+  'analytics.days': 'Last {n} days',
+  'analytics.views': 'Views',
+  'analytics.reveals': 'Phone reveals',
+  'analytics.inquiries': 'Inquiries/quotes',
+  'analytics.replies': 'Replies',
+  'analytics.summary': '{n} in total (last {days} days); best day {date}: {best}',
+  'analytics.csv': 'Download CSV',
+  'analytics.table': 'Day by day',
+  'analytics.date': 'Date',
+  'analytics.subject': 'Listing',
+  'analytics.needCompany': 'Create your company profile first to see its analytics.',
+  'analytics.link': 'Analytics',
+};

@@ -1,0 +1,71 @@
+// A business's own system on the built server's API, over HTTP: it lists the categories, loads 5,000 listings in
+// bulk by name, sends them again, changes ten, sends malformed ones, uploads a photo and reconciles; and a developer
+// reads the /developers page in both languages in Chromium.
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { erpToken, runErp, type ErpReport } from '../../scripts/lib/erp.ts';
+import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/db.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
+
+let server: RunningServer;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('an ERP on the API', () => {
+  let report: ErpReport;
+
+  it('loads 5,000 listings by name in under a minute, and again with nothing changed', async () => {
+    const photo = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#468' } }).jpeg().toBuffer();
+    report = await runErp(server.url, erpToken(dataDir), 5000, photo);
+    expect(report.categories).toBeGreaterThan(100);
+    expect(report.load.summary).toEqual({ created: 5000, updated: 0, unchanged: 0, error: 0 });
+    // The issue's bar for a catalogue load (bench:erp prints the figure).
+    expect(report.load.ms).toBeLessThan(60_000);
+    expect(report.reload.summary).toEqual({ created: 0, updated: 0, unchanged: 5000, error: 0 });
+    expect(report.change.summary).toEqual({ created: 0, updated: 10, unchanged: 0, error: 0 });
+  }, 180_000);
+
+  it('gets an error naming the field for every malformed item', () => {
+    expect(report.malformed.summary).toEqual({ created: 0, updated: 0, unchanged: 0, error: 5 });
+    expect(report.malformed.errors.map((e) => Object.keys(e ?? {}).sort())).toEqual([['kind'], ['category'], ['price', 'region'], ['ref'], ['title']]);
+    expect(report.malformed.errors[0]!.kind).toContain('（收到："卖"）');
+  });
+
+  it('uploads a photo and reconciles every listing by its ref', () => {
+    expect(report.image).toEqual({ status: 200, images: 1 });
+    expect(report.reconcile).toMatchObject({ pages: 10, listings: 5000, refsMatch: true });
+    expect(report.rateLimitRemaining).toBeGreaterThanOrEqual(0);
+    const stored = withSiteDb(dataDir, (db) => db.prepare("SELECT count(*) AS n, count(DISTINCT import_key) AS refs FROM listings WHERE import_key LIKE 'ERP-%'").get());
+    expect(stored).toEqual({ n: 5000, refs: 5000 });
+  });
+});
+
+describe('/developers', () => {
+  it('explains the API with runnable examples, in Chinese and in English, without JavaScript', async () => {
+    const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await page.goto(server.url + '/developers');
+    expect(await page.locator('h1').textContent()).toBe('开发者接口（API）');
+    expect(await page.locator('table tbody tr').count()).toBeGreaterThanOrEqual(12);
+    expect(await page.locator('pre code').nth(1).textContent()).toContain(`curl ${server.url}/api/v1/categories`);
+    expect(await page.locator('body').textContent()).toContain('requests.post(');
+    await page.goto(server.url + '/en/developers');
+    expect(await page.locator('h1').textContent()).toBe('API for developers');
+    expect(await page.locator('a[href="/api/v1/openapi.json"]').textContent()).toContain('OpenAPI 3.1');
+    const doc = await (await fetch(server.url + '/api/v1/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+  });
+});

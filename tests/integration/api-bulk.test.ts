@@ -1,0 +1,113 @@
+// POST /api/v1/listings/bulk as an ERP calls it: by name, by ref, again and again.
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { listings } from '../../db/schema.ts';
+import { POST as bulk } from '../../src/pages/api/v1/listings/bulk.ts';
+import type { Db } from '../../src/server/db.ts';
+import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
+
+let db: Db;
+let token: string;
+let companyId: number;
+
+beforeAll(() => {
+  db = apiDb();
+  ({ token, company: { id: companyId } } = tokenHolder(db));
+});
+
+const item = (i: number, over: Record<string, unknown> = {}) => ({
+  ref: `SKU-${i}`,
+  kind: '供应',
+  category: '钢管',
+  region: '南昌',
+  title: `供应无缝钢管 规格${i}`,
+  price: '18500元/吨',
+  ...over,
+});
+
+const send = (body: unknown, opts: { ndjson?: boolean; lang?: string } = {}) =>
+  callApi(bulk, {
+    method: 'POST',
+    path: '/api/v1/listings/bulk',
+    token,
+    lang: opts.lang,
+    ...(opts.ndjson
+      ? { raw: (body as unknown[]).map((b) => JSON.stringify(b)).join('\n') + '\n', type: 'application/x-ndjson' }
+      : { body }),
+  });
+
+describe('POST /api/v1/listings/bulk', () => {
+  it('creates by ref, then answers unchanged on a retry and updated for a changed item, across chunks', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => item(i));
+    const first = await send(items);
+    expect(first.status).toBe(200);
+    expect(first.json.summary).toEqual({ created: 250, updated: 0, unchanged: 0, error: 0 });
+    expect(first.json.items[0]).toMatchObject({ index: 0, ref: 'SKU-0', status: 'created', id: expect.any(Number) });
+    expect(first.json.items[0].notices[0]).toMatchObject({ field: 'region' });
+    const stored = db.select().from(listings).where(eq(listings.companyId, companyId)).all();
+    expect(stored).toHaveLength(250);
+    expect(stored.find((l) => l.importKey === 'SKU-7')).toMatchObject({ priceMin: 1_850_000, priceUnit: '吨', negotiable: false, status: 'active' });
+
+    const again = await send(items, { ndjson: true });
+    expect(again.json.summary).toEqual({ created: 0, updated: 0, unchanged: 250, error: 0 });
+    expect(again.json.items.map((r: { id: number }) => r.id)).toEqual(first.json.items.map((r: { id: number }) => r.id));
+
+    const changed = items.map((it, i) => (i % 25 === 0 ? { ...it, price: '19000元/吨' } : it));
+    const third = await send(changed);
+    expect(third.json.summary).toEqual({ created: 0, updated: 10, unchanged: 240, error: 0 });
+    expect(db.select().from(listings).where(eq(listings.companyId, companyId)).all()).toHaveLength(250);
+  });
+
+  it('answers every malformed item with its fields, and writes the good ones', async () => {
+    const res = await send([
+      item(1000),
+      { ...item(1001), kind: '卖' },
+      { ...item(1002), region: '南昌镇', price: '很便宜' },
+      { kind: 'supply', title: '没有编号的信息' },
+      item(1000, { title: '同一编号再来一次' }),
+      'not an object',
+      { ...item(1003), attributes: { 材质: 'Q235B', nonsense: 1 } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.json.summary).toEqual({ created: 1, updated: 0, unchanged: 0, error: 6 });
+    const [ok, kind, twoFields, noRef, dupe, notObject, attribute] = res.json.items;
+    expect(ok.status).toBe('created');
+    expect(kind).toMatchObject({ index: 1, ref: 'SKU-1001', status: 'error', errors: { kind: expect.stringContaining('（收到："卖"）') } });
+    expect(Object.keys(twoFields.errors).sort()).toEqual(['price', 'region']);
+    expect(noRef.errors).toEqual({ ref: expect.stringMatching(/^请填写 ref/) });
+    expect(dupe.errors).toEqual({ ref: '与第 0 项的 ref 相同（收到："SKU-1000"）' });
+    expect(notObject.errors).toEqual({ _: '每一项须为一个 JSON 对象' });
+    expect(attribute.errors).toEqual({ 'attributes.nonsense': '该分类没有这个参数；可填：material (材质), od (外径), wall (壁厚), origin (产地)（收到：1）' });
+    const choice = await send([{ ...item(1004), attributes: { material: 'Q235' } }], { lang: 'en' });
+    expect(choice.json.items[0].errors).toEqual({ 'attributes.material': 'Choose one of: 20#、45#、Q235B、Q355B、16Mn、12Cr1MoV、L245 (received: "Q235")' });
+  });
+
+  it('refuses a ref whose listing was deleted, rather than bringing it back', async () => {
+    const first = await send([item(4000)]);
+    db.update(listings).set({ status: 'removed' }).where(eq(listings.id, first.json.items[0].id)).run();
+    const again = await send([item(4000)], { lang: 'en' });
+    expect(again.json.items[0]).toMatchObject({ status: 'error', errors: { ref: 'The listing with this ref was deleted and is not brought back (received: "SKU-4000")' } });
+  });
+
+  it('refuses an empty call, more than 1,000 items, and a body that is neither an array nor NDJSON', async () => {
+    expect((await send([])).status).toBe(422);
+    const tooMany = await send(Array.from({ length: 1001 }, (_, i) => ({ ref: String(i) })), { lang: 'en' });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.error.fields.items).toBe('At most 1,000 listings per call; send the rest in another call');
+    expect((await send({ ref: 'x' })).json.error.code).toBe('body_not_array');
+    const badLine = await callApi(bulk, { method: 'POST', path: '/api/v1/listings/bulk', token, raw: '{"ref":"a"}\n{oops', type: 'application/x-ndjson' });
+    expect(badLine.status).toBe(400);
+    expect(badLine.json.error.message).toBe('NDJSON 第 2 行不是有效的 JSON');
+  });
+
+  it('counts one request per 100 items and says where the token stands in RateLimit-* headers', async () => {
+    const before = await send([item(2000)]);
+    const remaining = Number(before.headers.get('ratelimit-remaining'));
+    expect(before.headers.get('ratelimit-limit')).toBe('120');
+    expect(before.headers.get('ratelimit-policy')).toBe('120;w=60');
+    expect(Number(before.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    const big = await send(Array.from({ length: 250 }, (_, i) => item(3000 + i)));
+    expect(big.status).toBe(200);
+    expect(Number(big.headers.get('ratelimit-remaining'))).toBe(remaining - 3);
+  });
+});
