@@ -1,6 +1,7 @@
 // Accounts and sessions against a real SQLite file: every rule of registration, sign-in, sessions and passwords.
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sessions, users } from '../../db/schema.ts';
+import { mailOutbox, sessions, users } from '../../db/schema.ts';
 import { authPolicy, changePassword, register as registerOrNull, setAuthPolicy, signIn, signOut } from '../../src/server/auth/accounts.ts';
 import { DEFAULT_COST, hashPassword, isCommonPassword, MAX_CONCURRENT_HASHES, scryptRuns, verifyPassword } from '../../src/server/auth/passwords.ts';
 import { SESSION_DAYS, sessionCookie, startSession, validateSession } from '../../src/server/auth/sessions.ts';
@@ -89,6 +90,12 @@ describe('registration', () => {
     expect(taken).toEqual({ hashes: 1, signedIn: false });
     expect(fresh).toEqual({ hashes: 1, signedIn: true });
     expect(db.select().from(users).all().filter((u) => u.email === 'li@example.com')).toHaveLength(1);
+    // The owner is told, once a day however often it is tried.
+    await registerOrNull(db, form({ email: 'li@example.com' }), { ip: '10.0.0.2' }, now);
+    const told = db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, 'li@example.com')).all();
+    expect(told.map((m) => m.template)).toEqual(['account-register-attempt']);
+    expect(told[0]!.text).toContain('/login');
+    expect(db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, 'li.new@example.com')).all()).toEqual([]);
   });
 
   it('checks every field and says what is wrong with each', async () => {

@@ -4,10 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions, users } from '../../../db/schema.ts';
+import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { InvalidError, NotFoundError, RateLimitedError } from '../errors.ts';
 import { addressKey, createBackoff, createRateLimiter, type Backoff, type RateLimiter } from '../rate-limit.ts';
+import { DEFAULT_LOCALE } from '../i18n/index.ts';
+import { queueMail } from '../mail/index.ts';
+import { absoluteUrl } from '../urls.ts';
 import { parseInput } from '../validation.ts';
+import { registerAttemptMail } from './mails.ts';
 import { DEFAULT_COST, hashesWaiting, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
 import { endSession, startSession, type SessionTicket } from './sessions.ts';
 import type { SessionUser } from './user.ts';
@@ -187,12 +192,26 @@ export interface Client {
   sessionToken?: string;
 }
 
+const DAY = 24 * 60 * MINUTE;
+
 /**
- * Someone registered with an email that already has an account: the owner should hear of it (by mail: "if this was
- * you, sign in or reset your password"), and the person registering sees the same answer as for a new email, so the
- * form does not tell who has an account. A no-op until the mail module exists; wire it there.
+ * Someone registered with an email that already has an account: the person registering sees the same answer as for
+ * a new email (so the form does not tell who has an account), and the owner hears of it by mail instead, at most
+ * once a day (the form must not become a way to flood someone's inbox).
  */
-export async function notifyExistingAccountOwner(_db: Db, _email: string, _now: number): Promise<void> {}
+export function notifyExistingAccountOwner(db: Db, email: string, now: number): void {
+  queueMail(
+    db,
+    {
+      to: email,
+      template: registerAttemptMail,
+      data: { loginUrl: absoluteUrl(config().SITE_URL, '/login') },
+      idempotencyKey: `register-attempt:${email}:${Math.floor(now / DAY)}`,
+      locale: DEFAULT_LOCALE,
+    },
+    now,
+  );
+}
 
 /**
  * Creates an account (fields email, displayName, password, passwordRepeat) and signs it in. An email that already
@@ -218,7 +237,7 @@ export async function register(db: Db, input: unknown, client: Client, now: numb
     if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
   }
   if (!row) {
-    await notifyExistingAccountOwner(db, data.email, now);
+    notifyExistingAccountOwner(db, data.email, now);
     return null;
   }
   return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
