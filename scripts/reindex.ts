@@ -1,7 +1,7 @@
 // `npm run reindex -- --engine fts|meili`: rebuilds a search engine's index from SQLite (the source of truth).
 // FTS5 is rebuilt in place; Meilisearch (MEILI_URL) gets its settings applied, then every live listing.
 import { config } from '../src/server/config.ts';
-import { getDb } from '../src/server/db.ts';
+import { analyzeDatabase, getDb } from '../src/server/db.ts';
 import { meiliEngine } from '../src/server/search/index.ts';
 import { rebuildFts, rebuildMeili } from '../src/server/search/indexer.ts';
 import { args, runCli, UsageError } from './lib/cli.ts';
@@ -12,7 +12,10 @@ await runCli(async () => {
   const started = performance.now();
   const db = getDb();
   let n: number;
-  if (opts.engine === 'fts') n = rebuildFts(db);
+  if (opts.engine === 'fts') {
+    n = rebuildFts(db);
+    analyzeDatabase(db); // the FTS tables were rewritten from scratch
+  }
   else if (opts.engine === 'meili') {
     const meili = meiliEngine();
     if (!meili) throw new UsageError(`MEILI_URL is not set: there is no Meilisearch to rebuild.\nUsage: ${usage}`);

@@ -4,7 +4,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
-import { getDb } from '../src/server/db.ts';
+import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
+import { closeDb, getDb } from '../src/server/db.ts';
 import { log, routeConsole } from '../src/server/observability/log.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 import { handleShutdown } from './lib/shutdown.ts';
@@ -15,6 +16,9 @@ await runCli(async () => {
   const started = Date.now();
   const { demo } = prepareSite(getDb(), cfg);
   if (demo) log().info({ ...demo, ms: Date.now() - started }, 'seeded demo data');
+  // The built server opens its own connection: this one's page cache (up to 64 MiB after preparing a large
+  // database) would only add to the server's memory.
+  closeDb();
   if (process.argv.includes('--prepare-only')) return;
   await assertPortFree(cfg.HOST, cfg.PORT);
   // The standalone server reads these itself.
@@ -34,6 +38,8 @@ await runCli(async () => {
   }
   const { server } = entry.startServer();
   if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
+  // Kept public pages (listing pages too, their views counted) are answered before Astro's handler runs.
+  serveCachedPagesFirst(server.server);
   server.server.once('listening', () => log().info({ host: cfg.HOST, port: cfg.PORT }, 'listening'));
   process.once('exit', (code) => log().info({ code }, 'stopped'));
   handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS, log: (line) => log().info(line) });

@@ -91,13 +91,43 @@ export function openDatabase(file: string): Db {
     sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
     sqlite.pragma('temp_store = MEMORY');
     assertKnownMigrations(sqlite, file);
+    sqlite.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     const db = drizzle(sqlite, { schema });
+    const before = migrationsApplied(sqlite);
     migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    // A migration can add or drop an index: the planner's statistics must describe the schema it plans for.
+    if (migrationsApplied(sqlite) !== before) analyzeDatabase(db);
+    else optimizeDatabase(db); // what SQLite advises at open: analyze only the tables that need it
     return db;
   } catch (e) {
     sqlite?.close();
     throw databaseProblem(file, e);
   }
+}
+
+// The planner's statistics (sqlite_stat1). Without them SQLite guesses which index serves a query, and one added
+// index was once enough to turn every list into a scan and sort of all live listings. The list queries are written
+// so their plan is right either way (tests/integration/query-plans.test.ts checks both); statistics keep the rest
+// sensible. analysis_limit bounds the work to a sample of each index: well under a second at a million listings.
+const ANALYSIS_LIMIT = 1000;
+
+function migrationsApplied(sqlite: Database.Database): number {
+  const table = sqlite.prepare(`SELECT 1 FROM sqlite_schema WHERE name = '__drizzle_migrations'`).get();
+  return table ? (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+}
+
+/** Recomputes the statistics: after migrations and after bulk loads (demo data, imports, a search rebuild). */
+export function analyzeDatabase(db: Db): void {
+  db.$client.exec('ANALYZE');
+}
+
+/**
+ * Refreshes the statistics of tables that changed a lot since they were last analyzed (cheap when nothing did).
+ * Run on a schedule (jobs.ts) and when the server stops: call it before closing the connection. Every table is
+ * considered (0x10000), not only those this connection has queried, so any connection can run it.
+ */
+export function optimizeDatabase(db: Db): void {
+  db.$client.pragma('optimize=0x10002');
 }
 
 /**
@@ -106,7 +136,7 @@ export function openDatabase(file: string): Db {
  */
 export function closeDatabase(db: Db): void {
   if (!db.$client.open) return;
-  db.$client.pragma('optimize');
+  optimizeDatabase(db);
   db.$client.pragma('wal_checkpoint(TRUNCATE)');
   db.$client.close();
 }
@@ -140,4 +170,10 @@ export function appliedMigration(sqlite: Database.Database): number {
   if (!table) return 0;
   const row = sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null };
   return Number(row.at ?? 0);
+}
+
+/** Closes the process-wide connection (a later getDb() opens it again). */
+export function closeDb(): void {
+  shared?.$client.close();
+  shared = undefined;
 }

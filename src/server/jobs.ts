@@ -4,17 +4,19 @@
 // (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
-import type { Db } from './db.ts';
+import { optimizeDatabase, type Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
 import { onShutdown } from './lifecycle.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
+import { scheduleJob } from './observability/jobs.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
 const started = new WeakSet<Db>();
+const OPTIMIZE_EVERY_MS = 60 * 60_000;
 
 export function startJobs(db: Db): void {
   if (started.has(db)) return;
@@ -28,5 +30,8 @@ export function startJobs(db: Db): void {
     startBackupJob(db, config());
     startMailSender(db);
     startUnconfirmedPurge(db);
+    // Keeps the planner's statistics current as listings come and go (a no-op when no table changed much).
+    scheduleJob('optimize', { firstAfterMs: OPTIMIZE_EVERY_MS, everyMs: OPTIMIZE_EVERY_MS }, () => (optimizeDatabase(db), 0));
   });
 }
+

@@ -1,68 +1,32 @@
 // HTTP caching and compression for every response:
 //  - public HTML pages (GET, 200, no session cookie, no Set-Cookie) get a weak ETag from the body, answer
-//    If-None-Match with 304, say `Cache-Control: public, max-age=60` and are kept for a few seconds in a small
-//    in-process cache, so a burst of crawler or visitor requests for one page renders it once;
+//    If-None-Match with 304, say `Cache-Control: public, max-age=60` and are kept for a few seconds in the shared
+//    page cache (../page-cache.ts), so a burst of crawler or visitor requests for one page renders it once; a write
+//    drops only the kept pages it changes (pages say what they show with describePage);
+//  - a live listing's page is kept too, but says `public, no-cache` so every view reaches the server: the layer that
+//    serves a kept copy counts the view;
 //  - anything sent to a signed-in member (a request carrying the session cookie) or setting a cookie is
 //    `private, no-store` and never enters the shared cache;
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineMiddleware } from 'astro:middleware';
 import { countPageCache } from '../../server/observability/metrics.ts';
-import { onSearchUpdateQueued } from '../../server/search/outbox.ts';
-import { chooseEncoding, etagMatches, etagOf, hasSessionCookie, type Encoding } from '../http-cache.ts';
+import { chooseEncoding, etagMatches, etagOf, hasSessionCookie } from '../http-cache.ts';
+import { answer, cachedPage, COMPRESSIBLE, keepPage, takePageHints, type Entry } from '../page-cache.ts';
+
+export { forgetCachedPages } from '../page-cache.ts';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
+/** A live listing's page: browsers and proxies revalidate each time (a 304 when unchanged), so every view reaches us. */
+const COUNTED_CACHE_CONTROL = 'public, no-cache';
 const PRIVATE_CACHE_CONTROL = 'private, no-store';
-/** How long the shared cache keeps a rendered page: short enough that lists show a new listing within a minute. */
-const SHARED_TTL_MS = 10_000;
-const SHARED_MAX_ENTRIES = 500;
-const MIN_COMPRESS_BYTES = 1024;
-
-interface Entry {
-  at: number;
-  etag: string;
-  headers: [string, string][];
-  body: Buffer;
-  encoded: Partial<Record<Encoding, Buffer>>;
-}
-
-const shared = new Map<string, Entry>();
-
-/** Drops every page of the shared cache (tests, and writers that want their change visible at once). */
-export function forgetCachedPages(): void {
-  shared.clear();
-}
-
-// Every write of a listing queues it for search, in the writer's transaction: the same moment is when cached lists
-// may have gone stale, so a member who posts a listing sees it on its region page at once.
-onSearchUpdateQueued(forgetCachedPages);
-
-const COMPRESSIBLE = /^(?:text\/|application\/(?:json|xml|rss\+xml|atom\+xml|ld\+json|javascript)|image\/svg\+xml)/;
-
-function encode(body: Buffer, encoding: Encoding): Buffer {
-  if (encoding === 'br') {
-    // Quality 5 is most of brotli's gain at a fraction of the default (11)'s time; cached pages pay it once.
-    return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
-  }
-  return encoding === 'gzip' ? gzipSync(body, { level: 6 }) : body;
-}
-
-function encoded(entry: Entry, encoding: Encoding): Buffer {
-  return (entry.encoded[encoding] ??= encode(entry.body, encoding));
-}
 
 function send(entry: Entry, request: Request, status = 200): Response {
-  const headers = new Headers(entry.headers);
-  if (entry.etag) {
-    headers.set('etag', entry.etag);
-    if (etagMatches(request.headers.get('if-none-match'), entry.etag)) return new Response(null, { status: 304, headers });
-  }
-  const compressible = entry.body.length >= MIN_COMPRESS_BYTES && COMPRESSIBLE.test(headers.get('content-type') ?? '');
-  const encoding = compressible ? chooseEncoding(request.headers.get('accept-encoding')) : 'identity';
-  const body = encoded(entry, encoding);
-  if (encoding !== 'identity') headers.set('content-encoding', encoding);
-  headers.set('content-length', String(body.length));
-  return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status, headers });
+  const a = answer(entry, {
+    method: request.method,
+    ifNoneMatch: request.headers.get('if-none-match'),
+    acceptEncoding: request.headers.get('accept-encoding'),
+  }, status);
+  return new Response(a.body ? new Uint8Array(a.body) : null, { status: a.status, headers: [...a.headers] });
 }
 
 function addVary(headers: Headers, ...names: string[]): void {
@@ -79,14 +43,14 @@ export const cache = defineMiddleware(async (context, next) => {
   const now = Date.now();
 
   if (key !== null) {
-    const hit = shared.get(key);
-    countPageCache(hit && now - hit.at < SHARED_TTL_MS && now >= hit.at ? 'hit' : 'miss');
-    if (hit && now - hit.at < SHARED_TTL_MS && now >= hit.at) return send(hit, request);
-    if (hit) shared.delete(key);
+    const hit = cachedPage(request.method, key, { cookie: request.headers.get('cookie'), 'user-agent': request.headers.get('user-agent') }, now);
+    countPageCache(hit ? 'hit' : 'miss');
+    if (hit) return send(hit, request);
   }
 
   const response = await next();
   const headers = new Headers(response.headers);
+  const hints = takePageHints(headers);
   const type = headers.get('content-type') ?? '';
   // Cookies set through Astro.cookies join the response only after the middleware chain, so ask the cookie jar too.
   const setsCookie = headers.has('set-cookie') || !context.cookies.headers().next().done;
@@ -99,7 +63,7 @@ export const cache = defineMiddleware(async (context, next) => {
   const publicPage =
     readOnly && !signedIn && !setsCookie && response.status === 200 && type.startsWith('text/html') && !headers.has('cache-control');
   if (publicPage) {
-    headers.set('cache-control', PUBLIC_CACHE_CONTROL);
+    headers.set('cache-control', hints.view ? COUNTED_CACHE_CONTROL : PUBLIC_CACHE_CONTROL);
     addVary(headers, 'Cookie', 'Accept-Encoding');
   }
 
@@ -127,16 +91,13 @@ export const cache = defineMiddleware(async (context, next) => {
   const body = Buffer.from(await response.arrayBuffer());
   headers.delete('content-length');
   if (COMPRESSIBLE.test(type)) addVary(headers, 'Accept-Encoding');
-  const entry: Entry = { at: now, etag: etagOf(body), headers: [...headers], body, encoded: {} };
+  const entry: Entry = { at: now, etag: etagOf(body), headers: [...headers], body, encoded: {}, ...hints, route: context.routePattern };
   if (response.status !== 200 || !readOnly) {
     // Errors and redirects with a body, and answers to forms: compressed, never versioned.
     headers.delete('etag');
     return send({ ...entry, etag: '' }, request, response.status);
   }
-  if (publicPage && key !== null) {
-    if (shared.size >= SHARED_MAX_ENTRIES) shared.delete(shared.keys().next().value!);
-    shared.set(key, entry);
-  }
+  if (publicPage && key !== null) keepPage(key, entry);
   return send(entry, request);
 });
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { companies, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, ForbiddenError, InvalidError } from '../errors.ts';
+import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
@@ -171,7 +172,7 @@ export function updateCompany(
   if (!company) throw new ForbiddenError('posting.needCompany');
   const values = companyValues(db, input, false);
   const renamed = values.name !== undefined && values.name !== company.name;
-  return db.transaction(
+  const updated = db.transaction(
     (tx) => {
       const row = tx
         .update(companies)
@@ -187,6 +188,9 @@ export function updateCompany(
     },
     { behavior: 'immediate' },
   );
+  // The profile shows on its page and its listings' pages, the name and badge on every list: rare enough to drop all.
+  listingsChanged(db, 'all');
+  return updated;
 }
 
 /** The company form: creates the user's company, or edits it when there is one. */
@@ -198,7 +202,7 @@ export function saveCompany(db: Db, userId: string, input: unknown, now: number,
 
 /** Sets or clears the verified mark (an administrator's decision; see scripts/admin.ts). */
 export function setCompanyVerified(db: Db, slug: string, verified: boolean, now: number): CompanyRow | undefined {
-  return db.transaction(
+  const row = db.transaction(
     (tx) => {
       const row = tx
         .update(companies)
@@ -215,4 +219,6 @@ export function setCompanyVerified(db: Db, slug: string, verified: boolean, now:
     },
     { behavior: 'immediate' },
   );
+  if (row) listingsChanged(db, 'all');
+  return row;
 }

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { count } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
-import type { Db } from '../db.ts';
+import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
+import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
@@ -227,7 +228,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
   };
   const demoCompanies = Array.from({ length: Math.max(10, Math.round(opts.listings / 12)) }, () => demoCompany(ctx));
 
-  return db.transaction(
+  const written = db.transaction(
     (tx) => {
       const companyIds: number[] = [];
       for (let i = 0; i < demoCompanies.length; i += BATCH) {
@@ -249,6 +250,9 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
     },
     { behavior: 'immediate' },
   );
+  analyzeDatabase(db);
+  listingsChanged(db, 'all');
+  return written;
 }
 
 export function isEmpty(db: Db): boolean {
@@ -259,4 +263,5 @@ export function isEmpty(db: Db): boolean {
 export function deleteDemoData(db: Db): void {
   db.transaction((tx) => void tx.delete(companies).run(), { behavior: 'immediate' });
   forgetCounts(db);
+  listingsChanged(db, 'all');
 }

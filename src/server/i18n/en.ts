@@ -92,6 +92,7 @@ const core: Record<keyof typeof coreZh, string> = {
   'pagination.next': 'Next',
   'pagination.page': 'Page {page} of {pages}',
   'pagination.titleSuffix': 'page {page}',
+  'pagination.capped': '{total} in all; lists page through the newest {shown}. Narrow by region or category, or search, to find the rest.',
   'notFound.title': 'Page not found',
   'notFound.body': 'The page you are looking for does not exist or has been removed.',
   'notFound.home': 'Back to the home page',

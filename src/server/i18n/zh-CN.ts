@@ -104,6 +104,7 @@ const core = {
   'pagination.next': '下一页',
   'pagination.page': '第 {page} / {pages} 页',
   'pagination.titleSuffix': '第{page}页',
+  'pagination.capped': '共 {total} 条，列表只翻到最新的 {shown} 条；按地区或行业缩小范围，或用搜索，可找到其余信息。',
   'notFound.title': '页面不存在',
   'notFound.body': '您访问的页面不存在或已被移除。',
   'notFound.home': '返回首页',

@@ -3,7 +3,7 @@
 // Importing the same file again changes nothing: each listing remembers its row's import key.
 import { fillMissingCategory } from '../category-suggest/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
-import type { Db } from '../db.ts';
+import { optimizeDatabase, type Db } from '../db.ts';
 import { DEFAULT_VALIDITY_DAYS, type ListingNote } from '../listings/input.ts';
 import { upsertCompany, upsertListings } from '../listings/upsert.ts';
 import { importKeyOf, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
@@ -96,5 +96,7 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
       }
     }
   }
+  // A catalogue can be most of a small site's listings: let the planner's statistics catch up if it grew a lot.
+  if (report.created > 0) optimizeDatabase(db);
   return report;
 }

@@ -5,7 +5,8 @@ import { and, eq, inArray, lte } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
-import { forgetCounts } from './counts.ts';
+import { listingsChanged, type ListingPlace } from './changes.ts';
+import { countChange } from './counts.ts';
 import { scheduleJob } from '../observability/jobs.ts';
 
 const BATCH = 200;
@@ -14,27 +15,37 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 /** Marks every active listing whose expiry has passed as expired; returns how many. */
 export function expireListings(db: Db, now: number, batchSize = BATCH): number {
   let total = 0;
+  const swept: ListingPlace[] = [];
   for (;;) {
-    const n = db.transaction(
+    const rows = db.transaction(
       (tx) => {
-        const ids = tx
-          .select({ id: listings.id })
+        const rows = tx
+          .select({
+            id: listings.id,
+            companyId: listings.companyId,
+            regionId: listings.regionId,
+            categoryId: listings.categoryId,
+            expiresAt: listings.expiresAt,
+          })
           .from(listings)
           .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
           .limit(batchSize)
-          .all()
-          .map((r) => r.id);
-        if (ids.length === 0) return 0;
+          .all();
+        if (rows.length === 0) return rows;
+        const ids = rows.map((r) => r.id);
         tx.update(listings).set({ status: 'expired', updatedAt: now }).where(inArray(listings.id, ids)).run();
         enqueueSearchUpdate(tx, ids, now);
-        return ids.length;
+        return rows;
       },
       { behavior: 'immediate' },
     );
-    total += n;
-    if (n < batchSize) break;
+    total += rows.length;
+    for (const row of rows) countChange(db, { ...row, status: 'active' }, { ...row, status: 'expired' });
+    // A long backlog (after downtime) is simply every page: naming each listing would not save anything.
+    if (swept.length < 1000) swept.push(...rows);
+    if (rows.length < batchSize) break;
   }
-  if (total > 0) forgetCounts(db);
+  if (total > 0) listingsChanged(db, total > swept.length ? 'all' : swept);
   return total;
 }
 

@@ -15,7 +15,10 @@ export function chinaDay(ms: number): number {
   return Math.floor((ms + 8 * 3_600_000) / DAY_MS);
 }
 
-const pending = new Map<number, number>();
+// One tally per process: views are counted both by the built server's own copy of this module and by the page cache
+// in front of it (scripts/start.ts loads its own copy), and the flush must see both.
+const PENDING = Symbol.for('b2b-classifieds.pending-views');
+const pending: Map<number, number> = ((globalThis as Record<symbol, unknown>)[PENDING] ??= new Map<number, number>()) as Map<number, number>;
 
 // Crawlers name themselves; tools and headless browsers too. Not exhaustive: the aim is that the count means people.
 const BOT = /bot|crawl|spider|slurp|archiver|facebookexternalhit|bingpreview|mediapartners|headless|lighthouse|curl|wget|python|httpclient|okhttp|java\/|go-http|node-fetch|axios|scrapy|^$/i;

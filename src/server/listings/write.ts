@@ -9,7 +9,8 @@ import type { StoredImage } from '../media/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
-import { forgetCounts } from './counts.ts';
+import { listingsChanged, type ListingPlace } from './changes.ts';
+import { countChange, type CountedFields } from './counts.ts';
 import { resolveListing, type ListingNote, type ListingValues } from './input.ts';
 
 export type ListingRow = typeof listings.$inferSelect;
@@ -57,17 +58,32 @@ export function valuesOf(l: ListingRow): ListingValues {
   };
 }
 
-/** Runs one change of a listing: an immediate transaction that also queues it for search, then fresh counts. */
-function change<T>(db: Db, listingIds: (result: T) => number[], now: number, fn: (tx: Tx) => T): T {
+const placeColumns = {
+  id: listings.id,
+  companyId: listings.companyId,
+  regionId: listings.regionId,
+  categoryId: listings.categoryId,
+  status: listings.status,
+  expiresAt: listings.expiresAt,
+};
+
+/**
+ * Runs one change of a listing (`listingId` null for a new one): an immediate transaction that also queues it for
+ * search, then the navigation counts adjusted, and word of where it was and is now for the page cache.
+ */
+function change(db: Db, listingId: number | null, now: number, fn: (tx: Tx) => ListingRow): ListingRow {
+  let before: (ListingPlace & CountedFields) | undefined;
   const result = db.transaction(
     (tx) => {
+      if (listingId !== null) before = tx.select(placeColumns).from(listings).where(eq(listings.id, listingId)).get();
       const r = fn(tx);
-      enqueueSearchUpdate(tx, listingIds(r), now);
+      enqueueSearchUpdate(tx, [r.id], now);
       return r;
     },
     { behavior: 'immediate' },
   );
-  forgetCounts(db);
+  countChange(db, before, result);
+  listingsChanged(db, before ? [before, result] : [result]);
   return result;
 }
 
@@ -86,7 +102,7 @@ export function createListing(
   const values = resolveListing(getTaxonomy(db), input, null, opts.notes);
   checkImageCount(opts.images);
   try {
-    return change(db, (l) => [l.id], now, (tx) => {
+    return change(db, null, now, (tx) => {
       const row = tx
         .insert(listings)
         .values({
@@ -124,7 +140,7 @@ export function updateListing(
   opts: { images?: readonly StoredImage[]; notes?: ListingNote[] } = {},
 ): ListingRow {
   checkImageCount(opts.images);
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     if (opts.images) writeImages(tx, listingId, opts.images, now);
     const values = resolveListing(getTaxonomy(db), input, valuesOf(listing), opts.notes);
@@ -152,7 +168,7 @@ function setStatus(
   now: number,
   next: (l: ListingRow) => Partial<ListingRow>,
 ): ListingRow {
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     return tx
       .update(listings)
@@ -182,7 +198,7 @@ export function renewListing(db: Db, userId: string, listingId: number, now: num
  * the media cleanup can delete files nothing else uses.
  */
 export function deleteListing(db: Db, userId: string, listingId: number, now: number): ListingRow {
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     ownListing(tx, userId, listingId);
     writeImages(tx, listingId, [], now);
     return tx.update(listings).set({ status: 'removed', updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;
@@ -198,7 +214,7 @@ export function setListingImages(
   now: number,
 ): ListingRow {
   checkImageCount(images);
-  return change(db, (l) => [l.id], now, (tx) => {
+  return change(db, listingId, now, (tx) => {
     ownListing(tx, userId, listingId);
     writeImages(tx, listingId, images, now);
     return tx.update(listings).set({ updatedAt: now }).where(eq(listings.id, listingId)).returning().get()!;

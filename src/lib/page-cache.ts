@@ -1,0 +1,171 @@
+// The shared page cache: public HTML pages kept for a few seconds, each tagged with what it shows, so a write drops
+// only the pages it changes. Two layers serve from it: the cache middleware (inside Astro) and, in the server
+// process, a node:http listener in front of Astro (serveCachedPagesFirst) that answers a hit without Astro at all.
+// Listing pages are kept too: the layer that serves a kept copy counts its view (anonymous by construction: a request
+// with the session cookie never reads the cache; bots are not counted; a copy is served only while the listing is
+// live).
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { onListingsChanged, type ListingChanges } from '../server/listings/changes.ts';
+import { recordView } from '../server/listings/views.ts';
+import { config } from '../server/config.ts';
+import { inRequest, requestIdFrom } from '../server/observability/log.ts';
+import { countPageCache } from '../server/observability/metrics.ts';
+import { recordRequest } from '../server/observability/requests.ts';
+import { chooseEncoding, etagMatches, hasSessionCookie, type Encoding } from './http-cache.ts';
+
+/** How long a kept page is served: short enough that nothing a write does not drop stays stale for long. */
+export const SHARED_TTL_MS = 10_000;
+const SHARED_MAX_ENTRIES = 1000;
+const MIN_COMPRESS_BYTES = 1024;
+export const COMPRESSIBLE = /^(?:text\/|application\/(?:json|xml|rss\+xml|atom\+xml|ld\+json|javascript)|image\/svg\+xml)/;
+
+/** Response headers a page sets to tell the cache what it shows; the cache removes them before sending. */
+export const TAGS_HEADER = 'x-page-tags';
+export const VIEW_HEADER = 'x-page-view';
+
+export interface Entry {
+  at: number;
+  etag: string;
+  headers: [string, string][];
+  body: Buffer;
+  encoded: Partial<Record<Encoding, Buffer>>;
+  /** What the page shows (see pageTags); an untagged page is dropped by every write. */
+  tags: string[];
+  /** A live listing's page: each view served from here is counted, until the listing's expiry. */
+  view?: { listingId: number; liveUntil: number };
+  /** The route pattern that rendered it, for the request metrics of hits answered in front of Astro. */
+  route?: string;
+}
+
+// One store per process, not per module copy: the built server bundles its own copy of src/, and the front listener
+// loaded by scripts/start.ts is another, so the store lives on globalThis.
+const STORE = Symbol.for('b2b-classifieds.page-cache');
+const shared: Map<string, Entry> = ((globalThis as Record<symbol, unknown>)[STORE] ??= new Map<string, Entry>()) as Map<string, Entry>;
+
+/** Tags for what a page shows. A list is named by its region and category (0 for none). */
+export const pageTags = {
+  home: () => ['home'],
+  counts: () => ['counts'],
+  list: (regionId: number, categoryId: number | null) => [`list:${regionId}:${categoryId ?? 0}`],
+  company: (companyId: number) => [`company:${companyId}`],
+  listing: (listingId: number, companyId: number) => [`listing:${listingId}`, `company:${companyId}`],
+};
+
+/** For pages: tells the cache what the page shows and, for a live listing's page, which listing's views to count. */
+export function describePage(headers: Headers, tags: string[], view?: { listingId: number; liveUntil: number }): void {
+  headers.set(TAGS_HEADER, tags.join(' '));
+  if (view) headers.set(VIEW_HEADER, `${view.listingId} ${view.liveUntil}`);
+}
+
+/** Drops every page (tests, and changes too broad to name). */
+export function forgetCachedPages(): void {
+  shared.clear();
+}
+
+/** Drops the pages showing any of these tags, and every untagged page. */
+export function forgetTaggedPages(tags: Iterable<string>): void {
+  const drop = new Set(tags);
+  for (const [key, entry] of shared) {
+    if (entry.tags.length === 0 || entry.tags.some((t) => drop.has(t))) shared.delete(key);
+  }
+}
+
+/**
+ * The tags of every page a change of these listings can alter: their own pages and their companies', the home and
+ * the directories (counts), and each list of their regions and categories with the ancestors of both.
+ */
+export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<string> {
+  const tags = new Set([...pageTags.home(), ...pageTags.counts()]);
+  for (const l of changes) {
+    for (const t of pageTags.listing(l.id, l.companyId)) tags.add(t);
+    for (const r of l.regionIds) for (const c of [null, ...l.categoryIds]) tags.add(pageTags.list(r, c)[0]!);
+  }
+  return tags;
+}
+
+// Each copy of this module hears its own copy of listings/changes.ts: the writes happen in the built server's copy,
+// whose listener drops pages from the one shared store.
+onListingsChanged((changes) => (changes === 'all' ? forgetCachedPages() : forgetTaggedPages(tagsOfChanges(changes))));
+
+/** The kept copy of a page for this request, if there is a fresh one; counts the view of a listing page. */
+export function cachedPage(method: string, url: string, headers: { cookie?: string | null; 'user-agent'?: string | null }, now: number): Entry | undefined {
+  if (method !== 'GET' || hasSessionCookie(headers.cookie ?? null)) return undefined;
+  const hit = shared.get(url);
+  if (!hit) return undefined;
+  if (now - hit.at >= SHARED_TTL_MS || now < hit.at || (hit.view && now >= hit.view.liveUntil)) {
+    shared.delete(url);
+    return undefined;
+  }
+  if (hit.view) recordView(hit.view.listingId, null, { userId: null, userAgent: headers['user-agent'] ?? null });
+  return hit;
+}
+
+export function keepPage(url: string, entry: Entry): void {
+  if (shared.size >= SHARED_MAX_ENTRIES) shared.delete(shared.keys().next().value!);
+  shared.set(url, entry);
+}
+
+/** Reads and removes the page's own cache headers. */
+export function takePageHints(headers: Headers): Pick<Entry, 'tags' | 'view'> {
+  const tags = (headers.get(TAGS_HEADER) ?? '').split(' ').filter(Boolean);
+  const [id, until] = (headers.get(VIEW_HEADER) ?? '').split(' ').map(Number);
+  headers.delete(TAGS_HEADER);
+  headers.delete(VIEW_HEADER);
+  return { tags, view: id && until ? { listingId: id, liveUntil: until } : undefined };
+}
+
+function encode(body: Buffer, encoding: Encoding): Buffer {
+  if (encoding === 'br') {
+    // Quality 5 is most of brotli's gain at a fraction of the default (11)'s time; kept pages pay it once.
+    return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  }
+  return encoding === 'gzip' ? gzipSync(body, { level: 6 }) : body;
+}
+
+/** What to send for an entry: 304 when the client has it, else the body in the best encoding it accepts. */
+export function answer(entry: Entry, req: { method: string; ifNoneMatch: string | null; acceptEncoding: string | null }, status = 200) {
+  const headers = new Map(entry.headers);
+  if (entry.etag) {
+    headers.set('etag', entry.etag);
+    if (etagMatches(req.ifNoneMatch, entry.etag)) return { status: 304, headers, body: null };
+  }
+  const compressible = entry.body.length >= MIN_COMPRESS_BYTES && COMPRESSIBLE.test(headers.get('content-type') ?? '');
+  const encoding = compressible ? chooseEncoding(req.acceptEncoding) : 'identity';
+  const body = (entry.encoded[encoding] ??= encode(entry.body, encoding));
+  if (encoding !== 'identity') headers.set('content-encoding', encoding);
+  headers.set('content-length', String(body.length));
+  return { status, headers, body: req.method === 'HEAD' ? null : body };
+}
+
+/**
+ * Answers kept pages before Astro sees the request: the server's other request listeners run only on a miss.
+ * Call once with the node:http server Astro listens on.
+ */
+export function serveCachedPagesFirst(server: Server): void {
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const entry = req.url ? cachedPage(req.method ?? 'GET', req.url, { cookie: req.headers.cookie, 'user-agent': req.headers['user-agent'] }, Date.now()) : undefined;
+    if (!entry) {
+      for (const handler of handlers) handler.call(server, req, res);
+      return;
+    }
+    const started = performance.now();
+    const a = answer(entry, { method: req.method ?? 'GET', ifNoneMatch: header(req, 'if-none-match'), acceptEncoding: header(req, 'accept-encoding') });
+    // Astro's middleware never sees this request: log and count it here, as src/lib/middleware/log.ts does there.
+    const requestId = requestIdFrom(header(req, 'x-request-id'), config().TRUST_PROXY);
+    res.writeHead(a.status, { ...Object.fromEntries(a.headers), 'X-Request-Id': requestId });
+    res.end(a.body ?? undefined);
+    countPageCache('hit');
+    const path = (req.url ?? '/').split('?')[0]!;
+    inRequest(requestId, () =>
+      recordRequest({ method: req.method ?? 'GET', path, route: entry.route ?? path, status: a.status, ms: performance.now() - started }),
+    );
+  });
+}
+
+const header = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : (v ?? null);
+};
