@@ -157,13 +157,13 @@ describe('cross-site writes (finding 9)', () => {
 });
 
 describe('HSTS (finding 5)', () => {
-  it('is sent when the visitor used https (the proxy says so), not over plain http', async () => {
-    const https = await fetch(server.url + '/', { headers: { 'x-forwarded-proto': 'https' } });
-    expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000');
+  it('is sent when the visitor used https (the proxy says so), not over plain http, page-cache hits included', async () => {
     const http = await fetch(server.url + '/');
     expect(http.headers.get('strict-transport-security')).toBeNull();
-    // The same page again from the short page cache: decided per request, not cached with the page.
-    const again = await fetch(server.url + '/', { headers: { 'x-forwarded-proto': 'https' } });
-    expect(again.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    // The same page again, now answered from the page cache the plain-http visit filled.
+    const https = await fetch(server.url + '/', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(https.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    const other = await fetch(server.url + '/regions', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(other.headers.get('strict-transport-security')).toBe('max-age=31536000');
   });
 });

@@ -1,9 +1,7 @@
-// HSTS decided from the request and the site's public origin; Astro's defineMiddleware stood in by the identity.
-import { describe, expect, it, vi } from 'vitest';
+// HSTS decided from the request and the site's public origin.
+import { describe, expect, it } from 'vitest';
+import { strictTransportSecurity } from '../../src/lib/hsts.ts';
 import { parseConfig } from '../../src/server/config.ts';
-
-vi.mock('astro:middleware', () => ({ defineMiddleware: <T>(f: T) => f }));
-const { strictTransportSecurity } = await import('../../src/lib/middleware/headers.ts');
 
 const YEAR = 31_536_000;
 

@@ -1,6 +1,7 @@
 // The security headers every response carries, and the charset Astro leaves off HTML.
 import { defineMiddleware } from 'astro:middleware';
 import { config } from '../../server/config.ts';
+import { strictTransportSecurity } from '../hsts.ts';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -10,17 +11,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
   'X-Frame-Options': 'DENY',
 };
-
-/**
- * Strict-Transport-Security for an https answer: the request came over https (TLS here, or X-Forwarded-Proto from a
- * trusted proxy, which Astro folds into the URL), or the site says its public origin is https. Never over plain http
- * to a site that is http: that would lock its visitors out.
- */
-export function strictTransportSecurity(url: URL, siteUrl: string, maxAgeSeconds: number): string | null {
-  if (maxAgeSeconds <= 0) return null;
-  if (url.protocol !== 'https:' && !siteUrl.startsWith('https:')) return null;
-  return `max-age=${maxAgeSeconds}`;
-}
 
 /**
  * HSTS, decided per request: first in the pipeline, outside the page cache, because one cached page may be served to
