@@ -14,7 +14,9 @@ const siteHost = (() => {
 
 export default defineConfig({
   output: 'server',
-  adapter: node({ mode: 'standalone' }),
+  // One ceiling for every request body (the adapter's default is 1 GiB): the largest route's limit, the listing form's
+  // eight photos (LARGEST_BODY_BYTES in src/lib/body.ts, which also holds each route's own, smaller limit).
+  adapter: node({ mode: 'standalone', bodySizeLimit: 81 * 1024 * 1024 }),
   server: { port: 4321 },
   security: {
     // Our own middleware (src/lib/middleware/origin.ts) checks the Origin, with an exception for bearer-token API calls.

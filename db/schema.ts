@@ -407,3 +407,20 @@ export const companyDailyStats = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.companyId, t.day] })],
 );
+
+// Images a member uploaded with a form that then failed (a field to fix): the form carries their hashes back, and a
+// later submission may use only these (or its listing's own images), with the dimensions recorded here, never the
+// form's. Rows older than the unused-image grace period are removed by the image cleanup.
+export const pendingUploads = sqliteTable(
+  'pending_uploads',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.hash, t.userId] }), index('pending_uploads_created_idx').on(t.createdAt)],
+);

@@ -4,10 +4,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
 import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
+import { sendHstsOverHttps } from '../src/lib/hsts.ts';
 import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
 import { closeDb, getDb } from '../src/server/db.ts';
 import { log, routeConsole } from '../src/server/observability/log.ts';
 import { runCli, UsageError } from './lib/cli.ts';
+import { handleShutdown } from './lib/shutdown.ts';
 
 await runCli(async () => {
   const cfg = config();
@@ -41,6 +43,8 @@ await runCli(async () => {
   serveCachedPagesFirst(server.server);
   server.server.once('listening', () => log().info({ host: cfg.HOST, port: cfg.PORT }, 'listening'));
   process.once('exit', (code) => log().info({ code }, 'stopped'));
+  sendHstsOverHttps(server.server, cfg);
+  handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS, log: (line) => log().info(line) });
 });
 
 /**

@@ -2,7 +2,6 @@
 // tests and the benchmark, and stops it again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 
 export interface RunningServer {
   url: string;
@@ -24,7 +23,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const TSX = path.resolve('node_modules/.bin/tsx');
+// Node itself with tsx's loader, not the `tsx` command: that command runs the script in a child process and relays
+// signals to it, and when the child is slow to acknowledge one (a loaded machine), it sends the signal again and then
+// SIGKILL, which turns a graceful stop into a crash. One process receives the signal itself.
+const START = ['--import', 'tsx', 'scripts/start.ts'];
 
 /**
  * Runs scripts/start.ts with the given settings (on a free port unless given one, as another user when given one: the
@@ -38,7 +40,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(TSX, ['scripts/start.ts'], {
+  const child = spawn(process.execPath, START, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), SITE_URL: url, ASTRO_NODE_LOGGING: 'disabled', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...user,
@@ -70,7 +72,7 @@ export async function startServer(
 
 /** Runs scripts/start.ts expecting it to fail; resolves with its exit code and output. */
 export async function runStartExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(TSX, ['scripts/start.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, START, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -16,8 +16,10 @@ import {
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
 import { fieldMessages, say } from '../server/api/field-errors.ts';
-import { describeUploadError, ImageUploadError, type UploadedFile } from '../server/media/upload.ts';
+import { MAX_IMAGE_BYTES } from '../server/media/renditions.ts';
+import { describeUploadError, ImageUploadError, type PostedForm, type UploadedFile } from '../server/media/upload.ts';
 import { log } from '../server/observability/log.ts';
+import { BodyError, readPostedForm } from './body.ts';
 import { etagMatches, etagOf } from './http-cache.ts';
 
 import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../server/api/limits.ts';
@@ -181,18 +183,16 @@ async function readFiles(request: Request): Promise<UploadedFile[]> {
   if (!/^multipart\/form-data\s*;/i.test(request.headers.get('content-type') ?? '')) {
     throw new RequestError(400, 'unsupported_content_type', 'api.error.multipartContentType');
   }
-  const bytes = await readBytes(request, MAX_UPLOAD_BODY_BYTES);
-  let form: FormData;
+  // The site's streaming multipart reader, each file kept at most one byte over the image limit.
+  let form: PostedForm;
   try {
-    form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
-  } catch {
+    form = await readPostedForm(request, { maxBytes: MAX_UPLOAD_BODY_BYTES, maxFileBytes: MAX_IMAGE_BYTES });
+  } catch (e) {
+    if (!(e instanceof BodyError)) throw e;
+    if (e.status === 413) throw new RequestError(413, 'body_too_large', 'api.error.tooLarge', { max: Math.round(MAX_UPLOAD_BODY_BYTES / 1024) });
     throw new RequestError(400, 'malformed_multipart', 'api.error.badMultipart');
   }
-  const files: UploadedFile[] = [];
-  for (const [, value] of form) {
-    if (typeof value !== 'string') files.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
-  }
-  return files;
+  return form.files.map(({ name, bytes }) => ({ name, bytes }));
 }
 
 /**

@@ -15,8 +15,12 @@
 // Retry-After and a form-level error; it sets the status on Astro.response so the re-rendered page answers 4xx.
 // Field names follow the domain's zod paths ('attributes.material' for a nested field). Never put a password back.
 // Files: readFormWithFiles(request) gives { values, files } (an empty file input is left out).
+// Every reader stays within the route's body limit (./body.ts); a body too large or not a form throws BodyError, which
+// the body middleware answers with a 413 or 400 page.
 import { ConflictError, InvalidError, RateLimitedError } from '../server/errors.ts';
 import type { MessageKey } from '../server/i18n/index.ts';
+import type { PostedForm, UploadedFile } from '../server/media/upload.ts';
+import { bodyLimitFor, readPostedForm } from './body.ts';
 
 export type FormValues = Record<string, string>;
 /** Field name -> message for the reader (already translated); '_' for a problem of the form as a whole. */
@@ -29,30 +33,24 @@ interface FormContext {
   response: { status?: number; headers: Headers };
 }
 
-async function formData(request: Request): Promise<FormData | null> {
-  try {
-    return await request.formData();
-  } catch {
-    // Not a form body (wrong content type, cut off): treated as an empty form, so the page shows "required" errors.
-    return null;
-  }
+/** The posted form, read within the limit of the route it was posted to. */
+export function readPosted(request: Request): Promise<PostedForm> {
+  return readPostedForm(request, bodyLimitFor(new URL(request.url).pathname));
 }
 
-/** The posted fields as strings (urlencoded or multipart; file fields are skipped). */
+/** The posted fields as strings (urlencoded or multipart; file fields are skipped), the last value of a name winning. */
 export async function readForm(request: Request): Promise<FormValues> {
   return (await readFormWithFiles(request)).values;
 }
 
 /** The posted fields as strings and the posted files by field name. */
-export async function readFormWithFiles(request: Request): Promise<{ values: FormValues; files: Record<string, File[]> }> {
-  const values: FormValues = {};
-  const files: Record<string, File[]> = {};
-  const data = await formData(request);
-  for (const [name, value] of data ?? []) {
-    if (typeof value === 'string') values[name] = value;
-    else if (value.size > 0 || value.name !== '') (files[name] ??= []).push(value);
+export async function readFormWithFiles(request: Request): Promise<{ values: FormValues; files: Record<string, UploadedFile[]> }> {
+  const form = await readPosted(request);
+  const files: Record<string, UploadedFile[]> = {};
+  for (const { field, name, bytes } of form.files) {
+    if (bytes.length > 0 || name !== '') (files[field] ??= []).push({ name, bytes });
   }
-  return { values, files };
+  return { values: Object.fromEntries(form.fields), files };
 }
 
 /** Field errors (translated) for a domain error a form can show, or null for any other error. */

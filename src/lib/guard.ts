@@ -7,18 +7,31 @@ export function requireUser(locals: App.Locals, url: URL): SessionUser | Respons
   return new Response(null, { status: 303, headers: { Location: `/login?next=${next}` } });
 }
 
+const LOCAL_BASE = 'http://local.invalid';
+
 /**
- * Where to go after signing in: `next` if it is a path on this site, else `fallback`. Anything that could leave the
- * site (`//evil.example`, `/\evil.example`, `https://...`, control characters) falls back: never an open redirect.
+ * Where to go after signing in: `next` if it is a path on this site, else `fallback`. The one check for every `next=`.
+ * The path is normalised first and the result checked again, because a browser reads the normalised form:
+ * `/.//evil.example`, `/..//`, `/%2e//` and `/a/..//` all normalise to `//evil.example`, a link to another host.
+ * Anything that could leave the site (`//`, `\`, a scheme, control characters, an encoded slash or backslash that
+ * decodes to one of those) falls back: never an open redirect.
  */
 export function localPath(next: string | null | undefined, fallback = '/'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || /[\\\p{Cc}]/u.test(next)) return fallback;
+  if (!next || !next.startsWith('/') || /[\\\p{Cc}]/u.test(next)) return fallback;
+  let url: URL;
   try {
-    const base = 'http://local.invalid';
-    const url = new URL(next, base);
-    if (url.origin !== base) return fallback;
-    return url.pathname + url.search + url.hash;
+    url = new URL(next, LOCAL_BASE);
   } catch {
     return fallback;
   }
+  if (url.origin !== LOCAL_BASE) return fallback;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return fallback;
+  }
+  // After normalising: a path is `/` then something that is not a second slash or a backslash, in any encoding.
+  if (/^\/[\/\\]/.test(decoded) || /[\\\p{Cc}]/u.test(decoded)) return fallback;
+  return url.pathname + url.search + url.hash;
 }

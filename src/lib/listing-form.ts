@@ -9,7 +9,7 @@ import { InvalidError } from '../server/errors.ts';
 import { getListingForm, readListingForm, saveListingForm, type ListingFormData } from '../server/listings/form.ts';
 import type { StoredImage } from '../server/media/index.ts';
 import { describeUploadError } from '../server/media/upload.ts';
-import { formErrors, type FormErrors } from './form.ts';
+import { formErrors, readPosted, type FormErrors } from './form.ts';
 import { load, loadAsync } from './route.ts';
 
 export interface ListingFormView {
@@ -35,7 +35,7 @@ export async function listingFormPage(
   let errors: FormErrors = {};
   let keptImages: StoredImage[] = [];
   if (Astro.request.method === 'POST') {
-    const submission = (posted = await readListingForm(await Astro.request.formData()));
+    const submission = (posted = readListingForm(await readPosted(Astro.request)));
     const result = await loadAsync((db, now) => saveListingForm(db, userId, listingId, submission, config().dataDir, now));
     if (result instanceof Response) return result;
     if (result.ok) return Astro.redirect(`/dashboard?done=${done}`, 303);

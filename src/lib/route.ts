@@ -1,7 +1,8 @@
 // The edge between pages and the domain: typed domain errors become HTTP answers here and nowhere else.
 import { getDb, type Db } from '../server/db.ts';
 import { ForbiddenError, GoneError, NotFoundError, RateLimitedError, UnauthorizedError } from '../server/errors.ts';
-import { translator, DEFAULT_LOCALE, type MessageKey } from '../server/i18n/index.ts';
+import { translator, DEFAULT_LOCALE, type MessageKey, type Params } from '../server/i18n/index.ts';
+import type { BodyError, BodyLimits } from './body.ts';
 import { parsePage } from '../server/pagination.ts';
 
 /**
@@ -39,6 +40,14 @@ export function errorResponse(e: unknown): Response {
   throw e;
 }
 
+/** The page for a body refused at the edge: 413 saying the route's limit, or 400. */
+export function bodyErrorResponse(e: BodyError, limits: BodyLimits): Response {
+  if (e.status === 400) return messagePage(400, 'security.bodyMalformedTitle', 'security.bodyMalformed');
+  const size = limits.maxBytes >= 1024 * 1024 ? `${Math.round(limits.maxBytes / 1024 / 1024)} MB` : `${Math.ceil(limits.maxBytes / 1024)} KB`;
+  const { key, params } = limits.tooLarge ?? { key: 'security.bodyTooLarge' as MessageKey, params: { max: size } };
+  return messagePage(413, 'security.bodyTooLargeTitle', key, undefined, params);
+}
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -48,7 +57,7 @@ function messagePage(
   title: MessageKey,
   body: MessageKey,
   link?: { href: string; label: MessageKey },
-  params?: Record<string, number>,
+  params?: Params,
   headers: Record<string, string> = {},
 ): Response {
   const t = translator(DEFAULT_LOCALE);

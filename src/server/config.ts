@@ -18,6 +18,18 @@ const schema = z.object({
   // Behind a reverse proxy that sets X-Forwarded-For/-Proto, `true` lets those headers name the client; otherwise
   // they are dropped, so a client talking to us directly cannot pick the IP address the rate limits count.
   TRUST_PROXY: z.stringbool().default(false),
+  // Strict-Transport-Security max-age (seconds) sent with every https answer: at least a year (browsers' preload
+  // lists ask for that), or 0 to send none (while a TLS set-up is still being tried out).
+  HSTS_MAX_AGE: z.coerce
+    .number()
+    .int()
+    .refine((s) => s === 0 || s >= 31_536_000, 'must be 0 (off) or at least 31536000 (one year)')
+    .default(31_536_000),
+  // Listing views are counted in memory and written every this many ms (0 = only when the server stops: tests that
+  // must not see a write they did not make use that).
+  VIEW_FLUSH_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  // On SIGTERM/SIGINT, requests already accepted get this long to finish before their connections are closed.
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   // How many demo listings the first start writes into an empty database (0 = none).
   DEMO_LISTINGS: z.coerce.number().int().min(0).max(2_000_000).default(3000),
   // Search: SQLite FTS5 always; Meilisearch answers queries when MEILI_URL is set (FTS5 stays the fallback).

@@ -6,6 +6,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema.ts';
 import { config } from './config.ts';
+import { onShutdown, SHUTDOWN_ORDER } from './lifecycle.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -13,6 +14,59 @@ const MIGRATIONS_DIR = path.resolve('db/migrations');
 
 /** The data folder or database file cannot be used; the message names the path and says what to do. */
 export class DataDirError extends Error {}
+
+interface JournalEntry {
+  tag: string;
+  when: number;
+}
+
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Refuses a database that a newer release has migrated: serving it would run this code on a schema it does not know
+ * (a rollback after an upgrade). drizzle records each applied migration with its journal timestamp, so a recorded
+ * timestamp that is not in our journal is a migration this release does not have.
+ */
+function assertKnownMigrations(sqlite: Database.Database, file: string): void {
+  const hasTable = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  if (!hasTable) return;
+  const applied = sqlite.prepare('select created_at from __drizzle_migrations order by created_at').pluck().all() as number[];
+  const journal = (JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] }).entries;
+  const known = new Set(journal.map((e) => Number(e.when)));
+  const unknown = applied.filter((when) => !known.has(Number(when)));
+  if (unknown.length === 0) return;
+  const ours = journal.at(-1);
+  const newest = Math.max(...applied.map(Number));
+  throw new DataDirError(
+    `The database file ${file} was migrated by a newer release of this site: database schema version ${applied.length} ` +
+      `(newest migration of ${dateOf(newest)}, ${unknown.length} unknown here), this release's schema version ` +
+      `${journal.length} (${ours ? `${ours.tag} of ${dateOf(ours.when)}` : 'none'}). ` +
+      'Start the newer release again, or restore a backup taken before the upgrade.',
+  );
+}
+
+/**
+ * A SQLite error as one sentence for a person (the database file, what happened, its code), for start-up: a full
+ * disk while seeding must read as that, not as a stack trace.
+ */
+export function databaseProblem(file: string, e: unknown, failed = 'cannot be opened'): DataDirError {
+  if (e instanceof DataDirError) return e;
+  // drizzle's migrator wraps SQLite's error (and quotes the whole migration); the cause is what a person needs.
+  const err = ((e as Error).cause instanceof Error ? (e as Error).cause : e) as Error & { code?: string };
+  const advice =
+    err.code === 'SQLITE_FULL'
+      ? 'The disk is full: free some space and start again.'
+      : err.code === 'SQLITE_READONLY' || err.code === 'SQLITE_CANTOPEN' || err.code === 'SQLITE_IOERR' || err.code?.startsWith('SQLITE_IOERR_')
+        ? 'Check that the file and its folder can be written, and that the disk is healthy.'
+        : 'Move it away to start with an empty site, or restore it from a backup.';
+  return new DataDirError(`The database file ${file} ${failed}: ${err.message}${err.code ? ` (${err.code})` : ''}. ${advice}`);
+}
+
+/** True for an error raised by SQLite (better-sqlite3 gives each a SQLITE_* code). */
+export function isSqliteError(e: unknown): boolean {
+  const err = ((e as Error)?.cause instanceof Error ? (e as Error).cause : e) as { code?: unknown } | null;
+  return typeof err?.code === 'string' && err.code.startsWith('SQLITE_');
+}
 
 function prepareDataDir(dir: string): void {
   try {
@@ -36,6 +90,7 @@ export function openDatabase(file: string): Db {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
     sqlite.pragma('temp_store = MEMORY');
+    assertKnownMigrations(sqlite, file);
     sqlite.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     const db = drizzle(sqlite, { schema });
     const before = migrationsApplied(sqlite);
@@ -46,13 +101,7 @@ export function openDatabase(file: string): Db {
     return db;
   } catch (e) {
     sqlite?.close();
-    if (e instanceof DataDirError) throw e;
-    // drizzle's migrator wraps SQLite's error (and quotes the whole migration); the cause is what a person needs.
-    const err = ((e as Error).cause instanceof Error ? (e as Error).cause : e) as Error & { code?: string };
-    throw new DataDirError(
-      `The database file ${file} cannot be opened: ${err.message}${err.code ? ` (${err.code})` : ''}. ` +
-        'Move it away to start with an empty site, or restore it from a backup.',
-    );
+    throw databaseProblem(file, e);
   }
 }
 
@@ -81,10 +130,31 @@ export function optimizeDatabase(db: Db): void {
   db.$client.pragma('optimize=0x10002');
 }
 
+/**
+ * Closes a connection the way a stop should: the query planner's statistics refreshed, the WAL folded into the
+ * database file (so the next start, or a copy of the file, needs no recovery), then closed.
+ */
+export function closeDatabase(db: Db): void {
+  if (!db.$client.open) return;
+  optimizeDatabase(db);
+  db.$client.pragma('wal_checkpoint(TRUNCATE)');
+  db.$client.close();
+}
+
 let shared: Db | undefined;
-/** The process-wide connection to the configured data folder. */
+/** The process-wide connection to the configured data folder; closed last when the server stops. */
 export function getDb(): Db {
-  shared ??= openDatabase(config().dbFile);
+  if (!shared) {
+    const db = (shared = openDatabase(config().dbFile));
+    onShutdown(
+      'database',
+      () => {
+        if (shared === db) shared = undefined;
+        closeDatabase(db);
+      },
+      SHUTDOWN_ORDER.database,
+    );
+  }
   return shared;
 }
 

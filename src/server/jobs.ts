@@ -1,15 +1,17 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
 // unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
-// so jobs must start inside it, not in scripts/start.ts.
+// so jobs must start inside it, not in scripts/start.ts. Each job registers its own stop with the shutdown hooks
+// (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import { optimizeDatabase, type Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
+import { onShutdown } from './lifecycle.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
-import { runJob } from './observability/jobs.ts';
+import { scheduleJob } from './observability/jobs.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
 
@@ -21,14 +23,15 @@ export function startJobs(db: Db): void {
   started.add(db);
   outsideRequest(() => {
     startExpirySweep(db);
-    startViewFlush(db);
+    startViewFlush(db, config().VIEW_FLUSH_MS);
     startImageCleanup(db, config().dataDir);
-    startIndexer(db);
+    // The outbox lives in SQLite: what the indexer has not sent yet stays queued for the next start.
+    onShutdown('search indexer', startIndexer(db));
     startBackupJob(db, config());
     startMailSender(db);
     startUnconfirmedPurge(db);
     // Keeps the planner's statistics current as listings come and go (a no-op when no table changed much).
-    setInterval(() => void runJob('optimize', () => (optimizeDatabase(db), 0)), OPTIMIZE_EVERY_MS).unref();
+    scheduleJob('optimize', { firstAfterMs: OPTIMIZE_EVERY_MS, everyMs: OPTIMIZE_EVERY_MS }, () => (optimizeDatabase(db), 0));
   });
 }
 

@@ -110,3 +110,76 @@ export function addressKey(ip: string): string {
   const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
   return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }
+
+/**
+ * Progressive delays after failures (OWASP's advice for sign-in: slow the guesser down, never lock the owner out):
+ * the first `free` failures of a key cost nothing, then each one makes the key wait twice as long as the last, from
+ * `firstDelayMs` up to `maxDelayMs`. A key's failures are forgotten `windowMs` after its last one.
+ *
+ *   backoff.check(key, now);   // throws RateLimitedError while the key must still wait
+ *   backoff.fail(key, now);    // counts a failure (count before the slow check, so a parallel burst is counted too)
+ *   backoff.forgive(key, now); // takes one counted failure back (the attempt turned out fine)
+ *   backoff.reset(key);        // forgets the key
+ */
+export interface Backoff {
+  check(key: string, now?: number): void;
+  fail(key: string, now?: number): void;
+  forgive(key: string, now?: number): void;
+  /** Failures counted for the key and not yet forgotten. */
+  failures(key: string, now?: number): number;
+  reset(key: string): void;
+}
+
+export interface BackoffOptions {
+  free: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  windowMs: number;
+  clock?: () => number;
+  sweepAt?: number;
+}
+
+interface Failures {
+  count: number;
+  lastAt: number;
+}
+
+export function createBackoff({ free, firstDelayMs, maxDelayMs, windowMs, clock = Date.now, sweepAt = 10_000 }: BackoffOptions): Backoff {
+  const keys = new Map<string, Failures>();
+  const delay = (count: number) => (count <= free ? 0 : Math.min(maxDelayMs, firstDelayMs * 2 ** (count - free - 1)));
+  const current = (key: string, now: number) => {
+    const f = keys.get(key);
+    if (f && now - f.lastAt >= windowMs) {
+      keys.delete(key);
+      return undefined;
+    }
+    return f;
+  };
+  return {
+    check(key, now = clock()) {
+      const f = current(key, now);
+      const waitUntil = f ? f.lastAt + delay(f.count) : 0;
+      if (waitUntil > now) throw new RateLimitedError(Math.max(1, Math.ceil((waitUntil - now) / 1000)));
+    },
+    fail(key, now = clock()) {
+      const f = current(key, now);
+      if (f) {
+        f.count++;
+        f.lastAt = now;
+        return;
+      }
+      if (keys.size >= sweepAt) for (const [k, v] of keys) if (now - v.lastAt >= windowMs) keys.delete(k);
+      keys.set(key, { count: 1, lastAt: now });
+    },
+    forgive(key, now = clock()) {
+      const f = current(key, now);
+      if (f && --f.count <= 0) keys.delete(key);
+    },
+    failures(key, now = clock()) {
+      return current(key, now)?.count ?? 0;
+    },
+    reset(key) {
+      keys.delete(key);
+    },
+  };
+}

@@ -1,11 +1,12 @@
 // Accounts and sessions against a real SQLite file: every rule of registration, sign-in, sessions and passwords.
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sessions, users } from '../../db/schema.ts';
-import { authPolicy, changePassword, register, setAuthPolicy, signIn, signOut } from '../../src/server/auth/accounts.ts';
-import { DEFAULT_COST, hashPassword, isCommonPassword, scryptRuns, verifyPassword } from '../../src/server/auth/passwords.ts';
+import { mailOutbox, sessions, users } from '../../db/schema.ts';
+import { authPolicy, changePassword, register as registerOrNull, setAuthPolicy, signIn, signOut } from '../../src/server/auth/accounts.ts';
+import { DEFAULT_COST, hashPassword, isCommonPassword, MAX_CONCURRENT_HASHES, scryptRuns, verifyPassword } from '../../src/server/auth/passwords.ts';
 import { SESSION_DAYS, sessionCookie, startSession, validateSession } from '../../src/server/auth/sessions.ts';
 import { ConflictError, InvalidError, RateLimitedError } from '../../src/server/errors.ts';
-import { createRateLimiter } from '../../src/server/rate-limit.ts';
+import { createBackoff } from '../../src/server/rate-limit.ts';
 import { hashToken } from '../../src/server/tokens.ts';
 import { DAY, freshDb, makeUser } from '../helpers/db.ts';
 
@@ -21,6 +22,13 @@ const form = (over: Record<string, string> = {}) => {
   const password = over.password ?? 'Ganjiang-2026';
   return { email: newEmail(), displayName: '王经理', password, passwordRepeat: password, ...over };
 };
+
+/** A registration of a new email, which signs in. */
+async function register(...args: Parameters<typeof registerOrNull>) {
+  const signedIn = await registerOrNull(...args);
+  if (!signedIn) throw new Error('expected a new account');
+  return signedIn;
+}
 
 async function invalidFields(p: Promise<unknown>): Promise<Record<string, string>> {
   try {
@@ -69,11 +77,25 @@ describe('registration', () => {
     expect((await validateSession(db, session.token))?.user.id).toBe(user.id);
   });
 
-  it('refuses an email already registered, however it is written, next to the email field', async () => {
+  it('answers an email already registered, however it is written, like a new one: same work, no second account', async () => {
     await register(db, form({ email: 'li@example.com' }), { ip: '10.0.0.1' }, now);
-    const fields = await invalidFields(register(db, form({ email: ' LI@example.com' }), { ip: '10.0.0.1' }, now));
-    expect(fields).toEqual({ email: 'account.emailTaken' });
+    const hashes = async (email: string) => {
+      const before = scryptRuns();
+      const result = await registerOrNull(db, form({ email }), { ip: '10.0.0.1' }, now);
+      return { hashes: scryptRuns() - before, signedIn: result !== null };
+    };
+    const taken = await hashes(' LI@example.com');
+    const fresh = await hashes('li.new@example.com');
+    // The page redirects both to the dashboard; only a new account gets a session (the owner of a taken one is told).
+    expect(taken).toEqual({ hashes: 1, signedIn: false });
+    expect(fresh).toEqual({ hashes: 1, signedIn: true });
     expect(db.select().from(users).all().filter((u) => u.email === 'li@example.com')).toHaveLength(1);
+    // The owner is told, once a day however often it is tried.
+    await registerOrNull(db, form({ email: 'li@example.com' }), { ip: '10.0.0.2' }, now);
+    const told = db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, 'li@example.com')).all();
+    expect(told.map((m) => m.template)).toEqual(['account-register-attempt']);
+    expect(told[0]!.text).toContain('/login');
+    expect(db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, 'li.new@example.com')).all()).toEqual([]);
   });
 
   it('checks every field and says what is wrong with each', async () => {
@@ -114,7 +136,7 @@ describe('registration', () => {
     const ip = '10.9.8.1';
     await register(db, form({ email: 'enum@example.com' }), { ip }, now);
     for (let i = 0; i < 9; i++) {
-      expect(await invalidFields(register(db, form({ email: 'enum@example.com' }), { ip }, now))).toEqual({ email: 'account.emailTaken' });
+      expect(await registerOrNull(db, form({ email: 'enum@example.com' }), { ip }, now)).toBeNull();
     }
     await expect(register(db, form({ email: 'enum@example.com' }), { ip }, now)).rejects.toBeInstanceOf(RateLimitedError);
   });
@@ -156,25 +178,69 @@ describe('sign-in', () => {
     // Timings themselves are measured by `npm run bench:auth` (signInMsMedian), not asserted here.
   });
 
-  it('locks an account after 5 failures for 15 minutes, even with the right password, and says how long', async () => {
+  it('five wrong passwords from elsewhere never lock the owner out', async () => {
     const email = newEmail();
     await register(db, form({ email }), { ip: '10.0.3.1' }, now);
     for (let i = 0; i < 5; i++) {
       expect(await invalidFields(signIn(db, { email, password: `wrong-${i}-password` }, { ip: `10.0.3.${i + 10}` }, now))).toEqual({ _: 'account.signInFailed' });
     }
-    const locked = await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.3.99' }, now + 60_000).catch((e) => e);
-    expect(locked).toBeInstanceOf(RateLimitedError);
-    expect(locked.retryAfterSeconds).toBe(14 * 60);
-    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.3.99' }, now + 15 * 60_000)).resolves.toBeTruthy();
+    for (let i = 0; i < 4; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.0.3.50' }, now + i * 1000));
+    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.3.99' }, now + 5000)).resolves.toBeTruthy();
   });
 
-  it('a success clears the account count; failures below the limit never lock', async () => {
+  it('slows one address guessing one account with doubling delays after three free failures', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), { ip: '10.0.4.1' }, now);
+    const at = (t: number, password = 'wrong-password') => signIn(db, { email, password }, { ip: '10.0.4.2' }, now + t);
+    for (let i = 0; i < 4; i++) expect(await invalidFields(at(0))).toEqual({ _: 'account.signInFailed' });
+    // The fourth failure costs 1 s, the fifth 2 s, the sixth 4 s ..., the right password included.
+    for (const [t, wait] of [[0, 1], [1000, 2], [3000, 4], [7000, 8]] as const) {
+      const limited = await at(t, 'Ganjiang-2026').catch((e) => e);
+      expect(limited, `at ${t} ms`).toBeInstanceOf(RateLimitedError);
+      expect(limited.retryAfterSeconds).toBe(wait);
+      await invalidFields(at(t + wait * 1000));
+    }
+    // Up to 15 minutes at most, and forgotten 15 minutes after the last failure.
+    await expect(at(7000 + 8000 + 16 * 60_000, 'Ganjiang-2026')).resolves.toBeTruthy();
+  });
+
+  it('a success clears the pair: failures below the free allowance never slow the owner', async () => {
     const email = newEmail();
     await register(db, form({ email }), { ip: '10.0.4.1' }, now);
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 4; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.0.4.2' }, now));
-      await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.4.2' }, now);
+      for (let i = 0; i < 3; i++) await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.0.4.3' }, now));
+      await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.4.3' }, now);
     }
+  });
+
+  it('guessing spread over many addresses slows the account, except from addresses the owner signed in from', async () => {
+    const email = newEmail();
+    await register(db, form({ email }), { ip: '10.0.8.1' }, now);
+    await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.8.1' }, now);
+    for (let i = 0; i < 51; i++) await invalidFields(signIn(db, { email, password: `guess-${i}-password` }, { ip: `10.8.${i}.1` }, now));
+    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.8.200' }, now)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.8.1' }, now)).resolves.toBeTruthy();
+  });
+
+  it("puts the owner's sign-in ahead of a flood of guesses from 40 addresses, and refuses the flood's overflow at once", async () => {
+    const email = newEmail();
+    await register(db, form({ email }), { ip: '10.0.9.1' }, now);
+    await signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.9.1' }, now);
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<unknown>) =>
+      p.then(
+        () => settled.push(name),
+        (e) => settled.push(e instanceof RateLimitedError ? `${name}:refused` : name),
+      );
+    // All 40 are queued (or refused) before the owner asks: the queue, not the arrival order, decides.
+    const flood = Array.from({ length: 40 }, (_, i) => track(`guess${i}`, signIn(db, { email, password: `guess-${i}-password` }, { ip: `10.9.${i}.1` }, now)));
+    const owner = track('owner', signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.9.1' }, now));
+    await Promise.all([...flood, owner]);
+    const hashedBeforeOwner = settled.slice(0, settled.indexOf('owner')).filter((s) => !s.endsWith(':refused'));
+    // At most the hashes already running when the owner arrived (and one started beside the owner's) finish first.
+    expect(hashedBeforeOwner.length).toBeLessThanOrEqual(MAX_CONCURRENT_HASHES + 1);
+    expect(settled).toContain('owner');
+    expect(settled.filter((s) => s.endsWith(':refused')).length).toBeGreaterThanOrEqual(40 - MAX_CONCURRENT_HASHES - authPolicy(db).busyQueue);
   });
 
   it('limits failures per IP (30 per 15 minutes) across many accounts', async () => {
@@ -185,14 +251,15 @@ describe('sign-in', () => {
     expect(await invalidFields(signIn(db, { email: 'spray-next@example.com', password: '123456789' }, { ip: '10.0.5.2' }, now))).toEqual({ _: 'account.signInFailed' });
   });
 
-  it('counts a burst of parallel guesses before any hash is checked', async () => {
+  it('counts a burst of parallel guesses from one address before any hash is checked', async () => {
     const email = newEmail();
     await register(db, form({ email }), { ip: '10.0.6.1' }, now);
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) => signIn(db, { email, password: `guess-${i}-password` }, { ip: `10.0.6.${i + 2}` }, now)),
+      Array.from({ length: 12 }, (_, i) => signIn(db, { email, password: `guess-${i}-password` }, { ip: '10.0.6.2' }, now)),
     );
     const limited = results.filter((r) => r.status === 'rejected' && r.reason instanceof RateLimitedError);
-    expect(limited).toHaveLength(7);
+    // Three free failures and the fourth, which starts the delays; the other eight wait.
+    expect(limited).toHaveLength(8);
   });
 
   it('asks for both fields', async () => {
@@ -302,11 +369,11 @@ describe('changing the password', () => {
 describe('policy', () => {
   it('can be given limiters with their own clock', async () => {
     let clock = 0;
-    setAuthPolicy(db, { signInPerAccount: createRateLimiter({ limit: 1, windowMs: 1000, clock: () => clock }) });
+    setAuthPolicy(db, { signInPerPair: createBackoff({ free: 0, firstDelayMs: 1000, maxDelayMs: 1000, windowMs: 1000, clock: () => clock }) });
     const email = newEmail();
     await invalidFields(signIn(db, { email, password: 'wrong-password' }, { ip: '10.3.0.1' }, 0));
     await expect(signIn(db, { email, password: 'wrong-password' }, { ip: '10.3.0.1' }, 0)).rejects.toBeInstanceOf(RateLimitedError);
     clock = 1000;
-    expect(authPolicy(db).signInPerAccount.remaining(email, 1000)).toBe(1);
+    expect(authPolicy(db).signInPerPair.failures(`${email}|10.3.0.1`)).toBe(0);
   });
 });

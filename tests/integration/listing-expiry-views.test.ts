@@ -1,10 +1,11 @@
 import { eq, inArray } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listings, searchOutbox } from '../../db/schema.ts';
 import { liveCounts } from '../../src/server/listings/counts.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { getListingPage } from '../../src/server/listings/page.ts';
-import { flushViews, isBot, pendingViews, recordView } from '../../src/server/listings/views.ts';
+import { flushViews, isBot, pendingViews, recordView, startViewFlush } from '../../src/server/listings/views.ts';
+import { runShutdownHooks } from '../../src/server/lifecycle.ts';
 import { DAY, freshDb, makeCompany, makeListing } from '../helpers/db.ts';
 
 const NOW = Date.now();
@@ -50,6 +51,45 @@ describe('views', () => {
     const views = (id: number) => db.select({ v: listings.views }).from(listings).where(eq(listings.id, id)).get()!.v;
     expect([views(a.id), views(b.id)]).toEqual([4, 1]);
     expect(flushViews(db)).toBe(0);
+  });
+
+  describe('the flush schedule', () => {
+    afterEach(() => vi.useRealTimers());
+    const person = { userId: null, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/131.0' };
+    const setUp = () => {
+      const db = freshDb();
+      const l = makeListing(db, makeCompany(db, { ownerId: null }).id);
+      const views = () => db.select({ v: listings.views }).from(listings).where(eq(listings.id, l.id)).get()!.v;
+      return { db, l, views };
+    };
+
+    it('VIEW_FLUSH_MS=0 never writes on a timer, only when the server stops (a test controls the write)', async () => {
+      vi.useFakeTimers();
+      const { db, l, views } = setUp();
+      startViewFlush(db, 0);
+      recordView(l.id, null, person);
+      vi.advanceTimersByTime(24 * 3600_000);
+      expect(views()).toBe(0);
+      expect(await runShutdownHooks()).toEqual([]);
+      expect(views()).toBe(1);
+    });
+
+    it('writes every VIEW_FLUSH_MS, and what is left at the stop', async () => {
+      vi.useFakeTimers();
+      const { db, l, views } = setUp();
+      startViewFlush(db, 5_000);
+      recordView(l.id, null, person);
+      vi.advanceTimersByTime(5_000);
+      expect(views()).toBe(1);
+      recordView(l.id, null, person);
+      await runShutdownHooks();
+      expect(views()).toBe(2);
+      // The timer went with the stop.
+      recordView(l.id, null, person);
+      vi.advanceTimersByTime(60_000);
+      expect(views()).toBe(2);
+      flushViews(db);
+    });
   });
 
   it('does not count crawlers or the owner', () => {

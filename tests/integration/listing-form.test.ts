@@ -2,11 +2,12 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { companies, listings } from '../../db/schema.ts';
+import { readPosted } from '../../src/lib/form.ts';
 import { getCompanyForm, readCompanyForm, saveCompanyForm } from '../../src/server/companies/form.ts';
 import { ForbiddenError, NotFoundError } from '../../src/server/errors.ts';
 import { runListingAction } from '../../src/server/listings/actions.ts';
 import { getDashboard } from '../../src/server/listings/dashboard.ts';
-import { getListingForm, listingInputFromForm, readListingForm, saveListingForm } from '../../src/server/listings/form.ts';
+import { getListingForm, keptImagesField, listingInputFromForm, readListingForm, saveListingForm } from '../../src/server/listings/form.ts';
 import { listingImagesOf } from '../../src/server/listings/queries.ts';
 import { createListing } from '../../src/server/listings/write.ts';
 import { DAY, freshDb, makeCompany, makeListing, makeUser, tempDir } from '../helpers/db.ts';
@@ -40,13 +41,16 @@ const fields = {
   'attributes.origin': '',
 };
 
+/** The form as the page reads it: encoded by undici, parsed by the site's own streaming reader. */
+const posted = (data: FormData, path: string) => readPosted(new Request(`http://localhost${path}`, { method: 'POST', body: data }));
+
 async function body(values: Record<string, string>, files: { name: string; bytes: Buffer }[] = [], extra: [string, string][] = []) {
   const data = new FormData();
   for (const [k, v] of Object.entries(values)) data.append(k, v);
   for (const [k, v] of extra) data.append(k, v);
   for (const f of files) data.append('images', new File([new Uint8Array(f.bytes)], f.name, { type: 'image/png' }));
   if (files.length === 0) data.append('images', new File([], '', { type: 'application/octet-stream' }));
-  return readListingForm(data);
+  return readListingForm(await posted(data, '/dashboard/listings/new'));
 }
 
 describe('listingInputFromForm', () => {
@@ -77,7 +81,7 @@ describe('saveListingForm', () => {
     expect(first.fields).toEqual({ title: 'posting.titleTooShort' });
     expect(first.keptImages.map((i) => i.width)).toEqual([60]);
     expect(db.select().from(listings).all().length).toBe(before);
-    const kept = first.keptImages.map((i) => `${i.hash}:${i.width}:${i.height}`).join(',');
+    const kept = keptImagesField(first.keptImages);
     const second = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: kept }, [{ name: 'd.png', bytes: await solid(70, 30) }]), dataDir, NOW);
     if (!second.ok) throw new Error(JSON.stringify(second.fields));
     expect(listingImagesOf(db, second.listing.id).map((i) => i.width)).toEqual([60, 70]);
@@ -88,6 +92,31 @@ describe('saveListingForm', () => {
     const result = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: forged }), dataDir, NOW);
     if (!result.ok) throw new Error(JSON.stringify(result.fields));
     expect(listingImagesOf(db, result.listing.id)).toEqual([]);
+  });
+
+  it("trusts kept images only as this member's own uploads, with the dimensions measured when they were stored", async () => {
+    // Another company's published image, and another member's upload from a form that failed.
+    const rival = makeUser(db);
+    makeCompany(db, { ownerId: rival.id });
+    const published = await saveListingForm(db, rival.id, null, await body(fields, [{ name: 'r.png', bytes: await solid(33, 30) }]), dataDir, NOW);
+    if (!published.ok) throw new Error('rival listing failed');
+    const [theirs] = listingImagesOf(db, published.listing.id);
+    const failed = await saveListingForm(db, rival.id, null, await body({ ...fields, title: '米' }, [{ name: 's.png', bytes: await solid(34, 30) }]), dataDir, NOW);
+    if (failed.ok) throw new Error('expected a failed submission');
+    const theirPending = failed.keptImages[0]!.hash;
+    // This member's own failed upload, sent back with made-up dimensions.
+    const mine = await saveListingForm(db, owner.id, null, await body({ ...fields, title: '米' }, [{ name: 'm.png', bytes: await solid(35, 30) }]), dataDir, NOW);
+    if (mine.ok) throw new Error('expected a failed submission');
+    const myPending = mine.keptImages[0]!.hash;
+
+    const forged = [`${theirs!.hash}:1:99999999`, `${theirPending}:1:1`, `${myPending}:1:99999999`].join(',');
+    const result = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: forged }), dataDir, NOW);
+    if (!result.ok) throw new Error(JSON.stringify(result.fields));
+    expect(listingImagesOf(db, result.listing.id).map((i) => [i.hash, i.width, i.height])).toEqual([[myPending, 35, 30]]);
+    // Used once: the same hash cannot be carried into a second listing as a pending upload.
+    const again = await saveListingForm(db, owner.id, null, await body({ ...fields, keptImages: myPending }), dataDir, NOW);
+    if (!again.ok) throw new Error(JSON.stringify(again.fields));
+    expect(listingImagesOf(db, again.listing.id)).toEqual([]);
   });
 
   it('refuses a file that is not an image, naming the field, and keeps the listing input errors too', async () => {
@@ -162,7 +191,7 @@ describe('company form', () => {
     const data = new FormData();
     for (const [k, v] of Object.entries(values)) data.append(k, v);
     data.append('logo', logo ? new File([new Uint8Array(logo)], 'logo.png') : new File([], ''));
-    return readCompanyForm(data);
+    return readCompanyForm(await posted(data, '/dashboard/company'));
   };
 
   it('creates with a logo, keeps an uploaded logo through a failed edit, then removes it', async () => {
@@ -176,6 +205,10 @@ describe('company form', () => {
     expect(failed.fields).toEqual({ name: 'companyForm.nameTooShort' });
     expect(failed.keptLogo).toMatch(/^[0-9a-f]{64}$/);
     expect(failed.keptLogo).not.toBe(created.company.logoHash);
+    // Another member cannot take that logo by naming its hash.
+    const other = makeUser(db);
+    const taken = await saveCompanyForm(db, other.id, await companyForm({ name: '别人的公司', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);
+    expect(taken.ok && taken.company.logoHash).toBeNull();
     const stored = () => db.select().from(companies).where(eq(companies.id, created.company.id)).get()!;
     expect(stored().name).toBe('表单测试公司');
     const fixed = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);

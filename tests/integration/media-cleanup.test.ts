@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { companies, listingImages } from '../../db/schema.ts';
 import { removeUnusedImages } from '../../src/server/media/cleanup.ts';
 import { imageFolder, storeImage } from '../../src/server/media/index.ts';
-import { freshDb, makeCompany, makeListing, tempDir } from '../helpers/db.ts';
+import { pendingUploadsOf, recordPendingUploads } from '../../src/server/media/pending.ts';
+import { freshDb, makeCompany, makeListing, makeUser, tempDir } from '../helpers/db.ts';
 import { solid } from '../helpers/images.ts';
 
 const DAY = 86_400_000;
@@ -43,5 +44,19 @@ describe('removeUnusedImages', () => {
     await storeImage(bytes, dataDir);
     expect(await removeUnusedImages(db, dataDir, Date.now())).toBe(0);
     expect(fs.existsSync(imageFolder(dataDir, img.hash))).toBe(true);
+  });
+
+  it('keeps an image a form is still waiting for, and forgets pending uploads after the grace period', async () => {
+    const db = freshDb();
+    const dataDir = tempDir();
+    const user = makeUser(db);
+    const img = await storeImage(await solid(21, 10, 'png'), dataDir);
+    recordPendingUploads(db, user.id, [img], Date.now());
+    age(imageFolder(dataDir, img.hash), 2 * DAY);
+    expect(await removeUnusedImages(db, dataDir, Date.now())).toBe(0);
+    expect(pendingUploadsOf(db, user.id, [img.hash])).toEqual([img]);
+    // Two days on, the form was never sent again: the record and then the file go.
+    expect(await removeUnusedImages(db, dataDir, Date.now() + 2 * DAY)).toBe(1);
+    expect(pendingUploadsOf(db, user.id, [img.hash])).toEqual([]);
   });
 });

@@ -24,17 +24,22 @@ describe('readForm', () => {
     body.set('title', '供应大米');
     body.set('image', new File([new Uint8Array([1, 2, 3])], 'rice.jpg', { type: 'image/jpeg' }));
     body.set('logo', new File([], ''));
-    const { values, files } = await readFormWithFiles(new Request('http://x/', { method: 'POST', body }));
+    const { values, files } = await readFormWithFiles(new Request('http://x/dashboard/company', { method: 'POST', body }));
     // An empty file input may arrive as an empty string (undici reads `filename=""` so): either way, no file.
     expect(values.title).toBe('供应大米');
     expect(values.logo ?? '').toBe('');
     expect(Object.keys(files)).toEqual(['image']);
-    expect(files.image![0]!.size).toBe(3);
+    expect(files.image![0]!.name).toBe('rice.jpg');
+    expect([...files.image![0]!.bytes]).toEqual([1, 2, 3]);
   });
 
-  it('treats a body that is not a form as an empty form', async () => {
+  it('reads an empty body without a content type (a bare confirmation button) as an empty form', async () => {
+    expect(await readForm(new Request('http://x/', { method: 'POST' }))).toEqual({});
+  });
+
+  it('refuses a body that is not a form with BodyError 400', async () => {
     const request = new Request('http://x/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' });
-    expect(await readForm(request)).toEqual({});
+    await expect(readForm(request)).rejects.toMatchObject({ name: 'BodyError', status: 400 });
   });
 });
 

@@ -12,6 +12,12 @@ import {
 import { encodeGbk } from '../helpers/gbk.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** Text as UTF-16 with its byte-order mark, the way Excel saves "Unicode text" (le) or other tools may (be). */
+function utf16(text: string, order: 'le' | 'be'): Uint8Array {
+  const le = Buffer.from('\uFEFF' + text, 'utf16le');
+  return order === 'le' ? le : le.swap16();
+}
 const BOM = '\uFEFF';
 
 function fileError(fn: () => unknown): ImportFileError {
@@ -28,6 +34,26 @@ describe('decodeCsv', () => {
   it('reads UTF-8 and falls back to GBK for bytes that are not UTF-8', () => {
     expect(decodeCsv(utf8('标题,价格'))).toBe('标题,价格');
     expect(decodeCsv(encodeGbk('标题,价格\n螺纹钢 HRB400,3850'))).toBe('标题,价格\n螺纹钢 HRB400,3850');
+  });
+
+  it('reads UTF-16 little- and big-endian by their byte-order mark (Excel\'s "Unicode text")', () => {
+    const text = '标题\t价格\n螺纹钢 HRB400\t3850';
+    expect(decodeCsv(utf16(text, 'le'))).toBe(text);
+    expect(decodeCsv(utf16(text, 'be'))).toBe(text);
+  });
+});
+
+describe('parseCsv of an Excel "Unicode text" file', () => {
+  it('reads the tab-separated UTF-16 rows like a CSV', () => {
+    const file = ['类型\t标题\t分类\t地区\t价格\t单位', '供应\t螺纹钢 HRB400\tsteel\tdonghu\t"3,850"\t吨', '求购\t收购废铜\tcopper\tjiujiang\t\t'].join('\r\n');
+    for (const order of ['le', 'be'] as const) {
+      const { rows, headers } = parseCsv(utf16(file, order));
+      expect(headers, order).toMatchObject({ kind: '类型', title: '标题', price: '价格' });
+      expect(rows.map((r) => [r.line, r.input.title, r.input.price]), order).toEqual([
+        [2, '螺纹钢 HRB400', '3,850'],
+        [3, '收购废铜', undefined],
+      ]);
+    }
   });
 });
 

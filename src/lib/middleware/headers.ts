@@ -1,5 +1,7 @@
 // The security headers every response carries, and the charset Astro leaves off HTML.
 import { defineMiddleware } from 'astro:middleware';
+import { config } from '../../server/config.ts';
+import { strictTransportSecurity } from '../hsts.ts';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -9,6 +11,23 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
   'X-Frame-Options': 'DENY',
 };
+
+/**
+ * HSTS, decided per request: first in the pipeline, outside the page cache, because one cached page may be served to
+ * a visitor on https and to one on http.
+ */
+export const transportSecurity = defineMiddleware(async (context, next) => {
+  const response = await next();
+  const { SITE_URL, HSTS_MAX_AGE } = config();
+  const hsts = strictTransportSecurity(context.url, SITE_URL, HSTS_MAX_AGE);
+  try {
+    if (hsts) response.headers.set('Strict-Transport-Security', hsts);
+    else response.headers.delete('Strict-Transport-Security');
+  } catch {
+    // Response.redirect() has immutable headers; a bare redirect is re-asked on the next visit anyway.
+  }
+  return response;
+});
 
 export const headers = defineMiddleware(async (_context, next) => {
   const response = await next();

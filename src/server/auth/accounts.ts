@@ -1,26 +1,39 @@
 // Accounts: registration, sign-in, password change. Each returns what the edge needs (a session ticket) or throws a
-// typed error (InvalidError with field message keys, ConflictError, RateLimitedError); nothing here knows HTTP.
+// typed error (InvalidError with field message keys, RateLimitedError); nothing here knows HTTP.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions, users } from '../../../db/schema.ts';
+import { config } from '../config.ts';
 import type { Db } from '../db.ts';
-import { ConflictError, InvalidError, NotFoundError } from '../errors.ts';
-import { addressKey, createRateLimiter, type RateLimiter } from '../rate-limit.ts';
+import { InvalidError, NotFoundError, RateLimitedError } from '../errors.ts';
+import { addressKey, createBackoff, createRateLimiter, type Backoff, type RateLimiter } from '../rate-limit.ts';
+import { DEFAULT_LOCALE } from '../i18n/index.ts';
+import { queueMail } from '../mail/index.ts';
+import { absoluteUrl } from '../urls.ts';
 import { parseInput } from '../validation.ts';
-import { DEFAULT_COST, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
+import { registerAttemptMail } from './mails.ts';
+import { DEFAULT_COST, hashesWaiting, hashPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptCost } from './passwords.ts';
 import { endSession, startSession, type SessionTicket } from './sessions.ts';
 import type { SessionUser } from './user.ts';
 
 const MINUTE = 60_000;
 
 /**
- * The limits, and why:
- * - signInPerAccount: 5 failed sign-ins per email per 15 min. Online guessing gets 480 tries a day at most, far too few
- *   for any password that passed the common-password check; a real user who mistypes 5 times waits 15 min at worst.
- *   Counted per email whether or not it is registered, so the limit does not reveal which emails exist.
+ * The limits, and why (OWASP's authentication guidance: slow guessing down without letting anyone lock the owner out):
+ * - signInPerPair: failures of one email from one address. Three are free, then each waits twice as long as the last
+ *   (1 s, 2 s, 4 s ... up to 15 min). A guesser at one address gets a few dozen tries a day; the owner at another
+ *   address is not affected at all.
+ * - signInPerAccount: failures of one email from every address (guessing spread over many addresses). Fifty are
+ *   free, then the same doubling delays, except for addresses the account signed in from in the last 30 days
+ *   (knownPairs): the owner's own devices never wait for someone else's failures.
+ *   Both count unknown emails too, so the limits do not reveal which emails exist.
  * - signInPerIp: 30 failed sign-ins per IP per 15 min. Stops one address from spraying many accounts; higher than the
- *   per-account limit because a company's office shares one address.
+ *   per-pair allowance because a company's office shares one address.
+ * - Hashing: at most two scrypt runs at once (passwords.ts); waiting sign-ins go by priority, known devices first,
+ *   then attempts with no recent failures (account, pair or address), then the rest. When more than
+ *   `busyQueue` hashes already wait ahead of an attempt with recent failures, it is refused at once (429): a flood
+ *   of guesses costs the server nothing and cannot push the owner's sign-in back.
  * - registerPerIp: 10 registrations per IP per hour. Each costs a scrypt hash (half a second, 128 MiB), so this also
  *   caps the CPU one address can burn, and slows bulk creation of spam accounts.
  * - passwordChangePerUser: 5 wrong current passwords per 15 min, so a borrowed signed-in browser cannot be used to
@@ -29,20 +42,45 @@ const MINUTE = 60_000;
  */
 export interface AuthPolicy {
   cost: ScryptCost;
-  signInPerAccount: RateLimiter;
+  signInPerPair: Backoff;
+  signInPerAccount: Backoff;
   signInPerIp: RateLimiter;
+  /** email|address -> when that pair last signed in successfully. */
+  knownPairs: Map<string, number>;
+  busyQueue: number;
   registerPerIp: RateLimiter;
   passwordChangePerUser: RateLimiter;
 }
 
+const KNOWN_PAIR_MS = 30 * 24 * 60 * MINUTE;
+const MAX_KNOWN_PAIRS = 100_000;
+
 function defaultPolicy(): AuthPolicy {
+  const delays = { firstDelayMs: 1000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
   return {
     cost: DEFAULT_COST,
-    signInPerAccount: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
+    signInPerPair: createBackoff({ free: 3, ...delays }),
+    signInPerAccount: createBackoff({ free: 50, ...delays }),
     signInPerIp: createRateLimiter({ limit: 30, windowMs: 15 * MINUTE }),
+    knownPairs: new Map(),
+    busyQueue: 8,
     registerPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
     passwordChangePerUser: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
   };
+}
+
+function isKnownPair(policy: AuthPolicy, pair: string, now: number): boolean {
+  const at = policy.knownPairs.get(pair);
+  return at !== undefined && now - at < KNOWN_PAIR_MS;
+}
+
+function rememberPair(policy: AuthPolicy, pair: string, now: number): void {
+  policy.knownPairs.delete(pair); // re-inserted last: the map's order is oldest success first
+  policy.knownPairs.set(pair, now);
+  for (const oldest of policy.knownPairs.keys()) {
+    if (policy.knownPairs.size <= MAX_KNOWN_PAIRS) break;
+    policy.knownPairs.delete(oldest);
+  }
 }
 
 // In memory, per database (one server process serves one database; each test file gets its own).
@@ -154,16 +192,40 @@ export interface Client {
   sessionToken?: string;
 }
 
-/** Creates an account (fields email, displayName, password, passwordRepeat) and signs it in. */
-export async function register(db: Db, input: unknown, client: Client, now: number): Promise<SignedIn> {
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * Someone registered with an email that already has an account: the person registering sees the same answer as for
+ * a new email (so the form does not tell who has an account), and the owner hears of it by mail instead, at most
+ * once a day (the form must not become a way to flood someone's inbox).
+ */
+export function notifyExistingAccountOwner(db: Db, email: string, now: number): void {
+  queueMail(
+    db,
+    {
+      to: email,
+      template: registerAttemptMail,
+      data: { loginUrl: absoluteUrl(config().SITE_URL, '/login') },
+      idempotencyKey: `register-attempt:${email}:${Math.floor(now / DAY)}`,
+      locale: DEFAULT_LOCALE,
+    },
+    now,
+  );
+}
+
+/**
+ * Creates an account (fields email, displayName, password, passwordRepeat) and signs it in. An email that already
+ * has an account gets null after the same work (a hash is computed either way) and its owner is told
+ * (notifyExistingAccountOwner): the page answers both the same way.
+ */
+export async function register(db: Db, input: unknown, client: Client, now: number): Promise<SignedIn | null> {
   const data = parseInput(registerSchema, input);
   const policy = authPolicy(db);
-  const taken = () => new ConflictError('account.emailTaken', { email: 'account.emailTaken' });
   // Counted before the email check too, so the form cannot be used to test many emails for being registered.
   policy.registerPerIp.consume(addressKey(client.ip), now);
-  if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw taken();
+  // Hashed before looking the email up, so a taken email costs the same as a new one.
   const passwordHash = await hashPassword(data.password, policy.cost);
-  let row: typeof users.$inferSelect;
+  let row: typeof users.$inferSelect | undefined;
   try {
     row = db
       .insert(users)
@@ -171,9 +233,12 @@ export async function register(db: Db, input: unknown, client: Client, now: numb
       .returning()
       .get();
   } catch (e) {
-    // Two registrations of one email at the same moment: the unique index decides, the loser hears "taken".
-    if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw taken();
-    throw e;
+    // The unique index on the email decides (two registrations at the same moment included): the "taken" case.
+    if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+  }
+  if (!row) {
+    notifyExistingAccountOwner(db, data.email, now);
+    return null;
   }
   return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
 }
@@ -187,23 +252,38 @@ async function replaceSession(db: Db, userId: string, client: Client): Promise<S
 
 /**
  * Signs in with email and password. An unknown email and a wrong password get the same error, after the same work
- * (a hash is checked either way); repeated failures are limited per email and per IP.
+ * (a hash is checked either way); failures slow down their email+address pair, then the email from everywhere but
+ * the owner's known addresses, and the address (see AuthPolicy).
  */
 export async function signIn(db: Db, input: unknown, client: Client, now: number): Promise<SignedIn> {
   const data = parseInput(signInSchema, input);
   const policy = authPolicy(db);
   const ip = addressKey(client.ip);
+  const pair = `${data.email}|${ip}`;
+  const known = isKnownPair(policy, pair, now);
+  policy.signInPerPair.check(pair, now);
+  if (!known) policy.signInPerAccount.check(data.email, now);
+  const recentFailures =
+    policy.signInPerPair.failures(pair, now) +
+    policy.signInPerAccount.failures(data.email, now) +
+    (policy.signInPerIp.limit - policy.signInPerIp.remaining(ip, now));
+  const priority = known ? 0 : recentFailures === 0 ? 1 : 2;
+  // Under a flood, an attempt with recent failures is refused before it takes a place in the hashing queue.
+  if (priority === 2 && hashesWaiting(2) >= policy.busyQueue) throw new RateLimitedError(60);
   // Counted before the hash is checked, so parallel guesses cannot all pass before the first failure is counted.
   policy.signInPerIp.consume(ip, now);
-  policy.signInPerAccount.consume(data.email, now);
+  policy.signInPerPair.fail(pair, now);
+  policy.signInPerAccount.fail(data.email, now);
   const row = db.select().from(users).where(eq(users.email, data.email)).get();
   const matches =
     data.password.length <= PASSWORD_MAX &&
-    (await verifyPassword(data.password, row?.passwordHash ?? (await dummyHash(policy.cost))));
+    (await verifyPassword(data.password, row?.passwordHash ?? (await dummyHash(policy.cost)), priority));
   if (!matches || !row) throw new InvalidError('sign-in failed', { _: 'account.signInFailed' });
-  // Only failures count against the limits.
+  // Only failures count against the limits; this address is now one of the owner's.
   policy.signInPerIp.refund(ip, now);
-  policy.signInPerAccount.reset(data.email);
+  policy.signInPerPair.reset(pair);
+  policy.signInPerAccount.forgive(data.email, now);
+  rememberPair(policy, pair, now);
   return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
 }
 

@@ -23,10 +23,29 @@ const SALT_LENGTH = 16;
 const MAX_LN = 20;
 
 // scrypt shares libuv's four threads with sharp and uses 128 MiB each: two at a time keep memory bounded and leave
-// threads for image work on this two-core machine; the rest wait their turn.
-const MAX_CONCURRENT = 2;
+// threads for image work on this two-core machine; the rest wait their turn. The queue is not first come, first
+// served: a lower `priority` goes first (sign-in gives 0 to an address the account signed in from lately, 1 to a
+// clean attempt, 2 to anything with recent failures), so a flood of guesses cannot keep the owner waiting.
+export const MAX_CONCURRENT_HASHES = 2;
 let running = 0;
-const waiting: (() => void)[] = [];
+let arrivals = 0;
+const waiting: { priority: number; seq: number; start: () => void }[] = [];
+
+/** Hashes waiting for a turn at `priority` or better (lower): what a new arrival there would wait behind. */
+export function hashesWaiting(priority = Infinity): number {
+  return waiting.filter((w) => w.priority <= priority).length;
+}
+
+function nextTurn(): void {
+  if (waiting.length === 0) return;
+  let best = 0;
+  for (let i = 1; i < waiting.length; i++) {
+    const w = waiting[i]!;
+    const b = waiting[best]!;
+    if (w.priority < b.priority || (w.priority === b.priority && w.seq < b.seq)) best = i;
+  }
+  waiting.splice(best, 1)[0]!.start();
+}
 
 let computed = 0;
 /** How many scrypt computations this process has run (sign-in must run one whether or not the email exists). */
@@ -34,8 +53,8 @@ export function scryptRuns(): number {
   return computed;
 }
 
-async function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
+async function scrypt(password: string, salt: Buffer, cost: ScryptCost, priority = 1): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((start) => waiting.push({ priority, seq: arrivals++, start }));
   running++;
   computed++;
   try {
@@ -46,26 +65,26 @@ async function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise
     );
   } finally {
     running--;
-    waiting.shift()?.();
+    nextTurn();
   }
 }
 
-export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_COST): Promise<string> {
+export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_COST, priority = 1): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const key = await scrypt(password, salt, cost);
+  const key = await scrypt(password, salt, cost, priority);
   return `$scrypt$ln=${cost.ln},r=${cost.r},p=${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 const HASH_FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 
 /** True if the password matches the stored hash; false for a wrong password or a hash no password matches. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, priority = 1): Promise<boolean> {
   const m = HASH_FORMAT.exec(stored);
   if (!m) return false;
   const cost = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
   if (cost.ln > MAX_LN || cost.r > 32 || cost.p > 16) return false;
   const expected = Buffer.from(m[5]!, 'base64');
-  const key = await scrypt(password, Buffer.from(m[4]!, 'base64'), cost);
+  const key = await scrypt(password, Buffer.from(m[4]!, 'base64'), cost, priority);
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db } from '../db.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 import { listBackups, pruneBackups, readManifest, takeBackup } from './index.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -29,8 +29,6 @@ export async function backupIfDue(db: Db, cfg: BackupSettings, now = Date.now())
 
 export function startBackupJob(db: Db, cfg: BackupSettings): void {
   if (!cfg.BACKUP_DIR) return;
-  const run = () => void runJob('backup', () => backupIfDue(db, cfg));
   // Not in the first minutes, when a deploy may still be checking the new version.
-  setTimeout(run, 5 * 60_000).unref();
-  setInterval(run, CHECK_EVERY_MS).unref();
+  scheduleJob('backup', { firstAfterMs: 5 * 60_000, everyMs: CHECK_EVERY_MS }, () => backupIfDue(db, cfg));
 }

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import type { Db } from '../db.ts';
 import { ConflictError, InvalidError } from '../errors.ts';
-import { imageFolder, isImageHash } from '../media/index.ts';
-import { ImageUploadError, storeImages, type UploadedFile } from '../media/upload.ts';
+import { imageFolder, isImageHash, type StoredImage } from '../media/index.ts';
+import { forgetPendingUploads, pendingUploadsOf, recordPendingUploads } from '../media/pending.ts';
+import { ImageUploadError, storeImages, type PostedForm, type UploadedFile } from '../media/upload.ts';
 import { regionGroups } from '../listings/form.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { findCompanyByOwner } from './queries.ts';
@@ -17,14 +18,9 @@ export interface CompanyFormData {
   logo: UploadedFile | null;
 }
 
-export async function readCompanyForm(data: FormData): Promise<CompanyFormData> {
-  const values: Record<string, string> = {};
-  let logo: UploadedFile | null = null;
-  for (const [name, value] of data) {
-    if (typeof value === 'string') values[name] = value;
-    else if (name === 'logo' && value.size > 0) logo = { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) };
-  }
-  return { values, logo };
+export function readCompanyForm(form: PostedForm): CompanyFormData {
+  const logo = form.files.findLast((f) => f.field === 'logo' && f.bytes.length > 0);
+  return { values: Object.fromEntries(form.fields), logo: logo ? { name: logo.name, bytes: logo.bytes } : null };
 }
 
 export function getCompanyForm(db: Db, userId: string) {
@@ -43,15 +39,18 @@ export type CompanyFormResult =
 
 export async function saveCompanyForm(db: Db, userId: string, form: CompanyFormData, dataDir: string, now: number): Promise<CompanyFormResult> {
   const input = Object.fromEntries(FIELDS.filter((f) => f in form.values).map((f) => [f, form.values[f]]));
+  // A logo carried back by a failed submission: this member's own upload (or the company's current logo), still on disk.
   const kept = form.values.keptLogo;
+  const ownLogo = (hash: string) => hash === findCompanyByOwner(db, userId)?.logoHash || pendingUploadsOf(db, userId, [hash]).length > 0;
   let logoHash: string | null | undefined =
-    isImageHash(kept) && existsSync(imageFolder(dataDir, kept)) ? kept : undefined;
+    isImageHash(kept) && ownLogo(kept) && existsSync(imageFolder(dataDir, kept)) ? kept : undefined;
+  let uploaded: StoredImage | undefined;
   let uploadError: ImageUploadError | null = null;
   const fields: Record<string, string> = {};
   if (form.logo) {
     try {
-      const [stored] = await storeImages([form.logo], dataDir, 1);
-      if (stored) logoHash = stored.hash;
+      [uploaded] = await storeImages([form.logo], dataDir, 1);
+      if (uploaded) logoHash = uploaded.hash;
     } catch (e) {
       if (!(e instanceof ImageUploadError)) throw e;
       uploadError = e;
@@ -61,8 +60,11 @@ export async function saveCompanyForm(db: Db, userId: string, form: CompanyFormD
   if (logoHash === undefined && form.values.removeLogo === '1') logoHash = null;
   try {
     if (Object.keys(fields).length > 0) throw new InvalidError('invalid company', {});
-    return { ok: true, company: saveCompany(db, userId, input, now, { logoHash }) };
+    const company = saveCompany(db, userId, input, now, { logoHash });
+    if (logoHash) forgetPendingUploads(db, userId, [logoHash]);
+    return { ok: true, company };
   } catch (e) {
+    if (uploaded) recordPendingUploads(db, userId, [uploaded], now);
     // Two tabs creating the account's company at once: the second is told, not shown an error page.
     if (e instanceof ConflictError) return { ok: false, fields: { _: e.message }, uploadError, keptLogo: logoHash ?? null };
     if (!(e instanceof InvalidError)) throw e;

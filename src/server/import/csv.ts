@@ -1,4 +1,4 @@
-// Reading a bulk-import CSV: bytes -> text (UTF-8 or GBK) -> rows with their line numbers -> raw listing inputs named
+// Reading a bulk-import CSV: bytes -> text (UTF-8, GBK, or UTF-16 by its BOM) -> rows with their line numbers -> raw listing inputs named
 // as the listing input contract names them. Pure: no database; validation of the values is the listing schema's job.
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
@@ -101,11 +101,20 @@ export function normalizeHeader(header: string): string {
  * China saves CSV in. Invalid UTF-8 is a reliable sign: GBK text of any length is almost never valid UTF-8.
  */
 export function decodeCsv(bytes: Uint8Array): string {
+  // Excel's "Unicode text" is UTF-16 (little-endian on Windows) and always starts with its byte-order mark.
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return new TextDecoder('gb18030').decode(bytes);
   }
+}
+
+/** Comma, or tab when the header line has tabs and no commas (Excel's "Unicode text" and "Text" files are tab-separated). */
+export function delimiterOf(text: string): ',' | '\t' {
+  const header = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
+  return header.includes('\t') && !header.includes(',') ? '\t' : ',';
 }
 
 /** What a header names: a contract field, a category attribute, nothing (an empty header), or something unknown. */
@@ -134,6 +143,7 @@ export function parseCsv(bytes: Uint8Array): ParsedCsv {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, {
+      delimiter: delimiterOf(text),
       info: true,
       relax_column_count: true,
       skip_empty_lines: true,

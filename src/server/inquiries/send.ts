@@ -15,7 +15,7 @@ import type { Locale } from '../i18n/index.ts';
 import { findListing } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { queueMail } from '../mail/index.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { localePath } from '../urls.ts';
 import { companyMembers, memberThreadUrl, visitorThreadUrl, type Thread } from './access.ts';
@@ -260,9 +260,7 @@ export function inquiryPage(db: Db, target: InquiryTarget, now: number) {
 
 /** Deletes lapsed unconfirmed inquiries now and every ten minutes in the server process. */
 export function startUnconfirmedPurge(db: Db): void {
-  const sweep = () => void runJob('unconfirmed-inquiries', () => purgeUnconfirmed(db, Date.now()));
-  setTimeout(sweep, 2_000).unref();
-  setInterval(sweep, 10 * 60_000).unref();
+  scheduleJob('unconfirmed-inquiries', { firstAfterMs: 2_000, everyMs: 10 * 60_000 }, () => purgeUnconfirmed(db, Date.now()));
 }
 
 /** Inquiries held for review (the same text sent to many companies), oldest first, for the operator. */

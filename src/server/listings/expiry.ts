@@ -7,7 +7,7 @@ import type { Db } from '../db.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingsChanged, type ListingPlace } from './changes.ts';
 import { countChange } from './counts.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 
 const BATCH = 200;
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -51,7 +51,5 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
 
 /** Runs the sweep now and every few minutes in the server process. */
 export function startExpirySweep(db: Db): void {
-  const sweep = () => void runJob('expiry-sweep', () => expireListings(db, Date.now()));
-  setTimeout(sweep, 1_000).unref();
-  setInterval(sweep, SWEEP_EVERY_MS).unref();
+  scheduleJob('expiry-sweep', { firstAfterMs: 1_000, everyMs: SWEEP_EVERY_MS }, () => expireListings(db, Date.now()));
 }

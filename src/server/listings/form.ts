@@ -8,7 +8,8 @@ import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
 import { ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import { imageFolder, isImageHash, type StoredImage } from '../media/index.ts';
-import { arrangeImages, ImageUploadError, roomForImages, storeImages, type ImageChoice, type UploadedFile } from '../media/upload.ts';
+import { forgetPendingUploads, pendingUploadsOf, recordPendingUploads } from '../media/pending.ts';
+import { arrangeImages, ImageUploadError, roomForImages, storeImages, type ImageChoice, type PostedForm, type UploadedFile } from '../media/upload.ts';
 import type { Category, Region, Taxonomy } from '../taxonomy/taxonomy.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { priceTypeOf, resolveListing } from './input.ts';
@@ -31,16 +32,12 @@ const LISTING_FIELDS = [
 ] as const;
 
 /** Reads the posted form: text fields (the last value of a name), attribute fields, image choices and files. */
-export async function readListingForm(data: FormData): Promise<ListingFormData> {
-  const values: FormValues = {};
-  const files: UploadedFile[] = [];
-  for (const [name, value] of data) {
-    if (typeof value === 'string') values[name] = value;
-    else if (name === 'images') files.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
-  }
-  const remove = data.getAll('removeImages').filter((v): v is string => typeof v === 'string');
-  const first = data.get('firstImage');
-  return { values, choice: { remove, first: typeof first === 'string' ? first : null }, files };
+export function readListingForm(form: PostedForm): ListingFormData {
+  const values: FormValues = Object.fromEntries(form.fields);
+  const files: UploadedFile[] = form.files.filter((f) => f.field === 'images').map(({ name, bytes }) => ({ name, bytes }));
+  const remove = form.fields.filter(([name]) => name === 'removeImages').map(([, value]) => value);
+  const first = form.fields.find(([name]) => name === 'firstImage')?.[1] ?? null;
+  return { values, choice: { remove, first }, files };
 }
 
 /**
@@ -165,22 +162,18 @@ export type ListingFormResult =
       keptImages: StoredImage[];
     };
 
-/** "hash:width:height,…" as the hidden field carries them, each checked to be an image stored here. */
-export function parseKeptImages(raw: string | undefined, dataDir: string): StoredImage[] {
-  const out: StoredImage[] = [];
-  for (const part of (raw ?? '').split(',').slice(0, MAX_IMAGES)) {
-    const [hash, w, h] = part.split(':');
-    const width = Number(w);
-    const height = Number(h);
-    if (!isImageHash(hash) || !Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) continue;
-    if (!existsSync(imageFolder(dataDir, hash))) continue;
-    if (!out.some((i) => i.hash === hash)) out.push({ hash, width, height });
-  }
-  return out;
+/**
+ * The hashes the hidden field carries back (at most a listing's worth, each once). Only hashes: which of them the
+ * member may use, and their dimensions, come from our records (pendingUploadsOf), never from the form.
+ */
+export function parseKeptImages(raw: string | undefined): string[] {
+  // A page rendered by an earlier release sends `hash:width:height`: the hash is taken, the rest ignored.
+  const hashes = (raw ?? '').split(',').map((part) => part.split(':')[0]!.trim()).filter(isImageHash);
+  return [...new Set(hashes)].slice(0, MAX_IMAGES);
 }
 
 export function keptImagesField(images: readonly StoredImage[]): string {
-  return images.map((i) => `${i.hash}:${i.width}:${i.height}`).join(',');
+  return images.map((i) => i.hash).join(',');
 }
 
 /**
@@ -210,7 +203,9 @@ export async function saveListingForm(
   }
 
   const stored = listing ? listingImagesOf(db, listing.id) : [];
-  const kept = parseKeptImages(form.values.keptImages, dataDir).filter((k) => !stored.some((s) => s.hash === k.hash));
+  // Kept images: this member's own earlier uploads, still on disk (the cleanup may have taken an old one).
+  const keptHashes = parseKeptImages(form.values.keptImages).filter((h) => !stored.some((s) => s.hash === h));
+  const kept = pendingUploadsOf(db, userId, keptHashes).filter((k) => existsSync(imageFolder(dataDir, k.hash)));
   const existing = [...stored, ...kept];
   let added: StoredImage[] = [];
   let uploadError: ImageUploadError | null = null;
@@ -222,7 +217,11 @@ export async function saveListingForm(
     fields.images = e.problem;
   }
   const pending = [...kept, ...added.filter((a) => !kept.some((k) => k.hash === a.hash))];
-  const fail = () => ({ ok: false as const, fields, params, uploadError, keptImages: pending.filter((p) => !stored.some((s) => s.hash === p.hash)) });
+  const fail = () => {
+    const keptImages = pending.filter((p) => !stored.some((s) => s.hash === p.hash));
+    recordPendingUploads(db, userId, keptImages, now);
+    return { ok: false as const, fields, params, uploadError, keptImages };
+  };
   if (Object.keys(fields).length > 0) return fail();
 
   try {
@@ -230,6 +229,7 @@ export async function saveListingForm(
     const row = listing
       ? updateListing(db, userId, listing.id, input, now, { images })
       : createListing(db, userId, input, now, { images });
+    forgetPendingUploads(db, userId, pending.map((p) => p.hash));
     return { ok: true, listing: row };
   } catch (e) {
     if (!(e instanceof InvalidError)) throw e;

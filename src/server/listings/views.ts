@@ -1,18 +1,20 @@
 // How often a listing page was viewed. A write per page view would put every reader behind the single SQLite
-// writer, so views are counted in memory and added to listings.views in one transaction every few seconds. A crash
-// loses at most those seconds of views. Crawlers and the owner's own visits are not counted.
+// writer, so views are counted in memory and added to listings.views in one transaction every few seconds
+// (VIEW_FLUSH_MS) and when the server stops. A crash loses at most those seconds of views. Crawlers and the owner's
+// own visits are not counted.
 import { eq, sql } from 'drizzle-orm';
 import { listingDailyStats, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { runJob } from '../observability/jobs.ts';
+import { onShutdown, SHUTDOWN_ORDER } from '../lifecycle.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 
-const FLUSH_EVERY_MS = 5_000;
 const DAY_MS = 86_400_000;
 
 /** The day number (since 1970) of a moment in China's calendar, the day seller analytics count by. */
 export function chinaDay(ms: number): number {
   return Math.floor((ms + 8 * 3_600_000) / DAY_MS);
 }
+
 // One tally per process: views are counted both by the built server's own copy of this module and by the page cache
 // in front of it (scripts/start.ts loads its own copy), and the flush must see both.
 const PENDING = Symbol.for('b2b-classifieds.pending-views');
@@ -90,6 +92,8 @@ export function pendingViews(listingId: number): number {
   return pending.get(listingId) ?? 0;
 }
 
-export function startViewFlush(db: Db): void {
-  setInterval(() => void runJob('view-flush', () => flushViews(db)), FLUSH_EVERY_MS).unref();
+/** Flushes every `everyMs` (0: never on a timer), and once more when the server stops. */
+export function startViewFlush(db: Db, everyMs: number): void {
+  if (everyMs > 0) scheduleJob('view-flush', { firstAfterMs: everyMs, everyMs }, () => flushViews(db));
+  onShutdown('listing views', () => void flushViews(db), SHUTDOWN_ORDER.data);
 }

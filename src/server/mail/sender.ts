@@ -10,6 +10,7 @@ import { mailOutbox } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { log } from '../observability/log.ts';
+import { onShutdown } from '../lifecycle.ts';
 import { runJob } from '../observability/jobs.ts';
 import { onMailQueued } from './index.ts';
 
@@ -123,29 +124,40 @@ export function startMailSender(db: Db): void {
     return;
   }
   const transport = smtpTransport(url);
-  let running = false;
+  let inProgress: Promise<void> | null = null;
   let again = false;
-  const round = async () => {
-    if (running) {
+  let stopped = false;
+  const round = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (inProgress) {
       again = true;
-      return;
+      return inProgress;
     }
-    running = true;
-    try {
-      do {
-        again = false;
-        await runJob('mail-sender', async () => {
-          const r = await sendDueMail(db, transport, Date.now());
-          // A full batch may have left more due behind it.
-          again ||= r.sent + r.retried + r.failed === BATCH;
-          return r.sent + r.failed;
-        });
-      } while (again);
-    } finally {
-      running = false;
-    }
+    inProgress = (async () => {
+      try {
+        do {
+          again = false;
+          await runJob('mail-sender', async () => {
+            const r = await sendDueMail(db, transport, Date.now());
+            // A full batch may have left more due behind it.
+            again ||= r.sent + r.retried + r.failed === BATCH;
+            return r.sent + r.failed;
+          });
+        } while (again && !stopped);
+      } finally {
+        inProgress = null;
+      }
+    })();
+    return inProgress;
   };
   onMailQueued(() => void round());
-  setTimeout(() => void round(), 1_000).unref();
-  setInterval(() => void round(), PERIOD_MS).unref();
+  const first = setTimeout(() => void round(), 1_000).unref();
+  const timer = setInterval(() => void round(), PERIOD_MS).unref();
+  // At a stop the batch being sent finishes; the rest stays queued in SQLite for the next start.
+  onShutdown('mail sender', async () => {
+    stopped = true;
+    clearTimeout(first);
+    clearInterval(timer);
+    await inProgress;
+  });
 }

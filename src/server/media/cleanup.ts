@@ -4,15 +4,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { inArray } from 'drizzle-orm';
-import { companies, listingImages } from '../../../db/schema.ts';
+import { companies, listingImages, pendingUploads } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { imageFolder } from './index.ts';
+import { expirePendingUploads } from './pending.ts';
 import { isImageHash } from './renditions.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob } from '../observability/jobs.ts';
 
 export const UNUSED_IMAGE_GRACE_MS = 24 * 3600_000;
 
-/** Hashes among `hashes` that a listing image or a company logo refers to. */
+/** Hashes among `hashes` that a listing image, a company logo or a form still waiting to be saved refers to. */
 function referenced(db: Db, hashes: string[]): Set<string> {
   const used = new Set<string>();
   for (let i = 0; i < hashes.length; i += 500) {
@@ -21,12 +22,14 @@ function referenced(db: Db, hashes: string[]): Set<string> {
     for (const r of db.selectDistinct({ h: companies.logoHash }).from(companies).where(inArray(companies.logoHash, batch)).all()) {
       if (r.h) used.add(r.h);
     }
+    for (const r of db.selectDistinct({ h: pendingUploads.hash }).from(pendingUploads).where(inArray(pendingUploads.hash, batch)).all()) used.add(r.h);
   }
   return used;
 }
 
 /** Removes images stored more than `graceMs` ago that nothing refers to; returns how many went. */
 export async function removeUnusedImages(db: Db, dataDir: string, now: number, graceMs = UNUSED_IMAGE_GRACE_MS): Promise<number> {
+  expirePendingUploads(db, now - graceMs);
   const root = path.join(dataDir, 'media');
   const old: string[] = [];
   for (const a of await fs.readdir(root).catch(() => [] as string[])) {
@@ -53,7 +56,5 @@ const CLEANUP_EVERY_MS = 24 * 3600_000;
 
 /** Runs removeUnusedImages once a day in the server process (a minute after start, then daily). */
 export function startImageCleanup(db: Db, dataDir: string): void {
-  const run = () => void runJob('image-cleanup', () => removeUnusedImages(db, dataDir, Date.now()));
-  setTimeout(run, 60_000).unref();
-  setInterval(run, CLEANUP_EVERY_MS).unref();
+  scheduleJob('image-cleanup', { firstAfterMs: 60_000, everyMs: CLEANUP_EVERY_MS }, () => removeUnusedImages(db, dataDir, Date.now()));
 }

@@ -11,6 +11,15 @@ export interface UploadedFile {
 }
 
 /**
+ * A posted form as the edge read it: the text fields in order (a name may repeat) and every uploaded file with the
+ * field it came in (a file input left empty sends a nameless, empty file).
+ */
+export interface PostedForm {
+  fields: [string, string][];
+  files: (UploadedFile & { field: string })[];
+}
+
+/**
  * A refused upload; `fields.images` (or the field given) holds the reason's message key, `describeUploadError` the
  * full sentence naming the file.
  */

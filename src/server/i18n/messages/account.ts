@@ -42,6 +42,9 @@ export const zh = {
   'account.forbiddenTitle': '没有权限',
   'account.forbiddenBody': '您没有权限查看或修改这项内容。',
   'account.rateLimitedTitle': '请求过于频繁',
+  'account.mail.registerAttemptSubject': '有人用您的邮箱在{site}注册',
+  'account.mail.registerAttemptBody': '有人刚刚用这个邮箱在{site}注册新账户。这个邮箱已经有账户，所以没有新建账户。\n如果是您本人，请直接登录；如果忘记了密码，可以在登录后修改。如果不是您，可以忽略此邮件，您的账户没有任何变化。',
+  'account.mail.signIn': '登录',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -87,4 +90,7 @@ export const en: Record<keyof typeof zh, string> = {
   'account.forbiddenTitle': 'Not allowed',
   'account.forbiddenBody': 'You are not allowed to see or change this.',
   'account.rateLimitedTitle': 'Too many requests',
+  'account.mail.registerAttemptSubject': 'Someone registered on {site} with your email',
+  'account.mail.registerAttemptBody': 'Someone just tried to register a new account on {site} with this email. It already has an account, so no new one was made.\nIf it was you, simply sign in. If it was not, you can ignore this mail: nothing about your account has changed.',
+  'account.mail.signIn': 'Sign in',
 };
