@@ -7,7 +7,7 @@ import { listings, searchOutbox } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { liveCondition } from '../listings/queries.ts';
 import { allDocuments, documentsFor } from './documents.ts';
-import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
@@ -68,11 +68,12 @@ export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean;
   ensureFtsSchema(db);
   let rebuilt = false;
   let documents: number;
-  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
+  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || !hasCurrentShape(db) || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
     documents = rebuildFts(db, now);
     rebuilt = true;
   } else documents = ftsCount(db);
   applyOutboxToFts(db, now, meiliEngine() === null);
+  ftsSweepExpired(db, now);
   return { rebuilt, documents };
 }
 
@@ -125,6 +126,8 @@ export interface DrainResult {
 /** Drains the due outbox rows into FTS5 and, when given, Meilisearch. */
 export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<DrainResult> {
   let indexed = 0;
+  // Expired listings leave FTS5 here (searches leave them out meanwhile); Meilisearch filters on expiresAt itself.
+  ftsSweepExpired(db, now());
   for (;;) {
     const t = now();
     const due = dueRows(db, t);

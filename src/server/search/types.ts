@@ -52,11 +52,11 @@ export interface Facets {
 export interface EngineResult {
   ids: number[];
   total: number;
-  /** False when total and facet counts are estimates (a very broad query). */
+  /** False when the total is an estimate (a very broad query, on engines that cannot count it). */
   exact: boolean;
+  /** False when facet counts are estimates (more than EXACT_LIMIT matches). */
+  facetsExact: boolean;
   facets: Facets;
-  /** When fewer results than the total can be paged through (a capped estimate), how many can. */
-  reachable?: number;
 }
 
 export interface SearchEngine {
