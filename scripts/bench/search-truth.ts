@@ -114,17 +114,31 @@ export function matches(taxonomy: Taxonomy, now: number, l: TruthRow, p: Params,
   return true;
 }
 
-/** The ids in the order the search promises: relevance tiers (title, category/attributes, rest) then newest, or a sort. */
-export function truthOrder(p: Params, rows: TruthRow[]): number[] {
-  const newest = (a: TruthRow, b: TruthRow) => b.key - a.key;
+/** A match's relevance tier for a one-word query: 0 title, 1 category or attributes, 2 the rest. */
+export function tierOf(l: TruthRow, p: Params): number {
   const word = p.q ? normalize(p.q) : undefined;
-  const tier = (l: TruthRow) => (!word ? 0 : l.fields.title.includes(word) ? 0 : l.fields.middle.includes(word) ? 1 : 2);
+  return !word ? 0 : l.fields.title.includes(word) ? 0 : l.fields.middle.includes(word) ? 1 : 2;
+}
+
+/** What ordering needs of a match (small enough to hold a million of). */
+export interface Ranked {
+  id: number;
+  key: number;
+  low: number | null;
+  high: number | null;
+  tier: number;
+}
+export const ranked = (l: TruthRow, p: Params): Ranked => ({ id: l.id, key: l.key, low: l.low, high: l.high, tier: tierOf(l, p) });
+
+/** The ids in the order the search promises: relevance tiers (title, category/attributes, rest) then newest, or a sort. */
+export function truthOrder(p: Params, rows: Ranked[]): number[] {
+  const newest = (a: Ranked, b: Ranked) => b.key - a.key;
   return [...rows]
     .sort((a, b) => {
       if (p.sort === 'price_asc') return (a.low ?? Infinity) - (b.low ?? Infinity) || newest(a, b);
       if (p.sort === 'price_desc') return (b.high ?? -Infinity) - (a.high ?? -Infinity) || newest(a, b);
       if (p.sort === 'newest') return newest(a, b);
-      return tier(a) - tier(b) || newest(a, b);
+      return a.tier - b.tier || newest(a, b);
     })
     .map((l) => l.id);
 }

@@ -4,7 +4,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { listingImages, listings } from '../../db/schema.ts';
-import { liveRows, matches, truthOrder, type Params, type TruthRow, type Without } from '../../scripts/bench/search-truth.ts';
+import { liveRows, matches, ranked, truthOrder, type Params, type TruthRow, type Without } from '../../scripts/bench/search-truth.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { MAX_PAGE, PAGE_SIZE } from '../../src/server/pagination.ts';
 import { ftsCount } from '../../src/server/search/fts.ts';
@@ -79,7 +79,7 @@ describe('every filtered search returns exactly the true matches, in order, on e
   for (const p of SEARCHES) {
     it(new URLSearchParams(p).toString() || '(browse)', async () => {
       const rows = truth(p);
-      const expected = truthOrder(p, rows).slice(0, MAX_PAGE * PAGE_SIZE);
+      const expected = truthOrder(p, rows.map((l) => ranked(l, p))).slice(0, MAX_PAGE * PAGE_SIZE);
       const first = await searchListings(db, p, NOW);
       expect(first.total).toBe(rows.length);
       expect(first.exact).toBe(true);
