@@ -263,7 +263,7 @@ async function serverMemory(dataDir: string) {
 
 const progress = (msg: string) => process.stderr.write(`search bench: ${msg}\n`);
 
-export async function benchSearch(opts: { listings: number; rounds?: number; dataDir?: string; server?: boolean }): Promise<Record<string, unknown>> {
+export async function benchSearch(opts: { listings: number; rounds?: number; dataDir?: string; server?: boolean; checks?: boolean }): Promise<Record<string, unknown>> {
   const rounds = opts.rounds ?? 5;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-search-'));
   const file = path.join(dataDir, 'site.db');
@@ -288,10 +288,11 @@ export async function benchSearch(opts: { listings: number; rounds?: number; dat
     const sizeAfter = fs.statSync(file).size;
 
     const now = Date.now();
+    const checks = opts.checks !== false;
     progress('brute force over every live listing');
-    const truth = truths(db, now);
+    const truth = checks ? truths(db, now) : undefined;
     progress('exactness: paging every search to the page limit');
-    const exact = await exactness(db, now, truth.exact);
+    const exact = truth ? await exactness(db, now, truth.exact) : undefined;
     progress('latency');
     const queries = await timeQueries(db, rounds);
     const suggestMs: number[] = [];
@@ -303,7 +304,7 @@ export async function benchSearch(opts: { listings: number; rounds?: number; dat
       }
     }
     progress('labelled queries');
-    const labelled = await labelledSet(db, now, truth.labelled);
+    const labelled = truth ? await labelledSet(db, now, truth.labelled) : undefined;
     const fresh = await freshness(db);
     const texts: string[] = [];
     for (const batch of allDocuments(db, Date.now(), 5000)) {
@@ -316,7 +317,7 @@ export async function benchSearch(opts: { listings: number; rounds?: number; dat
     const server = opts.server === false ? undefined : (progress('built server'), await serverMemory(dataDir));
     return {
       listings: existing || opts.listings,
-      liveListings: truth.live,
+      liveListings: truth?.live,
       liveListingsIndexed: indexed,
       demoDataSeconds: demoSeconds,
       fullFtsReindexSeconds: round(reindexSeconds, 1),
@@ -338,10 +339,22 @@ export async function benchSearch(opts: { listings: number; rounds?: number; dat
 if (process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href) {
   await runCli(async () => {
     const o = args(
-      { listings: { type: 'string', default: '100000' }, 'data-dir': { type: 'string' }, rounds: { type: 'string', default: '5' }, 'no-server': { type: 'boolean', default: false } },
-      'tsx scripts/bench/search.ts [--listings N] [--data-dir DIR] [--rounds N] [--no-server]',
+      {
+        listings: { type: 'string', default: '100000' },
+        'data-dir': { type: 'string' },
+        rounds: { type: 'string', default: '5' },
+        'no-server': { type: 'boolean', default: false },
+        'no-checks': { type: 'boolean', default: false },
+      },
+      'tsx scripts/bench/search.ts [--listings N] [--data-dir DIR] [--rounds N] [--no-server] [--no-checks]',
     );
-    const search = await benchSearch({ listings: Number(o.listings), dataDir: o['data-dir'], rounds: Number(o.rounds), server: !o['no-server'] });
+    const search = await benchSearch({
+      listings: Number(o.listings),
+      dataDir: o['data-dir'],
+      rounds: Number(o.rounds),
+      server: !o['no-server'],
+      checks: !o['no-checks'],
+    });
     console.log(JSON.stringify({ machine: machine(), load: os.loadavg(), search }, null, 2));
   });
 }

@@ -66,6 +66,10 @@ const SEARCHES: Params[] = [
   { verified: '1', images: '1' },
   { q: '茶', region: 'ganzhou', days: '30', verified: '1' },
   { price_min: '0.5', price_max: '30' },
+  // Several ranges at once: each one's ends checked, every combination of inner and end buckets counted once.
+  { price_min: '10', price_max: '5000', days: '7', kind: 'supply' },
+  { category: 'plastic-pipes', 'a.diameter.min': String(dLow), price_max: '200', days: '30' },
+  { q: '管', price_min: '20', days: '30', sort: 'price_desc' },
 ];
 
 describe('every filtered search returns exactly the true matches, in order, on every page', () => {

@@ -306,23 +306,34 @@ export function ftsCount(db: Db): number {
 /** Filter groups; a facet group is counted with its own group left out. */
 type Group = 'kind' | 'region' | 'category' | `attr:${string}`;
 
+/** A range filter as bucket tokens: every listing in range is in `all`; those in `inner` surely are; `ends` = the rest. */
+interface RangeTokens {
+  all: string;
+  inner: string | null;
+  ends: string | null;
+}
+
 /** How FTS5 and SQLite apply a set of filters. */
 interface FilterPlan {
   /** Exact equality tokens (ANDed). */
   tokens: string[];
-  /** One OR of bucket tokens per range: every listing in range and some at its ends. */
-  ranges: string[];
-  /** Per range, the OR of its inner buckets (all in range), or null when it has none. */
-  inner: (string | null)[];
-  /** SQL on search_rows `r` that decides the end buckets exactly, with its parameters. */
+  ranges: RangeTokens[];
+  /** SQL on search_rows `r` that decides the listings in the ends exactly, with its parameters. */
   sql: string[];
   params: (number | string)[];
 }
 
-const anyOf = (tokens: string[]) => (tokens.length === 1 ? tokens[0]! : `(${tokens.join(' OR ')})`);
+const anyOf = (tokens: string[]) => (tokens.length === 0 ? null : tokens.length === 1 ? tokens[0]! : `(${tokens.join(' OR ')})`);
+
+/** Bucket ranges [lo, hi] (all) and [innerLo, innerHi] (sure) as token expressions. */
+function rangeTokens(prefix: string, scale: Scale, lo: number, hi: number, innerLo: number, innerHi: number): { all: string[]; inner: string[]; ends: string[] } {
+  const inner = innerLo <= innerHi ? cover(prefix, scale, innerLo, innerHi) : [];
+  const ends = inner.length === 0 ? cover(prefix, scale, lo, hi) : [...cover(prefix, scale, lo, innerLo - 1), ...cover(prefix, scale, innerHi + 1, hi)];
+  return { all: cover(prefix, scale, lo, hi), inner, ends };
+}
 
 function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan {
-  const plan: FilterPlan = { tokens: [], ranges: [], inner: [], sql: [], params: [] };
+  const plan: FilterPlan = { tokens: [], ranges: [], sql: [], params: [] };
   if (f.kind && without !== 'kind') plan.tokens.push(`_k${f.kind}`);
   if (without !== 'region') {
     if (f.regionId !== undefined) plan.tokens.push(`_r${f.regionId}`);
@@ -337,23 +348,19 @@ function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan 
   for (const [key, value] of Object.entries(f.attributes ?? {})) {
     if (without !== `attr:${key}`) plan.tokens.push(attributeToken(key, value));
   }
-  const range = (prefix: string, scale: Scale, lo: number, hi: number, loExact: boolean, hiExact: boolean) => {
-    const all = cover(prefix, scale, lo, hi);
-    const inner = cover(prefix, scale, lo + (loExact ? 0 : 1), hi - (hiExact ? 0 : 1));
-    plan.ranges.push(all.length > 0 ? anyOf(all) : '_none');
-    plan.inner.push(inner.length > 0 ? anyOf(inner) : null);
-  };
+  const simple = (t: { all: string[]; inner: string[]; ends: string[] }): RangeTokens => ({ all: anyOf(t.all) ?? '_none', inner: anyOf(t.inner), ends: anyOf(t.ends) });
+
   // Price ranges overlap the asked one: the listing's highest price reaches its minimum and its lowest its maximum.
   if (f.priceMin !== undefined || f.priceMax !== undefined) {
     const [a, b] = [f.priceMin === undefined ? 0 : PRICE.bucket(f.priceMin), f.priceMax === undefined ? PRICE.max : PRICE.bucket(f.priceMax)];
-    // A narrow range (low and high end at most a bucket apart) overlaps only if its low end is in [a - 1, b]; it
-    // surely does if in [a + 1, b - 1] (or up to b with no maximum). Wide ones are always checked.
-    const low = (from: number, to: number) => cover('_pl', PRICE, from, to);
-    const narrow = low(Math.max(0, a - 1), b);
-    const wide = ['_pw', anyOf(cover('_ph', PRICE, a, PRICE.max)), anyOf(low(0, b))].join(' AND ');
-    plan.ranges.push(narrow.length > 0 ? `((_pn AND ${anyOf(narrow)}) OR (${wide}))` : `(${wide})`);
-    const sure = low(f.priceMin === undefined ? 0 : a + 1, f.priceMax === undefined ? PRICE.max : b - 1);
-    plan.inner.push(sure.length > 0 ? `(_pn AND ${anyOf(sure)})` : null);
+    // A narrow range (low and high end at most a bucket apart) can overlap only if its low end is in [a - 1, b], and
+    // surely does if in [a + 1, b - 1] (without a minimum from 0, without a maximum up to the top). Wide ones are
+    // always checked.
+    const low = rangeTokens('_pl', PRICE, Math.max(0, a - 1), b, f.priceMin === undefined ? 0 : a + 1, f.priceMax === undefined ? PRICE.max : b - 1);
+    const wide = `(_pw AND ${anyOf(cover('_ph', PRICE, a, PRICE.max)) ?? '_none'} AND ${anyOf(cover('_pl', PRICE, 0, b)) ?? '_none'})`;
+    const narrow = (tokens: string[]) => (tokens.length === 0 ? null : `(_pn AND ${anyOf(tokens)})`);
+    const or = (...parts: (string | null)[]) => anyOf(parts.filter((x): x is string => x !== null));
+    plan.ranges.push({ all: or(narrow(low.all), wide)!, inner: narrow(low.inner), ends: or(narrow(low.ends), wide) });
     if (f.priceMin !== undefined) {
       plan.sql.push('r.price_max >= ?');
       plan.params.push(f.priceMin);
@@ -365,20 +372,15 @@ function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan 
   }
   if (f.publishedAfter !== undefined) {
     // Nothing is published in the future: the range ends a week past now (clock skew), not at the end of time.
-    range('_pd', DATE, DATE.bucket(f.publishedAfter), DATE.bucket(now) + 28, false, true);
+    const [lo, hi] = [DATE.bucket(f.publishedAfter), DATE.bucket(now) + 28];
+    plan.ranges.push(simple(rangeTokens('_pd', DATE, lo, hi, lo + 1, hi)));
     plan.sql.push('r.published_at >= ?');
     plan.params.push(f.publishedAfter);
   }
   for (const [key, { min, max }] of Object.entries(f.attributeRanges ?? {})) {
     if (min === undefined && max === undefined) continue;
-    range(
-      numberPrefix(key),
-      NUMBER,
-      min === undefined ? 0 : NUMBER.bucket(min),
-      max === undefined ? NUMBER.max : NUMBER.bucket(max),
-      min === undefined,
-      max === undefined,
-    );
+    const [lo, hi] = [min === undefined ? 0 : NUMBER.bucket(min), max === undefined ? NUMBER.max : NUMBER.bucket(max)];
+    plan.ranges.push(simple(rangeTokens(numberPrefix(key), NUMBER, lo, hi, min === undefined ? lo : lo + 1, max === undefined ? hi : hi - 1)));
     const path = `$."${key.replace(/["\\]/g, '')}"`;
     if (min !== undefined) {
       plan.sql.push('CAST(json_extract(r.attributes, ?) AS REAL) >= ?');
@@ -390,6 +392,23 @@ function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan 
     }
   }
   return plan;
+}
+
+/**
+ * The matches of a plan as disjoint parts: the listings inside every range (FTS5 alone decides them), and for each
+ * range, those at its ends that are inside the ranges before it (these are checked against search_rows).
+ */
+function planParts(plan: FilterPlan): { tokens: string[]; checked: boolean }[] {
+  if (plan.ranges.length === 0) return [{ tokens: plan.tokens, checked: false }];
+  const parts: { tokens: string[]; checked: boolean }[] = [];
+  const inners = plan.ranges.map((r) => r.inner);
+  if (inners.every((x) => x !== null)) parts.push({ tokens: [...plan.tokens, ...(inners as string[])], checked: false });
+  plan.ranges.forEach((r, d) => {
+    const before = plan.ranges.slice(0, d).map((x) => x.inner);
+    if (r.ends === null || before.some((x) => x === null)) return;
+    parts.push({ tokens: [...plan.tokens, ...(before as string[]), r.ends, ...plan.ranges.slice(d + 1).map((x) => x.all)], checked: true });
+  });
+  return parts;
 }
 
 // Where the words matched, best first. Filter tokens start with `_` and text tokens never do, so the last set (every
@@ -439,103 +458,90 @@ class Reader {
     return this.expired;
   }
 
-  private ftsCount(match: string): number {
-    let n = (prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match) as number) ?? 0;
-    const expired = this.expiredKeys();
-    if (expired.length > 0) {
-      n -= prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))')
-        .pluck()
-        .get(match, JSON.stringify(expired)) as number;
-    }
-    return n;
-  }
-
-  private joinedWhere(plan: FilterPlan): string {
+  private checkedWhere(plan: FilterPlan): string {
     return ['search_fts MATCH ?', 'r.expires_at > ?', ...plan.sql].join(' AND ');
   }
 
+  private static readonly JOIN = 'search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid';
+
   /** Exact number of matches of a text expression under a filter plan. */
   count(text: string | null, plan: FilterPlan): number {
-    if (plan.ranges.length === 0) {
-      if (!text && plan.tokens.length === 0) {
-        // Everything: the row table counts itself faster than FTS5 walks a million-entry doclist.
-        return (prepared(this.db, 'SELECT count(*) FROM search_rows WHERE expires_at > ?').pluck().get(this.now) as number) ?? 0;
-      }
-      return this.ftsCount(combine(text, plan.tokens));
+    if (!text && plan.tokens.length === 0 && plan.ranges.length === 0) {
+      // Everything: the row table counts itself faster than FTS5 walks a million-entry doclist.
+      return prepared(this.db, 'SELECT count(*) FROM search_rows WHERE expires_at > ?').pluck().get(this.now) as number;
     }
-    const allInner = plan.inner.every((x) => x !== null);
     let n = 0;
-    let ends = combine(text, [...plan.tokens, ...plan.ranges]);
-    if (allInner) {
-      const inner = plan.inner as string[];
-      n += this.ftsCount(combine(text, [...plan.tokens, ...inner]));
-      ends = `(${ends}) NOT (${inner.join(' AND ')})`;
+    for (const part of planParts(plan)) {
+      const match = combine(text, part.tokens);
+      if (part.checked) {
+        n += prepared(this.db, `SELECT count(*) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params) as number;
+        continue;
+      }
+      n += prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match) as number;
+      const expired = this.expiredKeys();
+      if (expired.length > 0) {
+        n -= prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))')
+          .pluck()
+          .get(match, JSON.stringify(expired)) as number;
+      }
     }
-    n += prepared(this.db, `SELECT count(*) FROM search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid WHERE ${this.joinedWhere(plan)}`)
-      .pluck()
-      .get(ends, this.now, ...plan.params) as number;
     return n;
   }
 
-  /** Keys of matches in an order, `limit` from `offset`. */
-  keys(text: string | null, plan: FilterPlan, order: 'newest' | 'price_asc' | 'price_desc', limit: number, offset: number): number[] {
-    const match = combine(text, [...plan.tokens, ...plan.ranges]);
-    if (order === 'newest' && plan.sql.length === 0) {
-      const expired = this.expiredKeys();
-      const skip = expired.length > 0 ? ' AND rowid NOT IN (SELECT value FROM json_each(?))' : '';
-      return prepared(this.db, `SELECT rowid FROM search_fts WHERE search_fts MATCH ?${skip} ORDER BY rowid DESC LIMIT ? OFFSET ?`)
+  /** Keys of matches, newest first, `limit` from `offset`: each part read that far, merged. */
+  newest(text: string | null, plan: FilterPlan, limit: number, offset: number): number[] {
+    const parts = planParts(plan);
+    const expired = this.expiredKeys();
+    const read = (part: { tokens: string[]; checked: boolean }, n: number, skip: number) => {
+      const match = combine(text, part.tokens);
+      if (part.checked) {
+        return prepared(this.db, `SELECT search_fts.rowid FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?`)
+          .pluck()
+          .all(match, this.now, ...plan.params, n, skip) as number[];
+      }
+      const notExpired = expired.length > 0 ? ' AND rowid NOT IN (SELECT value FROM json_each(?))' : '';
+      return prepared(this.db, `SELECT rowid FROM search_fts WHERE search_fts MATCH ?${notExpired} ORDER BY rowid DESC LIMIT ? OFFSET ?`)
         .pluck()
-        .all(...(expired.length > 0 ? [match, JSON.stringify(expired)] : [match]), limit, offset) as number[];
-    }
-    const orderBy = {
-      newest: 'search_fts.rowid DESC',
-      // Negotiable (no price) last in both directions; then newest first.
-      price_asc: 'r.price_min IS NULL, r.price_min, search_fts.rowid DESC',
-      price_desc: 'r.price_max IS NULL, r.price_max DESC, search_fts.rowid DESC',
-    }[order];
-    return prepared(
-      this.db,
-      `SELECT search_fts.rowid FROM search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid
-       WHERE ${this.joinedWhere(plan)} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-    )
+        .all(...(expired.length > 0 ? [match, JSON.stringify(expired)] : [match]), n, skip) as number[];
+    };
+    if (parts.length === 1) return read(parts[0]!, limit, offset);
+    return parts
+      .flatMap((part) => read(part, offset + limit, 0))
+      .sort((a, b) => b - a)
+      .slice(offset, offset + limit);
+  }
+
+  /** Keys of matches by price (negotiable last both ways, then newest first), `limit` from `offset`. */
+  byPrice(text: string | null, plan: FilterPlan, dir: 'asc' | 'desc', limit: number, offset: number): number[] {
+    const orderBy = dir === 'asc' ? 'r.price_min IS NULL, r.price_min' : 'r.price_max IS NULL, r.price_max DESC';
+    const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
+    return prepared(this.db, `SELECT search_fts.rowid FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} ORDER BY ${orderBy}, search_fts.rowid DESC LIMIT ? OFFSET ?`)
       .pluck()
       .all(match, this.now, ...plan.params, limit, offset) as number[];
   }
 
-  /**
-   * Keys of the matches (every one, or with `sample` the newest SAMPLE of the candidates, checked), for facets.
-   */
+  /** Keys of every match (or with `sample`, of the newest SAMPLE candidates that match), for facets. */
   matchKeys(text: string | null, plan: FilterPlan, sample: boolean): number[] {
     const parse = (json: unknown) => JSON.parse((json as string | null) ?? '[]') as number[];
-    let keys: number[];
     if (sample) {
-      keys = parse(
+      const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
+      return parse(
         prepared(
           this.db,
           `SELECT json_group_array(m.k) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE}) m
            CROSS JOIN search_rows r ON r.key = m.k WHERE ${['r.expires_at > ?', ...plan.sql].join(' AND ')}`,
         )
           .pluck()
-          .get(combine(text, [...plan.tokens, ...plan.ranges]), this.now, ...plan.params),
-      );
-      return keys;
-    }
-    // One JSON array from SQLite: much cheaper than a row per key through the driver (45,000 keys: 5 ms, not 30).
-    const ftsKeys = (match: string) => parse(prepared(this.db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
-    const joinedKeys = (match: string) =>
-      parse(
-        prepared(this.db, `SELECT json_group_array(search_fts.rowid) FROM search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid WHERE ${this.joinedWhere(plan)}`)
-          .pluck()
           .get(match, this.now, ...plan.params),
       );
-    if (plan.ranges.length === 0) keys = ftsKeys(combine(text, plan.tokens));
-    else {
-      const ends = combine(text, [...plan.tokens, ...plan.ranges]);
-      if (plan.inner.every((x) => x !== null)) {
-        const inner = plan.inner as string[];
-        keys = [...ftsKeys(combine(text, [...plan.tokens, ...inner])), ...joinedKeys(`(${ends}) NOT (${inner.join(' AND ')})`)];
-      } else keys = joinedKeys(ends);
     }
+    // One JSON array from SQLite: much cheaper than a row per key through the driver (45,000 keys: 5 ms, not 30).
+    const keys = planParts(plan).flatMap((part) => {
+      const match = combine(text, part.tokens);
+      return part.checked
+        ? parse(prepared(this.db, `SELECT json_group_array(search_fts.rowid) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params))
+        : parse(prepared(this.db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
+    });
     const expired = this.expiredKeys();
     if (expired.length === 0) return keys;
     const gone = new Set(expired);
@@ -544,11 +550,13 @@ class Reader {
 
   /** Counts of one attribute's values over the matches (a chosen subcategory's: few matches). */
   attributeCounts(text: string | null, plan: FilterPlan, key: string): Record<string, number> {
-    const rows = prepared(
-      this.db,
-      `SELECT json_extract(r.attributes, ?) AS v, count(*) AS n FROM search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid
-       WHERE ${this.joinedWhere(plan)} GROUP BY v`,
-    ).all(`$."${key.replace(/["\\]/g, '')}"`, combine(text, [...plan.tokens, ...plan.ranges]), this.now, ...plan.params) as { v: unknown; n: number }[];
+    const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
+    const rows = prepared(this.db, `SELECT json_extract(r.attributes, ?) AS v, count(*) AS n FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} GROUP BY v`).all(
+      `$."${key.replace(/["\\]/g, '')}"`,
+      match,
+      this.now,
+      ...plan.params,
+    ) as { v: unknown; n: number }[];
     return Object.fromEntries(rows.filter((r) => r.v !== null).map((r) => [String(r.v), r.n]));
   }
 }
@@ -593,7 +601,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
     // Tier by tier, newest first in each: a tier that ends before the page is only read up to the page's start.
     let skip = offset;
     for (const tier of tiers.tiers) {
-      const rows = reader.keys(tier, plan, 'newest', skip + req.pageSize - keys.length, 0);
+      const rows = reader.newest(tier, plan, skip + req.pageSize - keys.length, 0);
       if (rows.length <= skip) {
         skip -= rows.length;
         continue;
@@ -603,7 +611,10 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       if (keys.length >= req.pageSize) break;
     }
   } else if (total > offset) {
-    keys = reader.keys(text, plan, req.sort === 'relevance' ? 'newest' : req.sort, req.pageSize, offset);
+    keys =
+      req.sort === 'price_asc' || req.sort === 'price_desc'
+        ? reader.byPrice(text, plan, req.sort === 'price_asc' ? 'asc' : 'desc', req.pageSize, offset)
+        : reader.newest(text, plan, req.pageSize, offset);
   }
 
   // Facets: each group over the match without its own filter (the main match when the group has none).
