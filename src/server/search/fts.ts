@@ -19,7 +19,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
-import { bumpGeneration, facetColumns, loadedFacetColumns } from './facet-columns.ts';
+import { bumpGeneration, facetColumns, loadedFacetColumns, type Column } from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
@@ -520,15 +520,15 @@ class Reader {
       .all(match, this.now, ...plan.params, limit, offset) as number[];
   }
 
-  /** Keys of every match (or with `sample`, of the newest SAMPLE candidates that match), for facets. */
-  matchKeys(text: string | null, plan: FilterPlan, sample: boolean): number[] {
+  /** Listing ids of every match (or with `sample`, of the newest SAMPLE candidates that match), for facets. */
+  matchIds(text: string | null, plan: FilterPlan, sample: boolean): number[] {
     const parse = (json: unknown) => JSON.parse((json as string | null) ?? '[]') as number[];
     if (sample) {
       const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
       return parse(
         prepared(
           this.db,
-          `SELECT json_group_array(m.k) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE}) m
+          `SELECT json_group_array(m.k % ${ID_SPACE}) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE}) m
            CROSS JOIN search_rows r ON r.key = m.k WHERE ${['r.expires_at > ?', ...plan.sql].join(' AND ')}`,
         )
           .pluck()
@@ -536,16 +536,16 @@ class Reader {
       );
     }
     // One JSON array from SQLite: much cheaper than a row per key through the driver (45,000 keys: 5 ms, not 30).
-    const keys = planParts(plan).flatMap((part) => {
+    const ids = planParts(plan).flatMap((part) => {
       const match = combine(text, part.tokens);
       return part.checked
-        ? parse(prepared(this.db, `SELECT json_group_array(search_fts.rowid) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params))
-        : parse(prepared(this.db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
+        ? parse(prepared(this.db, `SELECT json_group_array(search_fts.rowid % ${ID_SPACE}) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params))
+        : parse(prepared(this.db, `SELECT json_group_array(rowid % ${ID_SPACE}) FROM search_fts WHERE search_fts MATCH ?`).pluck().get(match));
     });
     const expired = this.expiredKeys();
-    if (expired.length === 0) return keys;
-    const gone = new Set(expired);
-    return keys.filter((k) => !gone.has(k));
+    if (expired.length === 0) return ids;
+    const gone = new Set(expired.map(idOfKey));
+    return ids.filter((id) => !gone.has(id));
   }
 
   /** Counts of one attribute's values over the matches (a chosen subcategory's: few matches). */
@@ -575,15 +575,6 @@ function scaleCounts(raw: Counts, sampled: number, total: number): Counts {
   scaled.sort((a, b) => (b.exact % 1) - (a.exact % 1));
   const out: Counts = {};
   for (const s of scaled) out[s.k] = Math.max(1, Math.floor(s.exact) + (left-- > 0 ? 1 : 0));
-  return out;
-}
-
-function countBy(keys: number[], pick: (id: number) => string | number | undefined): Counts {
-  const out: Counts = {};
-  for (const key of keys) {
-    const v = pick(idOfKey(key));
-    if (v !== undefined && v !== 0) out[v] = (out[v] ?? 0) + 1;
-  }
   return out;
 }
 
@@ -624,7 +615,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   interface Pass {
     total: number;
     plan: FilterPlan;
-    keys?: number[];
+    ids?: number[];
   }
   const passes = new Map<string, Pass>();
   const pass = (group: Group, active: boolean): Pass => {
@@ -636,23 +627,23 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
     }
     return p;
   };
-  const counts = (p: Pass, pick: (id: number) => string | number | undefined) => {
-    if (!p.keys) {
+  const counts = (p: Pass, column: Column<string | number>) => {
+    if (!p.ids) {
       const sample = p.total > EXACT_LIMIT;
       if (sample) facetsExact = false;
-      p.keys = p.total === 0 ? [] : reader.matchKeys(text, p.plan, sample);
+      p.ids = p.total === 0 ? [] : reader.matchIds(text, p.plan, sample);
     }
-    return scaleCounts(countBy(p.keys, pick), p.keys.length, p.total);
+    return scaleCounts(column.count(p.ids), p.ids.length, p.total);
   };
 
   const kindPass = pass('kind', f.kind !== undefined);
-  facets.kind = counts(kindPass, (id) => cols.kindName(id));
+  facets.kind = counts(kindPass, cols.kind);
   const regionPass = pass('region', f.cityId !== undefined || f.regionId !== undefined);
-  facets.city = counts(regionPass, (id) => cols.city[id]);
-  facets.region = counts(regionPass, (id) => cols.region[id]);
+  facets.city = counts(regionPass, cols.city);
+  facets.region = counts(regionPass, cols.region);
   const categoryPass = pass('category', f.topCategoryId !== undefined || f.categoryId !== undefined);
-  facets.topCategory = counts(categoryPass, (id) => cols.top[id]);
-  facets.category = counts(categoryPass, (id) => cols.cat[id]);
+  facets.topCategory = counts(categoryPass, cols.top);
+  facets.category = counts(categoryPass, cols.cat);
   for (const { key } of req.facetAttributes) {
     const p = pass(`attr:${key}`, f.attributes?.[key] !== undefined);
     const raw = p.total === 0 ? {} : reader.attributeCounts(text, p.plan, key);
