@@ -195,12 +195,23 @@ export function filterTokens(doc: SearchDocument): string {
     if (!narrow) tokens.push(...levelTokens('_ph', PRICE, doc.priceMax));
   }
   tokens.push(...levelTokens('_pd', DATE, doc.publishedAt));
-  for (const [key, value] of Object.entries(doc.attributes)) {
-    tokens.push(attributeToken(key, String(value)));
-    const n = attributeNumber(value);
-    if (Number.isFinite(n)) tokens.push(...levelTokens(numberPrefix(key), NUMBER, n));
-  }
+  for (const [key, value] of Object.entries(doc.attributes)) tokens.push(attributeTokens(key, value));
   return tokens.join(' ');
+}
+
+// Attribute values repeat across listings (options, common sizes): their tokens are made once (a rebuild makes
+// millions).
+const attributeTokenCache = new Map<string, string>();
+function attributeTokens(key: string, value: string | number): string {
+  const id = `${key}\u0000${typeof value}\u0000${value}`;
+  let out = attributeTokenCache.get(id);
+  if (out === undefined) {
+    const n = attributeNumber(value);
+    out = [attributeToken(key, String(value)), ...(Number.isFinite(n) ? levelTokens(numberPrefix(key), NUMBER, n) : [])].join(' ');
+    if (attributeTokenCache.size > 100_000) attributeTokenCache.clear();
+    attributeTokenCache.set(id, out);
+  }
+  return out;
 }
 
 type Stmt = Database.Statement;

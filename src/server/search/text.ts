@@ -21,31 +21,102 @@ export function normalize(text: string): string {
   return text.normalize('NFKC').replace(JUNK, ' ').toLowerCase();
 }
 
-const RUN = /\p{Script=Han}+|(?:(?!\p{Script=Han})[\p{L}\p{N}])+/gu;
-const HAN = /^\p{Script=Han}/u;
-const PARTS = /\p{L}+|\p{N}+/gu;
+// Character classes, decided by code point: a regex with \p{Script=Han} per run made indexing a million listings
+// take minutes. Han is the Unicode Script=Han blocks (after NFKC, which folds the compatibility ideographs).
+const SEP = 0;
+const HAN_CLASS = 1;
+const LETTER = 2;
+const DIGIT = 3;
+const LETTER_RE = /^\p{L}$/u;
+const DIGIT_RE = /^\p{N}$/u;
+const otherClass = new Map<number, number>();
+
+function isHanCode(c: number): boolean {
+  return (
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x3400 && c <= 0x4dbf) ||
+    (c >= 0x20000 && c <= 0x323af) ||
+    (c >= 0x2e80 && c <= 0x2fdf) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    c === 0x3005 ||
+    c === 0x3007 ||
+    (c >= 0x3021 && c <= 0x3029) ||
+    (c >= 0x3038 && c <= 0x303b)
+  );
+}
+
+function classOf(c: number): number {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? LETTER : c >= 48 && c <= 57 ? DIGIT : SEP;
+  if (isHanCode(c)) return HAN_CLASS;
+  let k = otherClass.get(c);
+  if (k === undefined) {
+    const ch = String.fromCodePoint(c);
+    otherClass.set(c, (k = LETTER_RE.test(ch) ? LETTER : DIGIT_RE.test(ch) ? DIGIT : SEP));
+  }
+  return k;
+}
 
 /** Han runs and letter/number runs of normalised text, in order. */
 export function runs(normalized: string): string[] {
-  return normalized.match(RUN) ?? [];
+  const out: string[] = [];
+  let start = -1;
+  let han = false;
+  for (let i = 0; i < normalized.length; ) {
+    const c = normalized.codePointAt(i)!;
+    const size = c > 0xffff ? 2 : 1;
+    const k = classOf(c);
+    const isH = k === HAN_CLASS;
+    if (k === SEP || (start >= 0 && isH !== han)) {
+      if (start >= 0) out.push(normalized.slice(start, i));
+      start = -1;
+    }
+    if (k !== SEP && start < 0) {
+      start = i;
+      han = isH;
+    }
+    i += size;
+  }
+  if (start >= 0) out.push(normalized.slice(start));
+  return out;
 }
 
-export const isHan = (run: string) => HAN.test(run);
+export const isHan = (run: string) => classOf(run.codePointAt(0) ?? 0) === HAN_CLASS;
 
 /** Splits "dn110" into "dn" and "110", so a search for 110 finds DN110; single-script runs give nothing. */
 function alnumParts(run: string): string[] {
-  const parts = run.match(PARTS) ?? [];
-  return parts.length > 1 ? parts : [];
+  const parts: string[] = [];
+  let start = 0;
+  let prev = -1;
+  for (let i = 0; i < run.length; ) {
+    const c = run.codePointAt(i)!;
+    const k = classOf(c);
+    if (prev !== -1 && k !== prev) {
+      parts.push(run.slice(start, i));
+      start = i;
+    }
+    prev = k;
+    i += c > 0xffff ? 2 : 1;
+  }
+  if (parts.length === 0) return [];
+  parts.push(run.slice(start));
+  return parts;
 }
 
-function hanBigrams(run: string): string[] {
-  const chars = [...run];
-  if (chars.length === 1) return chars;
-  const out: string[] = [];
-  for (let i = 0; i < chars.length - 1; i++) out.push(chars[i]! + chars[i + 1]!);
+function hanBigrams(run: string, out: string[]): void {
+  if (run.length === 1) {
+    out.push(run);
+    return;
+  }
+  // Most Han text is in the BMP: pairs of UTF-16 units, no array of characters needed.
+  const chars = /[\ud800-\udbff]/.test(run) ? Array.from(run) : null;
+  const n = chars ? chars.length : run.length;
+  if (n === 1) {
+    out.push(run);
+    return;
+  }
+  for (let i = 0; i < n - 1; i++) out.push(chars ? chars[i]! + chars[i + 1]! : run.slice(i, i + 2));
   // The last character as its own token, so a one-character query (`钢*`) finds it at the end of a run too.
-  out.push(chars[chars.length - 1]!);
-  return out;
+  out.push(chars ? chars[n - 1]! : run.slice(n - 1));
 }
 
 /**
@@ -64,7 +135,7 @@ export function stem(word: string): string {
 export function indexTokens(text: string): string {
   const out: string[] = [];
   for (const run of runs(normalize(text))) {
-    if (isHan(run)) out.push(...hanBigrams(run));
+    if (isHan(run)) hanBigrams(run, out);
     else out.push(stem(run), ...alnumParts(run));
   }
   return out.join(' ');
