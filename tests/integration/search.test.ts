@@ -188,7 +188,7 @@ describe('suggestions and the JSON API', () => {
   it('answers the documented shape with ids or slugs for places', async () => {
     const r = await searchApi(db, { q: '工业陶瓷', region: '360102', category: 'industrial-ceramics', sort: 'newest' }, Date.now(), 'zh-CN');
     // The insulator was closed above: 45 remain in the category.
-    expect(r).toMatchObject({ total: 45, page: 1, pages: 3, totalExact: true });
+    expect(r).toMatchObject({ total: 45, page: 1, pages: 3, totalExact: true, facetsExact: true });
     expect(Object.keys(r.facets).sort()).toEqual(['attributes', 'category', 'kind', 'region']);
     expect(r.hits[0]).toMatchObject({ url: expect.stringMatching(/^\/listing\/\d+-/), company: { name: '萍乡华强电瓷有限公司' } });
     expect(r.next).toBe('/api/v1/search?q=%E5%B7%A5%E4%B8%9A%E9%99%B6%E7%93%B7&region=donghu&category=industrial-ceramics&sort=newest&page=2');

@@ -9,6 +9,7 @@ import { liveCondition } from '../listings/queries.ts';
 import { allDocuments, documentsFor } from './documents.ts';
 import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
+import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
@@ -74,6 +75,8 @@ export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean;
   } else documents = ftsCount(db);
   applyOutboxToFts(db, now, meiliEngine() === null);
   ftsSweepExpired(db, now);
+  // Read the facet columns now (about a second at a million listings) rather than in the first search.
+  facetColumns(db);
   return { rebuilt, documents };
 }
 
