@@ -92,14 +92,24 @@ export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocumen
   // commit, and merges segments as they pile up. 64 MiB lets one batch (REBUILD_BATCH in indexer.ts) become one
   // segment. Only writing uses it; it goes back to the default before the swap.
   db.$client.exec(`INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${BULK_HASH_BYTES})`);
+  // No merging while the batches go in: the one 'optimize' at the end merges every segment once, where automatic
+  // merges would rewrite the early ones again and again (a million listings make about fifty segments).
+  db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 0)");
+  db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 200)");
   return {
-    insert: (docs) =>
+    insert: (docs) => {
+      // In key order: FTS5 writes its pending terms out whenever a rowid is lower than the one before, so a batch in
+      // listing-id order (random in key order) made a segment per listing and a million of them to merge.
+      const sorted = docs.map((doc) => ({ doc, key: documentKey(doc) })).sort((a, b) => a.key - b.key);
       db.$client.transaction(() => {
-        for (const doc of docs) insertDocument(db, doc, '_new');
-      })(),
+        for (const { doc } of sorted) insertDocument(db, doc, '_new');
+      })();
+    },
     swap: () => {
       db.$client.exec(`INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${DEFAULT_HASH_BYTES})`);
       db.$client.exec("INSERT INTO search_fts_new(search_fts_new) VALUES ('optimize')");
+      db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 4)");
+      db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 16)");
       // The row indexes are built once at the end: cheaper than keeping them up to date row by row.
       db.$client.exec(rowIndexes('_new', Date.now().toString(36)));
       db.$client.transaction(() => {
