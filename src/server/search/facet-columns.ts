@@ -30,6 +30,10 @@ export class Column<V extends string | number> {
     if (id < this.codes.length) this.codes[id] = 0;
   }
 
+  has(id: number): boolean {
+    return (this.codes[id] ?? 0) !== 0;
+  }
+
   /** Counts by value over the ids. */
   count(ids: ArrayLike<number>): Record<string, number> {
     const n = new Uint32Array(this.values.length + 1);
@@ -56,9 +60,13 @@ export class FacetColumns {
   readonly top = new Column<number>();
   readonly cat = new Column<number>();
 
+  /** How many listings the index holds (expired ones not yet swept included). */
+  size = 0;
+
   constructor(public generation: number) {}
 
   set(id: number, row: FacetRow): void {
+    if (!this.kind.has(id)) this.size++;
     this.kind.set(id, row.kind);
     this.city.set(id, row.city);
     this.region.set(id, row.region);
@@ -67,6 +75,7 @@ export class FacetColumns {
   }
 
   remove(id: number): void {
+    if (this.kind.has(id)) this.size--;
     for (const c of [this.kind, this.city, this.region, this.top, this.cat]) c.clear(id);
   }
 }

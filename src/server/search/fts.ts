@@ -488,8 +488,9 @@ class Reader {
   /** Exact number of matches of a text expression under a filter plan. */
   count(text: string | null, plan: FilterPlan): number {
     if (!text && plan.tokens.length === 0 && plan.ranges.length === 0) {
-      // Everything: the row table counts itself faster than FTS5 walks a million-entry doclist.
-      return prepared(this.db, 'SELECT count(*) FROM search_rows WHERE expires_at > ?').pluck().get(this.now) as number;
+      // Everything: the facet columns know how many listings the index holds (counting a million rows takes tens of
+      // milliseconds), less those past expiry.
+      return facetColumns(this.db).size - this.expiredKeys().length;
     }
     let n = 0;
     for (const part of planParts(plan)) {
