@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDictionary, readDictionary, DEFAULT_DICTIONARY_FILE } from '../../src/server/search/dictionary.ts';
+import { documentKey, idOfKey } from '../../src/server/search/fts.ts';
 import { ftsExpression, highlight, indexTokens, normalize, parseQuery, snippet } from '../../src/server/search/text.ts';
 
 const dict = buildDictionary({ synonyms: [['SUS304', '304不锈钢'], ['镀锌管', '热镀锌钢管']], words: ['热镀锌钢管'] });
@@ -131,5 +132,18 @@ describe('the shipped dictionary', () => {
 
   it('refuses a malformed file with its name in the message', () => {
     expect(() => buildDictionary({ synonyms: [['alone']] })).toThrow();
+  });
+});
+
+describe('the freshness key', () => {
+  it('orders by minute published, then by listing id, and gives the id back', () => {
+    const t = Date.UTC(2026, 10, 30, 12, 0, 30);
+    const a = documentKey({ id: 500, publishedAt: t });
+    expect(documentKey({ id: 7, publishedAt: t + 60_000 })).toBeGreaterThan(a);
+    expect(documentKey({ id: 501, publishedAt: t + 10_000 })).toBeGreaterThan(a);
+    expect(documentKey({ id: 499, publishedAt: t + 10_000 })).toBeLessThan(a);
+    expect(idOfKey(a)).toBe(500);
+    expect(Number.isSafeInteger(documentKey({ id: 2 ** 28 - 1, publishedAt: Date.UTC(2080, 0, 1) }))).toBe(true);
+    expect(() => documentKey({ id: 2 ** 28, publishedAt: t })).toThrow();
   });
 });
