@@ -4,6 +4,7 @@
 // counting is incrementing an array. About 10 bytes per listing id (10 MB at a million). A generation number in
 // search_meta, bumped with every change to the index, tells a process when another one (the reindex CLI) changed
 // it: it then reads them again.
+import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 
 /** One facet's values: a code per listing id (0: none) and the value of each code. */
@@ -82,9 +83,13 @@ export class FacetColumns {
 
 const loaded = new WeakMap<object, FacetColumns>();
 
+const generationStatements = new WeakMap<object, Database.Statement<[], string>>();
+
+/** Asked before every search: a statement prepared once per connection. */
 export function generationOf(db: Db): number {
-  const row = db.$client.prepare("SELECT value FROM search_meta WHERE key = 'generation'").get() as { value: string } | undefined;
-  return Number(row?.value ?? 0);
+  let stmt = generationStatements.get(db.$client);
+  if (!stmt) generationStatements.set(db.$client, (stmt = db.$client.prepare<[], string>("SELECT value FROM search_meta WHERE key = 'generation'").pluck()));
+  return Number(stmt.get() ?? 0);
 }
 
 /** Marks a change to the index (inside the writer's transaction); returns the new generation. */
