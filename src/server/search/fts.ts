@@ -24,7 +24,7 @@ import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
-export const FTS_VERSION = '4';
+export const FTS_VERSION = '5';
 /** Facet counts are exact up to this many matches, estimates from a sample past it. */
 export const EXACT_LIMIT = 100_000;
 const SAMPLE = 4000;
@@ -156,8 +156,11 @@ interface Scale {
 }
 
 const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));
-/** Fen: two buckets per doubling (prices within a bucket differ by at most 41%). */
-const PRICE: Scale = { bucket: (fen) => (fen < 1 ? 0 : clamp(1 + Math.floor(2 * Math.log2(fen)), 255)), max: 255, shifts: [0, 3, 6] };
+/**
+ * Fen: eight buckets per doubling (prices within a bucket differ by at most 9%), so the end buckets a price filter
+ * checks exactly hold few listings besides the matches.
+ */
+const PRICE: Scale = { bucket: (fen) => (fen < 1 ? 0 : clamp(1 + Math.floor(8 * Math.log2(fen)), 511)), max: 511, shifts: [0, 3, 6] };
 /** Publish time: six-hour buckets since 2020, indexed at six hours, two days and sixteen days. */
 const DATE: Scale = { bucket: (ms) => clamp(Math.floor((ms - KEY_EPOCH) / (6 * 3_600_000)), 2 ** 18 - 1), max: 2 ** 18 - 1, shifts: [0, 3, 6] };
 /** Number attributes, negative too: eight buckets per doubling of the magnitude. */
@@ -313,7 +316,8 @@ export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly 
 
 /** Takes listings past their expiry out of the index (searches also leave them out until this has run). */
 export function ftsSweepExpired(db: Db, now: number): number {
-  const keys = prepared(db, 'SELECT key FROM search_rows WHERE expires_at <= ? LIMIT 5000').pluck().all(now) as number[];
+  // A few hundred at a time: each is a delete of every token, and writers wait meanwhile.
+  const keys = prepared(db, 'SELECT key FROM search_rows WHERE expires_at <= ? LIMIT 500').pluck().all(now) as number[];
   if (keys.length > 0) change(db, () => keys.forEach((k) => deleteKey(db, k)), keys.map(idOfKey), []);
   return keys.length;
 }
@@ -373,22 +377,30 @@ function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan 
 
   // Price ranges overlap the asked one: the listing's highest price reaches its minimum and its lowest its maximum.
   if (f.priceMin !== undefined || f.priceMax !== undefined) {
-    const [a, b] = [f.priceMin === undefined ? 0 : PRICE.bucket(f.priceMin), f.priceMax === undefined ? PRICE.max : PRICE.bucket(f.priceMax)];
-    // A narrow range (low and high end at most a bucket apart) can overlap only if its low end is in [a - 1, b], and
-    // surely does if in [a + 1, b - 1] (without a minimum from 0, without a maximum up to the top). Wide ones are
-    // always checked.
-    const low = rangeTokens('_pl', PRICE, Math.max(0, a - 1), b, f.priceMin === undefined ? 0 : a + 1, f.priceMax === undefined ? PRICE.max : b - 1);
-    const wide = `(_pw AND ${anyOf(cover('_ph', PRICE, a, PRICE.max)) ?? '_none'} AND ${anyOf(cover('_pl', PRICE, 0, b)) ?? '_none'})`;
-    const narrow = (tokens: string[]) => (tokens.length === 0 ? null : `(_pn AND ${anyOf(tokens)})`);
+    const [hasMin, hasMax] = [f.priceMin !== undefined, f.priceMax !== undefined];
+    const [a, b] = [hasMin ? PRICE.bucket(f.priceMin!) : 0, hasMax ? PRICE.bucket(f.priceMax!) : PRICE.max];
+    // Listings that surely overlap: the high end's bucket past the minimum's, the low end's before the maximum's.
+    const [highFrom, lowTo] = [hasMin ? a + 1 : 0, hasMax ? b - 1 : PRICE.max];
+    const low = (from: number, to: number) => anyOf(cover('_pl', PRICE, from, to));
+    const high = (from: number, to: number) => anyOf(cover('_ph', PRICE, from, to));
+    const and = (...parts: (string | null)[]) => (parts.some((x) => x === null) ? null : `(${parts.join(' AND ')})`);
     const or = (...parts: (string | null)[]) => anyOf(parts.filter((x): x is string => x !== null));
-    plan.ranges.push({ all: or(narrow(low.all), wide)!, inner: narrow(low.inner), ends: or(narrow(low.ends), wide) });
-    if (f.priceMin !== undefined) {
+    // A narrow range (both ends in the same or the next bucket) can overlap only if its low end is in [a - 1, b], and
+    // surely does if in [a + 1, b - 1]: one range of low ends. A wide one is tested on both ends.
+    const narrow = rangeTokens('_pl', PRICE, Math.max(0, a - 1), b, hasMin ? a + 1 : 0, lowTo);
+    const n = (tokens: string[]) => and('_pn', anyOf(tokens));
+    plan.ranges.push({
+      all: or(n(narrow.all), and('_pw', high(a, PRICE.max), low(0, b))) ?? '_none',
+      inner: or(n(narrow.inner), and('_pw', high(highFrom, PRICE.max), low(0, lowTo))),
+      ends: or(n(narrow.ends), and('_pw', high(a, highFrom - 1), low(0, b)), and('_pw', high(highFrom, PRICE.max), low(lowTo + 1, b))),
+    });
+    if (hasMin) {
       plan.sql.push('r.price_max >= ?');
-      plan.params.push(f.priceMin);
+      plan.params.push(f.priceMin!);
     }
-    if (f.priceMax !== undefined) {
+    if (hasMax) {
       plan.sql.push('r.price_min <= ?');
-      plan.params.push(f.priceMax);
+      plan.params.push(f.priceMax!);
     }
   }
   if (f.publishedAfter !== undefined) {

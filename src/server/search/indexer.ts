@@ -74,7 +74,7 @@ export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean;
     rebuilt = true;
   } else documents = ftsCount(db);
   applyOutboxToFts(db, now, meiliEngine() === null);
-  ftsSweepExpired(db, now);
+  while (ftsSweepExpired(db, now) > 0);
   // Read the facet columns now (about a second at a million listings) rather than in the first search.
   facetColumns(db);
   return { rebuilt, documents };
@@ -129,8 +129,6 @@ export interface DrainResult {
 /** Drains the due outbox rows into FTS5 and, when given, Meilisearch. */
 export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<DrainResult> {
   let indexed = 0;
-  // Expired listings leave FTS5 here (searches leave them out meanwhile); Meilisearch filters on expiresAt itself.
-  ftsSweepExpired(db, now());
   for (;;) {
     const t = now();
     const due = dueRows(db, t);
@@ -223,7 +221,12 @@ export function startIndexer(db: Db): () => void {
   if (existing) return existing.stop;
   ensureFtsSchema(db);
   const unsubscribe = onSearchUpdateQueued(() => requestDrain(db));
-  const timer = setInterval(() => requestDrain(db), PERIOD_MS);
+  const timer = setInterval(() => {
+    // Expired listings leave FTS5 here, off the path of a new listing (searches leave them out meanwhile);
+    // Meilisearch filters on expiresAt itself.
+    ftsSweepExpired(db, Date.now());
+    requestDrain(db);
+  }, PERIOD_MS);
   timer.unref();
   const stop = () => {
     unsubscribe();
