@@ -6,7 +6,8 @@
 //    a freshness key, (minute published, listing id), so `ORDER BY rowid DESC` is "newest first" with a stable
 //    tie-break, read straight off the index;
 //  - search_rows holds the few numbers a result needs (place, price, dates, attributes), keyed by the same key;
-//  - every filter is a token of the hidden column `f`, so FTS5 intersects it with the text in C: equalities (kind,
+//  - every filter is a token of the hidden column `f` (starting with `_`, which text tokens never do, so no column
+//    filter is needed), so FTS5 intersects it with the text in C: equalities (kind,
 //    city, county, industry, subcategory, images, verified, attribute options) exactly, ranges (price, publish date,
 //    number attributes) as bucket tokens at a few sizes, so a range is a handful of tokens. A range's end buckets
 //    hold listings on both sides of the bound: only they are checked exactly against search_rows (a join), and a
@@ -14,8 +15,9 @@
 //  - relevance is a sequence of tiers (title, then category/attributes, then the rest; within each the query as
 //    typed, its words apart, synonyms), each a MATCH that leaves out the earlier ones, read newest first: a title
 //    match outranks any description match whatever their ages, and no tier needs more rows than the page reaches;
-//  - facets are GROUP BY over the match (each group without its own filter), exact up to EXACT_LIMIT matches and
-//    scaled from the newest SAMPLE past it (`facetsExact: false`); totals are always exact.
+//  - facets: the ids of the match (each group's without its own filter) come out as one JSON array and are counted
+//    against typed arrays in memory (facet-columns.ts); exact up to EXACT_LIMIT matches, scaled from the newest
+//    SAMPLE past it (`facetsExact: false`). Totals are always exact.
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
