@@ -143,7 +143,10 @@ interface Labelled {
 const LABELLED: Labelled[] = (
   JSON.parse(fs.readFileSync(new URL('./search-labelled.json', import.meta.url), 'utf8')) as { queries: Labelled[] }
 ).queries;
-/** Recall is measured on the first N results of a labelled query within its categories. */
+/**
+ * Recall is measured on the first N results of a labelled query within its categories, against the first N relevant
+ * listings in the promised order (the query as typed in a title first, then newest first).
+ */
 const RECALL_DEPTH = 200;
 
 /** Every live listing read once: the true matches of each exactness search and of each labelled query. */
@@ -162,7 +165,8 @@ function truths(db: Db, now: number) {
       if (!labelledCats[i]!.has(row.categoryId)) return;
       const title = row.fields.title;
       const relevant = l.anyOf ? l.anyOf.some((w) => title.includes(normalize(w))) : (l.words ?? []).every((w) => title.includes(normalize(w)));
-      if (relevant) labelled[i]!.push(ranked(row, {}));
+      // The engine promises the query as typed in a title first: so does the expected order.
+      if (relevant) labelled[i]!.push({ ...ranked(row, {}), tier: title.includes(normalize(l.q)) ? 0 : 1 });
     });
   }
   return { live, exact, labelled };
@@ -215,7 +219,7 @@ async function labelledSet(db: Db, now: number, truth: Ranked[][]) {
       for (const slug of l.categories) {
         for (const id of (await pagedIds(db, { q: l.q, category: slug }, now, RECALL_DEPTH / PAGE_SIZE)).ids) found.add(id);
       }
-      const want = truthOrder({}, relevant).slice(0, RECALL_DEPTH);
+      const want = truthOrder({ q: l.q }, relevant).slice(0, RECALL_DEPTH);
       const r = want.filter((id) => found.has(id)).length / want.length;
       t.recall.push(r);
       if (r < 1) misses.push(`${l.q}: recall ${round(r, 3)}`);
