@@ -362,14 +362,12 @@ function rangeTokens(prefix: string, scale: Scale, lo: number, hi: number, inner
 function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan {
   const plan: FilterPlan = { tokens: [], ranges: [], sql: [], params: [] };
   if (f.kind && without !== 'kind') plan.tokens.push(`_k${f.kind}`);
-  if (without !== 'region') {
-    if (f.regionId !== undefined) plan.tokens.push(`_r${f.regionId}`);
-    else if (f.cityId !== undefined) plan.tokens.push(`_c${f.cityId}`);
-  }
-  if (without !== 'category') {
-    if (f.categoryId !== undefined) plan.tokens.push(`_s${f.categoryId}`);
-    else if (f.topCategoryId !== undefined) plan.tokens.push(`_t${f.topCategoryId}`);
-  }
+  // Without its own filter, a region or category group is still counted within the chosen city or industry: the
+  // facet shows that city's counties or that industry's subcategories, and nothing else is asked of it.
+  if (f.regionId !== undefined && without !== 'region') plan.tokens.push(`_r${f.regionId}`);
+  else if (f.cityId !== undefined) plan.tokens.push(`_c${f.cityId}`);
+  if (f.categoryId !== undefined && without !== 'category') plan.tokens.push(`_s${f.categoryId}`);
+  else if (f.topCategoryId !== undefined) plan.tokens.push(`_t${f.topCategoryId}`);
   if (f.hasImages) plan.tokens.push('_img');
   if (f.verified) plan.tokens.push('_ver');
   for (const [key, value] of Object.entries(f.attributes ?? {})) {
@@ -672,12 +670,15 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
     return scaleCounts(column.count(p.ids), p.ids.length, p.total);
   };
 
-  const kindPass = pass('kind', f.kind !== undefined);
-  facets.kind = counts(kindPass, cols.kind);
-  const regionPass = pass('region', f.cityId !== undefined || f.regionId !== undefined);
+  if (f.kind) {
+    // Two values: the chosen kind's count is the total; the other is one more count, not a pass over every id.
+    const other = f.kind === 'supply' ? 'demand' : 'supply';
+    facets.kind = { [f.kind]: total, [other]: reader.count(text, filterPlan({ ...f, kind: other }, req.now)) };
+  } else facets.kind = counts(pass('kind', false), cols.kind);
+  const regionPass = pass('region', f.regionId !== undefined);
   facets.city = counts(regionPass, cols.city);
   facets.region = counts(regionPass, cols.region);
-  const categoryPass = pass('category', f.topCategoryId !== undefined || f.categoryId !== undefined);
+  const categoryPass = pass('category', f.categoryId !== undefined);
   facets.topCategory = counts(categoryPass, cols.top);
   facets.category = counts(categoryPass, cols.cat);
   for (const { key } of req.facetAttributes) {

@@ -7,12 +7,13 @@ export type SortKey = (typeof SORTS)[number];
 
 export interface SearchFilters {
   kind?: ListingKind;
-  /** A city: its own listings and its counties'. */
+  /** A city: its own listings and its counties'. Set with regionId too (the county's city). */
   cityId?: number;
-  /** A county-level region. */
+  /** A county-level region; when set, it is the filter (cityId is its city). */
   regionId?: number;
-  /** An industry: its own subcategories. */
+  /** An industry: its own subcategories. Set with categoryId too (the subcategory's industry). */
   topCategoryId?: number;
+  /** A subcategory; when set, it is the filter. */
   categoryId?: number;
   /** Fen; a listing matches when its price range overlaps [priceMin, priceMax]; negotiable ones never do. */
   priceMin?: number;
