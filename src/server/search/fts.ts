@@ -26,7 +26,7 @@ import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
-export const FTS_VERSION = '5';
+export const FTS_VERSION = '6';
 /** Facet counts are exact up to this many matches, estimates from a sample past it. */
 export const EXACT_LIMIT = 100_000;
 const SAMPLE = 4000;
@@ -162,7 +162,7 @@ const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));
  * Fen: eight buckets per doubling (prices within a bucket differ by at most 9%), so the end buckets a price filter
  * checks exactly hold few listings besides the matches.
  */
-const PRICE: Scale = { bucket: (fen) => (fen < 1 ? 0 : clamp(1 + Math.floor(8 * Math.log2(fen)), 511)), max: 511, shifts: [0, 3, 6] };
+const PRICE: Scale = { bucket: (fen) => (fen < 1 ? 0 : clamp(1 + Math.floor(8 * Math.log2(fen)), 511)), max: 511, shifts: [0, 2, 4, 6, 8] };
 /** Publish time: six-hour buckets since 2020, indexed at six hours, two days and sixteen days. */
 const DATE: Scale = { bucket: (ms) => clamp(Math.floor((ms - KEY_EPOCH) / (6 * 3_600_000)), 2 ** 18 - 1), max: 2 ** 18 - 1, shifts: [0, 3, 6] };
 /** Number attributes, negative too: eight buckets per doubling of the magnitude. */
@@ -389,10 +389,13 @@ function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan 
     // surely does if in [a + 1, b - 1]: one range of low ends. A wide one is tested on both ends.
     const narrow = rangeTokens('_pl', PRICE, Math.max(0, a - 1), b, hasMin ? a + 1 : 0, lowTo);
     const n = (tokens: string[]) => and('_pn', anyOf(tokens));
+    // Without a minimum (or maximum) every high (low) end qualifies: no tokens for it, just `_pw`.
+    const highAtLeast = (from: number) => (hasMin ? high(from, PRICE.max) : '_pw');
+    const lowAtMost = (to: number) => (hasMax ? low(0, to) : '_pw');
     plan.ranges.push({
-      all: or(n(narrow.all), and('_pw', high(a, PRICE.max), low(0, b))) ?? '_none',
-      inner: or(n(narrow.inner), and('_pw', high(highFrom, PRICE.max), low(0, lowTo))),
-      ends: or(n(narrow.ends), and('_pw', high(a, highFrom - 1), low(0, b)), and('_pw', high(highFrom, PRICE.max), low(lowTo + 1, b))),
+      all: or(n(narrow.all), and('_pw', highAtLeast(a), lowAtMost(b))) ?? '_none',
+      inner: or(n(narrow.inner), and('_pw', highAtLeast(highFrom), lowAtMost(lowTo))),
+      ends: or(n(narrow.ends), hasMin ? and('_pw', high(a, a), lowAtMost(b)) : null, hasMax ? and('_pw', highAtLeast(highFrom), low(b, b)) : null),
     });
     if (hasMin) {
       plan.sql.push('r.price_max >= ?');
