@@ -43,7 +43,12 @@ describe('search state and its URL', () => {
       topCategoryId: taxonomy.categories.bySlug.get('steel')!.id,
       publishedAfter: NOW - 7 * 86_400_000,
     });
-    expect(filtersOf(taxonomy, parse('region=donghu&category=steel-pipe'), NOW)).toMatchObject({ regionId: 360102 });
+    expect(filtersOf(taxonomy, parse('region=donghu&category=steel-pipe'), NOW)).toEqual({
+      cityId: 360100,
+      regionId: 360102,
+      topCategoryId: taxonomy.categories.bySlug.get('steel')!.id,
+      categoryId: taxonomy.categories.bySlug.get('steel-pipe')!.id,
+    });
   });
 
   it('refuses the province itself as a region filter', () => {

@@ -3,6 +3,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listings, searchOutbox } from '../../db/schema.ts';
+import { openDatabase } from '../../src/server/db.ts';
 import { InvalidError } from '../../src/server/errors.ts';
 import { apiError, searchApi, suggestApi } from '../../src/server/search/api.ts';
 import { ensureFtsSchema, ftsCount, setFtsMeta } from '../../src/server/search/fts.ts';
@@ -188,11 +189,35 @@ describe('suggestions and the JSON API', () => {
   it('answers the documented shape with ids or slugs for places', async () => {
     const r = await searchApi(db, { q: '工业陶瓷', region: '360102', category: 'industrial-ceramics', sort: 'newest' }, Date.now(), 'zh-CN');
     // The insulator was closed above: 45 remain in the category.
-    expect(r).toMatchObject({ total: 45, page: 1, pages: 3, totalExact: true });
+    expect(r).toMatchObject({ total: 45, page: 1, pages: 3, totalExact: true, facetsExact: true });
     expect(Object.keys(r.facets).sort()).toEqual(['attributes', 'category', 'kind', 'region']);
     expect(r.hits[0]).toMatchObject({ url: expect.stringMatching(/^\/listing\/\d+-/), company: { name: '萍乡华强电瓷有限公司' } });
     expect(r.next).toBe('/api/v1/search?q=%E5%B7%A5%E4%B8%9A%E9%99%B6%E7%93%B7&region=donghu&category=industrial-ceramics&sort=newest&page=2');
     const lateDay = Date.now() + 400 * DAY; // every listing has expired by then
     expect((await searchApi(db, {}, lateDay, 'en')).total).toBe(0);
+  });
+});
+
+describe('facet counts and totals follow the index', () => {
+  const kindCount = (r: Awaited<ReturnType<typeof searchListings>>, kind: string) => r.facets.kind.find((k) => k.kind === kind)!.count;
+
+  it('count a new listing, and read the index again after another process changed it', async () => {
+    const before = await searchListings(db, {}, Date.now());
+    const l = makeListing(db, company.id, { kind: 'demand', title: '求购陶瓷辊棒' });
+    enqueueSearchUpdate(db, [l.id], Date.now());
+    await drainOutbox(db, null);
+    const added = await searchListings(db, {}, Date.now());
+    expect(added.total).toBe(before.total + 1);
+    expect(kindCount(added, 'demand')).toBe(kindCount(before, 'demand') + 1);
+
+    // Another connection (as the reindex CLI or another server process would) takes it out again.
+    const other = openDatabase(db.$client.name);
+    other.update(listings).set({ status: 'closed' }).where(eq(listings.id, l.id)).run();
+    enqueueSearchUpdate(other, [l.id], Date.now());
+    await drainOutbox(other, null);
+    other.$client.close();
+    const removed = await searchListings(db, {}, Date.now());
+    expect(removed.total).toBe(before.total);
+    expect(kindCount(removed, 'demand')).toBe(kindCount(before, 'demand'));
   });
 });

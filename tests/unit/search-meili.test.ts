@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildDictionary } from '../../src/server/search/dictionary.ts';
 import type { SearchDocument } from '../../src/server/search/documents.ts';
-import { buildFilter, buildQueries, desiredSettings, quote, settingsDiff, sortFor, toMeiliDocument } from '../../src/server/search/meili.ts';
+import { documentKey } from '../../src/server/search/fts.ts';
+import { buildFilter, buildQueries, desiredSettings, MEILI_MAX_TOTAL_HITS, quote, settingsDiff, sortFor, toMeiliDocument } from '../../src/server/search/meili.ts';
 import { parseQuery } from '../../src/server/search/text.ts';
 import type { EngineRequest } from '../../src/server/search/types.ts';
 
@@ -65,7 +66,8 @@ describe('settings', () => {
     const s = desiredSettings(dict);
     expect(s.localizedAttributes).toEqual([{ attributePatterns: expect.arrayContaining(['title', 'description']), locales: ['cmn'] }]);
     expect(s.synonyms).toEqual({ sus304: ['304不锈钢'], '304不锈钢': ['sus304'] });
-    expect(s.dictionary).toEqual(['热镀锌钢管']);
+    // Synonyms are words too: Meilisearch keeps each whole when it segments.
+    expect(s.dictionary).toEqual(['304不锈钢', 'sus304', '热镀锌钢管']);
     expect(s.sortableAttributes).toEqual(expect.arrayContaining(['publishedAt', 'priceLow', 'priceHigh']));
     expect(s.filterableAttributes).toEqual(expect.arrayContaining(['kind', 'cityId', 'regionId', 'attrs', 'expiresAt']));
   });
@@ -77,7 +79,7 @@ describe('settings', () => {
       filterableAttributes: [...(want.filterableAttributes as string[])].reverse(),
       synonyms: { '304不锈钢': ['sus304'], sus304: ['304不锈钢'] },
       typoTolerance: { ...want.typoTolerance, disableOnAttributes: [], disableOnWords: [] },
-      pagination: { maxTotalHits: 2000 },
+      pagination: { maxTotalHits: MEILI_MAX_TOTAL_HITS },
       faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'alpha' as const } },
       stopWords: [],
     };
@@ -98,6 +100,7 @@ const doc: SearchDocument = {
   description: '现货',
   categoryNames: ['钢管', 'Steel Pipe'],
   attributes: { material: '304', od: 32 },
+  attributeNames: ['Material', 'Outer Diameter'],
   companyId: 3,
   companyName: '南昌钢管厂',
   verified: true,
@@ -124,7 +127,22 @@ describe('documents', () => {
     expect(sortFor('price_asc', true)![0]).toBe('priceLow:asc');
     expect(sortFor('price_desc', true)![0]).toBe('priceHigh:desc');
     expect(sortFor('relevance', true)).toBeUndefined();
-    expect(sortFor('relevance', false)).toEqual(['publishedAt:desc']);
+    expect(sortFor('relevance', false)).toEqual(['freshness:desc']);
+  });
+
+  it('orders by the same freshness key as FTS5 (minute published, then id)', () => {
+    expect(toMeiliDocument(doc).freshness).toBe(documentKey(doc));
+    expect(toMeiliDocument({ ...doc, id: 8 }).freshness).toBeGreaterThan(toMeiliDocument(doc).freshness);
+  });
+});
+
+describe('ranking', () => {
+  it('ranks where the words matched (title first) before freshness, and freshness before nothing', () => {
+    const rules = desiredSettings(dict).rankingRules!;
+    expect(rules.indexOf('attribute')).toBeLessThan(rules.indexOf('freshness:desc'));
+    expect(rules.at(-1)).toBe('freshness:desc');
+    expect(desiredSettings(dict).searchableAttributes![0]).toBe('title');
+    expect(desiredSettings(dict).searchableAttributes!.at(-1)).toBe('description');
   });
 });
 

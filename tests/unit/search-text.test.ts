@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDictionary, readDictionary, DEFAULT_DICTIONARY_FILE } from '../../src/server/search/dictionary.ts';
+import { documentKey, idOfKey } from '../../src/server/search/fts.ts';
 import { ftsExpression, highlight, indexTokens, normalize, parseQuery, snippet } from '../../src/server/search/text.ts';
 
 const dict = buildDictionary({ synonyms: [['SUS304', '304不锈钢'], ['镀锌管', '热镀锌钢管']], words: ['热镀锌钢管'] });
@@ -28,10 +29,34 @@ describe('indexTokens', () => {
 });
 
 describe('parseQuery and ftsExpression', () => {
-  it('makes a Han run a phrase of bigrams, so it is found inside longer words', () => {
+  it('makes a Han word a phrase of bigrams, so it is found inside longer words', () => {
     const q = parseQuery('钢管', none);
     expect(ftsExpression(q)).toBe('"钢管"');
-    expect(ftsExpression(parseQuery('不锈钢管', none))).toBe('"不锈 锈钢 钢管"');
+    expect(ftsExpression(parseQuery('不锈钢管', none), { reading: 'phrase' })).toBe('"不锈 锈钢 钢管"');
+  });
+
+  it('segments a query into words that may stand apart, the query as typed being its own reading', () => {
+    const q = parseQuery('铝合金门窗', none);
+    expect(q.words.map((w) => w.typed)).toEqual([['铝合金'], ['门窗']]);
+    expect(ftsExpression(q)).toBe('"铝合 合金" AND "门窗"');
+    expect(ftsExpression(q, { reading: 'phrase' })).toBe('"铝合 合金 金门 门窗"');
+    // A word the segmenter keeps whole is split into the words it is made of...
+    expect(parseQuery('有机肥料', none).words.map((w) => w.typed[0])).toEqual(['有机', '肥料']);
+    // ...unless the dictionary names it as an industry word.
+    expect(parseQuery('有机肥料', buildDictionary({ words: ['有机肥料'] })).words.map((w) => w.typed[0])).toEqual(['有机肥料']);
+  });
+
+  it('keeps typed words apart from synonyms, and a synonym out of longer words that mean something else', () => {
+    const d = buildDictionary({ synonyms: [['电缆', '电线']], words: ['电线杆'] });
+    const q = parseQuery('电缆', d);
+    expect(ftsExpression(q, { reading: 'typed' })).toBe('"电缆"');
+    expect(ftsExpression(q)).toBe('("电缆" OR ("电线" NOT "电线 线杆"))');
+  });
+
+  it('stems English plurals on both sides', () => {
+    expect(indexTokens('Steel Pipes')).toBe('steel pipe');
+    expect(ftsExpression(parseQuery('pipes', none))).toBe('"pipe"');
+    expect(indexTokens('boxes glass')).toBe('box glass');
   });
 
   it('matches a single Han character as a prefix of the bigrams', () => {
@@ -39,7 +64,7 @@ describe('parseQuery and ftsExpression', () => {
   });
 
   it('ANDs the runs of mixed Chinese, Latin and number queries', () => {
-    expect(ftsExpression(parseQuery('304不锈钢管', none))).toBe('"304" AND "不锈 锈钢 钢管"');
+    expect(ftsExpression(parseQuery('304不锈钢管', buildDictionary({ words: ['不锈钢管'] })))).toBe('"304" AND "不锈 锈钢 钢管"');
     expect(ftsExpression(parseQuery('PE管 DN110', none))).toBe('"pe" AND "管"* AND "dn110"');
     expect(ftsExpression(parseQuery('LED 灯珠', none))).toBe('"led" AND "灯珠"');
   });
@@ -61,7 +86,7 @@ describe('parseQuery and ftsExpression', () => {
 
   it('cuts very long queries to a hundred characters', () => {
     const q = parseQuery('钢'.repeat(5000), none);
-    expect(q.groups[0]![0]![0]!.length).toBe(100);
+    expect(q.phrase[0]!.length).toBe(100);
   });
 
   it('makes the last Latin run a prefix when suggesting', () => {
@@ -101,7 +126,24 @@ describe('the shipped dictionary', () => {
     expect(d.synonymsOf.get('镀锌管')).toContain('热镀锌钢管');
   });
 
+  it('refuses a word in two synonym groups (the groups would chain)', () => {
+    expect(() => buildDictionary({ synonyms: [['叉车', '铲车'], ['装载机', '铲车']] })).toThrow(/铲车/);
+  });
+
   it('refuses a malformed file with its name in the message', () => {
     expect(() => buildDictionary({ synonyms: [['alone']] })).toThrow();
+  });
+});
+
+describe('the freshness key', () => {
+  it('orders by minute published, then by listing id, and gives the id back', () => {
+    const t = Date.UTC(2026, 10, 30, 12, 0, 30);
+    const a = documentKey({ id: 500, publishedAt: t });
+    expect(documentKey({ id: 7, publishedAt: t + 60_000 })).toBeGreaterThan(a);
+    expect(documentKey({ id: 501, publishedAt: t + 10_000 })).toBeGreaterThan(a);
+    expect(documentKey({ id: 499, publishedAt: t + 10_000 })).toBeLessThan(a);
+    expect(idOfKey(a)).toBe(500);
+    expect(Number.isSafeInteger(documentKey({ id: 2 ** 28 - 1, publishedAt: Date.UTC(2080, 0, 1) }))).toBe(true);
+    expect(() => documentKey({ id: 2 ** 28, publishedAt: t })).toThrow();
   });
 });

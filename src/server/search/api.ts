@@ -40,6 +40,7 @@ export async function searchApi(db: Db, params: RawParams, now: number, locale: 
     })),
     total: r.total,
     totalExact: r.exact,
+    facetsExact: r.facetsExact,
     page: r.page,
     pages: r.pages,
     facets: {

@@ -13,6 +13,8 @@ export interface SearchDocument {
   /** The subcategory's and its industry's names, both languages. */
   categoryNames: string[];
   attributes: ListingAttributes;
+  /** The English names of the attributes it has ("Outer Diameter"), so the English site's words find it. */
+  attributeNames: string[];
   companyId: number;
   companyName: string;
   verified: boolean;
@@ -62,6 +64,11 @@ function categoryNamesOf(db: Db, categoryId: number): string[] {
   return names;
 }
 
+function attributeNamesOf(db: Db, categoryId: number, attributes: ListingAttributes): string[] {
+  const defs = getTaxonomy(db).categories.byId.get(categoryId)?.attributes ?? [];
+  return defs.filter((d) => attributes[d.key] !== undefined && attributes[d.key] !== '').map((d) => d.en);
+}
+
 function toDocument(db: Db, row: Row): SearchDocument {
   const categoryNames = categoryNamesOf(db, row.categoryId);
   return {
@@ -71,6 +78,7 @@ function toDocument(db: Db, row: Row): SearchDocument {
     description: row.description,
     categoryNames,
     attributes: row.attributes,
+    attributeNames: attributeNamesOf(db, row.categoryId, row.attributes),
     companyId: row.companyId,
     companyName: row.companyName,
     verified: Boolean(row.verified),

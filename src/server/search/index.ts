@@ -89,8 +89,10 @@ export interface SearchResults {
   sort: ReturnType<typeof effectiveSort>;
   hits: SearchHit[];
   total: number;
-  /** False when the total and counts are estimates (shown as "about"). */
+  /** False when the total is an estimate (shown as "about"). */
   exact: boolean;
+  /** False when facet counts are estimates (shown as "≈"). */
+  facetsExact: boolean;
   page: number;
   pages: number;
   facets: {
@@ -187,8 +189,9 @@ export async function searchListings(
     hits,
     total: result.total,
     exact: result.exact,
+    facetsExact: result.facetsExact,
     page: state.page,
-    pages: Math.min(pageCount(result.total), result.reachable === undefined ? Infinity : Math.max(1, Math.ceil(result.reachable / PAGE_SIZE))),
+    pages: pageCount(result.total),
     facets: {
       kind: (['supply', 'demand'] as const).map((kind) => ({ kind, count: f.kind[kind] ?? 0, selected: state.kind === kind })),
       region: regionFacet,

@@ -10,8 +10,9 @@ import { runJob } from '../observability/jobs.ts';
 import { log } from '../observability/log.ts';
 import { backlogs } from '../observability/metrics.ts';
 import { allDocuments, documentsFor } from './documents.ts';
-import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, FTS_VERSION, setFtsMeta } from './fts.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
+import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
@@ -71,11 +72,14 @@ export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean;
   ensureFtsSchema(db);
   let rebuilt = false;
   let documents: number;
-  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
+  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || !hasCurrentShape(db) || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
     documents = rebuildFts(db, now);
     rebuilt = true;
   } else documents = ftsCount(db);
   applyOutboxToFts(db, now, meiliEngine() === null);
+  while (ftsSweepExpired(db, now) > 0);
+  // Read the facet columns now (about a second at a million listings) rather than in the first search.
+  facetColumns(db);
   return { rebuilt, documents };
 }
 
@@ -244,7 +248,12 @@ export function startIndexer(db: Db): () => void {
   if (existing) return existing.stop;
   ensureFtsSchema(db);
   const unsubscribe = onSearchUpdateQueued(() => requestDrain(db));
-  const timer = setInterval(() => requestDrain(db), PERIOD_MS);
+  const timer = setInterval(() => {
+    // Expired listings leave FTS5 here, off the path of a new listing (searches leave them out meanwhile);
+    // Meilisearch filters on expiresAt itself.
+    ftsSweepExpired(db, Date.now());
+    requestDrain(db);
+  }, PERIOD_MS);
   timer.unref();
   const stop = () => {
     unsubscribe();

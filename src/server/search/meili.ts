@@ -3,12 +3,16 @@
 import { Meilisearch, type Filter, type MultiSearchQuery, type Settings } from 'meilisearch';
 import type { Dictionary } from './dictionary.ts';
 import type { SearchDocument } from './documents.ts';
+import { documentKey, EXACT_LIMIT } from './fts.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type SearchEngine, type SearchFilters, type SortKey } from './types.ts';
 
 /** Bump when the document shape changes: start-up then rebuilds the Meilisearch index from SQLite. */
-export const MEILI_VERSION = '1';
-/** Deep pages stop here (page 100 of 20); the total says "more than" past it. */
-export const MEILI_MAX_TOTAL_HITS = 2000;
+export const MEILI_VERSION = '2';
+/**
+ * Meilisearch counts hits exactly up to this many (page-based pagination); past it the total and facets are
+ * Meilisearch's estimate, labelled `exact: false` like FTS5's. Same threshold as FTS5's exact facets.
+ */
+export const MEILI_MAX_TOTAL_HITS = EXACT_LIMIT;
 const TASK_TIMEOUT_MS = 30_000;
 
 export interface MeiliDocument {
@@ -16,6 +20,8 @@ export interface MeiliDocument {
   title: string;
   categoryNames: string[];
   attributeValues: string[];
+  /** English names of its attributes, as FTS5 indexes them. */
+  attributeNames: string[];
   companyName: string;
   description: string;
   kind: string;
@@ -32,6 +38,8 @@ export interface MeiliDocument {
   verified: boolean;
   publishedAt: number;
   expiresAt: number;
+  /** FTS5's rowid: (minute published, id), the same newest-first order and tie-break on both engines. */
+  freshness: number;
 }
 
 export function toMeiliDocument(doc: SearchDocument): MeiliDocument {
@@ -40,6 +48,7 @@ export function toMeiliDocument(doc: SearchDocument): MeiliDocument {
     title: doc.title,
     categoryNames: doc.categoryNames,
     attributeValues: Object.values(doc.attributes).map(String),
+    attributeNames: doc.attributeNames,
     companyName: doc.companyName,
     description: doc.description,
     kind: doc.kind,
@@ -53,6 +62,7 @@ export function toMeiliDocument(doc: SearchDocument): MeiliDocument {
     verified: doc.verified,
     publishedAt: doc.publishedAt,
     expiresAt: doc.expiresAt,
+    freshness: documentKey(doc),
   };
   if (doc.priceMin !== null && doc.priceMax !== null) {
     out.priceLow = doc.priceMin;
@@ -61,7 +71,8 @@ export function toMeiliDocument(doc: SearchDocument): MeiliDocument {
   return out;
 }
 
-const SEARCHABLE = ['title', 'categoryNames', 'attributeValues', 'companyName', 'description'];
+// In rank order: the `attribute` rule puts title matches before category/attribute ones before the rest.
+const SEARCHABLE = ['title', 'categoryNames', 'attributeValues', 'attributeNames', 'companyName', 'description'];
 
 /** The index settings we own; the rest of Meilisearch's settings stay as they are. */
 export function desiredSettings(dictionary: Dictionary): Settings {
@@ -73,9 +84,12 @@ export function desiredSettings(dictionary: Dictionary): Settings {
       'kind', 'cityId', 'regionId', 'topCategoryId', 'categoryId', 'companyId', 'attrs',
       'priceLow', 'priceHigh', 'hasImages', 'verified', 'publishedAt', 'expiresAt',
     ].sort(),
-    sortableAttributes: ['priceHigh', 'priceLow', 'publishedAt'],
-    // Our sort sits after the text rules, so relevance decides first with a query and the sort without one.
-    rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+    sortableAttributes: ['freshness', 'priceHigh', 'priceLow', 'publishedAt'],
+    // The FTS5 contract as far as Meilisearch allows: every word required (matchingStrategy 'all'), then where they
+    // matched (title > category/attributes > the rest), then the query as typed over its words apart and over
+    // synonyms (exactness, proximity), then freshest first with FTS5's tie-break. Our sort sits after the text rules,
+    // so relevance decides first with a query and the sort without one.
+    rankingRules: ['words', 'attribute', 'exactness', 'proximity', 'typo', 'sort', 'freshness:desc'],
     typoTolerance: { enabled: true, disableOnNumbers: true, minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 } },
     // Never let Meilisearch take a short Chinese text for Japanese.
     localizedAttributes: [{ attributePatterns: SEARCHABLE, locales: ['cmn'] }],
@@ -180,13 +194,13 @@ export function buildFilter(f: SearchFilters, now: number, without?: Group): str
 export function sortFor(sort: SortKey, hasQuery: boolean): string[] | undefined {
   switch (sort) {
     case 'newest':
-      return ['publishedAt:desc'];
+      return ['freshness:desc'];
     case 'price_asc':
-      return ['priceLow:asc', 'publishedAt:desc'];
+      return ['priceLow:asc', 'freshness:desc'];
     case 'price_desc':
-      return ['priceHigh:desc', 'publishedAt:desc'];
+      return ['priceHigh:desc', 'freshness:desc'];
     default:
-      return hasQuery ? undefined : ['publishedAt:desc'];
+      return hasQuery ? undefined : ['freshness:desc'];
   }
 }
 
@@ -304,11 +318,7 @@ export class MeiliEngine implements SearchEngine {
     });
     const main = results[0]!;
     const total = 'totalHits' in main && typeof main.totalHits === 'number' ? main.totalHits : (main.estimatedTotalHits ?? 0);
-    return {
-      ids: main.hits.map((h) => Number(h.id)),
-      total,
-      exact: total < MEILI_MAX_TOTAL_HITS,
-      facets,
-    };
+    const exact = total < MEILI_MAX_TOTAL_HITS;
+    return { ids: main.hits.map((h) => Number(h.id)), total, exact, facetsExact: exact, facets };
   }
 }

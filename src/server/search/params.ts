@@ -140,14 +140,16 @@ export function parseSearchState(taxonomy: Taxonomy, raw: RawParams): SearchStat
 export function filtersOf(taxonomy: Taxonomy, s: SearchState, now: number): SearchFilters {
   const f: SearchFilters = {};
   if (s.kind) f.kind = s.kind;
+  // A county comes with its city and a subcategory with its industry: engines filter on the narrower one and may
+  // count the group's facet (the city's counties, the industry's subcategories) within the wider one.
   if (s.region) {
-    const depth = taxonomy.regions.path(s.region.id).length;
-    if (depth === 2) f.cityId = s.region.id;
-    else f.regionId = s.region.id;
+    const path = taxonomy.regions.path(s.region.id);
+    f.cityId = path[1]!.id;
+    if (path.length > 2) f.regionId = s.region.id;
   }
   if (s.category) {
-    if (s.category.parentId === null) f.topCategoryId = s.category.id;
-    else f.categoryId = s.category.id;
+    f.topCategoryId = taxonomy.categories.path(s.category.id)[0]!.id;
+    if (s.category.parentId !== null) f.categoryId = s.category.id;
   }
   if (s.priceMin !== undefined) f.priceMin = s.priceMin;
   if (s.priceMax !== undefined) f.priceMax = s.priceMax;

@@ -7,12 +7,13 @@ export type SortKey = (typeof SORTS)[number];
 
 export interface SearchFilters {
   kind?: ListingKind;
-  /** A city: its own listings and its counties'. */
+  /** A city: its own listings and its counties'. Set with regionId too (the county's city). */
   cityId?: number;
-  /** A county-level region. */
+  /** A county-level region; when set, it is the filter (cityId is its city). */
   regionId?: number;
-  /** An industry: its own subcategories. */
+  /** An industry: its own subcategories. Set with categoryId too (the subcategory's industry). */
   topCategoryId?: number;
+  /** A subcategory; when set, it is the filter. */
   categoryId?: number;
   /** Fen; a listing matches when its price range overlaps [priceMin, priceMax]; negotiable ones never do. */
   priceMin?: number;
@@ -52,11 +53,11 @@ export interface Facets {
 export interface EngineResult {
   ids: number[];
   total: number;
-  /** False when total and facet counts are estimates (a very broad query). */
+  /** False when the total is an estimate (a very broad query, on engines that cannot count it). */
   exact: boolean;
+  /** False when facet counts are estimates (more than EXACT_LIMIT matches). */
+  facetsExact: boolean;
   facets: Facets;
-  /** When fewer results than the total can be paged through (a capped estimate), how many can. */
-  reachable?: number;
 }
 
 export interface SearchEngine {
