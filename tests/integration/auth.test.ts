@@ -236,9 +236,8 @@ describe('sign-in', () => {
     const flood = Array.from({ length: 40 }, (_, i) => track(`guess${i}`, signIn(db, { email, password: `guess-${i}-password` }, { ip: `10.9.${i}.1` }, now)));
     const owner = track('owner', signIn(db, { email, password: 'Ganjiang-2026' }, { ip: '10.0.9.1' }, now));
     await Promise.all([...flood, owner]);
-    const hashedBeforeOwner = settled.slice(0, settled.indexOf('owner')).filter((s) => !s.endsWith(':refused'));
-    // At most the hashes already running when the owner arrived (and one started beside the owner's) finish first.
-    expect(hashedBeforeOwner.length).toBeLessThanOrEqual(MAX_CONCURRENT_HASHES + 1);
+    // Which hash finishes first depends on the machine's threads; the queue's order itself is tested step by step in
+    // tests/unit/turns.test.ts. Here: the owner gets in, and the flood beyond the queue is refused without hashing.
     expect(settled).toContain('owner');
     expect(settled.filter((s) => s.endsWith(':refused')).length).toBeGreaterThanOrEqual(40 - MAX_CONCURRENT_HASHES - authPolicy(db).busyQueue);
   });

@@ -27,24 +27,48 @@ const MAX_LN = 20;
 // served: a lower `priority` goes first (sign-in gives 0 to an address the account signed in from lately, 1 to a
 // clean attempt, 2 to anything with recent failures), so a flood of guesses cannot keep the owner waiting.
 export const MAX_CONCURRENT_HASHES = 2;
-let running = 0;
-let arrivals = 0;
-const waiting: { priority: number; seq: number; start: () => void }[] = [];
+
+/** At most `limit` holders at once; the others wait, a lower priority first, then in arrival order. */
+export class Turns {
+  private running = 0;
+  private arrivals = 0;
+  private readonly waiting: { priority: number; seq: number; start: () => void }[] = [];
+  constructor(private readonly limit: number) {}
+
+  /** Waits for a turn; call the returned function when done. */
+  async take(priority: number): Promise<() => void> {
+    // A freed turn is handed straight to the waiter it wakes, so no arrival in between can take it.
+    if (this.running < this.limit) this.running++;
+    else await new Promise<void>((start) => this.waiting.push({ priority, seq: this.arrivals++, start }));
+    return () => {
+      this.running--;
+      this.next();
+    };
+  }
+
+  /** Turns waiting at `priority` or better (lower): what a new arrival there would wait behind. */
+  waitingAt(priority = Infinity): number {
+    return this.waiting.filter((w) => w.priority <= priority).length;
+  }
+
+  private next(): void {
+    if (this.waiting.length === 0 || this.running >= this.limit) return;
+    let best = 0;
+    for (let i = 1; i < this.waiting.length; i++) {
+      const w = this.waiting[i]!;
+      const b = this.waiting[best]!;
+      if (w.priority < b.priority || (w.priority === b.priority && w.seq < b.seq)) best = i;
+    }
+    this.running++;
+    this.waiting.splice(best, 1)[0]!.start();
+  }
+}
+
+const hashTurns = new Turns(MAX_CONCURRENT_HASHES);
 
 /** Hashes waiting for a turn at `priority` or better (lower): what a new arrival there would wait behind. */
 export function hashesWaiting(priority = Infinity): number {
-  return waiting.filter((w) => w.priority <= priority).length;
-}
-
-function nextTurn(): void {
-  if (waiting.length === 0) return;
-  let best = 0;
-  for (let i = 1; i < waiting.length; i++) {
-    const w = waiting[i]!;
-    const b = waiting[best]!;
-    if (w.priority < b.priority || (w.priority === b.priority && w.seq < b.seq)) best = i;
-  }
-  waiting.splice(best, 1)[0]!.start();
+  return hashTurns.waitingAt(priority);
 }
 
 let computed = 0;
@@ -54,8 +78,7 @@ export function scryptRuns(): number {
 }
 
 async function scrypt(password: string, salt: Buffer, cost: ScryptCost, priority = 1): Promise<Buffer> {
-  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((start) => waiting.push({ priority, seq: arrivals++, start }));
-  running++;
+  const done = await hashTurns.take(priority);
   computed++;
   try {
     const N = 2 ** cost.ln;
@@ -64,8 +87,7 @@ async function scrypt(password: string, salt: Buffer, cost: ScryptCost, priority
       scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
     );
   } finally {
-    running--;
-    nextTurn();
+    done();
   }
 }
 
