@@ -5,7 +5,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const LISTING_KINDS = ['supply', 'demand'] as const;
 export type ListingKind = (typeof LISTING_KINDS)[number];
 
-export const LISTING_STATUSES = ['draft', 'active', 'expired', 'closed', 'removed'] as const;
+// `pending`: waiting for a moderator (src/server/moderation/); never public, never in search or sitemaps.
+export const LISTING_STATUSES = ['draft', 'pending', 'active', 'expired', 'closed', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type CategoryAttribute =
@@ -148,6 +149,9 @@ export const listings = sqliteTable(
     // The company's own reference for a listing brought in by a bulk import (its SKU, or a hash of the row), so
     // importing the same file again updates nothing twice.
     importKey: text('import_key'),
+    // Why the listing waits for review (pending) or was rejected (closed by a moderator): a message key or a
+    // moderator's words, shown to the owner on the dashboard.
+    moderationNote: text('moderation_note'),
   },
   (t) => [
     uniqueIndex('listings_company_import_key_uq').on(t.companyId, t.importKey),
@@ -384,4 +388,27 @@ export const companyDailyStats = sqliteTable(
     replies: integer('replies').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.companyId, t.day] })],
+);
+
+// Append-only record of what administrators did and of security events (src/server/audit/). Triggers in migration
+// 0009 make SQLite refuse every UPDATE and DELETE of a row, so no code path in the app can rewrite history.
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    // The user who acted (null: the system or an anonymous visitor).
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull().default(''),
+    targetId: text('target_id').notNull().default(''),
+    before: text('before', { mode: 'json' }).$type<unknown>(),
+    after: text('after', { mode: 'json' }).$type<unknown>(),
+    ip: text('ip'),
+  },
+  (t) => [
+    // Entries are read newest first by id; SQLite's rowid ends every index, so each filter is one index range.
+    index('audit_log_action_idx').on(t.action),
+    index('audit_log_target_idx').on(t.targetType, t.targetId),
+  ],
 );
