@@ -5,8 +5,17 @@ export default defineConfig({
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      // Jobs that integration tests start would log each run: warnings and errors only.
-      { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 30_000, env: { LOG_LEVEL: 'warn' } } },
+      // Jobs that integration tests start would log each run: warnings and errors only. Tests of other features post
+      // as brand-new members and read their listings at once: pre-moderation is off unless a test turns it on
+      // (tests/integration/moderation.test.ts with setReviewPolicy, tests/e2e/moderation.test.ts through the env).
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 30_000,
+          env: { LOG_LEVEL: 'warn', MODERATION_NEW_MEMBER_LISTINGS: '0' },
+        },
+      },
       {
         test: {
           name: 'e2e',
@@ -15,6 +24,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One built server and one browser per file; files run one at a time on this 2-core machine.
           fileParallelism: false,
+          env: { MODERATION_NEW_MEMBER_LISTINGS: '0' },
         },
       },
     ],

@@ -5,8 +5,9 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const LISTING_KINDS = ['supply', 'demand'] as const;
 export type ListingKind = (typeof LISTING_KINDS)[number];
 
-// `pending`: waiting for a moderator (src/server/moderation/); never public, never in search or sitemaps.
-export const LISTING_STATUSES = ['draft', 'pending', 'active', 'expired', 'closed', 'removed'] as const;
+// `pending`: waiting for a moderator (src/server/moderation/); `rejected`: refused by one, until the owner edits it
+// (which submits it again). Neither is public, in search or in sitemaps: every public read asks for `active`.
+export const LISTING_STATUSES = ['draft', 'pending', 'rejected', 'active', 'expired', 'closed', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type CategoryAttribute =

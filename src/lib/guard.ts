@@ -22,3 +22,12 @@ export function localPath(next: string | null | undefined, fallback = '/'): stri
     return fallback;
   }
 }
+
+/**
+ * The admin console: anyone but an administrator (a visitor too) gets the plain 404 page, so the console does not
+ * admit it exists. The domain functions check the role again from the database (src/server/admin.ts).
+ */
+export function requireAdmin(locals: App.Locals): SessionUser | Response {
+  if (locals.user?.isAdmin) return locals.user;
+  return new Response(null, { status: 404 });
+}

@@ -1,6 +1,6 @@
 // The member's own listings, by status as the member sees it: an active listing past its expiry is expired here
 // too, even before the sweep has marked it.
-import { and, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
@@ -8,7 +8,7 @@ import { PAGE_SIZE, pageCount } from '../pagination.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { pendingViews } from './views.ts';
 
-export const DASHBOARD_TABS = ['active', 'expired', 'closed', 'draft'] as const;
+export const DASHBOARD_TABS = ['active', 'review', 'expired', 'closed', 'draft'] as const;
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 
 function tabCondition(tab: DashboardTab, now: number): SQL {
@@ -17,6 +17,8 @@ function tabCondition(tab: DashboardTab, now: number): SQL {
       return and(eq(listings.status, 'active'), gt(listings.expiresAt, now))!;
     case 'expired':
       return or(eq(listings.status, 'expired'), and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))!;
+    case 'review':
+      return inArray(listings.status, ['pending', 'rejected']);
     case 'closed':
       return eq(listings.status, 'closed');
     case 'draft':
@@ -41,6 +43,7 @@ export function getDashboard(db: Db, userId: string, tab: DashboardTab, page: nu
       expired: sql<number>`coalesce(sum(${tabCondition('expired', now)}), 0)`,
       closed: sql<number>`coalesce(sum(${tabCondition('closed', now)}), 0)`,
       draft: sql<number>`coalesce(sum(${tabCondition('draft', now)}), 0)`,
+      review: sql<number>`coalesce(sum(${tabCondition('review', now)}), 0)`,
       views: sql<number>`coalesce(sum(${listings.views}), 0)`,
     })
     .from(listings)
@@ -64,6 +67,7 @@ export function getDashboard(db: Db, userId: string, tab: DashboardTab, page: nu
       publishedAt: listings.publishedAt,
       expiresAt: listings.expiresAt,
       updatedAt: listings.updatedAt,
+      moderationNote: listings.moderationNote,
     })
     .from(listings)
     .where(and(mine, tabCondition(tab, now)))

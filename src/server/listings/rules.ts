@@ -46,6 +46,8 @@ export function visibility(l: { status: ListingStatus; expiresAt: number | null 
     case 'removed':
       return 'gone';
     case 'draft':
+    case 'pending':
+    case 'rejected':
       return 'hidden';
   }
 }

@@ -11,6 +11,7 @@ import { slugify } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { forgetCounts } from './counts.ts';
 import { resolveListing, type ListingNote, type ListingValues } from './input.ts';
+import { awaitsModerator, reviewReason } from './review.ts';
 
 export type ListingRow = typeof listings.$inferSelect;
 export const MAX_IMAGES = 8;
@@ -74,7 +75,10 @@ function change<T>(db: Db, listingIds: (result: T) => number[], now: number, fn:
 const isUniqueViolation = (e: unknown) =>
   e instanceof Error && (e as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
-/** Publishes a new listing of the user's company: active from now for its validity (30 days unless chosen). */
+/**
+ * Publishes a new listing of the user's company: active from now for its validity (30 days unless chosen), or
+ * pending when it must first pass a moderator (listings/review.ts); the validity then runs from the approval.
+ */
 export function createListing(
   db: Db,
   userId: string,
@@ -85,6 +89,7 @@ export function createListing(
   const company = postingCompany(db, userId);
   const values = resolveListing(getTaxonomy(db), input, null, opts.notes);
   checkImageCount(opts.images);
+  const review = reviewReason(db, company);
   try {
     return change(db, (l) => [l.id], now, (tx) => {
       const row = tx
@@ -93,12 +98,13 @@ export function createListing(
           ...values,
           companyId: company.id,
           slug: slugify(values.title),
-          status: 'active',
+          status: review ? 'pending' : 'active',
           createdAt: now,
           updatedAt: now,
-          publishedAt: now,
-          expiresAt: now + values.validityDays * DAY_MS,
+          publishedAt: review ? null : now,
+          expiresAt: review ? null : now + values.validityDays * DAY_MS,
           importKey: opts.importKey ?? null,
+          moderationNote: review,
         })
         .returning()
         .get();
@@ -133,6 +139,8 @@ export function updateListing(
       running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;
     // Only the columns that change: SQLite rewrites the entries of every index whose column is SET, changed or not.
     const next: Partial<ListingRow> = { ...values, slug: slugify(values.title), expiresAt };
+    // Editing a rejected listing is how its owner answers the moderator: it goes back to the queue.
+    if (listing.status === 'rejected') Object.assign(next, { status: 'pending', moderationNote: 'moderation.note.resubmitted' });
     const changed = Object.fromEntries(
       Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(listing[k as keyof ListingRow])),
     );
@@ -154,6 +162,8 @@ function setStatus(
 ): ListingRow {
   return change(db, (l) => [l.id], now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
+    // Renewing (or closing, then renewing) would publish past the moderator.
+    if (awaitsModerator(listing.status)) throw new ForbiddenError('moderation.awaitingReview');
     return tx
       .update(listings)
       .set({ ...next(listing), updatedAt: now })

@@ -1,0 +1,134 @@
+// The review queue: listings waiting in `pending` (a new member's first listings, see listings/review.ts) are
+// approved or rejected by an administrator. Each decision is one transaction that also queues the listing for the
+// search index, the owner's mail and the audit entry, so none of them can be lost or happen alone.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { companies, listings, users } from '../../../db/schema.ts';
+import { assertAdmin } from '../admin.ts';
+import { recordAudit } from '../audit/index.ts';
+import { config } from '../config.ts';
+import type { Db } from '../db.ts';
+import { NotFoundError } from '../errors.ts';
+import { DEFAULT_LOCALE } from '../i18n/index.ts';
+import { forgetCounts } from '../listings/counts.ts';
+import { queueMail } from '../mail/index.ts';
+import { enqueueSearchUpdate } from '../search/outbox.ts';
+import { listingPath } from '../urls.ts';
+import { parseInput } from '../validation.ts';
+import { approvedMail, rejectedMail } from './mails.ts';
+
+const DAY_MS = 86_400_000;
+export const QUEUE_PAGE = 50;
+
+export interface QueueItem {
+  id: number;
+  slug: string;
+  kind: 'supply' | 'demand';
+  title: string;
+  description: string;
+  moderationNote: string | null;
+  createdAt: number;
+  companyId: number;
+  companyName: string;
+  companySlug: string;
+}
+
+/** The oldest waiting listings first (first come, first decided), after the id `after` (keyset paging). */
+export function reviewQueue(db: Db, adminId: string, after = 0): QueueItem[] {
+  assertAdmin(db, adminId);
+  return db
+    .select({
+      id: listings.id,
+      slug: listings.slug,
+      kind: listings.kind,
+      title: listings.title,
+      description: listings.description,
+      moderationNote: listings.moderationNote,
+      createdAt: listings.createdAt,
+      companyId: companies.id,
+      companyName: companies.name,
+      companySlug: companies.slug,
+    })
+    .from(listings)
+    .innerJoin(companies, eq(companies.id, listings.companyId))
+    // Pending listings have no publication date: (status, published_at, rowid) is then an id-ordered range.
+    .where(and(eq(listings.status, 'pending'), sql`${listings.publishedAt} IS NULL`, sql`${listings.id} > ${after}`))
+    .orderBy(asc(listings.publishedAt), asc(listings.id))
+    .limit(QUEUE_PAGE)
+    .all();
+}
+
+const confirm = z.literal('on', { error: 'moderation.confirmRequired' });
+const approveSchema = z.object({ confirm });
+const rejectSchema = z.object({
+  confirm,
+  reason: z
+    .string({ error: 'moderation.reasonRequired' })
+    .trim()
+    .min(2, 'moderation.reasonRequired')
+    .max(500, 'moderation.reasonTooLong'),
+});
+
+export type Decision = 'approve' | 'reject';
+
+/** What happened: `changed` is false when the listing had already left the queue (a second click decides nothing). */
+export interface DecisionResult {
+  listingId: number;
+  changed: boolean;
+}
+
+/** Approves or rejects a pending listing (fields: confirm = 'on'; reason, required to reject). */
+export function decideListing(db: Db, adminId: string, listingId: number, decision: Decision, input: unknown, now: number, ip?: string): DecisionResult {
+  assertAdmin(db, adminId);
+  const reason = decision === 'reject' ? parseInput(rejectSchema, input).reason : (parseInput(approveSchema, input), null);
+  const changed = db.transaction(
+    (tx) => {
+      const listing = tx.select().from(listings).where(eq(listings.id, listingId)).get();
+      if (!listing) throw new NotFoundError(`listing ${listingId}`);
+      if (listing.status !== 'pending') return false;
+      const next =
+        decision === 'approve'
+          ? { status: 'active' as const, publishedAt: now, expiresAt: now + listing.validityDays * DAY_MS, moderationNote: null }
+          : { status: 'rejected' as const, moderationNote: reason };
+      tx.update(listings).set({ ...next, updatedAt: now }).where(eq(listings.id, listingId)).run();
+      enqueueSearchUpdate(tx, [listingId], now);
+      recordAudit(
+        tx,
+        {
+          actorId: adminId,
+          action: `listing.${decision}`,
+          targetType: 'listing',
+          targetId: listingId,
+          before: { status: listing.status, moderationNote: listing.moderationNote },
+          after: { status: next.status, moderationNote: next.moderationNote },
+          ip,
+        },
+        now,
+      );
+      const owner = tx
+        .select({ email: users.email })
+        .from(companies)
+        .innerJoin(users, eq(users.id, companies.ownerId))
+        .where(eq(companies.id, listing.companyId))
+        .get();
+      if (owner) {
+        const link = config().SITE_URL + (decision === 'approve' ? listingPath(listing) : `/dashboard/listings/${listingId}/edit`);
+        queueMail(
+          tx,
+          {
+            to: owner.email,
+            template: decision === 'approve' ? approvedMail : rejectedMail,
+            data: { title: listing.title, link, reason: reason ?? '' },
+            idempotencyKey: `moderation:${listingId}:${decision}:${now}`,
+            locale: DEFAULT_LOCALE,
+          },
+          now,
+        );
+      }
+      return true;
+    },
+    { behavior: 'immediate' },
+  );
+  if (changed) forgetCounts(db);
+  return { listingId, changed };
+}
