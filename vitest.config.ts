@@ -6,14 +6,16 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       // Jobs that integration tests start would log each run: warnings and errors only. Tests of other features post
-      // as brand-new members and read their listings at once: pre-moderation is off unless a test turns it on
-      // (tests/integration/moderation.test.ts with setReviewPolicy, tests/e2e/moderation.test.ts through the env).
+      // as brand-new members, the same sample listing many times a day, and read them at once: pre-moderation,
+      // duplicate detection and the daily limit are off
+      // unless a test turns them on (tests/integration/moderation.test.ts and content-rules.test.ts per database,
+      // tests/e2e/trust.test.ts through the server's environment).
       {
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           testTimeout: 30_000,
-          env: { LOG_LEVEL: 'warn', MODERATION_NEW_MEMBER_LISTINGS: '0' },
+          env: { LOG_LEVEL: 'warn', MODERATION_NEW_MEMBER_LISTINGS: '0', POSTING_LIMIT_PER_DAY: '0', DUPLICATE_CHECK: 'false' },
         },
       },
       {
@@ -24,7 +26,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One built server and one browser per file; files run one at a time on this 2-core machine.
           fileParallelism: false,
-          env: { MODERATION_NEW_MEMBER_LISTINGS: '0' },
+          env: { MODERATION_NEW_MEMBER_LISTINGS: '0', POSTING_LIMIT_PER_DAY: '0', DUPLICATE_CHECK: 'false' },
         },
       },
     ],

@@ -413,3 +413,32 @@ export const auditLog = sqliteTable(
     index('audit_log_target_idx').on(t.targetType, t.targetId),
   ],
 );
+
+// What listings may not contain (src/server/content-rules/), edited by administrators: `word` rows hold a word in
+// its normalised form (half-width, lower case, simplified, no spaces or symbols), `category` rows a category slug
+// that no listing may be posted in.
+export const PROHIBITED_KINDS = ['word', 'category'] as const;
+export const prohibitedTerms = sqliteTable(
+  'prohibited_terms',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: PROHIBITED_KINDS }).notNull(),
+    value: text('value').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('prohibited_terms_kind_value_uq').on(t.kind, t.value)],
+);
+
+// Near-duplicate detection (src/server/content-rules/minhash.ts): each listing's MinHash band keys. A new listing's
+// candidates are the listings sharing one of its keys: BANDS lookups of this primary key.
+export const listingDupBands = sqliteTable(
+  'listing_dup_bands',
+  {
+    band: integer('band').notNull(),
+    value: integer('value').notNull(),
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.band, t.value, t.listingId] }), index('listing_dup_bands_listing_idx').on(t.listingId)],
+);

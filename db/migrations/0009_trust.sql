@@ -12,6 +12,23 @@ CREATE TABLE `audit_log` (
 --> statement-breakpoint
 CREATE INDEX `audit_log_action_idx` ON `audit_log` (`action`);--> statement-breakpoint
 CREATE INDEX `audit_log_target_idx` ON `audit_log` (`target_type`,`target_id`);--> statement-breakpoint
+CREATE TABLE `listing_dup_bands` (
+	`band` integer NOT NULL,
+	`value` integer NOT NULL,
+	`listing_id` integer NOT NULL,
+	PRIMARY KEY(`band`, `value`, `listing_id`),
+	FOREIGN KEY (`listing_id`) REFERENCES `listings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `listing_dup_bands_listing_idx` ON `listing_dup_bands` (`listing_id`);--> statement-breakpoint
+CREATE TABLE `prohibited_terms` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`value` text NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `prohibited_terms_kind_value_uq` ON `prohibited_terms` (`kind`,`value`);--> statement-breakpoint
 ALTER TABLE `listings` ADD `moderation_note` text;--> statement-breakpoint
 -- Hand-written (not generated): the audit log is append-only; SQLite itself refuses to change or remove a row.
 CREATE TRIGGER `audit_log_no_update` BEFORE UPDATE ON `audit_log` BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

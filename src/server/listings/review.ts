@@ -23,7 +23,7 @@ export function setReviewPolicy(db: Db, overrides: Partial<ReviewPolicy>): void 
 }
 
 /** The message key of why this company's new listing waits for review, or null when it goes live at once. */
-export function reviewReason(db: Db, company: { id: number; verified: boolean }): 'moderation.note.newMember' | null {
+export function reviewReason(db: Db, company: { id: number; verified: boolean }): string | null {
   const { newMemberListings } = reviewPolicy(db);
   if (company.verified || newMemberListings === 0) return null;
   // Published listings are the ones that passed (or never needed) review; reads at most N entries of one index range.

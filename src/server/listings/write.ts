@@ -3,12 +3,13 @@
 import { eq } from 'drizzle-orm';
 import { listingImages, listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
+import { checkListingContent, storeFingerprint, type ContentVerdict } from '../content-rules/index.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import type { StoredImage } from '../media/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
-import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Taxonomy } from '../taxonomy/taxonomy.ts';
 import { forgetCounts } from './counts.ts';
 import { resolveListing, type ListingNote, type ListingValues } from './input.ts';
 import { awaitsModerator, reviewReason } from './review.ts';
@@ -58,6 +59,20 @@ export function valuesOf(l: ListingRow): ListingValues {
   };
 }
 
+/** The content rules on resolved values (content-rules/): refuses with field errors, or gives the fingerprint. */
+function checkContent(
+  db: Db,
+  taxonomy: Taxonomy,
+  company: { id: number; verified: boolean },
+  values: ListingValues,
+  opts: { excludeId?: number; isNew: boolean; now: number },
+): ContentVerdict {
+  const categorySlugs = taxonomy.categories.path(values.categoryId).map((c) => c.slug);
+  return checkListingContent(db, company, { title: values.title, description: values.description, attributes: values.attributes, categorySlugs }, opts);
+}
+
+const DUPLICATE_NOTE = 'moderation.note.possibleDuplicate';
+
 /** Runs one change of a listing: an immediate transaction that also queues it for search, then fresh counts. */
 function change<T>(db: Db, listingIds: (result: T) => number[], now: number, fn: (tx: Tx) => T): T {
   const result = db.transaction(
@@ -87,9 +102,11 @@ export function createListing(
   opts: { importKey?: string; images?: readonly StoredImage[]; notes?: ListingNote[] } = {},
 ): ListingRow {
   const company = postingCompany(db, userId);
-  const values = resolveListing(getTaxonomy(db), input, null, opts.notes);
+  const taxonomy = getTaxonomy(db);
+  const values = resolveListing(taxonomy, input, null, opts.notes);
   checkImageCount(opts.images);
-  const review = reviewReason(db, company);
+  const verdict = checkContent(db, taxonomy, company, values, { isNew: true, now });
+  const review = reviewReason(db, company) ?? (verdict.duplicateOfOtherCompany !== null ? DUPLICATE_NOTE : null);
   try {
     return change(db, (l) => [l.id], now, (tx) => {
       const row = tx
@@ -109,6 +126,7 @@ export function createListing(
         .returning()
         .get();
       if (opts.images) writeImages(tx, row.id, opts.images, now);
+      storeFingerprint(tx, row.id, verdict.fingerprint);
       return row;
     });
   } catch (e) {
@@ -133,7 +151,11 @@ export function updateListing(
   return change(db, (l) => [l.id], now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     if (opts.images) writeImages(tx, listingId, opts.images, now);
-    const values = resolveListing(getTaxonomy(db), input, valuesOf(listing), opts.notes);
+    const taxonomy = getTaxonomy(db);
+    const values = resolveListing(taxonomy, input, valuesOf(listing), opts.notes);
+    const company = postingCompany(tx, userId);
+    const verdict = checkContent(db, taxonomy, company, values, { excludeId: listingId, isNew: false, now });
+    storeFingerprint(tx, listingId, verdict.fingerprint);
     const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
     const expiresAt =
       running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;
@@ -141,6 +163,7 @@ export function updateListing(
     const next: Partial<ListingRow> = { ...values, slug: slugify(values.title), expiresAt };
     // Editing a rejected listing is how its owner answers the moderator: it goes back to the queue.
     if (listing.status === 'rejected') Object.assign(next, { status: 'pending', moderationNote: 'moderation.note.resubmitted' });
+    else if (verdict.duplicateOfOtherCompany !== null && listing.status === 'active') Object.assign(next, { status: 'pending', moderationNote: DUPLICATE_NOTE });
     const changed = Object.fromEntries(
       Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(listing[k as keyof ListingRow])),
     );
