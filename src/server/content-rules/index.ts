@@ -10,7 +10,7 @@ import type { Db } from '../db.ts';
 import { InvalidError, RateLimitedError } from '../errors.ts';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 import { contactInTitle } from './contact.ts';
-import { fingerprint, isNearDuplicate, type Fingerprint } from './minhash.ts';
+import { fingerprint, isNearDuplicate, textShape, type Fingerprint } from './minhash.ts';
 import { normalizeText } from './normalize.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -131,7 +131,7 @@ export function checkListingContent(
 }
 
 /** Most candidates read per check: a bucket this full is a template many listings share, not a re-post. */
-const MAX_CANDIDATES = 64;
+const MAX_CANDIDATES = 32;
 
 /** Live or pending listings (a listing waiting for review counts as existing) near-identical to the fingerprint. */
 function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefined, now: number) {
@@ -150,7 +150,7 @@ function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefine
     .from(listings)
     .where(and(inArray(listings.id, ids), sql`+${listings.status} IN ('active', 'pending')`))
     .all()
-    .filter((l) => (l.status === 'pending' || (l.expiresAt !== null && l.expiresAt > now)) && isNearDuplicate(print, fingerprint(textOf(l))));
+    .filter((l) => (l.status === 'pending' || (l.expiresAt !== null && l.expiresAt > now)) && isNearDuplicate(print, textShape(textOf(l))));
 }
 
 /** Stores a listing's band keys (replacing its old ones); call it in the transaction that writes the listing. */
@@ -160,4 +160,29 @@ export function storeFingerprint(tx: Tx | Db, listingId: number, print: Fingerpr
     .values(print.bands.map((value, band) => ({ band, value, listingId })))
     .onConflictDoNothing()
     .run();
+}
+
+/**
+ * Writes the band keys of every listing written before duplicate detection existed (or after DUPLICATE_CHECK was
+ * off), in id order, in batches of one transaction each; `onProgress` hears how far it got.
+ */
+export function backfillFingerprints(db: Db, onProgress: (done: number) => void = () => {}, batch = 5000): number {
+  let after = 0;
+  let done = 0;
+  for (;;) {
+    const rows = db
+      .select({ id: listings.id, title: listings.title, description: listings.description, attributes: listings.attributes })
+      .from(listings)
+      .where(sql`${listings.id} > ${after}`)
+      .orderBy(listings.id)
+      .limit(batch)
+      .all();
+    if (rows.length === 0) return done;
+    db.transaction((tx) => {
+      for (const r of rows) storeFingerprint(tx, r.id, fingerprint(textOf(r)));
+    });
+    after = rows.at(-1)!.id;
+    done += rows.length;
+    onProgress(done);
+  }
 }

@@ -33,12 +33,18 @@ function hash32(text: string, seed: number): number {
   return h >>> 0;
 }
 
-export function fingerprint(parts: readonly string[]): Fingerprint {
-  const text = normalizeText(parts.join(' '));
+/** What two texts are compared by: their shingle sets and their specification numbers (cheap: no MinHash). */
+export function textShape(parts: readonly string[]): Pick<Fingerprint, 'shingles' | 'numbers'> {
+  const joined = parts.join(' ');
+  const text = normalizeText(joined);
   const shingles = new Set<string>();
   for (let i = 0; i + SHINGLE <= text.length; i++) shingles.add(text.slice(i, i + SHINGLE));
   if (shingles.size === 0 && text) shingles.add(text);
-  const numbers = (widthFold(parts.join(' ')).match(/\d+(?:\.\d+)?/g) ?? []).join(',');
+  return { shingles, numbers: (widthFold(joined).match(/\d+(?:\.\d+)?/g) ?? []).join(',') };
+}
+
+export function fingerprint(parts: readonly string[]): Fingerprint {
+  const { shingles, numbers } = textShape(parts);
   const base = [...shingles].map((s) => hash32(s, 0));
   const bands: number[] = [];
   for (let b = 0; b < BANDS; b++) {
@@ -69,7 +75,7 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
 }
 
 /** Whether two fingerprints are of near-duplicate listings. */
-export function isNearDuplicate(a: Fingerprint, b: Fingerprint): boolean {
+export function isNearDuplicate(a: Pick<Fingerprint, 'shingles' | 'numbers'>, b: Pick<Fingerprint, 'shingles' | 'numbers'>): boolean {
   return a.numbers === b.numbers && jaccard(a.shingles, b.shingles) >= THRESHOLD;
 }
 
