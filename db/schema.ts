@@ -442,3 +442,30 @@ export const listingDupBands = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.band, t.value, t.listingId] }), index('listing_dup_bands_listing_idx').on(t.listingId)],
 );
+
+// Reports (举报) of a listing or a company by a member or a visitor (src/server/reports/). The reporter key is the
+// member's id, or for a visitor a hash of the address, so one reporter has at most one open report per target.
+export const REPORT_REASONS = ['fraud', 'prohibited', 'wrongCategory', 'duplicate', 'spam', 'other'] as const;
+export const REPORT_TARGETS = ['listing', 'company'] as const;
+export const REPORT_STATUSES = ['open', 'resolved', 'dismissed'] as const;
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    targetType: text('target_type', { enum: REPORT_TARGETS }).notNull(),
+    targetId: integer('target_id').notNull(),
+    reason: text('reason', { enum: REPORT_REASONS }).notNull(),
+    text: text('text').notNull().default(''),
+    reporterKey: text('reporter_key').notNull(),
+    reporterId: text('reporter_id'),
+    status: text('status', { enum: REPORT_STATUSES }).notNull().default('open'),
+    createdAt: integer('created_at').notNull(),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [
+    uniqueIndex('reports_open_reporter_uq').on(t.targetType, t.targetId, t.reporterKey).where(sql`status = 'open'`),
+    index('reports_target_status_idx').on(t.targetType, t.targetId, t.status),
+    index('reports_status_id_idx').on(t.status, t.id),
+  ],
+);

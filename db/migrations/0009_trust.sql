@@ -29,6 +29,23 @@ CREATE TABLE `prohibited_terms` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `prohibited_terms_kind_value_uq` ON `prohibited_terms` (`kind`,`value`);--> statement-breakpoint
+CREATE TABLE `reports` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`target_type` text NOT NULL,
+	`target_id` integer NOT NULL,
+	`reason` text NOT NULL,
+	`text` text DEFAULT '' NOT NULL,
+	`reporter_key` text NOT NULL,
+	`reporter_id` text,
+	`status` text DEFAULT 'open' NOT NULL,
+	`created_at` integer NOT NULL,
+	`decided_at` integer,
+	`decided_by` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `reports_open_reporter_uq` ON `reports` (`target_type`,`target_id`,`reporter_key`) WHERE status = 'open';--> statement-breakpoint
+CREATE INDEX `reports_target_status_idx` ON `reports` (`target_type`,`target_id`,`status`);--> statement-breakpoint
+CREATE INDEX `reports_status_id_idx` ON `reports` (`status`,`id`);--> statement-breakpoint
 ALTER TABLE `listings` ADD `moderation_note` text;--> statement-breakpoint
 -- Hand-written (not generated): the audit log is append-only; SQLite itself refuses to change or remove a row.
 CREATE TRIGGER `audit_log_no_update` BEFORE UPDATE ON `audit_log` BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

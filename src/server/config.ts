@@ -36,6 +36,8 @@ const schema = z.object({
   // A company's listings wait for a moderator until this many of them have been published (0 = publish at once);
   // verified companies never wait.
   MODERATION_NEW_MEMBER_LISTINGS: z.coerce.number().int().min(0).max(1000).default(3),
+  // Distinct reporters (举报) that take a live listing off the public site until an administrator reviews it.
+  REPORT_HIDE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
   // Near-duplicate detection of listings (content-rules/): `false` turns it off (tests of other features, which post
   // the same sample listing again and again).
   DUPLICATE_CHECK: z.stringbool().default(true),

@@ -1,5 +1,5 @@
 // Trust and moderation in real Chromium against the built server (issue 14): a new member's first listing waits for
-// review, invisible to visitors and search, until an administrator approves it; a re-post is refused with a link to
+// review, invisible to visitors and search, until an administrator approves it; three reporters hide it again; a re-post is refused with a link to
 // the original; a prohibited word with spaces inserted is refused; every admin action is in the audit log; and
 // nobody but an administrator finds /admin.
 import path from 'node:path';
@@ -167,10 +167,41 @@ describe('trust and moderation', () => {
     expect(await member.page.inputValue('#title')).toBe('出售 仿 真 枪 配件');
   });
 
+  it('takes a listing off the site, search included, at the third distinct reporter (visitors may report)', async () => {
+    const reporters = [visitor];
+    for (const n of [1, 2]) {
+      const p = await person();
+      await registerAt(p.page, server.url, `reporter${n}@example.com`, `举报人${n}`);
+      reporters.push(p);
+    }
+    for (const [i, reporter] of reporters.entries()) {
+      await reporter.page.goto(server.url + listingPath);
+      await reporter.page.locator('[data-report-link]').click();
+      await reporter.page.check(`input[name=reason][value=${i === 0 ? 'fraud' : 'spam'}]`);
+      await reporter.page.fill('#text', '价格明显低于市场，要求先付定金');
+      const res = await submit(reporter.page, '提交举报');
+      expect(res.status()).toBe(200);
+      expect(await reporter.page.locator('[role=status]').textContent()).toContain('感谢您的举报');
+      if (i === 0) {
+        // The same visitor again: one open report per reporter.
+        await visitor.page.goto(server.url + '/report?listing=' + listingId);
+        await visitor.page.check('input[name=reason][value=other]');
+        expect((await submit(visitor.page, '提交举报')).status()).toBe(409);
+        expect((await visitor.page.goto(server.url + listingPath))!.status()).toBe(200);
+      }
+    }
+    expect((await visitor.page.goto(server.url + listingPath))!.status()).toBe(404);
+    expect(await searchHits(member.page, '无缝钢管')).toBe(0);
+    await admin.page.goto(server.url + '/admin');
+    expect(await admin.page.locator(`[data-queue-id="${listingId}"]`).textContent()).toContain('多位用户举报');
+    await admin.page.goto(server.url + '/admin/reports');
+    expect(await admin.page.locator('[data-report-id]').count()).toBe(3);
+  });
+
   it('has every one of these actions in the audit log, filterable', async () => {
     await admin.page.goto(server.url + '/admin/audit');
     const actions = await admin.page.locator('[data-audit-action]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit-action')));
-    expect(actions).toEqual(expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add']));
+    expect(actions).toEqual(expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add', 'listing.hiddenByReports']));
     expect(await admin.page.locator('[data-audit-action="listing.approve"]').textContent()).toContain('admin@example.com');
     await admin.page.goto(server.url + '/admin/audit?action=listing.approve');
     expect(await admin.page.locator('[data-audit-action]').count()).toBe(1);

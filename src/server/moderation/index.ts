@@ -1,9 +1,9 @@
 // The review queue: listings waiting in `pending` (a new member's first listings, see listings/review.ts) are
 // approved or rejected by an administrator. Each decision is one transaction that also queues the listing for the
 // search index, the owner's mail and the audit entry, so none of them can be lost or happen alone.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listings, users } from '../../../db/schema.ts';
+import { companies, listings, reports, users } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
@@ -33,8 +33,11 @@ export interface QueueItem {
   companySlug: string;
 }
 
-/** The oldest waiting listings first (first come, first decided), after the id `after` (keyset paging). */
-export function reviewQueue(db: Db, adminId: string, after = 0): QueueItem[] {
+/**
+ * The waiting listings: never-published ones (new members, flagged duplicates) first, then those hidden by reports,
+ * each oldest first; one page of QUEUE_PAGE.
+ */
+export function reviewQueue(db: Db, adminId: string, page = 1): QueueItem[] {
   assertAdmin(db, adminId);
   return db
     .select({
@@ -51,10 +54,11 @@ export function reviewQueue(db: Db, adminId: string, after = 0): QueueItem[] {
     })
     .from(listings)
     .innerJoin(companies, eq(companies.id, listings.companyId))
-    // Pending listings have no publication date: (status, published_at, rowid) is then an id-ordered range.
-    .where(and(eq(listings.status, 'pending'), sql`${listings.publishedAt} IS NULL`, sql`${listings.id} > ${after}`))
+    // (status, published_at, rowid) is the index's own order: one range, no sort.
+    .where(eq(listings.status, 'pending'))
     .orderBy(asc(listings.publishedAt), asc(listings.id))
     .limit(QUEUE_PAGE)
+    .offset((Math.max(1, page) - 1) * QUEUE_PAGE)
     .all();
 }
 
@@ -91,6 +95,11 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
           ? { status: 'active' as const, publishedAt: now, expiresAt: now + listing.validityDays * DAY_MS, moderationNote: null }
           : { status: 'rejected' as const, moderationNote: reason };
       tx.update(listings).set({ ...next, updatedAt: now }).where(eq(listings.id, listingId)).run();
+      // The decision answers the listing's open reports too: rejected means they were right, approved that they were not.
+      tx.update(reports)
+        .set({ status: decision === 'reject' ? 'resolved' : 'dismissed', decidedAt: now, decidedBy: adminId })
+        .where(and(eq(reports.targetType, 'listing'), eq(reports.targetId, listingId), eq(reports.status, 'open')))
+        .run();
       enqueueSearchUpdate(tx, [listingId], now);
       recordAudit(
         tx,
