@@ -7,7 +7,8 @@ export type ListingKind = (typeof LISTING_KINDS)[number];
 
 // `pending`: waiting for a moderator (src/server/moderation/); `rejected`: refused by one, until the owner edits it
 // (which submits it again). Neither is public, in search or in sitemaps: every public read asks for `active`.
-export const LISTING_STATUSES = ['draft', 'pending', 'rejected', 'active', 'expired', 'closed', 'removed'] as const;
+// `suspended`: a live listing of a suspended company, live again when the company is restored.
+export const LISTING_STATUSES = ['draft', 'pending', 'rejected', 'active', 'suspended', 'expired', 'closed', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type CategoryAttribute =
@@ -93,6 +94,9 @@ export const companies = sqliteTable(
     logoHash: text('logo_hash'),
     verified: integer('verified', { mode: 'boolean' }).notNull().default(false),
     verifiedAt: integer('verified_at'),
+    // Set while an administrator has suspended the company (src/server/moderation/suspension.ts): its pages answer
+    // 410, its live listings wait in `suspended`, its API tokens answer 401. Nothing is deleted.
+    suspendedAt: integer('suspended_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

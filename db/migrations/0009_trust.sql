@@ -46,6 +46,7 @@ CREATE TABLE `reports` (
 CREATE UNIQUE INDEX `reports_open_reporter_uq` ON `reports` (`target_type`,`target_id`,`reporter_key`) WHERE status = 'open';--> statement-breakpoint
 CREATE INDEX `reports_target_status_idx` ON `reports` (`target_type`,`target_id`,`status`);--> statement-breakpoint
 CREATE INDEX `reports_status_id_idx` ON `reports` (`status`,`id`);--> statement-breakpoint
+ALTER TABLE `companies` ADD `suspended_at` integer;--> statement-breakpoint
 ALTER TABLE `listings` ADD `moderation_note` text;--> statement-breakpoint
 -- Hand-written (not generated): the audit log is append-only; SQLite itself refuses to change or remove a row.
 CREATE TRIGGER `audit_log_no_update` BEFORE UPDATE ON `audit_log` BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

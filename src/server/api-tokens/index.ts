@@ -129,6 +129,7 @@ export function authenticateApiToken(db: Db, token: string | null | undefined, n
       revokedAt: apiTokens.revokedAt,
       lastUsedAt: apiTokens.lastUsedAt,
       ownerId: companies.ownerId,
+      suspendedAt: companies.suspendedAt,
     })
     .from(apiTokens)
     .innerJoin(companies, eq(companies.id, apiTokens.companyId))
@@ -136,7 +137,7 @@ export function authenticateApiToken(db: Db, token: string | null | undefined, n
     .get();
   if (!row) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.revokedAt !== null) throw new UnauthorizedError('api.auth.revokedToken');
-  if (!row.ownerId) throw new UnauthorizedError('api.auth.invalidToken');
+  if (!row.ownerId || row.suspendedAt !== null) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }

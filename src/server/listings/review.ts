@@ -38,5 +38,5 @@ export function reviewReason(db: Db, company: { id: number; verified: boolean })
 
 /** Statuses a moderator decides; the owner may not renew or close such a listing past the review. */
 export function awaitsModerator(status: string): boolean {
-  return status === 'pending' || status === 'rejected';
+  return status === 'pending' || status === 'rejected' || status === 'suspended';
 }

@@ -44,6 +44,7 @@ export function visibility(l: { status: ListingStatus; expiresAt: number | null 
     case 'closed':
       return 'closed';
     case 'removed':
+    case 'suspended':
       return 'gone';
     case 'draft':
     case 'pending':

@@ -24,6 +24,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 function postingCompany(db: Db | Tx, userId: string) {
   const company = findCompanyByOwner(db as Db, userId);
   if (!company) throw new ForbiddenError('posting.needCompany');
+  if (company.suspendedAt !== null) throw new ForbiddenError('moderation.suspended');
   return company;
 }
 
