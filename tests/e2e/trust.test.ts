@@ -1,6 +1,7 @@
 // Trust and moderation in real Chromium against the built server (issue 14): a new member's first listing waits for
 // review, invisible to visitors and search, until an administrator approves it; three reporters hide it again; a re-post is refused with a link to
-// the original; a prohibited word with spaces inserted is refused; every admin action is in the audit log; and
+// the original; a prohibited word with spaces inserted is refused; a suspension takes a company off the site and
+// its API token answers 401; every admin action is in the audit log; and
 // nobody but an administrator finds /admin.
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -198,12 +199,54 @@ describe('trust and moderation', () => {
     expect(await admin.page.locator('[data-report-id]').count()).toBe(3);
   });
 
+  it('suspends a company: its listings leave search and sitemaps, pages answer 410, its API token 401; restore undoes it', async () => {
+    // Back on the site first: the admin approves the reported listing again.
+    await admin.page.goto(server.url + '/admin');
+    await confirmAndSend(admin.page, `[data-queue-id="${listingId}"] form[data-decide=approve]`);
+    await member.page.goto(server.url + '/dashboard/tokens');
+    await member.page.fill('#token-name', 'ERP');
+    await submit(member.page, '创建令牌');
+    const token = (await member.page.locator('[data-token]').textContent())!.trim();
+    const api = () => fetch(server.url + '/api/v1/listings?mine=1', { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const inSitemap = () => fetch(server.url + '/sitemaps/listings-0.xml').then(async (r) => (r.status === 200 ? (await r.text()).includes(listingPath) : false));
+    expect(await api()).toBe(200);
+    expect(await inSitemap()).toBe(true);
+    expect(await searchHits(admin.page, '无缝钢管')).toBe(1);
+
+    const companyId = withSiteDb(dataDir, (db) => (db.prepare("SELECT id FROM companies WHERE name = '南昌西湖钢管贸易有限公司'").get() as { id: number }).id);
+    await admin.page.goto(server.url + '/admin/companies?q=' + companyId);
+    const companyPage = admin.page.url();
+    await admin.page.fill('[data-suspend-form] textarea[name=reason]', '多次发布虚假信息');
+    const res = await confirmAndSend(admin.page, '[data-suspend-form]');
+    expect(res.status()).toBe(200);
+    expect(await admin.page.locator('[data-company-state]').textContent()).toContain('已暂停');
+    expect(await api()).toBe(401);
+    // Asked with fetch: a browser may keep the 410 page (public, max-age) and not ask again after the restore.
+    const pageStatus = () => fetch(server.url + listingPath).then((r) => r.status);
+    expect(await pageStatus()).toBe(410);
+    const suspendedAt = Date.now();
+    let hits = 1;
+    while ((hits = await searchHits(admin.page, '无缝钢管')) > 0 && Date.now() - suspendedAt < 2000) await admin.page.waitForTimeout(50);
+    expect(hits).toBe(0);
+    expect(await inSitemap()).toBe(false);
+    // The owner was signed out.
+    await member.page.goto(server.url + '/dashboard');
+    expect(member.page.url()).toContain('/login');
+
+    await admin.page.goto(companyPage);
+    await admin.page.fill('[data-suspend-form] textarea[name=reason]', '申诉已核实');
+    await confirmAndSend(admin.page, '[data-suspend-form]');
+    expect(await api()).toBe(200);
+    expect(await pageStatus()).toBe(200);
+    expect(await inSitemap()).toBe(true);
+  });
+
   it('has every one of these actions in the audit log, filterable', async () => {
     await admin.page.goto(server.url + '/admin/audit');
     const actions = await admin.page.locator('[data-audit-action]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit-action')));
-    expect(actions).toEqual(expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add', 'listing.hiddenByReports']));
-    expect(await admin.page.locator('[data-audit-action="listing.approve"]').textContent()).toContain('admin@example.com');
-    await admin.page.goto(server.url + '/admin/audit?action=listing.approve');
+    expect(actions).toEqual(expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add', 'listing.hiddenByReports', 'company.suspend', 'company.restore', 'apiToken.create']));
+    expect(await admin.page.locator('[data-audit-action="listing.approve"]').first().textContent()).toContain('admin@example.com');
+    await admin.page.goto(server.url + '/admin/audit?action=company.suspend');
     expect(await admin.page.locator('[data-audit-action]').count()).toBe(1);
     // Nothing in the app can rewrite it: the database refuses.
     expect(() => withSiteDb(dataDir, (db) => db.prepare('DELETE FROM audit_log').run(), { readonly: false })).toThrow(/append-only/);
