@@ -31,3 +31,12 @@ export function requireAdmin(locals: App.Locals): SessionUser | Response {
   if (locals.user?.isAdmin) return locals.user;
   return new Response(null, { status: 404 });
 }
+
+/** requireAdmin, and the headers every console page sends: private, never cached, never indexed. */
+export function adminPage(Astro: { locals: App.Locals; response: { headers: Headers } }): SessionUser | Response {
+  const admin = requireAdmin(Astro.locals);
+  if (admin instanceof Response) return admin;
+  Astro.response.headers.set('Cache-Control', 'private, no-store');
+  Astro.response.headers.set('X-Robots-Tag', 'noindex');
+  return admin;
+}

@@ -15,6 +15,7 @@ import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
+import { confirm, confirmOnly, reason } from './confirm.ts';
 import { approvedMail, rejectedMail } from './mails.ts';
 
 const DAY_MS = 86_400_000;
@@ -62,16 +63,7 @@ export function reviewQueue(db: Db, adminId: string, page = 1): QueueItem[] {
     .all();
 }
 
-const confirm = z.literal('on', { error: 'moderation.confirmRequired' });
-const approveSchema = z.object({ confirm });
-const rejectSchema = z.object({
-  confirm,
-  reason: z
-    .string({ error: 'moderation.reasonRequired' })
-    .trim()
-    .min(2, 'moderation.reasonRequired')
-    .max(500, 'moderation.reasonTooLong'),
-});
+const rejectSchema = z.object({ confirm, reason });
 
 export type Decision = 'approve' | 'reject';
 
@@ -84,7 +76,7 @@ export interface DecisionResult {
 /** Approves or rejects a pending listing (fields: confirm = 'on'; reason, required to reject). */
 export function decideListing(db: Db, adminId: string, listingId: number, decision: Decision, input: unknown, now: number, ip?: string): DecisionResult {
   assertAdmin(db, adminId);
-  const reason = decision === 'reject' ? parseInput(rejectSchema, input).reason : (parseInput(approveSchema, input), null);
+  const why = decision === 'reject' ? parseInput(rejectSchema, input).reason : (parseInput(confirmOnly, input), null);
   const changed = db.transaction(
     (tx) => {
       const listing = tx.select().from(listings).where(eq(listings.id, listingId)).get();
@@ -93,7 +85,7 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
       const next =
         decision === 'approve'
           ? { status: 'active' as const, publishedAt: now, expiresAt: now + listing.validityDays * DAY_MS, moderationNote: null }
-          : { status: 'rejected' as const, moderationNote: reason };
+          : { status: 'rejected' as const, moderationNote: why };
       tx.update(listings).set({ ...next, updatedAt: now }).where(eq(listings.id, listingId)).run();
       // The decision answers the listing's open reports too: rejected means they were right, approved that they were not.
       tx.update(reports)
@@ -127,7 +119,7 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
           {
             to: owner.email,
             template: decision === 'approve' ? approvedMail : rejectedMail,
-            data: { title: listing.title, link, reason: reason ?? '' },
+            data: { title: listing.title, link, reason: why ?? '' },
             idempotencyKey: `moderation:${listingId}:${decision}:${now}`,
             locale: DEFAULT_LOCALE,
           },

@@ -1,12 +1,12 @@
 // Open reports as administrators see them, and dismissing one (a listing hidden by reports is decided in the queue).
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { z } from 'zod';
 import { companies, listings, reports } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
+import { confirmOnly } from './confirm.ts';
 
 export const REPORTS_PAGE = 50;
 
@@ -45,7 +45,7 @@ export function openReports(db: Db, adminId: string, after = 0): OpenReport[] {
 /** Closes a report as unfounded (field confirm = 'on'). */
 export function dismissReport(db: Db, adminId: string, reportId: number, input: unknown, now: number, ip?: string): void {
   assertAdmin(db, adminId);
-  parseInput(z.object({ confirm: z.literal('on', { error: 'moderation.confirmRequired' }) }), input);
+  parseInput(confirmOnly, input);
   db.transaction(
     (tx) => {
       const row = tx.select().from(reports).where(eq(reports.id, reportId)).get();

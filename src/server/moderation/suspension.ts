@@ -11,11 +11,9 @@ import { NotFoundError } from '../errors.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
+import { confirm, reason } from './confirm.ts';
 
-const schema = z.object({
-  confirm: z.literal('on', { error: 'moderation.confirmRequired' }),
-  reason: z.string({ error: 'moderation.reasonRequired' }).trim().min(2, 'moderation.reasonRequired').max(500, 'moderation.reasonTooLong'),
-});
+const schema = z.object({ confirm, reason });
 
 /** A company by id or slug, as the console looks it up; null when there is none. */
 export function findCompanyForAdmin(db: Db, adminId: string, ref: string) {
@@ -29,7 +27,7 @@ export function findCompanyForAdmin(db: Db, adminId: string, ref: string) {
 /** Suspends (`suspend` = true) or restores a company (fields confirm = 'on', reason). */
 export function setCompanySuspended(db: Db, adminId: string, companyId: number, suspend: boolean, input: unknown, now: number, ip?: string): { changed: boolean; listings: number } {
   assertAdmin(db, adminId);
-  const { reason } = parseInput(schema, input);
+  const why = parseInput(schema, input).reason;
   const result = db.transaction(
     (tx) => {
       const company = tx.select().from(companies).where(eq(companies.id, companyId)).get();
@@ -55,7 +53,7 @@ export function setCompanySuspended(db: Db, adminId: string, companyId: number, 
           targetType: 'company',
           targetId: companyId,
           before: { suspendedAt: company.suspendedAt },
-          after: { suspendedAt: suspend ? now : null, reason, listings: moved.length },
+          after: { suspendedAt: suspend ? now : null, reason: why, listings: moved.length },
           ip,
         },
         now,

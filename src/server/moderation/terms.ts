@@ -11,6 +11,7 @@ import type { Db } from '../db.ts';
 import { InvalidError, NotFoundError } from '../errors.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { parseInput } from '../validation.ts';
+import { confirm, confirmOnly } from './confirm.ts';
 
 export type ProhibitedTerm = typeof prohibitedTerms.$inferSelect;
 
@@ -20,7 +21,7 @@ export function listProhibitedTerms(db: Db, adminId: string): ProhibitedTerm[] {
 }
 
 const addSchema = z.object({
-  confirm: z.literal('on', { error: 'moderation.confirmRequired' }),
+  confirm,
   kind: z.enum(PROHIBITED_KINDS, { error: 'admin.terms.kindInvalid' }),
   value: z.string({ error: 'admin.terms.valueRequired' }).trim().min(1, 'admin.terms.valueRequired').max(60, 'admin.terms.valueTooLong'),
 });
@@ -50,7 +51,7 @@ export function addProhibitedTerm(db: Db, adminId: string, input: unknown, now: 
 
 export function removeProhibitedTerm(db: Db, adminId: string, id: number, input: unknown, now: number, ip?: string): void {
   assertAdmin(db, adminId);
-  parseInput(z.object({ confirm: z.literal('on', { error: 'moderation.confirmRequired' }) }), input);
+  parseInput(confirmOnly, input);
   db.transaction(
     (tx) => {
       const row = tx.select().from(prohibitedTerms).where(eq(prohibitedTerms.id, id)).get();
