@@ -135,11 +135,18 @@ const MAX_CANDIDATES = 32;
 
 /** Live or pending listings (a listing waiting for review counts as existing) near-identical to the fingerprint. */
 function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefined, now: number) {
-  // One primary-key lookup per band.
+  // One primary-key lookup per band; only live or pending listings are candidates, so a bucket full of a template's
+  // expired or closed copies does not crowd out the live one (each candidate is one primary-key read of listings).
   const ids = db
     .selectDistinct({ id: listingDupBands.listingId })
     .from(listingDupBands)
-    .where(or(...print.bands.map((value, band) => and(eq(listingDupBands.band, band), eq(listingDupBands.value, value)))))
+    .innerJoin(listings, eq(listings.id, listingDupBands.listingId))
+    .where(
+      and(
+        or(...print.bands.map((value, band) => and(eq(listingDupBands.band, band), eq(listingDupBands.value, value)))),
+        sql`+${listings.status} IN ('active', 'pending')`,
+      ),
+    )
     .limit(MAX_CANDIDATES)
     .all()
     .map((r) => r.id)
