@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import { companies, listings, prohibitedTerms } from '../../db/schema.ts';
 import { backfillFingerprints, checkListingContent, setDuplicateCheck, storeFingerprint } from '../../src/server/content-rules/index.ts';
 import { fingerprint, isNearDuplicate, shareBand } from '../../src/server/content-rules/minhash.ts';
@@ -47,7 +47,8 @@ runCli(() => {
     const sample = db
       .select({ id: listings.id, companyId: listings.companyId, title: listings.title, description: listings.description, attributes: listings.attributes, categoryId: listings.categoryId, regionId: listings.regionId, cityId: listings.cityId, topCategoryId: listings.topCategoryId })
       .from(listings)
-      .where(eq(listings.status, 'active'))
+      // Live ones only: an active listing past its expiry is no longer a listing a copy duplicates.
+      .where(and(eq(listings.status, 'active'), gt(listings.expiresAt, now)))
       .limit(checks)
       .all();
     const company = db.insert(companies).values({ name: '基准测试企业', slug: 'bench-trust', regionId: sample[0]!.regionId, createdAt: now, updatedAt: now }).returning().get();
