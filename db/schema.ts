@@ -5,7 +5,10 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const LISTING_KINDS = ['supply', 'demand'] as const;
 export type ListingKind = (typeof LISTING_KINDS)[number];
 
-export const LISTING_STATUSES = ['draft', 'active', 'expired', 'closed', 'removed'] as const;
+// `pending`: waiting for a moderator (src/server/moderation/); `rejected`: refused by one, until the owner edits it
+// (which submits it again). Neither is public, in search or in sitemaps: every public read asks for `active`.
+// `suspended`: a live listing of a suspended company, live again when the company is restored.
+export const LISTING_STATUSES = ['draft', 'pending', 'rejected', 'active', 'suspended', 'expired', 'closed', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type CategoryAttribute =
@@ -91,6 +94,9 @@ export const companies = sqliteTable(
     logoHash: text('logo_hash'),
     verified: integer('verified', { mode: 'boolean' }).notNull().default(false),
     verifiedAt: integer('verified_at'),
+    // Set while an administrator has suspended the company (src/server/moderation/suspension.ts): its pages answer
+    // 410, its live listings wait in `suspended`, its API tokens answer 401. Nothing is deleted.
+    suspendedAt: integer('suspended_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -148,6 +154,9 @@ export const listings = sqliteTable(
     // The company's own reference for a listing brought in by a bulk import (its SKU, or a hash of the row), so
     // importing the same file again updates nothing twice.
     importKey: text('import_key'),
+    // Why the listing waits for review (pending) or was rejected (closed by a moderator): a message key or a
+    // moderator's words, shown to the owner on the dashboard.
+    moderationNote: text('moderation_note'),
   },
   (t) => [
     uniqueIndex('listings_company_import_key_uq').on(t.companyId, t.importKey),
@@ -423,4 +432,83 @@ export const pendingUploads = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.hash, t.userId] }), index('pending_uploads_created_idx').on(t.createdAt)],
+);
+
+// Append-only record of what administrators did and of security events (src/server/audit/). Triggers in migration
+// 0009 make SQLite refuse every UPDATE and DELETE of a row, so no code path in the app can rewrite history.
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    // The user who acted (null: the system or an anonymous visitor).
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull().default(''),
+    targetId: text('target_id').notNull().default(''),
+    before: text('before', { mode: 'json' }).$type<unknown>(),
+    after: text('after', { mode: 'json' }).$type<unknown>(),
+    ip: text('ip'),
+  },
+  (t) => [
+    // Entries are read newest first by id; SQLite's rowid ends every index, so each filter is one index range.
+    index('audit_log_action_idx').on(t.action),
+    index('audit_log_target_idx').on(t.targetType, t.targetId),
+  ],
+);
+
+// What listings may not contain (src/server/content-rules/), edited by administrators: `word` rows hold a word in
+// its normalised form (half-width, lower case, simplified, no spaces or symbols), `category` rows a category slug
+// that no listing may be posted in.
+export const PROHIBITED_KINDS = ['word', 'category'] as const;
+export const prohibitedTerms = sqliteTable(
+  'prohibited_terms',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: PROHIBITED_KINDS }).notNull(),
+    value: text('value').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('prohibited_terms_kind_value_uq').on(t.kind, t.value)],
+);
+
+// Near-duplicate detection (src/server/content-rules/minhash.ts): each listing's MinHash band keys. A new listing's
+// candidates are the listings sharing one of its keys: BANDS lookups of this primary key.
+export const listingDupBands = sqliteTable(
+  'listing_dup_bands',
+  {
+    band: integer('band').notNull(),
+    value: integer('value').notNull(),
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.band, t.value, t.listingId] }), index('listing_dup_bands_listing_idx').on(t.listingId)],
+);
+
+// Reports (举报) of a listing or a company by a member or a visitor (src/server/reports/). The reporter key is the
+// member's id, or for a visitor a hash of the address, so one reporter has at most one open report per target.
+export const REPORT_REASONS = ['fraud', 'prohibited', 'wrongCategory', 'duplicate', 'spam', 'other'] as const;
+export const REPORT_TARGETS = ['listing', 'company'] as const;
+export const REPORT_STATUSES = ['open', 'resolved', 'dismissed'] as const;
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    targetType: text('target_type', { enum: REPORT_TARGETS }).notNull(),
+    targetId: integer('target_id').notNull(),
+    reason: text('reason', { enum: REPORT_REASONS }).notNull(),
+    text: text('text').notNull().default(''),
+    reporterKey: text('reporter_key').notNull(),
+    reporterId: text('reporter_id'),
+    status: text('status', { enum: REPORT_STATUSES }).notNull().default('open'),
+    createdAt: integer('created_at').notNull(),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [
+    uniqueIndex('reports_open_reporter_uq').on(t.targetType, t.targetId, t.reporterKey).where(sql`status = 'open'`),
+    index('reports_target_status_idx').on(t.targetType, t.targetId, t.status),
+    index('reports_status_id_idx').on(t.status, t.id),
+  ],
 );

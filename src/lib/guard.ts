@@ -35,3 +35,21 @@ export function localPath(next: string | null | undefined, fallback = '/'): stri
   if (/^\/[\/\\]/.test(decoded) || /[\\\p{Cc}]/u.test(decoded)) return fallback;
   return url.pathname + url.search + url.hash;
 }
+
+/**
+ * The admin console: anyone but an administrator (a visitor too) gets the plain 404 page, so the console does not
+ * admit it exists. The domain functions check the role again from the database (src/server/admin.ts).
+ */
+export function requireAdmin(locals: App.Locals): SessionUser | Response {
+  if (locals.user?.isAdmin) return locals.user;
+  return new Response(null, { status: 404 });
+}
+
+/** requireAdmin, and the headers every console page sends: private, never cached, never indexed. */
+export function adminPage(Astro: { locals: App.Locals; response: { headers: Headers } }): SessionUser | Response {
+  const admin = requireAdmin(Astro.locals);
+  if (admin instanceof Response) return admin;
+  Astro.response.headers.set('Cache-Control', 'private, no-store');
+  Astro.response.headers.set('X-Robots-Tag', 'noindex');
+  return admin;
+}

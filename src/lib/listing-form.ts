@@ -38,7 +38,11 @@ export async function listingFormPage(
     const submission = (posted = readListingForm(await readPosted(Astro.request)));
     const result = await loadAsync((db, now) => saveListingForm(db, userId, listingId, submission, config().dataDir, now));
     if (result instanceof Response) return result;
-    if (result.ok) return Astro.redirect(`/dashboard?done=${done}`, 303);
+    if (result.ok) {
+      // A listing that waits for a moderator is shown on its own tab, which says why.
+      if (result.listing.status === 'pending') return Astro.redirect('/dashboard?tab=review&done=pending', 303);
+      return Astro.redirect(`/dashboard?done=${done}`, 303);
+    }
     Astro.response.status = 422;
     errors = formErrors(t, new InvalidError('invalid listing', result.fields, result.params)) ?? {};
     if (result.uploadError) errors.images = describeUploadError(t, result.uploadError);

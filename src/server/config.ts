@@ -45,6 +45,16 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   // Inquiry forms sent sooner than this after the page was shown are refused (naive bots fill forms at once).
   INQUIRY_MIN_FILL_SECONDS: z.coerce.number().min(0).max(60).default(3),
+  // A company's listings wait for a moderator until this many of them have been published (0 = publish at once);
+  // verified companies never wait.
+  MODERATION_NEW_MEMBER_LISTINGS: z.coerce.number().int().min(0).max(1000).default(3),
+  // Distinct reporters (举报) that take a live listing off the public site until an administrator reviews it.
+  REPORT_HIDE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
+  // Near-duplicate detection of listings (content-rules/): `false` turns it off (tests of other features, which post
+  // the same sample listing again and again).
+  DUPLICATE_CHECK: z.stringbool().default(true),
+  // New listings an unverified company may create per day (form, API and imports together); 0 = no limit.
+  POSTING_LIMIT_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(200),
   // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -171,8 +171,10 @@ describe('dashboard and actions', () => {
     makeListing(db, c.id, { expiresAt: NOW - 1, views: 2 });
     makeListing(db, c.id, { status: 'closed' });
     makeListing(db, c.id, { status: 'removed' });
+    makeListing(db, c.id, { status: 'pending', publishedAt: null, expiresAt: null });
+    makeListing(db, c.id, { status: 'rejected', publishedAt: null, expiresAt: null, moderationNote: '图片不清楚' });
     const d = getDashboard(db, u.id, 'expired', 1, NOW);
-    expect(d.counts).toEqual({ active: 1, expired: 1, closed: 1, draft: 0 });
+    expect(d.counts).toEqual({ active: 1, review: 2, expired: 1, closed: 1, draft: 0 });
     expect(d.items).toHaveLength(1);
     expect(d.totalViews).toBe(7);
     expect(getDashboard(db, makeUser(db).id, 'active', 1, NOW).company).toBeNull();

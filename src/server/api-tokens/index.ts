@@ -3,6 +3,7 @@
 // own form post. The token itself is shown once; only its SHA-256 is stored.
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { apiTokens, companies } from '../../../db/schema.ts';
+import { recordAudit } from '../audit/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
@@ -93,6 +94,7 @@ export function createApiToken(db: Db, userId: string, input: unknown, now: numb
         .values({ companyId: company.id, name, tokenHash: hashToken(token), createdAt: now })
         .returning(summaryColumns)
         .get();
+      recordAudit(tx, { actorId: userId, action: 'apiToken.create', targetType: 'apiToken', targetId: summary.id, after: { companyId: company.id, name } }, now);
       return { token, summary };
     },
     { behavior: 'immediate' },
@@ -105,10 +107,12 @@ export function revokeApiToken(db: Db, userId: string, tokenId: number, now: num
   const row = db.select({ companyId: apiTokens.companyId }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get();
   if (!row) throw new NotFoundError(`api token ${tokenId}`);
   if (row.companyId !== company.id) throw new ForbiddenError('api.tokens.notYours');
-  db.update(apiTokens)
+  const revoked = db
+    .update(apiTokens)
     .set({ revokedAt: now })
     .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
     .run();
+  if (revoked.changes > 0) recordAudit(db, { actorId: userId, action: 'apiToken.revoke', targetType: 'apiToken', targetId: tokenId }, now);
   return db.select(summaryColumns).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()!;
 }
 
@@ -125,6 +129,7 @@ export function authenticateApiToken(db: Db, token: string | null | undefined, n
       revokedAt: apiTokens.revokedAt,
       lastUsedAt: apiTokens.lastUsedAt,
       ownerId: companies.ownerId,
+      suspendedAt: companies.suspendedAt,
     })
     .from(apiTokens)
     .innerJoin(companies, eq(companies.id, apiTokens.companyId))
@@ -132,7 +137,7 @@ export function authenticateApiToken(db: Db, token: string | null | undefined, n
     .get();
   if (!row) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.revokedAt !== null) throw new UnauthorizedError('api.auth.revokedToken');
-  if (!row.ownerId) throw new UnauthorizedError('api.auth.invalidToken');
+  if (!row.ownerId || row.suspendedAt !== null) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }

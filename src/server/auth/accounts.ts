@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions, users } from '../../../db/schema.ts';
 import { config } from '../config.ts';
+import { noteSignInFailure, recordAudit } from '../audit/index.ts';
 import type { Db } from '../db.ts';
 import { InvalidError, NotFoundError, RateLimitedError } from '../errors.ts';
 import { addressKey, createBackoff, createRateLimiter, type Backoff, type RateLimiter } from '../rate-limit.ts';
@@ -278,7 +279,10 @@ export async function signIn(db: Db, input: unknown, client: Client, now: number
   const matches =
     data.password.length <= PASSWORD_MAX &&
     (await verifyPassword(data.password, row?.passwordHash ?? (await dummyHash(policy.cost)), priority));
-  if (!matches || !row) throw new InvalidError('sign-in failed', { _: 'account.signInFailed' });
+  if (!matches || !row) {
+    noteSignInFailure(db, data.email, ip, now);
+    throw new InvalidError('sign-in failed', { _: 'account.signInFailed' });
+  }
   // Only failures count against the limits; this address is now one of the owner's.
   policy.signInPerIp.refund(ip, now);
   policy.signInPerPair.reset(pair);
@@ -313,6 +317,7 @@ export async function changePassword(db: Db, userId: string, input: unknown, now
     (tx) => {
       tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
       tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+      recordAudit(tx, { actorId: userId, action: 'auth.passwordChanged', targetType: 'user', targetId: userId }, now);
     },
     { behavior: 'immediate' },
   );

@@ -111,6 +111,7 @@ export const en: Catalogue = {
   ...concepts.inquiries.en,
   ...concepts.mail.en,
   ...concepts.media.en,
+  ...concepts.moderation.en,
   ...concepts.posting.en,
   ...concepts.search.en,
   ...concepts.seo.en,

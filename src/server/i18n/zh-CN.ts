@@ -6,11 +6,12 @@ import * as api from './messages/api.ts';
 import * as inquiries from './messages/inquiries.ts';
 import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
+import * as moderation from './messages/moderation.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 
-export const concepts = { account, analytics, api, inquiries, mail, media, posting, search, seo };
+export const concepts = { account, analytics, api, inquiries, mail, media, moderation, posting, search, seo };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -125,6 +126,7 @@ export const zhCN = {
   ...inquiries.zh,
   ...mail.zh,
   ...media.zh,
+  ...moderation.zh,
   ...posting.zh,
   ...search.zh,
   ...seo.zh,

@@ -9,7 +9,7 @@ import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { liveCondition } from './queries.ts';
 import { pendingViews } from './views.ts';
 
-export const DASHBOARD_TABS = ['active', 'expired', 'closed', 'draft'] as const;
+export const DASHBOARD_TABS = ['active', 'review', 'expired', 'closed', 'draft'] as const;
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 
 /** Past expiry but not yet swept: expired to the member already. */
@@ -21,6 +21,8 @@ function tabCondition(tab: DashboardTab, now: number): SQL {
       return liveCondition(now);
     case 'expired':
       return or(eq(listings.status, 'expired'), unswept(now))!;
+    case 'review':
+      return or(eq(listings.status, 'pending'), eq(listings.status, 'rejected'))!;
     case 'closed':
       return eq(listings.status, 'closed');
     case 'draft':
@@ -45,6 +47,7 @@ export function getDashboard(db: Db, userId: string, tab: DashboardTab, page: nu
       expired: sql<number>`coalesce(sum(${tabCondition('expired', now)}), 0)`,
       closed: sql<number>`coalesce(sum(${tabCondition('closed', now)}), 0)`,
       draft: sql<number>`coalesce(sum(${tabCondition('draft', now)}), 0)`,
+      review: sql<number>`coalesce(sum(${tabCondition('review', now)}), 0)`,
       views: sql<number>`coalesce(sum(${listings.views}), 0)`,
     })
     .from(listings)
@@ -67,11 +70,13 @@ export function getDashboard(db: Db, userId: string, tab: DashboardTab, page: nu
     publishedAt: listings.publishedAt,
     expiresAt: listings.expiresAt,
     updatedAt: listings.updatedAt,
+    moderationNote: listings.moderationNote,
   };
   const ofStatus = (where: SQL) => db.select(columns).from(listings).where(and(mine, where));
-  // Each status is one range of (company_id, status, published_at) in date order. The expired tab spans two
-  // statuses, so it merges two ordered ranges (UNION ALL) rather than sorting all of a large company's listings.
-  const rows = (tab === 'expired' ? ofStatus(eq(listings.status, 'expired')).unionAll(ofStatus(unswept(now))) : ofStatus(tabCondition(tab, now)))
+  // Each status is one range of (company_id, status, published_at) in date order. The expired and review tabs span
+  // two statuses, so they merge two ordered ranges (UNION ALL) rather than sorting all of a large company's listings.
+  const two = { expired: [eq(listings.status, 'expired'), unswept(now)], review: [eq(listings.status, 'pending'), eq(listings.status, 'rejected')] } as const;
+  const rows = (tab === 'expired' || tab === 'review' ? ofStatus(two[tab][0]).unionAll(ofStatus(two[tab][1])) : ofStatus(tabCondition(tab, now)))
     .orderBy(desc(listings.publishedAt), desc(listings.id))
     .limit(PAGE_SIZE)
     .offset((page - 1) * PAGE_SIZE)

@@ -44,8 +44,11 @@ export function visibility(l: { status: ListingStatus; expiresAt: number | null 
     case 'closed':
       return 'closed';
     case 'removed':
+    case 'suspended':
       return 'gone';
     case 'draft':
+    case 'pending':
+    case 'rejected':
       return 'hidden';
   }
 }

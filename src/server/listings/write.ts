@@ -3,15 +3,17 @@
 import { eq } from 'drizzle-orm';
 import { listingImages, listings } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
+import { checkListingContent, storeFingerprint, type ContentVerdict } from '../content-rules/index.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError } from '../errors.ts';
 import type { StoredImage } from '../media/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify } from '../slug.ts';
-import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Taxonomy } from '../taxonomy/taxonomy.ts';
 import { listingsChanged, type ListingPlace } from './changes.ts';
 import { countChange, type CountedFields } from './counts.ts';
 import { resolveListing, type ListingNote, type ListingValues } from './input.ts';
+import { awaitsModerator, reviewReason } from './review.ts';
 
 export type ListingRow = typeof listings.$inferSelect;
 export const MAX_IMAGES = 8;
@@ -23,6 +25,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 function postingCompany(db: Db | Tx, userId: string) {
   const company = findCompanyByOwner(db as Db, userId);
   if (!company) throw new ForbiddenError('posting.needCompany');
+  if (company.suspendedAt !== null) throw new ForbiddenError('moderation.suspended');
   return company;
 }
 
@@ -58,6 +61,20 @@ export function valuesOf(l: ListingRow): ListingValues {
   };
 }
 
+/** The content rules on resolved values (content-rules/): refuses with field errors, or gives the fingerprint. */
+function checkContent(
+  db: Db,
+  taxonomy: Taxonomy,
+  company: { id: number; verified: boolean },
+  values: ListingValues,
+  opts: { excludeId?: number; isNew: boolean; now: number },
+): ContentVerdict {
+  const categorySlugs = taxonomy.categories.path(values.categoryId).map((c) => c.slug);
+  return checkListingContent(db, company, { title: values.title, description: values.description, attributes: values.attributes, categorySlugs }, opts);
+}
+
+const DUPLICATE_NOTE = 'moderation.note.possibleDuplicate';
+
 const placeColumns = {
   id: listings.id,
   companyId: listings.companyId,
@@ -90,7 +107,10 @@ function change(db: Db, listingId: number | null, now: number, fn: (tx: Tx) => L
 const isUniqueViolation = (e: unknown) =>
   e instanceof Error && (e as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
-/** Publishes a new listing of the user's company: active from now for its validity (30 days unless chosen). */
+/**
+ * Publishes a new listing of the user's company: active from now for its validity (30 days unless chosen), or
+ * pending when it must first pass a moderator (listings/review.ts); the validity then runs from the approval.
+ */
 export function createListing(
   db: Db,
   userId: string,
@@ -99,8 +119,11 @@ export function createListing(
   opts: { importKey?: string; images?: readonly StoredImage[]; notes?: ListingNote[] } = {},
 ): ListingRow {
   const company = postingCompany(db, userId);
-  const values = resolveListing(getTaxonomy(db), input, null, opts.notes);
+  const taxonomy = getTaxonomy(db);
+  const values = resolveListing(taxonomy, input, null, opts.notes);
   checkImageCount(opts.images);
+  const verdict = checkContent(db, taxonomy, company, values, { isNew: true, now });
+  const review = reviewReason(db, company) ?? (verdict.duplicateOfOtherCompany !== null ? DUPLICATE_NOTE : null);
   try {
     return change(db, null, now, (tx) => {
       const row = tx
@@ -109,16 +132,18 @@ export function createListing(
           ...values,
           companyId: company.id,
           slug: slugify(values.title),
-          status: 'active',
+          status: review ? 'pending' : 'active',
           createdAt: now,
           updatedAt: now,
-          publishedAt: now,
-          expiresAt: now + values.validityDays * DAY_MS,
+          publishedAt: review ? null : now,
+          expiresAt: review ? null : now + values.validityDays * DAY_MS,
           importKey: opts.importKey ?? null,
+          moderationNote: review,
         })
         .returning()
         .get();
       if (opts.images) writeImages(tx, row.id, opts.images, now);
+      storeFingerprint(tx, row.id, verdict.fingerprint);
       return row;
     });
   } catch (e) {
@@ -143,12 +168,19 @@ export function updateListing(
   return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
     if (opts.images) writeImages(tx, listingId, opts.images, now);
-    const values = resolveListing(getTaxonomy(db), input, valuesOf(listing), opts.notes);
+    const taxonomy = getTaxonomy(db);
+    const values = resolveListing(taxonomy, input, valuesOf(listing), opts.notes);
+    const company = postingCompany(tx, userId);
+    const verdict = checkContent(db, taxonomy, company, values, { excludeId: listingId, isNew: false, now });
+    storeFingerprint(tx, listingId, verdict.fingerprint);
     const running = listing.status === 'active' && listing.expiresAt !== null && listing.expiresAt > now;
     const expiresAt =
       running && values.validityDays !== listing.validityDays ? now + values.validityDays * DAY_MS : listing.expiresAt;
     // Only the columns that change: SQLite rewrites the entries of every index whose column is SET, changed or not.
     const next: Partial<ListingRow> = { ...values, slug: slugify(values.title), expiresAt };
+    // Editing a rejected listing is how its owner answers the moderator: it goes back to the queue.
+    if (listing.status === 'rejected') Object.assign(next, { status: 'pending', moderationNote: 'moderation.note.resubmitted' });
+    else if (verdict.duplicateOfOtherCompany !== null && listing.status === 'active') Object.assign(next, { status: 'pending', moderationNote: DUPLICATE_NOTE });
     const changed = Object.fromEntries(
       Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(listing[k as keyof ListingRow])),
     );
@@ -170,6 +202,8 @@ function setStatus(
 ): ListingRow {
   return change(db, listingId, now, (tx) => {
     const listing = ownListing(tx, userId, listingId);
+    // Renewing (or closing, then renewing) would publish past the moderator.
+    if (awaitsModerator(listing.status)) throw new ForbiddenError('moderation.awaitingReview');
     return tx
       .update(listings)
       .set({ ...next(listing), updatedAt: now })

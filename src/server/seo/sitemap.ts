@@ -1,6 +1,6 @@
 // Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 50,000 URLs each, written from SQLite
 // as a stream of text pieces, so a million listings never sit in memory at once.
-import { and, asc, count, eq, gt, gte, lte, max } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNull, lte, max } from 'drizzle-orm';
 import { companies, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
@@ -125,7 +125,7 @@ export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: 
     const row = db
       .select({ n: count(), lastmod: max(table.updatedAt) })
       .from(table)
-      .where(and(gte(table.id, from), lte(table.id, to), name.type === 'listings' ? liveConditionInIdOrder(now) : undefined))
+      .where(and(gte(table.id, from), lte(table.id, to), name.type === 'listings' ? liveConditionInIdOrder(now) : isNull(companies.suspendedAt)))
       .get();
     const exists = row!.n > 0 || (db.select({ m: max(table.id) }).from(table).get()?.m ?? 0) >= from;
     rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
@@ -172,7 +172,8 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
         db
           .select({ id: companies.id, slug: companies.slug, updatedAt: companies.updatedAt })
           .from(companies)
-          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to)))
+          // A suspended company's page answers 410: not in the sitemap (a primary-key range, filtered in place).
+          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to), isNull(companies.suspendedAt)))
           .orderBy(asc(companies.id))
           .limit(BATCH)
           .all(),
