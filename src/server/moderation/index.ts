@@ -10,6 +10,7 @@ import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { DEFAULT_LOCALE } from '../i18n/index.ts';
+import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
@@ -130,6 +131,10 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
     },
     { behavior: 'immediate' },
   );
-  if (changed) forgetCounts(db);
+  if (changed) {
+    // Moderation moves listings on or off the public lists: the counts and the kept pages follow (a rare, admin-sized event).
+    forgetCounts(db);
+    listingsChanged(db, 'all');
+  }
   return { listingId, changed };
 }

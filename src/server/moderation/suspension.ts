@@ -8,6 +8,7 @@ import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
+import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
@@ -62,6 +63,10 @@ export function setCompanySuspended(db: Db, adminId: string, companyId: number, 
     },
     { behavior: 'immediate' },
   );
-  if (result.changed) forgetCounts(db);
+  if (result.changed) {
+    // Moderation moves listings on or off the public lists: the counts and the kept pages follow (a rare, admin-sized event).
+    forgetCounts(db);
+    listingsChanged(db, 'all');
+  }
   return result;
 }
