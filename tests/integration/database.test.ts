@@ -17,7 +17,7 @@ describe('opening the database', () => {
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
       'api_tokens', 'categories', 'companies', 'company_daily_stats', 'inquiry_blocks', 'inquiry_messages', 'inquiry_threads',
-      'listing_counts', 'listing_daily_stats', 'listing_images', 'listings', 'mail_outbox', 'regions', 'search_outbox', 'sessions', 'site_keys',
+      'listing_counts', 'listing_daily_stats', 'listing_images', 'listings', 'mail_outbox', 'password_resets', 'regions', 'search_outbox', 'sessions', 'site_keys',
       'users',
     ]);
     // Migrations ran, so the planner's statistics were computed for the schema they made.
@@ -31,7 +31,7 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'site.db');
     openDatabase(file).$client.close();
     const db = openDatabase(file);
-    expect(tables(db)).toHaveLength(17);
+    expect(tables(db)).toHaveLength(18);
     db.$client.close();
   });
 
