@@ -47,6 +47,10 @@ export interface BrowsePage {
   category: Category | null;
   regionPath: Region[];
   categoryPath: Category[];
+  /** The tab: one kind of listing, or both (undefined). */
+  kind: ListingKind | undefined;
+  /** Listings of each tab (both kinds, supply, demand) in this region and category. */
+  kindCounts: Record<'all' | ListingKind, number>;
   listings: Page<ListingCard>;
   /** Regions one level down (or, for a county, its siblings) with their counts under the current category. */
   regionChoices: Counted<Region>[];
@@ -54,10 +58,16 @@ export interface BrowsePage {
   categoryChoices: Counted<Category>[];
 }
 
-/** Listings of a region (its counties included), optionally narrowed to a category (its subcategories included). */
+// Choices that would lead to an empty page are left out, except the one the reader is on.
+const worthVisiting = <T extends { id: number }>(current: T | null) => (c: Counted<T>) => c.count > 0 || c.item.id === current?.id;
+
+/**
+ * Listings of a region (its counties included), optionally narrowed to a category (its subcategories included) and
+ * to one kind. The kind filter reads the same date-ordered index as the whole list and skips the other kind's rows.
+ */
 export function getBrowsePage(
   db: Db,
-  q: { regionSlug?: string; categorySlug?: string; page: number },
+  q: { regionSlug?: string; categorySlug?: string; kind?: ListingKind; page: number },
   now: number,
 ): BrowsePage {
   const taxonomy = getTaxonomy(db);
@@ -67,14 +77,8 @@ export function getBrowsePage(
   if (category === undefined) throw new NotFoundError(`category ${q.categorySlug}`);
 
   const counts = liveCounts(db, now);
-  const countIn = (r: Region, c: Category | null) => (c ? counts.regionCategory(r.id, c.id) : counts.region(r.id));
-  const page = pageOfListings(
-    db,
-    placeFilter(taxonomy, region, category),
-    q.page,
-    now,
-    countIn(region, category),
-  );
+  const countIn = (r: Region, c: Category | null, kind: ListingKind | undefined) => (c ? counts.regionCategory(r.id, c.id, kind) : counts.region(r.id, kind));
+  const page = pageOfListings(db, { ...placeFilter(taxonomy, region, category), kind: q.kind }, q.page, now, countIn(region, category, q.kind));
   if (q.page > page.pages) throw new NotFoundError(`page ${q.page}`);
 
   return {
@@ -82,12 +86,15 @@ export function getBrowsePage(
     category,
     regionPath: taxonomy.regions.path(region.id),
     categoryPath: category ? taxonomy.categories.path(category.id) : [],
+    kind: q.kind,
+    kindCounts: { all: countIn(region, category, undefined), supply: countIn(region, category, 'supply'), demand: countIn(region, category, 'demand') },
     listings: page,
-    regionChoices: choices(taxonomy.regions, region).map((item) => ({ item, count: countIn(item, category) })),
-    categoryChoices: (category ? choices(taxonomy.categories, category) : taxonomy.categories.roots).map((item) => ({
-      item,
-      count: counts.regionCategory(region.id, item.id),
-    })),
+    regionChoices: choices(taxonomy.regions, region)
+      .map((item) => ({ item, count: countIn(item, category, q.kind) }))
+      .filter(worthVisiting(region)),
+    categoryChoices: (category ? choices(taxonomy.categories, category) : taxonomy.categories.roots)
+      .map((item) => ({ item, count: counts.regionCategory(region.id, item.id, q.kind) }))
+      .filter(worthVisiting(category)),
   };
 }
 

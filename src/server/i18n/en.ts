@@ -104,6 +104,7 @@ export const en: Catalogue = {
   ...concepts.account.en,
   ...concepts.analytics.en,
   ...concepts.api.en,
+  ...concepts.browse.en,
   ...concepts.inquiries.en,
   ...concepts.mail.en,
   ...concepts.media.en,
