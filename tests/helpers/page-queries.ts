@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { companies, users } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { latestPerCompany } from '../../src/server/browse/index.ts';
 import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboard.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
@@ -34,6 +35,7 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ...Object.entries(PAGE_TYPES).map(([name, type]): [string, (s: Sample) => unknown] => [`page: ${name}`, type.data]),
   ['counts', (s) => (forgetCounts(s.db), liveCounts(s.db, s.now))],
   ['counts, a minute later (what expired since)', (s) => (liveCounts(s.db, s.now), liveCounts(s.db, s.now + 61_000))],
+  ['home, latest of each kind, one per company (the longest reads)', (s) => ['supply', 'demand'].map((k) => latestPerCompany(s.db, k as 'supply', 12, 1, s.now))],
   ['province', (s) => browse(s, {})],
   ['province, last page', (s) => browse(s, lastPage(s, {}))],
   ['city, last page', (s) => browse(s, lastPage(s, { regionSlug: s.city }))],

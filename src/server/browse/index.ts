@@ -36,9 +36,29 @@ export function getDirectory(db: Db, now: number) {
 }
 
 const HOME_LIST_SIZE = 12;
+/** One company's listings in a home page list at most: a busy poster cannot fill the front page. */
+export const HOME_PER_COMPANY = 2;
+
+/**
+ * The newest listings of a kind, at most `perCompany` of each company. Reads the newest rows in date order off the
+ * (status, kind, published_at) index and skips a company's extra ones; when one company posted most of them, it
+ * reads a longer stretch (4x each time, up to 64x the list), so the list stays full without a per-company query.
+ */
+export function latestPerCompany(db: Db, kind: ListingKind, size: number, perCompany: number, now: number): ListingCard[] {
+  for (let read = size * 4; ; read *= 4) {
+    const rows = latestListings(db, { kind }, read, now);
+    const shown = new Map<string, number>();
+    const picked = rows.filter((l) => {
+      const n = shown.get(l.companySlug) ?? 0;
+      shown.set(l.companySlug, n + 1);
+      return n < perCompany;
+    });
+    if (picked.length >= size || rows.length < read || read >= size * 64) return picked.slice(0, size);
+  }
+}
 
 export function getHomePage(db: Db, now: number) {
-  const latest = (kind: ListingKind) => latestListings(db, { kind }, HOME_LIST_SIZE, now);
+  const latest = (kind: ListingKind) => latestPerCompany(db, kind, HOME_LIST_SIZE, HOME_PER_COMPANY, now);
   return { ...getDirectory(db, now), latestSupply: latest('supply'), latestDemand: latest('demand') };
 }
 
