@@ -100,6 +100,8 @@ export const companies = sqliteTable(
     address: text('address').notNull().default(''),
     contactName: text('contact_name').notNull().default(''),
     phone: text('phone').notNull().default(''),
+    // A contact email buyers may write to (shown, like the phone, after the reveal); at least one of phone and email.
+    email: text('email').notNull().default(''),
     website: text('website').notNull().default(''),
     description: text('description').notNull().default(''),
     mainProducts: text('main_products').notNull().default(''),

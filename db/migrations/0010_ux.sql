@@ -7,3 +7,5 @@ CREATE TABLE `password_resets` (
 );
 --> statement-breakpoint
 CREATE INDEX `password_resets_user_idx` ON `password_resets` (`user_id`);
+--> statement-breakpoint
+ALTER TABLE `companies` ADD `email` text DEFAULT '' NOT NULL;
