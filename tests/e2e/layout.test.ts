@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/db.ts';
 let server: RunningServer;
 let browser: Browser;
 const pages: string[] = [];
+const demoPages: string[] = [];
 
 beforeAll(async () => {
   server = await startServer({ DATA_DIR: path.join(tempDir(), 'data'), DEMO_LISTINGS: '300' });
@@ -28,6 +29,7 @@ beforeAll(async () => {
   await context.close();
   pages.push('/', '/search', '/search?q=钢管', '/search?q=大米&kind=supply', '/regions', '/categories', '/login', '/register', '/forgot-password', ...(found as string[]));
   if (regionCategory) pages.push(regionCategory);
+  demoPages.push(found[0]!, found[1]!);
   pages.push(...pages.map((p) => (p === '/' ? '/en' : `/en${p}`)));
 }, 120_000);
 
@@ -95,6 +97,21 @@ describe('search on a phone', () => {
     await page.locator('.search-facets form button[type=submit]').first().click();
     await page.waitForLoadState('domcontentloaded');
     expect(page.url()).not.toMatch(/price_(min|max)=(&|$)/);
+    await context.close();
+  });
+});
+
+describe('demo data says what it is', () => {
+  it('a demo listing and a demo company carry the sample-data banner and are noindex, in both languages', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    for (const p of demoPages) {
+      await page.goto(server.url + p);
+      expect(await page.locator('.demo-banner').innerText(), p).toContain('示例数据');
+      expect(await page.locator('meta[name=robots]').getAttribute('content'), p).toContain('noindex');
+      await page.goto(server.url + '/en' + p);
+      expect(await page.locator('.demo-banner').innerText(), p).toContain('Sample data');
+    }
     await context.close();
   });
 });

@@ -105,6 +105,7 @@ export const en: Catalogue = {
   ...concepts.analytics.en,
   ...concepts.api.en,
   ...concepts.browse.en,
+  ...concepts.demo.en,
   ...concepts.inquiries.en,
   ...concepts.mail.en,
   ...concepts.media.en,
