@@ -3,21 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidError } from '../../src/server/errors.ts';
 import { resolveListing } from '../../src/server/listings/input.ts';
-import { readCategoriesFile, readRegionsFile } from '../../src/server/taxonomy/files.ts';
-import { buildTaxonomy, type Category, type Region } from '../../src/server/taxonomy/taxonomy.ts';
-import { REFERENCE_FILES } from '../helpers/db.ts';
+import { referenceTaxonomy } from '../helpers/taxonomy.ts';
 
-const regions = readRegionsFile(REFERENCE_FILES.regionsFile) as Region[];
-const categories = readCategoriesFile(REFERENCE_FILES.categoriesFile).map((c, i, all) => ({
-  id: i + 1,
-  parentId: c.parentSlug === null ? null : all.findIndex((p) => p.slug === c.parentSlug) + 1,
-  slug: c.slug,
-  nameZh: c.nameZh,
-  nameEn: c.nameEn,
-  position: c.position,
-  attributes: c.attributes,
-})) as Category[];
-const taxonomy = buildTaxonomy(regions, categories);
+const { regions, categories, taxonomy } = referenceTaxonomy();
 const leaf = categories.find((c) => c.parentId !== null)!;
 
 function fieldsOf(input: Record<string, unknown>): Record<string, string> {
