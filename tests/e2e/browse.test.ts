@@ -185,7 +185,7 @@ describe('addresses that do not exist, moved or expired', () => {
   it('shows an expired listing with a notice and noindex', async () => {
     const res = await open(`/listing/${listingIdWithStatus('expired')}`);
     expect(res.status()).toBe(200);
-    await expect(page.locator('.notice').textContent()).resolves.toContain('已过期');
+    await expect(page.locator('.notice:not(.demo-banner)').textContent()).resolves.toContain('已过期');
     expect(await page.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
   });
 
