@@ -93,7 +93,11 @@ describe('password reset through the mail', () => {
     const page = await context.newPage();
     await register(page, server.url, 'english-reader@example.com', 'Anna');
     await context.clearCookies();
-    await page.goto(server.url + '/en/login');
+    // From the English home page, the header's Sign in stays in English.
+    await page.goto(server.url + '/en');
+    await page.locator('.header-account').getByRole('link', { name: 'Sign in' }).click();
+    expect(new URL(page.url()).pathname).toBe('/en/login');
+    expect(await page.locator('.header-account').getByRole('link', { name: 'Join free' }).getAttribute('href')).toBe('/en/register');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     expect(new URL(page.url()).pathname).toBe('/en/forgot-password');
     await page.fill('#email', 'english-reader@example.com');
