@@ -75,6 +75,21 @@ export const sessions = sqliteTable(
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
 
+// Password reset: the id is the SHA-256 of the token mailed to the user (the mail is the only place the token exists).
+// A row is deleted when used, so a link works once; expired rows are swept when the same user asks again.
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
+);
+
 export const companies = sqliteTable(
   'companies',
   {
@@ -88,6 +103,8 @@ export const companies = sqliteTable(
     address: text('address').notNull().default(''),
     contactName: text('contact_name').notNull().default(''),
     phone: text('phone').notNull().default(''),
+    // A contact email buyers may write to (shown, like the phone, after the reveal); at least one of phone and email.
+    email: text('email').notNull().default(''),
     website: text('website').notNull().default(''),
     description: text('description').notNull().default(''),
     mainProducts: text('main_products').notNull().default(''),

@@ -41,7 +41,8 @@ await runCli(async () => {
   if (!cfg.TRUST_PROXY) server.server.prependListener('request', dropForwardedHeaders);
   // Kept public pages (listing pages too, their views counted) are answered before Astro's handler runs.
   serveCachedPagesFirst(server.server);
-  server.server.once('listening', () => log().info({ host: cfg.HOST, port: cfg.PORT }, 'listening'));
+  // The address people open (SITE_URL, by default http://localhost:<PORT>), beside where the socket listens.
+  server.server.once('listening', () => log().info({ host: cfg.HOST, port: cfg.PORT, url: cfg.SITE_URL }, `serving ${cfg.SITE_URL}`));
   process.once('exit', (code) => log().info({ code }, 'stopped'));
   sendHstsOverHttps(server.server, cfg);
   handleShutdown(server.server, { graceMs: cfg.SHUTDOWN_GRACE_MS, log: (line) => log().info(line) });

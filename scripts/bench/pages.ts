@@ -1,6 +1,7 @@
 // Every page type a visitor or a crawler opens, once each: its URL and the domain call that builds its data, over the
 // busiest region, industry and company of a demo database. The page bench (scripts/bench.ts) times both; the plan
 // test (tests/integration/query-plans.test.ts) reads the plans of the same calls.
+import type { ListingKind } from '../../db/schema.ts';
 import { count, desc, eq } from 'drizzle-orm';
 import { companies, listings } from '../../db/schema.ts';
 import { getBrowsePage, getHomePage } from '../../src/server/browse/index.ts';
@@ -53,7 +54,7 @@ export function sampleOf(db: Db, now: number): Sample {
 
 export const SITE_URL = 'http://localhost:4321';
 const t = translator('zh-CN');
-export const browse = (s: Sample, q: { regionSlug?: string; categorySlug?: string; page?: number }) => getBrowsePage(s.db, { page: 1, ...q }, s.now);
+export const browse = (s: Sample, q: { regionSlug?: string; categorySlug?: string; kind?: ListingKind; page?: number }) => getBrowsePage(s.db, { page: 1, ...q }, s.now);
 export const feed = (s: Sample, q: { regionSlug?: string; categorySlug?: string }) =>
   getFeed(s.db, { siteUrl: SITE_URL, siteName: 'site', locale: 'zh-CN', t, ...q }, s.now);
 const SEARCH = { q: '钢材' };

@@ -4,6 +4,7 @@ import { ForbiddenError, GoneError, NotFoundError, RateLimitedError, Unauthorize
 import { translator, DEFAULT_LOCALE, type MessageKey, type Params } from '../server/i18n/index.ts';
 import type { BodyError, BodyLimits } from './body.ts';
 import { parsePage } from '../server/pagination.ts';
+import { LISTING_KINDS, type ListingKind } from '../../db/schema.ts';
 
 /**
  * Runs one domain call. A NotFoundError becomes an empty 404, which Astro answers with the 404 page; a GoneError an
@@ -81,6 +82,13 @@ export function clientIp(context: { clientAddress: string }): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** `?kind=supply|demand` of a browse list (the 供应 / 求购 tabs); absent is both; anything else is no page. */
+export function kindParam(url: URL): ListingKind | undefined | Response {
+  const raw = url.searchParams.get('kind');
+  if (raw === null) return undefined;
+  return (LISTING_KINDS as readonly string[]).includes(raw) ? (raw as ListingKind) : new Response(null, { status: 404 });
 }
 
 /** `?page=N` of a list; `?page=1` redirects to the bare URL so one page has one address. */

@@ -7,10 +7,11 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(4321),
   HOST: z.string().default('localhost'),
   DATA_DIR: z.string().min(1).default('./data'),
+  // Unset: http://localhost:<PORT>, so canonicals, sitemaps and mail links point at the server that wrote them.
   SITE_URL: z
     .url({ protocol: /^https?$/ })
-    .default('http://localhost:4321')
-    .transform((u) => u.replace(/\/+$/, '')),
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   SITE_NAME: z.string().min(1).default('江西供求信息网'),
   // Which administrative divisions and categories this site serves (another province = another file).
   REGIONS_FILE: z.string().default('db/seed/regions/jiangxi.json'),
@@ -65,7 +66,7 @@ const schema = z.object({
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
-export type Config = z.infer<typeof schema> & { dataDir: string; dbFile: string };
+export type Config = z.infer<typeof schema> & { SITE_URL: string; dataDir: string; dbFile: string };
 
 export class ConfigError extends Error {}
 
@@ -76,7 +77,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid settings in the environment:\n${lines.join('\n')}`);
   }
   const dataDir = path.resolve(result.data.DATA_DIR);
-  return { ...result.data, dataDir, dbFile: path.join(dataDir, 'site.db') };
+  const SITE_URL = result.data.SITE_URL ?? `http://localhost:${result.data.PORT}`;
+  return { ...result.data, SITE_URL, dataDir, dbFile: path.join(dataDir, 'site.db') };
 }
 
 let current: Config | undefined;

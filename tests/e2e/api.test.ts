@@ -62,6 +62,7 @@ describe('API tokens and the JSON API over HTTP', () => {
     await page.goto(server.url + '/dashboard/company');
     await page.fill('#name', '南昌接口测试有限公司');
     await page.selectOption('#region', 'donghu');
+    await page.fill('#phone', '13812345678');
     await page.locator('form button[type=submit].button').click();
     await page.waitForURL((u) => u.pathname !== '/dashboard/company');
 

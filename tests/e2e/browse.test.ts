@@ -58,7 +58,9 @@ describe('browsing the site', () => {
     await page.getByRole('link', { name: '赣州市' }).first().click();
     expect(new URL(page.url()).pathname).toBe('/region/ganzhou');
     await expect(page.locator('h1').textContent()).resolves.toBe('赣州市供求信息');
-    expect(await page.locator('.side').textContent()).toContain('瑞金市');
+    // Its counties that have listings (empty ones lead nowhere and are left out).
+    expect(await page.locator('.side .choices a').count()).toBeGreaterThan(0);
+    expect(await page.locator('.side .choices .count').allTextContents()).not.toContain('0 条');
 
     const first = page.locator('.listing-card a.title').first();
     const title = (await first.textContent())!.replace(/^(供应|求购)/, '');
@@ -83,18 +85,54 @@ describe('browsing the site', () => {
     await link.click();
     expect(new URL(page.url()).pathname).toMatch(/^\/category\/[a-z0-9-]+$/);
     await expect(page.locator('h1').textContent()).resolves.toBe(`${name}供求信息`);
-    await page.locator('.side a', { hasText: '南昌市' }).click();
-    expect(new URL(page.url()).pathname).toMatch(/^\/region\/nanchang\/[a-z0-9-]+$/);
-    await expect(page.locator('h1').textContent()).resolves.toBe(`南昌市${name}供求信息`);
+    const city = page.locator('.side .choices a').first();
+    const cityName = (await city.textContent())!;
+    await city.click();
+    expect(new URL(page.url()).pathname).toMatch(/^\/region\/[a-z]+\/[a-z0-9-]+$/);
+    await expect(page.locator('h1').textContent()).resolves.toBe(`${cityName}${name}供求信息`);
   });
 
   it('pages through a long list', async () => {
     await open('/region/jiangxi');
     await page.getByRole('link', { name: '下一页' }).click();
     expect(new URL(page.url()).search).toBe('?page=2');
-    expect(await page.locator('.pagination').textContent()).toContain('第 2 /');
+    expect(await page.locator('.pagination [aria-current=page]').textContent()).toBe('2');
     await page.getByRole('link', { name: '上一页' }).click();
     expect(page.url()).toBe(server.url + '/region/jiangxi');
+  });
+
+  it('on a phone: the 求购 tab, page 3 by its number, the last page, kept across paging; tab states are noindex', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(server.url + '/region/jiangxi');
+    const total = (text: string | null) => Number(/(\d+)/.exec(text ?? '')![1]);
+    const demandCount = total(await phone.locator('.tabs a', { hasText: '求购' }).textContent());
+    await phone.locator('.tabs a', { hasText: '求购' }).click();
+    expect(new URL(phone.url()).search).toBe('?kind=demand');
+    expect(await phone.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
+    expect(await phone.locator('link[rel=canonical]').getAttribute('href')).toBe(server.url + '/region/jiangxi');
+    const badges = await phone.locator('.listing-card .badge.demand').count();
+    expect(badges).toBe(await phone.locator('.listing-card').count());
+    await phone.getByRole('link', { name: '第 3 页' }).click();
+    expect(new URL(phone.url()).search).toBe('?kind=demand&page=3');
+    expect(await phone.locator('.pagination [aria-current=page]').textContent()).toBe('3');
+    await phone.getByRole('link', { name: '末页' }).click();
+    const pages = Math.ceil(demandCount / 20);
+    expect(new URL(phone.url()).search).toBe(`?kind=demand&page=${pages}`);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // Sorting by price opens the search page on the same place and tab.
+    await phone.getByRole('link', { name: /价格/ }).click();
+    expect(new URL(phone.url()).pathname).toBe('/search');
+    expect(new URL(phone.url()).searchParams.get('kind')).toBe('demand');
+    expect(new URL(phone.url()).searchParams.get('sort')).toBe('price_asc');
+    await phone.close();
+  });
+
+  it('a place lists only the counties and industries that have listings there', async () => {
+    await open('/region/nanchang');
+    const counts = await page.locator('.side .choices li:not(.current) .count').allTextContents();
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.filter((c) => /^0\s/.test(c.trim()))).toEqual([]);
+    expect((await open('/region/nanchang?kind=offer')).status()).toBe(404);
   });
 
   it('lists every region and every category', async () => {
@@ -147,7 +185,7 @@ describe('addresses that do not exist, moved or expired', () => {
   it('shows an expired listing with a notice and noindex', async () => {
     const res = await open(`/listing/${listingIdWithStatus('expired')}`);
     expect(res.status()).toBe(200);
-    await expect(page.locator('.notice').textContent()).resolves.toContain('已过期');
+    await expect(page.locator('.notice:not(.demo-banner)').textContent()).resolves.toContain('已过期');
     expect(await page.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
   });
 

@@ -47,10 +47,13 @@ afterAll(async () => {
 
 function samplePaths(): Record<string, string> {
   return withSiteDb(dataDir, (db) => {
-    const listing = db.prepare("select id, slug from listings where status = 'active' order by id limit 1").get() as { id: number; slug: string };
+    const listing = db.prepare("select id, slug, company_id from listings where status = 'active' order by id limit 1").get() as { id: number; slug: string; company_id: number };
+    // A member's listing, as search engines see it: demo companies (nobody's) are sample data, noindex by design.
+    db.prepare("insert into users (id, email, password_hash, display_name, created_at) values ('lh-owner', 'lh@example.com', '!', 'owner', 0)").run();
+    db.prepare("update companies set owner_id = 'lh-owner' where id = ?").run(listing.company_id);
     const category = db.prepare('select slug from categories where parent_id is null order by position limit 1').pluck().get() as string;
     return { home: '/', listing: `/listing/${listing.id}-${listing.slug}`, category: `/category/${category}` };
-  });
+  }, { readonly: false });
 }
 
 describe('Lighthouse', () => {

@@ -57,6 +57,7 @@ async function createCompany(page: Page, name: string, extra: Record<string, str
   await page.goto(server.url + '/dashboard/company');
   await page.fill('#name', name);
   await page.selectOption('#region', 'xihu');
+  await page.fill('#phone', '13812345678');
   for (const [field, value] of Object.entries(extra)) await page.fill(`#${field}`, value);
   if (logo) await page.setInputFiles('#logo', { name: 'logo.jpg', mimeType: 'image/jpeg', buffer: logo });
   const res = await submit(page, '保存');

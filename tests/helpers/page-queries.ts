@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { companies, users } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { latestPerCompany } from '../../src/server/browse/index.ts';
 import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboard.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
@@ -27,13 +28,14 @@ export function demoSample(db: Db, listingCount: number, now: number): Sample {
   return sample;
 }
 
-const lastPage = (s: Sample, q: { regionSlug?: string; categorySlug?: string }) => ({ ...q, page: browse(s, q).listings.pages });
+const lastPage = (s: Sample, q: { regionSlug?: string; categorySlug?: string; kind?: 'supply' | 'demand' }) => ({ ...q, page: browse(s, q).listings.pages });
 
 /** One line per use case. Each runs the way a request or a job runs it; every statement it executes is checked. */
 export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ...Object.entries(PAGE_TYPES).map(([name, type]): [string, (s: Sample) => unknown] => [`page: ${name}`, type.data]),
   ['counts', (s) => (forgetCounts(s.db), liveCounts(s.db, s.now))],
   ['counts, a minute later (what expired since)', (s) => (liveCounts(s.db, s.now), liveCounts(s.db, s.now + 61_000))],
+  ['home, latest of each kind, one per company (the longest reads)', (s) => ['supply', 'demand'].map((k) => latestPerCompany(s.db, k as 'supply', 12, 1, s.now))],
   ['province', (s) => browse(s, {})],
   ['province, last page', (s) => browse(s, lastPage(s, {}))],
   ['city, last page', (s) => browse(s, lastPage(s, { regionSlug: s.city }))],
@@ -44,6 +46,13 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['city x subcategory, last page', (s) => browse(s, lastPage(s, { regionSlug: s.city, categorySlug: s.subcategory }))],
   ['county x industry', (s) => browse(s, { regionSlug: s.county, categorySlug: s.industry })],
   ['county x subcategory', (s) => browse(s, { regionSlug: s.county, categorySlug: s.subcategory })],
+  // The 供应 / 求购 tabs: the same indexes in date order, the other kind's rows skipped.
+  ['province, demand tab, last page', (s) => browse(s, lastPage(s, { kind: 'demand' }))],
+  ['city, supply tab, last page', (s) => browse(s, lastPage(s, { regionSlug: s.city, kind: 'supply' }))],
+  ['county, demand tab', (s) => browse(s, { regionSlug: s.county, kind: 'demand' })],
+  ['industry, demand tab, last page', (s) => browse(s, lastPage(s, { categorySlug: s.industry, kind: 'demand' }))],
+  ['city x subcategory, supply tab', (s) => browse(s, { regionSlug: s.city, categorySlug: s.subcategory, kind: 'supply' })],
+  ['county x industry, demand tab', (s) => browse(s, { regionSlug: s.county, categorySlug: s.industry, kind: 'demand' })],
   ...DASHBOARD_TABS.map((tab): [string, (s: Sample) => unknown] => [`dashboard, ${tab}`, (s) => getDashboard(s.db, OWNER_ID, tab, 1, s.now)]),
   ['sitemap index', (s) => sitemapFiles(s.db, s.now)],
   ['sitemap of companies', (s) => [...getSitemapFile(s.db, SITE_URL, 'companies-0', s.now).body()]],

@@ -83,10 +83,39 @@ describe('createCompany', () => {
     expect(invalidFields(() => createCompany(db, makeUser(db).id, form(over), NOW))).toEqual({ [field]: key });
   });
 
-  it('takes the phone numbers people write', () => {
-    for (const phone of ['13812345678', '+86 138 1234 5678', '(0791) 8512-3456', '0791-85123456 转 801']) {
-      expect(createCompany(db, makeUser(db).id, form({ phone }), NOW).phone).toBe(phone);
+  it('takes the phone numbers people write, and stores each in the one form it is shown in', () => {
+    const written: [string, string][] = [
+      ['13812345678', '13812345678'],
+      ['+86 138 1234 5678', '13812345678'],
+      ['0086-199-0000-1234', '19900001234'],
+      ['(0791) 8512-3456', '0791-85123456'],
+      ['0791-85123456 转 801', '0791-85123456转801'],
+      ['010 6512 3456', '010-65123456'],
+      ['020-8765432', '020-8765432'],
+    ];
+    for (const [phone, stored] of written) expect(createCompany(db, makeUser(db).id, form({ phone }), NOW).phone, phone).toBe(stored);
+  });
+
+  it('refuses numbers nobody can call: too short, a 12 prefix, a landline without area code', () => {
+    for (const phone of ['12345', '12812345678', '1381234567', '86123456', '0791-0123456', '138123456789']) {
+      expect(invalidFields(() => createCompany(db, makeUser(db).id, form({ phone }), NOW)), phone).toEqual({ phone: 'companyForm.phoneInvalid' });
     }
+  });
+
+  it('needs a phone or an email, on create and on every edit, and reports it with the other problems at once', () => {
+    expect(invalidFields(() => createCompany(db, makeUser(db).id, form({ phone: '' }), NOW))).toEqual({ phone: 'companyForm.contactRequired' });
+    expect(invalidFields(() => createCompany(db, makeUser(db).id, form({ phone: '', name: '', website: 'not a site' }), NOW))).toEqual({
+      name: 'companyForm.nameRequired',
+      website: 'companyForm.websiteInvalid',
+      phone: 'companyForm.contactRequired',
+    });
+    const u = makeUser(db);
+    const c = createCompany(db, u.id, form({ phone: '', email: ' Sales@Example.COM ' }), NOW);
+    expect(c.email).toBe('sales@example.com');
+    expect(invalidFields(() => createCompany(db, makeUser(db).id, form({ email: 'nope' }), NOW))).toEqual({ email: 'companyForm.emailInvalid' });
+    expect(invalidFields(() => updateCompany(db, u.id, { email: '' }, NOW))).toEqual({ phone: 'companyForm.contactRequired' });
+    expect(updateCompany(db, u.id, { email: '', phone: '13912345678' }, NOW).phone).toBe('13912345678');
+    expect(updateCompany(db, u.id, { name: '新名字有限公司' }, NOW).phone).toBe('13912345678');
   });
 });
 

@@ -18,7 +18,7 @@ describe('opening the database', () => {
     expect(tables(db)).toEqual([
       'api_tokens', 'audit_log', 'categories', 'companies', 'company_daily_stats', 'inquiry_blocks', 'inquiry_messages',
       'inquiry_threads', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands', 'listing_images', 'listings', 'mail_outbox',
-      'pending_uploads', 'prohibited_terms', 'regions', 'reports', 'search_outbox', 'sessions', 'site_keys', 'users',
+      'password_resets', 'pending_uploads', 'prohibited_terms', 'regions', 'reports', 'search_outbox', 'sessions', 'site_keys', 'users',
     ]);
     // Migrations ran, so the planner's statistics were computed for the schema they made.
     expect(db.$client.prepare("select count(*) from sqlite_schema where name = 'sqlite_stat1'").pluck().get()).toBe(1);

@@ -13,13 +13,18 @@ import { DAY, freshDb, makeCompany, makeListing, makeUser, regionBySlug, someLea
 
 const NOW = Date.now();
 
-/** Every region's, category's and region x category's count, straight from the live listings. */
+/** Every region's, category's and region x category's count, of both kinds and of each, straight from the live listings. */
 function expectedCounts(db: ReturnType<typeof freshDb>, at: number) {
   const { regions, categories } = getTaxonomy(db);
-  const live = db.select({ regionId: listings.regionId, categoryId: listings.categoryId }).from(listings).where(liveCondition(at)).all();
+  const live = db.select({ regionId: listings.regionId, categoryId: listings.categoryId, kind: listings.kind }).from(listings).where(liveCondition(at)).all();
   const out = new Map<string, number>();
-  const add = (k: string) => out.set(k, (out.get(k) ?? 0) + 1);
+  let kind = '';
+  const add = (k: string) => {
+    out.set(k, (out.get(k) ?? 0) + 1);
+    out.set(`${k}/${kind}`, (out.get(`${k}/${kind}`) ?? 0) + 1);
+  };
   for (const l of live) {
+    kind = l.kind;
     for (const r of regions.path(l.regionId)) {
       add(`r${r.id}`);
       for (const c of categories.path(l.categoryId)) add(`${r.id}:${c.id}`);
@@ -37,11 +42,15 @@ function expectExact(db: ReturnType<typeof freshDb>, { fresh = true, at = NOW } 
   expect(counts.total).toBe(total);
   const { regions, categories } = getTaxonomy(db);
   const actual = new Map<string, number>();
-  for (const r of regions.byId.values()) {
-    if (counts.region(r.id)) actual.set(`r${r.id}`, counts.region(r.id));
-    for (const c of categories.byId.values()) if (counts.regionCategory(r.id, c.id)) actual.set(`${r.id}:${c.id}`, counts.regionCategory(r.id, c.id));
+  for (const kind of [undefined, 'supply', 'demand'] as const) {
+    const key = (k: string) => (kind ? `${k}/${kind}` : k);
+    for (const r of regions.byId.values()) {
+      if (counts.region(r.id, kind)) actual.set(key(`r${r.id}`), counts.region(r.id, kind));
+      for (const c of categories.byId.values())
+        if (counts.regionCategory(r.id, c.id, kind)) actual.set(key(`${r.id}:${c.id}`), counts.regionCategory(r.id, c.id, kind));
+    }
+    for (const c of categories.byId.values()) if (counts.category(c.id, kind)) actual.set(key(`c${c.id}`), counts.category(c.id, kind));
   }
-  for (const c of categories.byId.values()) if (counts.category(c.id)) actual.set(`c${c.id}`, counts.category(c.id));
   expect(actual).toEqual(out);
 }
 

@@ -198,10 +198,10 @@ describe('company form', () => {
 
   it('creates with a logo, keeps an uploaded logo through a failed edit, then removes it', async () => {
     const u = makeUser(db);
-    const created = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司', region: 'donghu' }, await solid(64, 64)), dataDir, NOW);
+    const created = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司', region: 'donghu', phone: '13812345678' }, await solid(64, 64)), dataDir, NOW);
     if (!created.ok) throw new Error(JSON.stringify(created.fields));
     expect(created.company.logoHash).toMatch(/^[0-9a-f]{64}$/);
-    const failed = await saveCompanyForm(db, u.id, await companyForm({ name: '表', region: 'donghu' }, await solid(32, 32)), dataDir, NOW);
+    const failed = await saveCompanyForm(db, u.id, await companyForm({ name: '表', region: 'donghu', phone: '13812345678' }, await solid(32, 32)), dataDir, NOW);
     expect(failed.ok).toBe(false);
     if (failed.ok) return;
     expect(failed.fields).toEqual({ name: 'companyForm.nameTooShort' });
@@ -213,10 +213,10 @@ describe('company form', () => {
     expect(taken.ok && taken.company.logoHash).toBeNull();
     const stored = () => db.select().from(companies).where(eq(companies.id, created.company.id)).get()!;
     expect(stored().name).toBe('表单测试公司');
-    const fixed = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);
+    const fixed = await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', phone: '13812345678', keptLogo: failed.keptLogo! }), dataDir, NOW);
     expect(fixed.ok && fixed.company.logoHash).toBe(failed.keptLogo);
-    await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', removeLogo: '1' }), dataDir, NOW);
+    await saveCompanyForm(db, u.id, await companyForm({ name: '表单测试公司二', region: 'donghu', phone: '13812345678', removeLogo: '1' }), dataDir, NOW);
     expect(stored().logoHash).toBeNull();
-    expect(getCompanyForm(db, u.id).values).toMatchObject({ name: '表单测试公司二', region: 'donghu' });
+    expect(getCompanyForm(db, u.id).values).toMatchObject({ name: '表单测试公司二', region: 'donghu', phone: '13812345678' });
   });
 });

@@ -1,5 +1,7 @@
 // The data functions behind the public pages, against a real SQLite file.
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { listings } from '../../db/schema.ts';
 import { getBrowsePage, getDirectory, getHomePage } from '../../src/server/browse/index.ts';
 import { getCompanyPage } from '../../src/server/companies/page.ts';
 import { GoneError, NotFoundError } from '../../src/server/errors.ts';
@@ -63,10 +65,28 @@ describe('region and category pages', () => {
     expect(page.regionChoices.find((c) => c.item.slug === 'donghu')!.count).toBe(1);
   });
 
-  it('a county without sub-regions offers its siblings', () => {
+  it('a county without sub-regions offers its siblings that have listings (an empty one would lead nowhere)', () => {
     const page = getBrowsePage(db, { regionSlug: 'ruijin', page: 1 }, now);
     expect(page.listings.items.map((l) => l.id)).toEqual([demand.id]);
-    expect(page.regionChoices.map((c) => c.item.slug)).toContain('zhanggong');
+    expect(page.regionChoices.map((c) => c.item.slug)).toEqual(['ruijin']);
+    const other = makeListing(db, buyer.id, { title: '章贡区求购稻谷', categoryId: leafB!.id, regionId: regionBySlug(db, 'zhanggong').id });
+    forgetCounts(db);
+    expect(getBrowsePage(db, { regionSlug: 'ruijin', page: 1 }, now).regionChoices.map((c) => c.item.slug).sort()).toEqual(['ruijin', 'zhanggong']);
+    db.delete(listings).where(eq(listings.id, other.id)).run();
+    forgetCounts(db);
+  });
+
+  it('the 供应 / 求购 tabs list one kind, with each tab counted, and industries without listings of the tab are left out', () => {
+    const all = getBrowsePage(db, { page: 1 }, now);
+    expect(all.kindCounts).toEqual({ all: 2, supply: 1, demand: 1 });
+    expect(all.categoryChoices.map((c) => c.item.id)).toEqual([firstIndustry.id]);
+    const demandTab = getBrowsePage(db, { kind: 'demand', page: 1 }, now);
+    expect(demandTab.listings.items.map((l) => l.id)).toEqual([demand.id]);
+    expect(demandTab.listings.total).toBe(1);
+    const supplyInNanchang = getBrowsePage(db, { regionSlug: 'nanchang', kind: 'supply', page: 1 }, now);
+    expect(supplyInNanchang.listings.items.map((l) => l.id)).toEqual([live.id]);
+    expect(getBrowsePage(db, { regionSlug: 'nanchang', kind: 'demand', page: 1 }, now).listings.items).toEqual([]);
+    expect(getBrowsePage(db, { categorySlug: leafA!.slug, kind: 'demand', page: 1 }, now).kindCounts).toEqual({ all: 1, supply: 1, demand: 0 });
   });
 
   it('an industry page includes its subcategories; a subcategory page only its own', () => {

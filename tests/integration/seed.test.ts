@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { categories, companies, listings, regions } from '../../db/schema.ts';
 import { prepareSite } from '../../src/server/bootstrap.ts';
 import { parseConfig } from '../../src/server/config.ts';
-import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { removeDemoData, writeDemoData } from '../../src/server/demo/generate.ts';
+import { normalisePhone } from '../../src/server/companies/write.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
-import { categoryBySlug, freshDb, REFERENCE_FILES, regionBySlug } from '../helpers/db.ts';
+import { categoryBySlug, freshDb, makeCompany, makeListing, makeUser, REFERENCE_FILES, regionBySlug } from '../helpers/db.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 4);
 const rows = (db: ReturnType<typeof freshDb>, table: typeof regions | typeof categories | typeof companies | typeof listings) =>
@@ -65,6 +66,27 @@ describe('demo data', () => {
     const other = freshDb();
     writeDemoData(other, { listings: 50, seed: 2, now: NOW });
     expect(other.select({ title: listings.title }).from(listings).all()).not.toEqual(all.slice(0, 50).map((l) => ({ title: l.title })));
+  });
+
+  it('verifies no demo company and gives each a phone no subscriber can have (area code, then 0000)', () => {
+    const cos = db.select().from(companies).all();
+    expect(cos.filter((c) => c.verified)).toEqual([]);
+    for (const c of cos) {
+      expect(c.phone).toMatch(/^0\d{2,3}-0000\d{4}$/);
+      // A local number never starts with 0: the site itself refuses this number from a member.
+      expect(normalisePhone(c.phone)).toBeNull();
+    }
+  });
+
+  it('--remove deletes the demo companies and their listings, and keeps members\' companies', () => {
+    const site = freshDb();
+    writeDemoData(site, { listings: 200, seed: 3, now: NOW });
+    const member = makeCompany(site, { ownerId: makeUser(site).id, name: '真实会员企业有限公司' });
+    const kept = makeListing(site, member.id, { title: '会员的真实供应信息' });
+    const demoCompanies = site.select().from(companies).all().length - 1;
+    expect(removeDemoData(site)).toBe(demoCompanies);
+    expect(site.select({ id: companies.id }).from(companies).all()).toEqual([{ id: member.id }]);
+    expect(site.select({ id: listings.id }).from(listings).all()).toEqual([{ id: kept.id }]);
   });
 
   it('covers every city, both kinds and every status', () => {

@@ -1,22 +1,11 @@
 // Names and values as people type them: the one resolver behind the posting form, the JSON API and the CSV import.
 import { describe, expect, it } from 'vitest';
 import { kindValue, parsePriceText, priceTypeValue } from '../../src/server/listings/values.ts';
-import { readCategoriesFile, readRegionsFile } from '../../src/server/taxonomy/files.ts';
 import { resolveCategory, resolveRegion } from '../../src/server/taxonomy/names.ts';
-import { buildTaxonomy, type Category, type Region } from '../../src/server/taxonomy/taxonomy.ts';
-import { REFERENCE_FILES } from '../helpers/db.ts';
+import { buildTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
+import { referenceTaxonomy } from '../helpers/taxonomy.ts';
 
-const regions = readRegionsFile(REFERENCE_FILES.regionsFile) as Region[];
-const categories = readCategoriesFile(REFERENCE_FILES.categoriesFile).map((c, i, all) => ({
-  id: i + 1,
-  parentId: c.parentSlug === null ? null : all.findIndex((p) => p.slug === c.parentSlug) + 1,
-  slug: c.slug,
-  nameZh: c.nameZh,
-  nameEn: c.nameEn,
-  position: c.position,
-  attributes: c.attributes,
-})) as Category[];
-const taxonomy = buildTaxonomy(regions, categories);
+const { regions, categories, taxonomy } = referenceTaxonomy();
 
 const regionSlug = (text: string) => {
   const r = resolveRegion(taxonomy, text);

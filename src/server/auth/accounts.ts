@@ -39,6 +39,10 @@ const MINUTE = 60_000;
  *   caps the CPU one address can burn, and slows bulk creation of spam accounts.
  * - passwordChangePerUser: 5 wrong current passwords per 15 min, so a borrowed signed-in browser cannot be used to
  *   guess the password.
+ * - resetRequestPerIp / resetRequestPerEmail: 10 reset mails asked per IP and 3 per email an hour, so the form cannot
+ *   flood an inbox or be used to send mail in bulk; counted for unknown emails too, so the limit reveals nothing.
+ * - resetPerIp: 20 failed uses of reset links per IP per 15 min (a token has 160 bits: this only keeps a guesser from
+ *   burning CPU on the password hash).
  * A limited request answers before any hashing, so it costs the server next to nothing.
  */
 export interface AuthPolicy {
@@ -51,6 +55,9 @@ export interface AuthPolicy {
   busyQueue: number;
   registerPerIp: RateLimiter;
   passwordChangePerUser: RateLimiter;
+  resetRequestPerIp: RateLimiter;
+  resetRequestPerEmail: RateLimiter;
+  resetPerIp: RateLimiter;
 }
 
 const KNOWN_PAIR_MS = 30 * 24 * 60 * MINUTE;
@@ -67,6 +74,9 @@ function defaultPolicy(): AuthPolicy {
     busyQueue: 8,
     registerPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
     passwordChangePerUser: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
+    resetRequestPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
+    resetRequestPerEmail: createRateLimiter({ limit: 3, windowMs: 60 * MINUTE }),
+    resetPerIp: createRateLimiter({ limit: 20, windowMs: 15 * MINUTE }),
   };
 }
 
@@ -124,7 +134,7 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const email = z
+export const emailField = z
   .string({ error: 'account.emailRequired' })
   .trim()
   .toLowerCase()
@@ -132,7 +142,7 @@ const email = z
   .max(254, 'account.emailInvalid')
   .regex(EMAIL_FORMAT, 'account.emailInvalid');
 
-const newPassword = z
+export const newPasswordField = z
   .string({ error: 'account.passwordRequired' })
   .min(1, 'account.passwordRequired')
   .min(PASSWORD_MIN, 'account.passwordTooShort')
@@ -140,21 +150,21 @@ const newPassword = z
   .refine((p) => !isCommonPassword(p), 'account.passwordTooCommon');
 
 /** The email, or the part before @: the first guess for anyone who knows the email. */
-function isLikeEmail(password: string, email: string): boolean {
+export function isLikeEmail(password: string, email: string): boolean {
   const p = password.toLowerCase();
   return p === email || p === email.split('@')[0];
 }
 
 const registerSchema = z
   .object({
-    email,
+    email: emailField,
     displayName: z
       .string({ error: 'account.displayNameRequired' })
       .trim()
       .min(1, 'account.displayNameRequired')
       .max(40, 'account.displayNameTooLong')
       .refine((s) => !CONTROL_CHARS.test(s), 'account.displayNameInvalid'),
-    password: newPassword,
+    password: newPasswordField,
     passwordRepeat: z.string({ error: 'account.passwordRepeatMismatch' }),
   })
   .superRefine((v, ctx) => {
@@ -170,7 +180,7 @@ const signInSchema = z.object({
 const changePasswordSchema = z
   .object({
     currentPassword: z.string({ error: 'account.passwordRequired' }).min(1, 'account.passwordRequired'),
-    newPassword,
+    newPassword: newPasswordField,
     newPasswordRepeat: z.string({ error: 'account.passwordRepeatMismatch' }),
   })
   .refine((v) => v.newPassword === v.newPasswordRepeat, { path: ['newPasswordRepeat'], message: 'account.passwordRepeatMismatch' });

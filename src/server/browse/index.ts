@@ -36,9 +36,29 @@ export function getDirectory(db: Db, now: number) {
 }
 
 const HOME_LIST_SIZE = 12;
+/** One company's listings in a home page list at most: a busy poster cannot fill the front page. */
+export const HOME_PER_COMPANY = 2;
+
+/**
+ * The newest listings of a kind, at most `perCompany` of each company. Reads the newest rows in date order off the
+ * (status, kind, published_at) index and skips a company's extra ones; when one company posted most of them, it
+ * reads a longer stretch (4x each time, up to 64x the list), so the list stays full without a per-company query.
+ */
+export function latestPerCompany(db: Db, kind: ListingKind, size: number, perCompany: number, now: number): ListingCard[] {
+  for (let read = size * 4; ; read *= 4) {
+    const rows = latestListings(db, { kind }, read, now);
+    const shown = new Map<string, number>();
+    const picked = rows.filter((l) => {
+      const n = shown.get(l.companySlug) ?? 0;
+      shown.set(l.companySlug, n + 1);
+      return n < perCompany;
+    });
+    if (picked.length >= size || rows.length < read || read >= size * 64) return picked.slice(0, size);
+  }
+}
 
 export function getHomePage(db: Db, now: number) {
-  const latest = (kind: ListingKind) => latestListings(db, { kind }, HOME_LIST_SIZE, now);
+  const latest = (kind: ListingKind) => latestPerCompany(db, kind, HOME_LIST_SIZE, HOME_PER_COMPANY, now);
   return { ...getDirectory(db, now), latestSupply: latest('supply'), latestDemand: latest('demand') };
 }
 
@@ -47,6 +67,10 @@ export interface BrowsePage {
   category: Category | null;
   regionPath: Region[];
   categoryPath: Category[];
+  /** The tab: one kind of listing, or both (undefined). */
+  kind: ListingKind | undefined;
+  /** Listings of each tab (both kinds, supply, demand) in this region and category. */
+  kindCounts: Record<'all' | ListingKind, number>;
   listings: Page<ListingCard>;
   /** Regions one level down (or, for a county, its siblings) with their counts under the current category. */
   regionChoices: Counted<Region>[];
@@ -54,10 +78,16 @@ export interface BrowsePage {
   categoryChoices: Counted<Category>[];
 }
 
-/** Listings of a region (its counties included), optionally narrowed to a category (its subcategories included). */
+// Choices that would lead to an empty page are left out, except the one the reader is on.
+const worthVisiting = <T extends { id: number }>(current: T | null) => (c: Counted<T>) => c.count > 0 || c.item.id === current?.id;
+
+/**
+ * Listings of a region (its counties included), optionally narrowed to a category (its subcategories included) and
+ * to one kind. The kind filter reads the same date-ordered index as the whole list and skips the other kind's rows.
+ */
 export function getBrowsePage(
   db: Db,
-  q: { regionSlug?: string; categorySlug?: string; page: number },
+  q: { regionSlug?: string; categorySlug?: string; kind?: ListingKind; page: number },
   now: number,
 ): BrowsePage {
   const taxonomy = getTaxonomy(db);
@@ -67,14 +97,8 @@ export function getBrowsePage(
   if (category === undefined) throw new NotFoundError(`category ${q.categorySlug}`);
 
   const counts = liveCounts(db, now);
-  const countIn = (r: Region, c: Category | null) => (c ? counts.regionCategory(r.id, c.id) : counts.region(r.id));
-  const page = pageOfListings(
-    db,
-    placeFilter(taxonomy, region, category),
-    q.page,
-    now,
-    countIn(region, category),
-  );
+  const countIn = (r: Region, c: Category | null, kind: ListingKind | undefined) => (c ? counts.regionCategory(r.id, c.id, kind) : counts.region(r.id, kind));
+  const page = pageOfListings(db, { ...placeFilter(taxonomy, region, category), kind: q.kind }, q.page, now, countIn(region, category, q.kind));
   if (q.page > page.pages) throw new NotFoundError(`page ${q.page}`);
 
   return {
@@ -82,12 +106,15 @@ export function getBrowsePage(
     category,
     regionPath: taxonomy.regions.path(region.id),
     categoryPath: category ? taxonomy.categories.path(category.id) : [],
+    kind: q.kind,
+    kindCounts: { all: countIn(region, category, undefined), supply: countIn(region, category, 'supply'), demand: countIn(region, category, 'demand') },
     listings: page,
-    regionChoices: choices(taxonomy.regions, region).map((item) => ({ item, count: countIn(item, category) })),
-    categoryChoices: (category ? choices(taxonomy.categories, category) : taxonomy.categories.roots).map((item) => ({
-      item,
-      count: counts.regionCategory(region.id, item.id),
-    })),
+    regionChoices: choices(taxonomy.regions, region)
+      .map((item) => ({ item, count: countIn(item, category, q.kind) }))
+      .filter(worthVisiting(region)),
+    categoryChoices: (category ? choices(taxonomy.categories, category) : taxonomy.categories.roots)
+      .map((item) => ({ item, count: counts.regionCategory(region.id, item.id, q.kind) }))
+      .filter(worthVisiting(category)),
   };
 }
 

@@ -11,7 +11,7 @@ import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { findCompanyByOwner } from './queries.ts';
 import { saveCompany, type CompanyRow } from './write.ts';
 
-const FIELDS = ['name', 'region', 'address', 'contactName', 'phone', 'website', 'description', 'mainProducts'] as const;
+const FIELDS = ['name', 'region', 'address', 'contactName', 'phone', 'email', 'website', 'description', 'mainProducts'] as const;
 
 export interface CompanyFormData {
   values: Record<string, string>;

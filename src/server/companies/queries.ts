@@ -15,3 +15,8 @@ export function findCompanyBySlug(db: Db, slug: string) {
 export function findCompanyByOwner(db: Db, userId: string) {
   return db.select().from(companies).where(eq(companies.ownerId, userId)).get();
 }
+
+/** Demo companies are the ones nobody owns: every member's company has its owner (demo/generate.ts writes none). */
+export function isDemoCompany(company: { ownerId: string | null }): boolean {
+  return company.ownerId === null;
+}

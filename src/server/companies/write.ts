@@ -27,6 +27,23 @@ const text = (max: number, key: string, clean = oneLine) =>
 /** Landlines with area code and extension, mobiles, +86: digits with the usual separators. */
 export const PHONE_PATTERN = /^\+?[\d\s()\-]{5,}(\s*(转|ext\.?|x)\s*\d{1,6})?$/i;
 
+/**
+ * A company phone in the one form the site stores and shows, or null when it is no reachable number: a mobile
+ * (1[3-9] and 9 more digits) as 13812345678, a landline with its area code (010 and 02x have three digits, others
+ * four; the number 7 or 8 digits not starting with 0 or 1) as 0791-86123456, an extension as 转123. A leading +86 or
+ * 0086 and the usual separators are dropped.
+ */
+export function normalisePhone(raw: string): string | null {
+  const m = /^(.*?)(?:\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6}))?$/i.exec(raw.trim());
+  const digits = (m?.[1] ?? '').replace(/[\s()\-–—.]/g, '').replace(/^(?:\+86|0086)/, '');
+  const extension = m?.[2] ? `转${m[2]}` : '';
+  if (/^1[3-9]\d{9}$/.test(digits)) return extension ? null : digits;
+  const landline = /^(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})$/.exec(digits);
+  return landline ? `${landline[1]}-${landline[2]}${extension}` : null;
+}
+
+const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 function isWebAddress(s: string): boolean {
   try {
     const url = new URL(s);
@@ -57,8 +74,12 @@ export const companyInputSchema = z.object({
     z
       .string({ error: 'companyForm.phoneInvalid' })
       .max(30, 'companyForm.phoneInvalid')
-      .regex(PHONE_PATTERN, 'companyForm.phoneInvalid')
+      .transform((p, ctx) => normalisePhone(p) ?? (ctx.addIssue({ code: 'custom', message: 'companyForm.phoneInvalid' }), z.NEVER))
       .optional(),
+  ),
+  email: z.preprocess(
+    (v) => (typeof blank(v) === 'string' ? (blank(v) as string).toLowerCase() : blank(v)),
+    z.string({ error: 'companyForm.emailInvalid' }).max(254, 'companyForm.emailInvalid').regex(EMAIL_FORMAT, 'companyForm.emailInvalid').optional(),
   ),
   website: z.preprocess(
     (v) => {
@@ -81,22 +102,30 @@ export const companyInputSchema = z.object({
 
 export type CompanyInput = z.infer<typeof companyInputSchema>;
 
-const OPTIONAL_TEXT = ['address', 'contactName', 'phone', 'website', 'description', 'mainProducts'] as const;
+const OPTIONAL_TEXT = ['address', 'contactName', 'phone', 'email', 'website', 'description', 'mainProducts'] as const;
 
-/** The values to store: fields the input does not mention are left out, so an update patches only what it gives. */
-function companyValues(db: Db, input: unknown, creating: boolean) {
+/**
+ * The values to store: fields the input does not mention are left out, so an update patches only what it gives.
+ * `current`: the company as stored (an update), to check that a phone or an email remains after the patch.
+ */
+function companyValues(db: Db, input: unknown, current: CompanyRow | null) {
+  const creating = current === null;
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   let parsed: CompanyInput;
   try {
     parsed = parseInput(companyInputSchema, raw);
   } catch (e) {
+    // Every problem at once: the required fields too, not only the malformed ones.
     if (e instanceof InvalidError && creating) {
       if (blank(raw.name) === undefined) e.fields.name ??= 'companyForm.nameRequired';
       if (blank(raw.region) === undefined) e.fields.region ??= 'companyForm.regionRequired';
     }
+    if (e instanceof InvalidError && !e.fields.phone && !e.fields.email && !reachable(raw, current)) e.fields.phone = 'companyForm.contactRequired';
     throw e;
   }
   const fields: Record<string, string> = {};
+  // Buyers need a way to reach the company: a phone or an email, as given now or kept from before.
+  if (!reachable(raw, current)) fields.phone = 'companyForm.contactRequired';
   // A create needs both; an edit may leave them out, but not send them emptied.
   if (parsed.name === undefined && (creating || raw.name !== undefined)) fields.name = 'companyForm.nameRequired';
   if (parsed.region === undefined && (creating || raw.region !== undefined)) fields.region = 'companyForm.regionRequired';
@@ -119,6 +148,11 @@ function companyValues(db: Db, input: unknown, creating: boolean) {
   return values;
 }
 
+function reachable(raw: Record<string, unknown>, current: CompanyRow | null): boolean {
+  const after = (f: 'phone' | 'email') => (f in raw ? blank(raw[f]) !== undefined : Boolean(current?.[f]));
+  return after('phone') || after('email');
+}
+
 function slugTaken(db: Db, slug: string): boolean {
   return db.select({ id: companies.id }).from(companies).where(eq(companies.slug, slug)).get() !== undefined;
 }
@@ -129,7 +163,7 @@ const isUniqueViolation = (e: unknown) =>
 /** Creates the user's company; an account has at most one. */
 export function createCompany(db: Db, userId: string, input: unknown, now: number, opts: { logoHash?: string } = {}): CompanyRow {
   if (findCompanyByOwner(db, userId)) throw new ConflictError('companyForm.alreadyHave');
-  const values = companyValues(db, input, true);
+  const values = companyValues(db, input, null);
   try {
     const row = db.transaction(
       (tx) =>
@@ -170,7 +204,7 @@ export function updateCompany(
 ): CompanyRow {
   const company = findCompanyByOwner(db, userId);
   if (!company) throw new ForbiddenError('posting.needCompany');
-  const values = companyValues(db, input, false);
+  const values = companyValues(db, input, company);
   const renamed = values.name !== undefined && values.name !== company.name;
   const updated = db.transaction(
     (tx) => {

@@ -1,7 +1,7 @@
 // Deterministic demo data: plausible Chinese companies with supply and demand listings in every city and category,
 // some expired, closed or removed, so every page and state has something to show.
 import fs from 'node:fs';
-import { count } from 'drizzle-orm';
+import { count, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import { analyzeDatabase, type Db } from '../db.ts';
@@ -110,14 +110,21 @@ function demoCompany(ctx: Context): DemoCompany {
   ctx.takenSlugs.add(slug);
   const products = rnd.sample(ctx.leavesOf(industry), 2).flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, 2));
   const createdAt = ctx.now - rnd.int(30, 3 * 365) * DAY - rnd.int(0, DAY);
-  const verified = rnd.chance(0.3);
+  // No demo company is verified: 已认证 is the site's word about a real business. (The draw stays, so a seed
+  // still writes the same companies and listings as before.)
+  rnd.chance(0.3);
+  const verified = false;
+  const area = DEMO_AREA_CODES[city.slug] ?? '0791';
+  rnd.pick(['3', '5', '7', '8', '9']); // the draw of the former mobile prefix, kept like the one above
   return {
     name,
     slug,
     regionId: region.id,
     address: `${city.nameZh}${region === city ? '' : region.nameZh}${rnd.pick(vocab.roads)}${rnd.int(1, 999)}号`,
     contactName: `${rnd.pick(vocab.surnames)}${rnd.pick(vocab.givenNames)}`,
-    phone: `1${rnd.pick(['3', '5', '7', '8', '9'])}${String(rnd.int(0, 999_999_999)).padStart(9, '0')}`,
+    // Fictional on purpose: a local number starting 0000 cannot be a subscriber's (0 is the trunk prefix, never
+    // the first digit of a local number), so no real person is called from a demo page. The draw is kept as before.
+    phone: `${area}-0000${String(rnd.int(0, 9_999)).padStart(4, '0')}`,
     website: '',
     description: rnd
       .sample(vocab.companyDescriptions, 3)
@@ -253,6 +260,20 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
   analyzeDatabase(db);
   listingsChanged(db, 'all');
   return written;
+}
+
+/** Area codes of Jiangxi's cities, for the demo phones (another province's cities fall back to Nanchang's). */
+const DEMO_AREA_CODES: Record<string, string> = {
+  nanchang: '0791', jingdezhen: '0798', pingxiang: '0799', jiujiang: '0792', xinyu: '0790', yingtan: '0701',
+  ganzhou: '0797', jian: '0796', yichun: '0795', fuzhou: '0794', shangrao: '0793',
+};
+
+/** Deletes the demo companies (those nobody owns) and, by cascade, their listings; members' companies stay. */
+export function removeDemoData(db: Db): number {
+  const removed = db.transaction((tx) => tx.delete(companies).where(isNull(companies.ownerId)).run().changes, { behavior: 'immediate' });
+  forgetCounts(db);
+  listingsChanged(db, 'all');
+  return removed;
 }
 
 export function isEmpty(db: Db): boolean {

@@ -108,6 +108,8 @@ export const en: Catalogue = {
   ...concepts.account.en,
   ...concepts.analytics.en,
   ...concepts.api.en,
+  ...concepts.browse.en,
+  ...concepts.demo.en,
   ...concepts.inquiries.en,
   ...concepts.mail.en,
   ...concepts.media.en,

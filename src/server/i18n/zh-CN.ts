@@ -3,6 +3,8 @@
 import * as account from './messages/account.ts';
 import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
+import * as browse from './messages/browse.ts';
+import * as demo from './messages/demo.ts';
 import * as inquiries from './messages/inquiries.ts';
 import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
@@ -11,7 +13,7 @@ import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 
-export const concepts = { account, analytics, api, inquiries, mail, media, moderation, posting, search, seo };
+export const concepts = { account, analytics, api, browse, demo, inquiries, mail, media, moderation, posting, search, seo };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -123,6 +125,8 @@ export const zhCN = {
   ...account.zh,
   ...analytics.zh,
   ...api.zh,
+  ...browse.zh,
+  ...demo.zh,
   ...inquiries.zh,
   ...mail.zh,
   ...media.zh,

@@ -6,25 +6,26 @@
 // listings that expired since are taken off it (a short range of the (status, expires_at) index). Only expiry can
 // make a count lag, by at most that minute.
 import { and, count, eq, gt, lte, sql, sum } from 'drizzle-orm';
-import { companies, listingCounts, listings, type ListingStatus } from '../../../db/schema.ts';
+import { companies, listingCounts, listings, type ListingKind, type ListingStatus } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
 const TTL_MS = 60_000;
 
+/** Each count of both kinds, or of one kind (supply or demand) when given one. */
 export interface LiveCounts {
   total: number;
   companies: number;
-  region(id: number): number;
-  category(id: number): number;
-  regionCategory(regionId: number, categoryId: number): number;
+  region(id: number, kind?: ListingKind): number;
+  category(id: number, kind?: ListingKind): number;
+  regionCategory(regionId: number, categoryId: number, kind?: ListingKind): number;
 }
 
 interface Kept {
   /** The tally counts the active listings whose expiry is after this moment. */
   at: number;
   counts: LiveCounts;
-  add: (regionId: number, categoryId: number, n: number) => void;
+  add: (regionId: number, categoryId: number, kind: ListingKind, n: number) => void;
 }
 
 const cache = new WeakMap<Db, Kept>();
@@ -36,11 +37,11 @@ export function liveCounts(db: Db, now: number): LiveCounts {
     cache.set(db, kept);
   } else if (now - kept.at >= TTL_MS) {
     const expired = db
-      .select({ regionId: listings.regionId, categoryId: listings.categoryId })
+      .select({ regionId: listings.regionId, categoryId: listings.categoryId, kind: listings.kind })
       .from(listings)
       .where(and(eq(listings.status, 'active'), gt(listings.expiresAt, kept.at), lte(listings.expiresAt, now)))
       .all();
-    for (const l of expired) kept.add(l.regionId, l.categoryId, -1);
+    for (const l of expired) kept.add(l.regionId, l.categoryId, l.kind, -1);
     kept.at = now;
   }
   return kept.counts;
@@ -54,6 +55,7 @@ export function forgetCounts(db: Db): void {
 /** What a listing's row says about whether it is counted. */
 export interface CountedFields {
   regionId: number;
+  kind: ListingKind;
   categoryId: number;
   status: ListingStatus;
   expiresAt: number | null;
@@ -68,21 +70,21 @@ export function countChange(db: Db, before: CountedFields | undefined, after: Co
   const kept = cache.get(db);
   if (!kept) return;
   const counted = (l: CountedFields | undefined) => l !== undefined && l.status === 'active' && l.expiresAt !== null && l.expiresAt > kept.at;
-  if (counted(before)) kept.add(before!.regionId, before!.categoryId, -1);
-  if (counted(after)) kept.add(after.regionId, after.categoryId, 1);
+  if (counted(before)) kept.add(before!.regionId, before!.categoryId, before!.kind, -1);
+  if (counted(after)) kept.add(after.regionId, after.categoryId, after.kind, 1);
 }
 
 function computeCounts(db: Db, now: number): Kept {
   const { regions, categories } = getTaxonomy(db);
   const active = db
-    .select({ regionId: listingCounts.regionId, categoryId: listingCounts.categoryId, n: sql<number>`${sum(listingCounts.n)}` })
+    .select({ regionId: listingCounts.regionId, categoryId: listingCounts.categoryId, kind: listingCounts.kind, n: sql<number>`${sum(listingCounts.n)}` })
     .from(listingCounts)
     .where(gt(listingCounts.n, 0))
-    .groupBy(listingCounts.regionId, listingCounts.categoryId)
+    .groupBy(listingCounts.regionId, listingCounts.categoryId, listingCounts.kind)
     .all();
   // One row each, not grouped in SQL: a GROUP BY would sort them in a temp B-tree; there are few.
   const unswept = db
-    .select({ regionId: listings.regionId, categoryId: listings.categoryId })
+    .select({ regionId: listings.regionId, categoryId: listings.categoryId, kind: listings.kind })
     .from(listings)
     .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now)))
     .all();
@@ -96,20 +98,24 @@ function computeCounts(db: Db, now: number): Kept {
   // Numeric keys (region ids are 6-digit division codes, category ids far below a million): a region alone is
   // `r * M`, a category alone `-c`, a pair `r * M + c`.
   const M = 1_000_000;
-  const tally = new Map<number, number>();
-  const bump = (key: number, n: number) => tally.set(key, (tally.get(key) ?? 0) + n);
+  // One tally of both kinds, and one of each kind (the browse tabs 供应 / 求购 show theirs).
+  const tallies = { all: new Map<number, number>(), supply: new Map<number, number>(), demand: new Map<number, number>() };
   let total = 0;
-  const add = (regionId: number, categoryId: number, n: number) => {
+  const add = (regionId: number, categoryId: number, kind: ListingKind, n: number) => {
     total += n;
     const categoryPath = categoryPathOf(categoryId);
-    for (const c of categoryPath) bump(-c, n);
+    const bump = (key: number) => {
+      for (const tally of [tallies.all, tallies[kind]]) tally.set(key, (tally.get(key) ?? 0) + n);
+    };
+    for (const c of categoryPath) bump(-c);
     for (const r of regionPathOf(regionId)) {
-      bump(r * M, n);
-      for (const c of categoryPath) bump(r * M + c, n);
+      bump(r * M);
+      for (const c of categoryPath) bump(r * M + c);
     }
   };
-  for (const { regionId, categoryId, n } of active) add(regionId, categoryId, n);
-  for (const { regionId, categoryId } of unswept) add(regionId, categoryId, -1);
+  for (const { regionId, categoryId, kind, n } of active) add(regionId, categoryId, kind, n);
+  for (const { regionId, categoryId, kind } of unswept) add(regionId, categoryId, kind, -1);
+  const read = (key: number, kind: ListingKind | undefined) => tallies[kind ?? 'all'].get(key) ?? 0;
   const companyCount = db.select({ n: count() }).from(companies).get()?.n ?? 0;
   return {
     at: now,
@@ -119,9 +125,9 @@ function computeCounts(db: Db, now: number): Kept {
         return total;
       },
       companies: companyCount,
-      region: (id) => tally.get(id * M) ?? 0,
-      category: (id) => tally.get(-id) ?? 0,
-      regionCategory: (r, c) => tally.get(r * M + c) ?? 0,
+      region: (id, kind) => read(id * M, kind),
+      category: (id, kind) => read(-id, kind),
+      regionCategory: (r, c, kind) => read(r * M + c, kind),
     },
   };
 }

@@ -25,6 +25,7 @@ export function expireListings(db: Db, now: number, batchSize = BATCH): number {
             companyId: listings.companyId,
             regionId: listings.regionId,
             categoryId: listings.categoryId,
+            kind: listings.kind,
             expiresAt: listings.expiresAt,
           })
           .from(listings)

@@ -352,6 +352,8 @@ export function resolveListing(
   const params: Record<string, Params> = {};
   const input = expandPrice(given, fields);
   let parsed: ListingInput;
+  // Problems the schema found; the checks across fields below still run on the rest, so one submit shows them all.
+  let earlier: InvalidError | null = null;
   try {
     parsed = parseInput(listingInputSchema, input ?? {});
   } catch (e) {
@@ -371,7 +373,14 @@ export function resolveListing(
         }
       }
     }
-    throw e;
+    earlier = e;
+    const bad = new Set(Object.keys(e.fields).map((f) => f.split('.')[0]!));
+    const rest = typeof input === 'object' && input !== null ? Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k))) : {};
+    try {
+      parsed = parseInput(listingInputSchema, rest);
+    } catch {
+      throw e;
+    }
   }
   const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
   const problem = (field: string, p: NameProblem) => {
@@ -410,6 +419,10 @@ export function resolveListing(
     else if (base && categoryId !== base.categoryId) attributes = keepFitting(definitions, attributes);
   }
 
+  if (earlier) {
+    Object.assign(fields, earlier.fields);
+    Object.assign(params, earlier.fieldParams);
+  }
   if (Object.keys(fields).length > 0) throw new InvalidError('invalid listing', fields, params);
   const placement = placeListing(taxonomy, regionId!, categoryId!);
   return {

@@ -80,6 +80,7 @@ const placeColumns = {
   companyId: listings.companyId,
   regionId: listings.regionId,
   categoryId: listings.categoryId,
+  kind: listings.kind,
   status: listings.status,
   expiresAt: listings.expiresAt,
 };
