@@ -385,3 +385,61 @@ export const companyDailyStats = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.companyId, t.day] })],
 );
+
+// Listings to match against the other side (demand against supply and back), written by triggers on listings in the
+// same statement as the change (see the end of migration 0008), so no listing write can forget it and a crash loses
+// nothing. The matcher (src/server/leads/) drains it; a row is deleted in the transaction that records its leads.
+export const matchOutbox = sqliteTable(
+  'match_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('match_outbox_next_idx').on(t.nextAttemptAt)],
+);
+
+// A lead (商机): listing `listingId` (of company `sourceCompanyId`) fits what company `companyId` offers or asks for
+// in its listing `matchedListingId`. One row per (listing, company), ever: the unique index is what makes a matcher
+// that runs twice after a crash record nothing twice.
+export const leads = sqliteTable(
+  'leads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    sourceCompanyId: integer('source_company_id').notNull(),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    matchedListingId: integer('matched_listing_id').notNull(),
+    /** Relevance x 1000 (text, subcategory, region closeness), for ordering a listing's matches. */
+    score: integer('score').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** When the recipient was mailed about it (instantly or in a digest); null while waiting for the digest. */
+    notifiedAt: integer('notified_at'),
+  },
+  (t) => [
+    uniqueIndex('leads_listing_company_uq').on(t.listingId, t.companyId),
+    index('leads_company_created_idx').on(t.companyId, t.createdAt),
+    index('leads_source_company_created_idx').on(t.sourceCompanyId, t.createdAt),
+    index('leads_notified_company_idx').on(t.notifiedAt, t.companyId),
+    // A listing's page shows its owner both sides: who was told about it, and whose new listings were found for it.
+    index('leads_matched_listing_idx').on(t.matchedListingId, t.createdAt),
+  ],
+);
+
+export const LEAD_MAIL_MODES = ['daily', 'instant', 'off'] as const;
+export type LeadMailMode = (typeof LEAD_MAIL_MODES)[number];
+// How a company wants to hear about its leads; no row means the daily digest.
+export const leadPrefs = sqliteTable('lead_prefs', {
+  companyId: integer('company_id')
+    .primaryKey()
+    .references(() => companies.id, { onDelete: 'cascade' }),
+  mail: text('mail', { enum: LEAD_MAIL_MODES }).notNull().default('daily'),
+  updatedAt: integer('updated_at').notNull(),
+});

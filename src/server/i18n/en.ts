@@ -104,6 +104,7 @@ export const en: Catalogue = {
   ...concepts.analytics.en,
   ...concepts.api.en,
   ...concepts.inquiries.en,
+  ...concepts.leads.en,
   ...concepts.mail.en,
   ...concepts.media.en,
   ...concepts.posting.en,

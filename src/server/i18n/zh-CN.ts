@@ -4,13 +4,14 @@ import * as account from './messages/account.ts';
 import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
 import * as inquiries from './messages/inquiries.ts';
+import * as leads from './messages/leads.ts';
 import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 
-export const concepts = { account, analytics, api, inquiries, mail, media, posting, search, seo };
+export const concepts = { account, analytics, api, inquiries, leads, mail, media, posting, search, seo };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -118,6 +119,7 @@ export const zhCN = {
   ...analytics.zh,
   ...api.zh,
   ...inquiries.zh,
+  ...leads.zh,
   ...mail.zh,
   ...media.zh,
   ...posting.zh,

@@ -1,0 +1,48 @@
+CREATE TABLE `lead_prefs` (
+	`company_id` integer PRIMARY KEY NOT NULL,
+	`mail` text DEFAULT 'daily' NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`company_id`) REFERENCES `companies`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `leads` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`listing_id` integer NOT NULL,
+	`source_company_id` integer NOT NULL,
+	`company_id` integer NOT NULL,
+	`matched_listing_id` integer NOT NULL,
+	`score` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`notified_at` integer,
+	FOREIGN KEY (`listing_id`) REFERENCES `listings`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`company_id`) REFERENCES `companies`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `leads_listing_company_uq` ON `leads` (`listing_id`,`company_id`);--> statement-breakpoint
+CREATE INDEX `leads_company_created_idx` ON `leads` (`company_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `leads_source_company_created_idx` ON `leads` (`source_company_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `leads_notified_company_idx` ON `leads` (`notified_at`,`company_id`);--> statement-breakpoint
+CREATE INDEX `leads_matched_listing_idx` ON `leads` (`matched_listing_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `match_outbox` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`listing_id` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer DEFAULT 0 NOT NULL,
+	`last_error` text
+);
+--> statement-breakpoint
+CREATE INDEX `match_outbox_next_idx` ON `match_outbox` (`next_attempt_at`);--> statement-breakpoint
+-- Hand-written: every listing write queues the listing for matching in its own statement, so the bulk API, CSV
+-- import, the form and any future writer cannot forget it. An edit queues it again only when what it matches on
+-- changed (or it comes back to life); the expiry sweep and view counts queue nothing.
+CREATE TRIGGER `listings_match_insert` AFTER INSERT ON `listings` WHEN NEW.`status` = 'active'
+BEGIN
+  INSERT INTO `match_outbox` (`listing_id`, `created_at`) VALUES (NEW.`id`, NEW.`updated_at`);
+END;--> statement-breakpoint
+CREATE TRIGGER `listings_match_update` AFTER UPDATE OF `status`, `kind`, `title`, `category_id`, `region_id`, `attributes` ON `listings`
+WHEN NEW.`status` = 'active' AND (OLD.`status` IS NOT 'active' OR OLD.`kind` IS NOT NEW.`kind` OR OLD.`title` IS NOT NEW.`title`
+  OR OLD.`category_id` IS NOT NEW.`category_id` OR OLD.`region_id` IS NOT NEW.`region_id` OR OLD.`attributes` IS NOT NEW.`attributes`)
+BEGIN
+  INSERT INTO `match_outbox` (`listing_id`, `created_at`) VALUES (NEW.`id`, NEW.`updated_at`);
+END;
