@@ -11,6 +11,7 @@ import { parseInput } from '../validation.ts';
 
 export { drainMatches, queueLeadDigests, startMatcher, MAX_LEADS_PER_COMPANY_PER_DAY } from './record.ts';
 export { MAX_LEADS_PER_LISTING } from './match.ts';
+export { LEAD_MAIL_MODES } from '../../../db/schema.ts';
 
 const FEED_SIZE = 50;
 const theirs = alias(listings, 'theirs');
@@ -61,13 +62,21 @@ export interface LeadsPage {
   /** The other way: companies whose listings fit the company's own (for a buyer: 为您匹配的供应商). */
   matched: ReturnType<typeof matchedOf>;
   mail: LeadMailMode;
+  /** With ?listing=: one of the company's own listings and what was matched to it. */
+  listing: { id: number; slug: string; title: string; kind: 'supply' | 'demand'; matches: ReturnType<typeof matchesOfListing> } | null;
 }
 
-/** The signed-in user's lead page. */
-export function leadsPage(db: Db, userId: string): LeadsPage {
+/** The signed-in user's lead page; with a listing id, also that own listing's matches (its page links here). */
+export function leadsPage(db: Db, userId: string, listingId: number | null = null): LeadsPage {
   const company = findCompanyByOwner(db, userId);
-  if (!company) return { company: null, leads: [], matched: [], mail: 'daily' };
+  if (!company) return { company: null, leads: [], matched: [], mail: 'daily', listing: null };
+  const own =
+    listingId === null
+      ? undefined
+      : db.select({ id: listings.id, slug: listings.slug, title: listings.title, kind: listings.kind, companyId: listings.companyId }).from(listings).where(eq(listings.id, listingId)).get();
+  if (own && own.companyId !== company.id) throw new ForbiddenError('posting.notYours');
   return {
+    listing: own ? { id: own.id, slug: own.slug, title: own.title, kind: own.kind, matches: matchesOfListing(db, userId, own.id) } : null,
     company: { id: company.id, name: company.name },
     leads: feedOf(db, company.id),
     matched: matchedOf(db, company.id),

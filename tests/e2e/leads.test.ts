@@ -1,0 +1,92 @@
+// Leads in real Chromium without JavaScript, against the built server, with mail to a real SMTP server in this
+// process: a steel supplier who chose instant mail gets a lead (in the dashboard and by mail) when a buyer posts a
+// matching 求购, a tea supplier gets none, and the buyer finds the matched supplier from its own listing's page.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/db.ts';
+import { register, submit } from '../helpers/forms.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
+import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
+
+const PERSON_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+let server: RunningServer;
+let browser: Browser;
+let smtp: TestSmtpServer;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = path.join(tempDir(), 'data');
+  smtp = await startSmtpServer();
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0', SMTP_URL: smtp.url, MAIL_FROM: '"江西供求信息网" <noreply@example.com>' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await smtp?.close();
+});
+
+async function member(email: string, name: string, company: string): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA });
+  const page = await context.newPage();
+  await register(page, server.url, email, name);
+  await page.goto(server.url + '/dashboard/company');
+  await page.fill('#name', company);
+  await page.selectOption('#region', 'xihu');
+  await page.fill('#phone', '0791-8888888');
+  await submit(page, '保存');
+  expect(page.url()).toContain('/dashboard?done=company');
+  return page;
+}
+
+async function post(page: Page, kind: 'supply' | 'demand', category: string, title: string): Promise<number> {
+  await page.goto(`${server.url}/dashboard/listings/new?category=${category}`);
+  await page.check(`input[name=kind][value=${kind}]`);
+  await page.fill('#title', title);
+  await page.selectOption('#region', 'xihu');
+  await page.fill('#description', `${title}，欢迎洽谈。`);
+  await submit(page, '发布');
+  expect(page.url()).toContain('done=created');
+  return withSiteDb(dataDir, (db) => (db.prepare('select id from listings where title = ?').get(title) as { id: number }).id);
+}
+
+/** The lead feed's listing ids, once the matcher has handled every queued listing. */
+async function leadsOf(page: Page): Promise<string[]> {
+  await expect.poll(() => withSiteDb(dataDir, (db) => (db.prepare('select count(*) n from match_outbox').get() as { n: number }).n), { timeout: 20_000 }).toBe(0);
+  await page.goto(server.url + '/dashboard/leads');
+  return page.locator('[data-lead]').evaluateAll((els) => els.map((e) => e.getAttribute('data-lead')!));
+}
+
+describe('leads', () => {
+  it('reach the steel supplier, not the tea one, and the buyer sees who was matched', async () => {
+    const steel = await member('steel@example.com', '钢材老王', '南昌钢材贸易有限公司');
+    const steelListing = await post(steel, 'supply', 'rebar', 'HRB400螺纹钢 现货供应');
+    await steel.goto(server.url + '/dashboard/leads');
+    await steel.check('input[name=mail][value=instant]');
+    await submit(steel, '保存');
+    expect(await steel.locator('[role=status]').textContent()).toContain('已保存');
+    const tea = await member('tea@example.com', '茶农老李', '婺源茶叶有限公司');
+    await post(tea, 'supply', 'tea', '婺源绿茶 明前特级');
+    expect(await leadsOf(steel)).toEqual([]);
+
+    const buyer = await member('buyer@example.com', '采购小张', '南昌建工集团');
+    const demand = await post(buyer, 'demand', 'rebar', '求购螺纹钢 HRB400 200吨');
+    expect(await leadsOf(steel)).toEqual([String(demand)]);
+    expect(await steel.locator(`[data-lead="${demand}"]`).textContent()).toContain('求购螺纹钢');
+    expect(await leadsOf(tea)).toEqual([]);
+    const mail = await smtp.waitFor((m) => m.to.includes('steel@example.com') && m.subject.includes('求购螺纹钢'));
+    expect(mail.text).toContain(`/listing/${demand}`);
+
+    await buyer.goto(`${server.url}/listing/${demand}`);
+    await buyer.click('[data-own-matches]');
+    expect(await buyer.locator('h2#for-listing').textContent()).toContain('为您匹配的供应商');
+    expect(await buyer.locator('[data-match]').evaluateAll((els) => els.map((e) => e.getAttribute('data-match')))).toEqual([String(steelListing)]);
+    // Another member cannot read a listing's matches.
+    await tea.goto(`${server.url}/dashboard/leads?listing=${demand}`);
+    expect(await tea.locator('[data-match]').count()).toBe(0);
+  });
+});
