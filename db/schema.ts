@@ -443,3 +443,37 @@ export const leadPrefs = sqliteTable('lead_prefs', {
   mail: text('mail', { enum: LEAD_MAIL_MODES }).notNull().default('daily'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+// A member's favourites (收藏): a listing or a company. `changedAt`/`change` hold the last news about a favourite
+// listing (its price changed, it stopped being live), shown in the dashboard tab until the next one.
+export const FAVOURITE_CHANGES = ['price', 'gone'] as const;
+export type FavouriteChange = (typeof FAVOURITE_CHANGES)[number];
+export const favourites = sqliteTable(
+  'favourites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    listingId: integer('listing_id').references(() => listings.id, { onDelete: 'cascade' }),
+    companyId: integer('company_id').references(() => companies.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    changedAt: integer('changed_at'),
+    change: text('change', { enum: FAVOURITE_CHANGES }),
+  },
+  (t) => [
+    uniqueIndex('favourites_user_listing_uq').on(t.userId, t.listingId),
+    uniqueIndex('favourites_user_company_uq').on(t.userId, t.companyId),
+    index('favourites_user_created_idx').on(t.userId, t.createdAt),
+    index('favourites_listing_idx').on(t.listingId),
+  ],
+);
+
+// Price changes and ends of favourite-able listings, written by triggers on listings (migration 0008) in the
+// writer's statement, drained by the favourites job, which tells the members who keep the listing.
+export const listingChanges = sqliteTable('listing_changes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  listingId: integer('listing_id').notNull(),
+  change: text('change', { enum: FAVOURITE_CHANGES }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});

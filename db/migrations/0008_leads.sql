@@ -1,3 +1,20 @@
+CREATE TABLE `favourites` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`user_id` text NOT NULL,
+	`listing_id` integer,
+	`company_id` integer,
+	`created_at` integer NOT NULL,
+	`changed_at` integer,
+	`change` text,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`listing_id`) REFERENCES `listings`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`company_id`) REFERENCES `companies`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `favourites_user_listing_uq` ON `favourites` (`user_id`,`listing_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `favourites_user_company_uq` ON `favourites` (`user_id`,`company_id`);--> statement-breakpoint
+CREATE INDEX `favourites_user_created_idx` ON `favourites` (`user_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `favourites_listing_idx` ON `favourites` (`listing_id`);--> statement-breakpoint
 CREATE TABLE `lead_prefs` (
 	`company_id` integer PRIMARY KEY NOT NULL,
 	`mail` text DEFAULT 'daily' NOT NULL,
@@ -23,6 +40,13 @@ CREATE INDEX `leads_company_created_idx` ON `leads` (`company_id`,`created_at`);
 CREATE INDEX `leads_source_company_created_idx` ON `leads` (`source_company_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `leads_notified_company_idx` ON `leads` (`notified_at`,`company_id`);--> statement-breakpoint
 CREATE INDEX `leads_matched_listing_idx` ON `leads` (`matched_listing_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `listing_changes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`listing_id` integer NOT NULL,
+	`change` text NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `match_outbox` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`listing_id` integer NOT NULL,
@@ -45,4 +69,17 @@ WHEN NEW.`status` = 'active' AND (OLD.`status` IS NOT 'active' OR OLD.`kind` IS 
   OR OLD.`category_id` IS NOT NEW.`category_id` OR OLD.`region_id` IS NOT NEW.`region_id` OR OLD.`attributes` IS NOT NEW.`attributes`)
 BEGIN
   INSERT INTO `match_outbox` (`listing_id`, `created_at`) VALUES (NEW.`id`, NEW.`updated_at`);
+END;--> statement-breakpoint
+-- Hand-written: a favourite listing's price changed, or it stopped being live (closed, expired by the sweep, removed):
+-- noted only when someone keeps it as a favourite, so ordinary edits cost one index probe.
+CREATE TRIGGER `listings_favourite_price` AFTER UPDATE OF `price_min`, `price_max`, `negotiable` ON `listings`
+WHEN NEW.`status` = 'active' AND (OLD.`price_min` IS NOT NEW.`price_min` OR OLD.`price_max` IS NOT NEW.`price_max` OR OLD.`negotiable` IS NOT NEW.`negotiable`)
+  AND EXISTS (SELECT 1 FROM `favourites` WHERE `listing_id` = NEW.`id`)
+BEGIN
+  INSERT INTO `listing_changes` (`listing_id`, `change`, `created_at`) VALUES (NEW.`id`, 'price', NEW.`updated_at`);
+END;--> statement-breakpoint
+CREATE TRIGGER `listings_favourite_gone` AFTER UPDATE OF `status` ON `listings`
+WHEN OLD.`status` = 'active' AND NEW.`status` <> 'active' AND EXISTS (SELECT 1 FROM `favourites` WHERE `listing_id` = NEW.`id`)
+BEGIN
+  INSERT INTO `listing_changes` (`listing_id`, `change`, `created_at`) VALUES (NEW.`id`, 'gone', NEW.`updated_at`);
 END;

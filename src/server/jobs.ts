@@ -1,10 +1,11 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
-// unconfirmed inquiries, the lead matcher), started once by the first request: the built server bundles its own copy
-// of src/server, so jobs must start inside it, not in scripts/start.ts.
+// unconfirmed inquiries, the lead matcher, favourites' news), started once by the first request: the built server
+// bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
+import { startFavouritesJob } from './favourites/index.ts';
 import { startMatcher } from './leads/record.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
@@ -27,5 +28,6 @@ export function startJobs(db: Db): void {
     startMailSender(db);
     startUnconfirmedPurge(db);
     startMatcher(db);
+    startFavouritesJob(db);
   });
 }

@@ -1,6 +1,7 @@
 // Leads in real Chromium without JavaScript, against the built server, with mail to a real SMTP server in this
 // process: a steel supplier who chose instant mail gets a lead (in the dashboard and by mail) when a buyer posts a
-// matching 求购, a tea supplier gets none, and the buyer finds the matched supplier from its own listing's page.
+// matching 求购, a tea supplier gets none, and the buyer finds the matched supplier from its own listing's page;
+// then keeps the supplier as a favourite and hears when its listing closes.
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,21 @@ describe('leads', () => {
     // Another member cannot read a listing's matches.
     await tea.goto(`${server.url}/dashboard/leads?listing=${demand}`);
     expect(await tea.locator('[data-match]').count()).toBe(0);
+
+    // The buyer keeps the supplier's listing and company; when the supplier closes it, the buyer is told.
+    await buyer.goto(`${server.url}/listing/${steelListing}`);
+    await buyer.click('[data-favourite]');
+    expect(await buyer.locator('[role=status]').textContent()).toContain('已加入收藏');
+    await buyer.goto(`${server.url}/company/${withSiteDb(dataDir, (db) => (db.prepare("select slug from companies where name = '南昌钢材贸易有限公司'").get() as { slug: string }).slug)}`);
+    await buyer.click('[data-favourite-company]');
+    expect(await buyer.locator('[data-favourite-company]').textContent()).toContain('南昌钢材贸易有限公司');
+    await steel.goto(server.url + '/dashboard');
+    await steel.click(`form[action="/dashboard/listings/${steelListing}/close"] button`);
+    const news = await smtp.waitFor((m) => m.to.includes('buyer@example.com') && m.subject.includes('已不再有效'));
+    expect(news.text).toContain(`/listing/${steelListing}`);
+    await buyer.goto(server.url + '/dashboard/favourites');
+    expect(await buyer.locator(`[data-favourite-listing="${steelListing}"] [data-news=gone]`).count()).toBe(1);
+    await buyer.click(`[data-favourite-listing="${steelListing}"] button`);
+    expect(await buyer.locator('[data-favourite-listing]').count()).toBe(0);
   });
 });

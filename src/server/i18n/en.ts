@@ -103,6 +103,7 @@ export const en: Catalogue = {
   ...concepts.account.en,
   ...concepts.analytics.en,
   ...concepts.api.en,
+  ...concepts.favourites.en,
   ...concepts.inquiries.en,
   ...concepts.leads.en,
   ...concepts.mail.en,

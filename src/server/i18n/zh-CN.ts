@@ -3,6 +3,7 @@
 import * as account from './messages/account.ts';
 import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
+import * as favourites from './messages/favourites.ts';
 import * as inquiries from './messages/inquiries.ts';
 import * as leads from './messages/leads.ts';
 import * as mail from './messages/mail.ts';
@@ -11,7 +12,7 @@ import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 
-export const concepts = { account, analytics, api, inquiries, leads, mail, media, posting, search, seo };
+export const concepts = { account, analytics, api, favourites, inquiries, leads, mail, media, posting, search, seo };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -118,6 +119,7 @@ export const zhCN = {
   ...account.zh,
   ...analytics.zh,
   ...api.zh,
+  ...favourites.zh,
   ...inquiries.zh,
   ...leads.zh,
   ...mail.zh,
