@@ -477,3 +477,54 @@ export const listingChanges = sqliteTable('listing_changes', {
   change: text('change', { enum: FAVOURITE_CHANGES }).notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+// A company's webhook endpoints: where to POST which events, signed with the endpoint's secret (HMAC-SHA256 over
+// "<timestamp>.<body>", docs/webhooks.md). `failures` counts failed attempts in a row; at the limit the endpoint is
+// disabled (disabledAt) and the company told, until it enables it again.
+export const WEBHOOK_EVENTS = ['inquiry.created', 'message.created', 'lead.created'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<WebhookEvent[]>().notNull(),
+    secret: text('secret').notNull(),
+    failures: integer('failures').notNull().default(0),
+    disabledAt: integer('disabled_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_company_idx').on(t.companyId)],
+);
+
+// One event for one endpoint, written in the transaction of the change that causes it (an outbox), sent by the
+// webhook job with retries for 24 hours. `idempotencyKey` (event + subject + endpoint) keeps a retried use case from
+// queueing it twice and is sent as X-Webhook-Id, so a receiver can drop a repeat.
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: integer('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    event: text('event').notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_key_uq').on(t.idempotencyKey),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);

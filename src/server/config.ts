@@ -33,6 +33,11 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   // Inquiry forms sent sooner than this after the page was shown are refused (naive bots fill forms at once).
   INQUIRY_MIN_FILL_SECONDS: z.coerce.number().min(0).max(60).default(3),
+  // Webhooks refuse endpoints on private, loopback and link-local addresses (checked after DNS, at every delivery);
+  // `true` allows them (tests, or an integration on the same private network).
+  WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
+  // The first retry of a failed webhook waits this long, each next one twice as long, for 24 hours in all.
+  WEBHOOKS_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

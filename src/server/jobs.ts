@@ -1,5 +1,5 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
-// unconfirmed inquiries, the lead matcher, favourites' news), started once by the first request: the built server
+// unconfirmed inquiries, the lead matcher, favourites' news, webhooks), started once by the first request: the built server
 // bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
@@ -13,6 +13,7 @@ import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
+import { startWebhookSender } from './webhooks/index.ts';
 
 const started = new WeakSet<Db>();
 
@@ -29,5 +30,6 @@ export function startJobs(db: Db): void {
     startUnconfirmedPurge(db);
     startMatcher(db);
     startFavouritesJob(db);
+    startWebhookSender(db);
   });
 }

@@ -111,4 +111,5 @@ export const en: Catalogue = {
   ...concepts.posting.en,
   ...concepts.search.en,
   ...concepts.seo.en,
+  ...concepts.webhooks.en,
 };

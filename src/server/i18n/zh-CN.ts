@@ -11,8 +11,9 @@ import * as media from './messages/media.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
+import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, favourites, inquiries, leads, mail, media, posting, search, seo };
+export const concepts = { account, analytics, api, favourites, inquiries, leads, mail, media, posting, search, seo, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -127,6 +128,7 @@ export const zhCN = {
   ...posting.zh,
   ...search.zh,
   ...seo.zh,
+  ...webhooks.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

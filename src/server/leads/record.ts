@@ -10,6 +10,7 @@ import { chinaDay } from '../listings/views.ts';
 import { liveCondition } from '../listings/queries.ts';
 import { queueMail } from '../mail/index.ts';
 import { runJob } from '../observability/jobs.ts';
+import { emitWebhook } from '../webhooks/index.ts';
 import { listingPath } from '../urls.ts';
 import { findMatches, MAX_LEADS_PER_LISTING, type Match, type MatchSubject } from './match.ts';
 import { leadDigestMail, leadMail, type LeadLine } from './mails.ts';
@@ -87,6 +88,7 @@ function record(tx: Db, subject: MatchSubject, matches: Match[], now: number): n
     if (!row) continue;
     added++;
     room--;
+    emitWebhook(tx, m.companyId, 'lead.created', `lead:${row.id}`, { leadId: row.id, listingId: subject.id, kind: subject.kind, title: subject.title, matchedListingId: m.listingId }, now);
     if (mode === 'instant') {
       const to = ownerEmail(tx, m.companyId);
       const yours = tx.select({ title: listings.title }).from(listings).where(eq(listings.id, m.listingId)).get();
