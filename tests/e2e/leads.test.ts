@@ -2,6 +2,9 @@
 // process: a steel supplier who chose instant mail gets a lead (in the dashboard and by mail) when a buyer posts a
 // matching 求购, a tea supplier gets none, and the buyer finds the matched supplier from its own listing's page;
 // then keeps the supplier as a favourite and hears when its listing closes.
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +24,16 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = path.join(tempDir(), 'data');
   smtp = await startSmtpServer();
-  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0', SMTP_URL: smtp.url, MAIL_FROM: '"江西供求信息网" <noreply@example.com>' });
+  server = await startServer({
+    DATA_DIR: dataDir,
+    DEMO_LISTINGS: '0',
+    SMTP_URL: smtp.url,
+    MAIL_FROM: '"江西供求信息网" <noreply@example.com>',
+    INQUIRY_MIN_FILL_SECONDS: '0',
+    // The receiver below listens on 127.0.0.1; a one-second first retry keeps the retry inside the test.
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    WEBHOOKS_RETRY_SECONDS: '1',
+  });
   browser = await launchBrowser();
 });
 
@@ -105,5 +117,76 @@ describe('leads', () => {
     expect(await buyer.locator(`[data-favourite-listing="${steelListing}"] [data-news=gone]`).count()).toBe(1);
     await buyer.click(`[data-favourite-listing="${steelListing}"] button`);
     expect(await buyer.locator('[data-favourite-listing]').count()).toBe(0);
+  });
+});
+
+describe('webhooks', () => {
+  it('a receiver gets a signed inquiry.created, fails once, gets the retry; the log shows the status code; redeliver sends it again', async () => {
+    const got: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.statusCode = got.length === 1 ? 500 : 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const seller = await member('hooks@example.com', '王经理', '南昌五金机电有限公司');
+      const listingId = await post(seller, 'supply', 'fasteners', '不锈钢螺栓 M12');
+      await seller.goto(server.url + '/dashboard/webhooks');
+      await seller.fill('#url', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+      await seller.uncheck('input[name="event:lead.created"]');
+      await submit(seller, '添加地址');
+      expect(await seller.locator('[role=status]').textContent()).toContain('已添加');
+      const secret = (await seller.locator('[data-secret]').textContent())!;
+
+      const buyer = await member('hooks-buyer@example.com', '赵采购', '九江机械厂');
+      await buyer.goto(`${server.url}/listing/${listingId}`);
+      await buyer.fill('#message', '请报 M12 螺栓 1 万套的价格。');
+      await submit(buyer, '发送询价');
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
+      expect(got[0]!.headers['x-webhook-id']).toBe(got[1]!.headers['x-webhook-id']);
+      for (const g of got) {
+        const expected = 'v1=' + createHmac('sha256', secret).update(`${g.headers['x-webhook-timestamp']}.${g.body}`).digest('hex');
+        expect(g.headers['x-webhook-signature']).toBe(expected);
+      }
+      expect(JSON.parse(got[1]!.body)).toMatchObject({ event: 'inquiry.created', data: { listingId, message: '请报 M12 螺栓 1 万套的价格。' } });
+      await seller.goto(server.url + '/dashboard/webhooks');
+      expect(await seller.locator('[data-delivery] [data-code]').first().textContent()).toBe('204');
+      expect(await seller.locator('[data-delivery]').first().getAttribute('data-status')).toBe('delivered');
+      // Redeliver from the log: a third request with the same id.
+      await seller.click('[data-delivery] button');
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBe(3);
+      expect(got[2]!.headers['x-webhook-id']).toBe(got[0]!.headers['x-webhook-id']);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  it('a private address is refused with a message, the URL kept in the form', async () => {
+    const strict = await startServer({ DATA_DIR: path.join(tempDir(), 'data'), DEMO_LISTINGS: '0' });
+    try {
+      const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA });
+      const page = await context.newPage();
+      await register(page, strict.url, 'strict@example.com', '严格');
+      await page.goto(strict.url + '/dashboard/company');
+      await page.fill('#name', '严格测试有限公司');
+      await page.selectOption('#region', 'xihu');
+      await page.fill('#phone', '0791-8888888');
+      await submit(page, '保存');
+      await page.goto(strict.url + '/dashboard/webhooks');
+      await page.fill('#url', 'http://169.254.169.254/latest/meta-data');
+      const res = await submit(page, '添加地址');
+      expect(res.status()).toBe(422);
+      expect(await page.locator('.field-error').first().textContent()).toContain('内网');
+      expect(await page.inputValue('#url')).toBe('http://169.254.169.254/latest/meta-data');
+      expect(await page.locator('[data-endpoint]').count()).toBe(0);
+      await context.close();
+    } finally {
+      await strict.stop();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { replyToThread } from '../../src/server/inquiries/threads.ts';
 import { isPrivateAddress } from '../../src/server/webhooks/address.ts';
 import { createEndpoint, emitWebhook, MAX_FAILURES, sendDueWebhooks, webhookAction, webhooksPage } from '../../src/server/webhooks/index.ts';
 import { invalidFields } from '../helpers/errors.ts';
+import { statementsOf, unindexed } from '../helpers/plans.ts';
 import { freshDb, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 
 interface Received {
@@ -169,5 +170,19 @@ describe('deliveries', () => {
     const events = received.slice(before).map((r) => JSON.parse(r.body) as { event: string; data: { threadId: number } });
     expect(events.map((e) => e.event).sort()).toEqual(['inquiry.created', 'message.created']);
     expect(events.every((e) => e.data.threadId === sent.threadId)).toBe(true);
+  });
+
+  it('read through an index at every step', async () => {
+    const db = freshDb();
+    const { user, company: c } = company(db);
+    await createEndpoint(db, user.id, { url, events: ['lead.created'] }, NOW, ALLOW);
+    const seen = await statementsOf(db, async () => {
+      emit(db, c.id, 'lead:plan');
+      await sendDueWebhooks(db, NOW, ALLOW);
+      const page = webhooksPage(db, user.id);
+      webhookAction(db, user.id, { action: 'redeliver', delivery: String(page.deliveries[0]!.id) }, NOW);
+    });
+    expect(seen.some((q) => q.includes('"webhook_deliveries"'))).toBe(true);
+    expect(unindexed(db, seen, ['webhook_deliveries', 'webhook_endpoints', 'companies'])).toEqual([]);
   });
 });

@@ -2,7 +2,6 @@
 export const zh = {
   'webhooks.title': 'Webhook',
   'webhooks.intro': '有新询价、新消息或新商机时，我们会向您的地址发送一条签名的 JSON（HMAC-SHA256，验证方法见文档）。发送失败会在 24 小时内按指数退避重试。',
-  'webhooks.docs': '验证签名的方法',
   'webhooks.url': '接收地址（URL）',
   'webhooks.events': '事件',
   'webhooks.event.inquiry.created': '新询价（inquiry.created）',
@@ -44,7 +43,6 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'webhooks.title': 'Webhooks',
   'webhooks.intro': 'When a new inquiry, message or lead arrives, we POST signed JSON to your address (HMAC-SHA256; see the docs for checking it). Failed deliveries are retried with exponential backoff for 24 hours.',
-  'webhooks.docs': 'How to verify the signature',
   'webhooks.url': 'Endpoint URL',
   'webhooks.events': 'Events',
   'webhooks.event.inquiry.created': 'New inquiry (inquiry.created)',
