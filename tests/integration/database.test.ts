@@ -16,9 +16,10 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'nested', 'data', 'site.db');
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
-      'api_tokens', 'categories', 'companies', 'company_daily_stats', 'inquiry_blocks', 'inquiry_messages', 'inquiry_threads',
-      'listing_daily_stats', 'listing_images', 'listings', 'mail_outbox', 'regions', 'search_outbox', 'sessions', 'site_keys',
-      'users',
+      'api_tokens', 'categories', 'companies', 'company_daily_stats', 'favourites', 'inquiry_blocks', 'inquiry_messages',
+      'inquiry_threads', 'lead_prefs', 'leads', 'listing_changes', 'listing_daily_stats', 'listing_images', 'listings',
+      'mail_outbox', 'match_outbox', 'regions', 'search_outbox', 'sessions', 'site_keys', 'users', 'webhook_deliveries',
+      'webhook_endpoints',
     ]);
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -29,7 +30,7 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'site.db');
     openDatabase(file).$client.close();
     const db = openDatabase(file);
-    expect(tables(db)).toHaveLength(16);
+    expect(tables(db)).toHaveLength(23);
     db.$client.close();
   });
 
