@@ -481,7 +481,7 @@ export const listingChanges = sqliteTable('listing_changes', {
 // A company's webhook endpoints: where to POST which events, signed with the endpoint's secret (HMAC-SHA256 over
 // "<timestamp>.<body>", docs/webhooks.md). `failures` counts failed attempts in a row; at the limit the endpoint is
 // disabled (disabledAt) and the company told, until it enables it again.
-export const WEBHOOK_EVENTS = ['inquiry.created', 'message.created', 'lead.created'] as const;
+export const WEBHOOK_EVENTS = ['inquiry.created', 'message.created', 'lead.created', 'listing.expiring'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const webhookEndpoints = sqliteTable(
   'webhook_endpoints',

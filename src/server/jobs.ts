@@ -1,11 +1,12 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
-// unconfirmed inquiries, the lead matcher, favourites' news, webhooks), started once by the first request: the built server
-// bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+// unconfirmed inquiries, the lead matcher, favourites' news, webhooks, expiry reminders), started once by the first
+// request: the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import type { Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
 import { startFavouritesJob } from './favourites/index.ts';
+import { startExpiryReminders } from './freshness/index.ts';
 import { startMatcher } from './leads/record.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
@@ -31,5 +32,6 @@ export function startJobs(db: Db): void {
     startMatcher(db);
     startFavouritesJob(db);
     startWebhookSender(db);
+    startExpiryReminders(db);
   });
 }

@@ -1,14 +1,19 @@
 // Leads in real Chromium without JavaScript, against the built server, with mail to a real SMTP server in this
 // process: a steel supplier who chose instant mail gets a lead (in the dashboard and by mail) when a buyer posts a
 // matching 求购, a tea supplier gets none, and the buyer finds the matched supplier from its own listing's page;
-// then keeps the supplier as a favourite and hears when its listing closes.
+// then keeps the supplier as a favourite and hears when its listing closes. Webhooks reach a receiver started here;
+// a listing near its expiry is marked and renewed by the one-click link.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as schema from '../../db/schema.ts';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
+import type { Db } from '../../src/server/db.ts';
+import { stillAvailableUrl } from '../../src/server/freshness/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
 import { register, submit } from '../helpers/forms.ts';
@@ -188,5 +193,37 @@ describe('webhooks', () => {
     } finally {
       await strict.stop();
     }
+  });
+});
+
+describe('freshness', () => {
+  it('a listing near its expiry is marked in the dashboard; the mailed one-click link renews it; its page says when it was confirmed', async () => {
+    const seller = await member('fresh@example.com', '周老板', '赣州稀土贸易有限公司');
+    const id = await post(seller, 'supply', 'rare-earth', '氧化镨钕 现货');
+    const DAY = 86_400_000;
+    // Published eight days ago with a 10-day validity: it expires in two days.
+    const published = Date.now() - 8 * DAY;
+    withSiteDb(dataDir, (db) => db.prepare('update listings set published_at = ?, expires_at = ? where id = ?').run(published, published + 10 * DAY, id), { readonly: false });
+    await seller.goto(server.url + '/dashboard');
+    expect(await seller.locator(`[data-listing-id="${id}"] [data-expiring]`).textContent()).toContain('3 天内到期');
+    await seller.goto(`${server.url}/listing/${id}`);
+    expect(await seller.locator('[data-confirmed]').textContent()).toContain('8 天前确认有效');
+
+    // The link the reminder mails (made by the same function, with the site's own key).
+    const expiresAt = published + 10 * DAY;
+    const link = withSiteDb(dataDir, (raw) => stillAvailableUrl(drizzle(raw, { schema }) as unknown as Db, id, expiresAt), { readonly: false });
+    const visitor = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA });
+    const page = await visitor.newPage();
+    await page.goto(link.replace(/^https?:\/\/[^/]+/, server.url));
+    expect(await page.locator('[data-renewed]').getAttribute('data-renewed')).toBe('true');
+    expect(await page.locator('[role=status]').textContent()).toContain('已确认');
+    await page.goto(link.replace(/^https?:\/\/[^/]+/, server.url));
+    expect(await page.locator('[role=status]').textContent()).toContain('已经续期');
+    const forged = await page.goto(link.replace(/^https?:\/\/[^/]+/, server.url).replace(/s=[^&]+/, 's=forgedforgedforged'));
+    expect(forged!.status()).toBe(422);
+    expect(await page.locator('[role=alert]').textContent()).toContain('链接无效');
+    await page.goto(`${server.url}/listing/${id}`);
+    expect(await page.locator('[data-confirmed]').textContent()).toContain('今天确认有效');
+    await visitor.close();
   });
 });

@@ -104,6 +104,7 @@ export const en: Catalogue = {
   ...concepts.analytics.en,
   ...concepts.api.en,
   ...concepts.favourites.en,
+  ...concepts.freshness.en,
   ...concepts.inquiries.en,
   ...concepts.leads.en,
   ...concepts.mail.en,

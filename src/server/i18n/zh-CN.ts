@@ -4,6 +4,7 @@ import * as account from './messages/account.ts';
 import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
 import * as favourites from './messages/favourites.ts';
+import * as freshness from './messages/freshness.ts';
 import * as inquiries from './messages/inquiries.ts';
 import * as leads from './messages/leads.ts';
 import * as mail from './messages/mail.ts';
@@ -13,7 +14,7 @@ import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, favourites, inquiries, leads, mail, media, posting, search, seo, webhooks };
+export const concepts = { account, analytics, api, favourites, freshness, inquiries, leads, mail, media, posting, search, seo, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -121,6 +122,7 @@ export const zhCN = {
   ...analytics.zh,
   ...api.zh,
   ...favourites.zh,
+  ...freshness.zh,
   ...inquiries.zh,
   ...leads.zh,
   ...mail.zh,

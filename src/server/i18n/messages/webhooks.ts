@@ -1,12 +1,13 @@
 // Messages of webhooks: the dashboard page, its errors, the mail when an endpoint is disabled.
 export const zh = {
   'webhooks.title': 'Webhook',
-  'webhooks.intro': '有新询价、新消息或新商机时，我们会向您的地址发送一条签名的 JSON（HMAC-SHA256，验证方法见文档）。发送失败会在 24 小时内按指数退避重试。',
+  'webhooks.intro': '有新询价、新消息、新商机或信息即将到期时，我们会向您的地址发送一条签名的 JSON（HMAC-SHA256，验证方法见文档）。发送失败会在 24 小时内按指数退避重试。',
   'webhooks.url': '接收地址（URL）',
   'webhooks.events': '事件',
   'webhooks.event.inquiry.created': '新询价（inquiry.created）',
   'webhooks.event.message.created': '新消息（message.created）',
   'webhooks.event.lead.created': '新商机（lead.created）',
+  'webhooks.event.listing.expiring': '信息即将到期（listing.expiring）',
   'webhooks.add': '添加地址',
   'webhooks.secret': '签名密钥',
   'webhooks.endpoints': '接收地址',
@@ -42,12 +43,13 @@ export const zh = {
 
 export const en: Record<keyof typeof zh, string> = {
   'webhooks.title': 'Webhooks',
-  'webhooks.intro': 'When a new inquiry, message or lead arrives, we POST signed JSON to your address (HMAC-SHA256; see the docs for checking it). Failed deliveries are retried with exponential backoff for 24 hours.',
+  'webhooks.intro': 'When a new inquiry, message or lead arrives, or a listing is about to expire, we POST signed JSON to your address (HMAC-SHA256; see the docs for checking it). Failed deliveries are retried with exponential backoff for 24 hours.',
   'webhooks.url': 'Endpoint URL',
   'webhooks.events': 'Events',
   'webhooks.event.inquiry.created': 'New inquiry (inquiry.created)',
   'webhooks.event.message.created': 'New message (message.created)',
   'webhooks.event.lead.created': 'New lead (lead.created)',
+  'webhooks.event.listing.expiring': 'Listing expiring (listing.expiring)',
   'webhooks.add': 'Add endpoint',
   'webhooks.secret': 'Signing secret',
   'webhooks.endpoints': 'Endpoints',
