@@ -4,6 +4,8 @@ import { count, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { leads, mailOutbox, matchOutbox } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
+import { translator } from '../../src/server/i18n/index.ts';
+import { leadBoard, leadBoardFeed } from '../../src/server/leads/board.ts';
 import { drainMatches, leadsPage, matchesOfListing, queueLeadDigests, setLeadMailMode } from '../../src/server/leads/index.ts';
 import { keyTerms } from '../../src/server/leads/match.ts';
 import { MAX_LEADS_PER_COMPANY_PER_DAY } from '../../src/server/leads/record.ts';
@@ -204,5 +206,27 @@ describe('query plans of leads', () => {
     const bad = unindexed(db, seen, ['listings', 'leads', 'match_outbox', 'mail_outbox', 'companies', 'webhook_endpoints']);
     expect(seen.some((q) => q.includes('"leads"'))).toBe(true);
     expect(bad).toEqual([]);
+  });
+});
+
+describe('the buy-lead board', () => {
+  it('lists live 求购 listings by region and industry, newest first, with a feed each; unknown choices are 404', async () => {
+    const db = freshDb();
+    const { company } = supplier(db, 'HRB400螺纹钢 现货', 'rebar');
+    const steel = makeListing(db, company.id, { kind: 'demand', title: '求购螺纹钢', categoryId: categoryBySlug(db, 'rebar').id, regionId: regionBySlug(db, 'yushui').id });
+    const tea = makeListing(db, company.id, { kind: 'demand', title: '求购绿茶', categoryId: categoryBySlug(db, 'tea').id, regionId: regionBySlug(db, 'donghu').id });
+    makeListing(db, company.id, { kind: 'demand', title: '过期的求购', categoryId: categoryBySlug(db, 'tea').id, expiresAt: NOW - 1 });
+    const ids = (input: { region?: string; category?: string }) => leadBoard(db, { ...input, page: 1 }, NOW).listings.items.map((l) => l.id);
+    expect(ids({}).sort()).toEqual([steel.id, tea.id].sort());
+    expect(ids({ region: 'xinyu' })).toEqual([steel.id]);
+    expect(ids({ region: 'donghu', category: 'agriculture' })).toEqual([tea.id]);
+    expect(ids({ category: 'rebar' })).toEqual([steel.id]);
+    expect(leadBoard(db, { page: 1 }, NOW).filtered).toBe(false);
+    expect(leadBoard(db, { category: 'tea', page: 1 }, NOW).filtered).toBe(true);
+    expect(() => leadBoard(db, { region: 'atlantis', page: 1 }, NOW)).toThrow(/leads board/);
+    const xml = leadBoardFeed(db, { category: 'steel' }, { siteUrl: 'https://example.com', siteName: '江西供求信息网', locale: 'zh-CN', t: translator('zh-CN') }, NOW);
+    expect(xml).toContain(`https://example.com/listing/${steel.id}-`);
+    expect(xml).not.toContain('求购绿茶');
+    expect(xml).toContain('https://example.com/feeds/leads.xml?category=steel');
   });
 });
