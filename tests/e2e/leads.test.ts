@@ -227,3 +227,26 @@ describe('freshness', () => {
     await visitor.close();
   });
 });
+
+describe('the buy-lead board', () => {
+  it('lists live 求购 listings in both languages, noindex when filtered, with a feed per choice', async () => {
+    const page = await (await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA })).newPage();
+    const demand = withSiteDb(dataDir, (db) => db.prepare("select id from listings where kind = 'demand' and status = 'active' order by id limit 1").get() as { id: number });
+    await page.goto(server.url + '/leads');
+    expect(await page.locator('h1').textContent()).toBe('求购信息大厅');
+    expect(await page.locator(`a[href^="/listing/${demand.id}-"]`).count()).toBe(1);
+    expect(await page.locator('meta[name=robots]').count()).toBe(0);
+    expect(await page.locator('link[rel=canonical]').getAttribute('href')).toMatch(/\/leads$/);
+    await page.click('text=钢材与金属制品');
+    expect(page.url()).toContain('/leads?category=steel');
+    expect(await page.locator('meta[name=robots]').getAttribute('content')).toContain('noindex');
+    expect(await page.locator(`a[href^="/listing/${demand.id}-"]`).count()).toBe(1);
+    const feed = await page.locator('link[rel=alternate][type="application/rss+xml"]').getAttribute('href');
+    expect(feed).toBe('/feeds/leads.xml?category=steel');
+    const xml = await (await fetch(server.url + feed)).text();
+    expect(xml).toContain(`/listing/${demand.id}-`);
+    await page.goto(server.url + '/en/leads');
+    expect(await page.locator('h1').textContent()).toBe('Buying leads');
+    expect((await fetch(server.url + '/leads?region=atlantis')).status).toBe(404);
+  });
+});

@@ -101,6 +101,9 @@ export async function findMatches(db: Db, subject: MatchSubject, now: number, li
       if (category) params.category = category;
       if (region) params.region = region;
       if (page > 1) params.page = String(page);
+      // Between searches the event loop serves requests: SQLite answers synchronously, so a burst of matching
+      // (a bulk import queues thousands) would otherwise hold every page behind it.
+      await new Promise((resolve) => setImmediate(resolve));
       const r = await searchListings(db, params, now);
       ids.push(...r.hits.map((h) => h.id));
       if (page >= r.pages) break;

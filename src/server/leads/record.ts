@@ -23,6 +23,8 @@ const PERIOD_MS = 2_000;
 export interface DrainOptions {
   /** Called between computing a listing's matches and recording them: the tests crash the job there. */
   afterCompute?: (listingId: number, matches: Match[]) => void;
+  /** Batches of BATCH listings to take at most (the server's job takes one per round, so a backlog is spread out). */
+  maxRounds?: number;
 }
 
 /** The moment China's current calendar day began. */
@@ -124,7 +126,7 @@ function line(db: Pick<Db, 'select'>, listingId: number, yourTitle: string): Lea
  */
 export async function drainMatches(db: Db, now = () => Date.now(), opts: DrainOptions = {}): Promise<number> {
   let added = 0;
-  for (;;) {
+  for (let round = 0; opts.maxRounds === undefined || round < opts.maxRounds; round++) {
     const rows = db
       .select({ id: matchOutbox.id, listingId: matchOutbox.listingId })
       .from(matchOutbox)
@@ -162,6 +164,7 @@ export async function drainMatches(db: Db, now = () => Date.now(), opts: DrainOp
       }
     }
   }
+  return added;
 }
 
 /**
@@ -219,7 +222,7 @@ export function startMatcher(db: Db): void {
     if (running) return;
     running = true;
     try {
-      await runJob('lead-matcher', () => drainMatches(db));
+      await runJob('lead-matcher', () => drainMatches(db, () => Date.now(), { maxRounds: 1 }));
     } finally {
       running = false;
     }
