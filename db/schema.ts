@@ -529,3 +529,146 @@ export const reports = sqliteTable(
     index('reports_status_id_idx').on(t.status, t.id),
   ],
 );
+
+// Listings to match against the other side (demand against supply and back), written by triggers on listings in the
+// same statement as the change (see the end of migration 0008), so no listing write can forget it and a crash loses
+// nothing. The matcher (src/server/leads/) drains it; a row is deleted in the transaction that records its leads.
+export const matchOutbox = sqliteTable(
+  'match_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('match_outbox_next_idx').on(t.nextAttemptAt)],
+);
+
+// A lead (商机): listing `listingId` (of company `sourceCompanyId`) fits what company `companyId` offers or asks for
+// in its listing `matchedListingId`. One row per (listing, company), ever: the unique index is what makes a matcher
+// that runs twice after a crash record nothing twice.
+export const leads = sqliteTable(
+  'leads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    sourceCompanyId: integer('source_company_id').notNull(),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    matchedListingId: integer('matched_listing_id').notNull(),
+    /** Relevance x 1000 (text, subcategory, region closeness), for ordering a listing's matches. */
+    score: integer('score').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** When the recipient was mailed about it (instantly or in a digest); null while waiting for the digest. */
+    notifiedAt: integer('notified_at'),
+  },
+  (t) => [
+    uniqueIndex('leads_listing_company_uq').on(t.listingId, t.companyId),
+    index('leads_company_created_idx').on(t.companyId, t.createdAt),
+    index('leads_source_company_created_idx').on(t.sourceCompanyId, t.createdAt),
+    index('leads_notified_company_idx').on(t.notifiedAt, t.companyId),
+    // A listing's page shows its owner both sides: who was told about it, and whose new listings were found for it.
+    index('leads_matched_listing_idx').on(t.matchedListingId, t.createdAt),
+  ],
+);
+
+export const LEAD_MAIL_MODES = ['daily', 'instant', 'off'] as const;
+export type LeadMailMode = (typeof LEAD_MAIL_MODES)[number];
+// How a company wants to hear about its leads; no row means the daily digest.
+export const leadPrefs = sqliteTable('lead_prefs', {
+  companyId: integer('company_id')
+    .primaryKey()
+    .references(() => companies.id, { onDelete: 'cascade' }),
+  mail: text('mail', { enum: LEAD_MAIL_MODES }).notNull().default('daily'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+// A member's favourites (收藏): a listing or a company. `changedAt`/`change` hold the last news about a favourite
+// listing (its price changed, it stopped being live), shown in the dashboard tab until the next one.
+export const FAVOURITE_CHANGES = ['price', 'gone'] as const;
+export type FavouriteChange = (typeof FAVOURITE_CHANGES)[number];
+export const favourites = sqliteTable(
+  'favourites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    listingId: integer('listing_id').references(() => listings.id, { onDelete: 'cascade' }),
+    companyId: integer('company_id').references(() => companies.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    changedAt: integer('changed_at'),
+    change: text('change', { enum: FAVOURITE_CHANGES }),
+  },
+  (t) => [
+    uniqueIndex('favourites_user_listing_uq').on(t.userId, t.listingId),
+    uniqueIndex('favourites_user_company_uq').on(t.userId, t.companyId),
+    index('favourites_user_created_idx').on(t.userId, t.createdAt),
+    index('favourites_listing_idx').on(t.listingId),
+  ],
+);
+
+// Price changes and ends of favourite-able listings, written by triggers on listings (migration 0008) in the
+// writer's statement, drained by the favourites job, which tells the members who keep the listing.
+export const listingChanges = sqliteTable('listing_changes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  listingId: integer('listing_id').notNull(),
+  change: text('change', { enum: FAVOURITE_CHANGES }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+// A company's webhook endpoints: where to POST which events, signed with the endpoint's secret (HMAC-SHA256 over
+// "<timestamp>.<body>", docs/webhooks.md). `failures` counts failed attempts in a row; at the limit the endpoint is
+// disabled (disabledAt) and the company told, until it enables it again.
+export const WEBHOOK_EVENTS = ['inquiry.created', 'message.created', 'lead.created', 'listing.expiring'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<WebhookEvent[]>().notNull(),
+    secret: text('secret').notNull(),
+    failures: integer('failures').notNull().default(0),
+    disabledAt: integer('disabled_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_company_idx').on(t.companyId)],
+);
+
+// One event for one endpoint, written in the transaction of the change that causes it (an outbox), sent by the
+// webhook job with retries for 24 hours. `idempotencyKey` (event + subject + endpoint) keeps a retried use case from
+// queueing it twice and is sent as X-Webhook-Id, so a receiver can drop a repeat.
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: integer('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    event: text('event').notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_key_uq').on(t.idempotencyKey),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);

@@ -56,6 +56,11 @@ const schema = z.object({
   DUPLICATE_CHECK: z.stringbool().default(true),
   // New listings an unverified company may create per day (form, API and imports together); 0 = no limit.
   POSTING_LIMIT_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  // Webhooks refuse endpoints on private, loopback and link-local addresses (checked after DNS, at every delivery);
+  // `true` allows them (tests, or an integration on the same private network).
+  WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
+  // The first retry of a failed webhook waits this long, each next one twice as long, for 24 hours in all.
+  WEBHOOKS_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

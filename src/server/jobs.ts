@@ -1,11 +1,14 @@
 // Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
-// unconfirmed inquiries), started once by the first request: the built server bundles its own copy of src/server,
-// so jobs must start inside it, not in scripts/start.ts. Each job registers its own stop with the shutdown hooks
-// (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
+// unconfirmed inquiries, the lead matcher, favourites' news, webhooks, expiry reminders), started once by the first
+// request: the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
+// Each job registers its own stop with the shutdown hooks (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
 import { startBackupJob } from './backup/job.ts';
 import { config } from './config.ts';
 import { optimizeDatabase, type Db } from './db.ts';
 import { startUnconfirmedPurge } from './inquiries/send.ts';
+import { startFavouritesJob } from './favourites/index.ts';
+import { startExpiryReminders } from './freshness/index.ts';
+import { startMatcher } from './leads/record.ts';
 import { onShutdown } from './lifecycle.ts';
 import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
@@ -14,6 +17,7 @@ import { startImageCleanup } from './media/cleanup.ts';
 import { scheduleJob } from './observability/jobs.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startIndexer } from './search/indexer.ts';
+import { startWebhookSender } from './webhooks/index.ts';
 
 const started = new WeakSet<Db>();
 const OPTIMIZE_EVERY_MS = 60 * 60_000;
@@ -32,6 +36,10 @@ export function startJobs(db: Db): void {
     startUnconfirmedPurge(db);
     // Keeps the planner's statistics current as listings come and go (a no-op when no table changed much).
     scheduleJob('optimize', { firstAfterMs: OPTIMIZE_EVERY_MS, everyMs: OPTIMIZE_EVERY_MS }, () => (optimizeDatabase(db), 0));
+    startMatcher(db);
+    startFavouritesJob(db);
+    startWebhookSender(db);
+    startExpiryReminders(db);
   });
 }
 

@@ -16,9 +16,10 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'nested', 'data', 'site.db');
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
-      'api_tokens', 'audit_log', 'categories', 'companies', 'company_daily_stats', 'inquiry_blocks', 'inquiry_messages',
-      'inquiry_threads', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands', 'listing_images', 'listings', 'mail_outbox',
-      'password_resets', 'pending_uploads', 'prohibited_terms', 'regions', 'reports', 'search_outbox', 'sessions', 'site_keys', 'users',
+      'api_tokens', 'audit_log', 'categories', 'companies', 'company_daily_stats', 'favourites', 'inquiry_blocks', 'inquiry_messages',
+      'inquiry_threads', 'lead_prefs', 'leads', 'listing_changes', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands', 'listing_images', 'listings', 'mail_outbox',
+      'match_outbox', 'password_resets', 'pending_uploads', 'prohibited_terms', 'regions', 'reports', 'search_outbox', 'sessions', 'site_keys', 'users',
+      'webhook_deliveries', 'webhook_endpoints',
     ]);
     // Migrations ran, so the planner's statistics were computed for the schema they made.
     expect(db.$client.prepare("select count(*) from sqlite_schema where name = 'sqlite_stat1'").pluck().get()).toBe(1);

@@ -8,7 +8,7 @@ import type { Db } from '../db.ts';
 import { InvalidError } from '../errors.ts';
 import type { ListingNote } from '../listings/input.ts';
 import { searchListings } from '../search/index.ts';
-import { getTaxonomy, type Category } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Category, type Taxonomy } from '../taxonomy/taxonomy.ts';
 
 export interface CategorySuggestion {
   category: Category;
@@ -24,8 +24,11 @@ const FILLER = new Set(
 const MAX_WORDS = 4;
 
 let jieba: Jieba | undefined;
-/** The title's words that may say what the listing is about: not filler, not numbers, not place names (宜春). */
-function words(title: string, places: Set<string>): string[] {
+/**
+ * The title's words that may say what the listing is about: not filler, not numbers, not place names (宜春). Also
+ * what leads/ matches a listing by.
+ */
+export function titleWords(title: string, places: Set<string>): string[] {
   jieba ??= Jieba.withDict(dict);
   const seen = new Set<string>();
   for (const w of jieba.cut(title.normalize('NFKC').toLowerCase(), false)) {
@@ -37,10 +40,14 @@ function words(title: string, places: Set<string>): string[] {
   return [...seen].sort((a, b) => [...b].length - [...a].length).slice(0, MAX_WORDS);
 }
 
+/** Every spelling of a region's name, which says where a listing is, not what it is. */
+export function placeNames(regions: Taxonomy['regions']): Set<string> {
+  return new Set([...regions.byId.values()].flatMap((r) => [r.nameZh, r.shortZh, r.nameZh.replace(/[市县区]$/, '')]));
+}
+
 /** The `limit` most likely subcategories for a title, best first (fewer when the evidence names fewer). */
 export async function suggestCategories(db: Db, title: string, now: number, limit = 3): Promise<CategorySuggestion[]> {
   const { categories, regions } = getTaxonomy(db);
-  const places = new Set([...regions.byId.values()].flatMap((r) => [r.nameZh, r.shortZh, r.nameZh.replace(/[市县区]$/, '')]));
   const scores = new Map<number, number>();
   const add = (id: number, score: number) => scores.set(id, (scores.get(id) ?? 0) + score);
   const text = title.normalize('NFKC').toLowerCase();
@@ -49,7 +56,7 @@ export async function suggestCategories(db: Db, title: string, now: number, limi
   for (const c of categories.byId.values()) {
     if (c.parentId !== null && (text.includes(c.nameZh.toLowerCase()) || text.includes(c.nameEn.toLowerCase()))) add(c.id, 3);
   }
-  for (const word of words(title, places)) {
+  for (const word of titleWords(title, placeNames(regions))) {
     let hits;
     try {
       hits = (await searchListings(db, { q: word, sort: 'relevance' }, now)).hits;

@@ -1,9 +1,9 @@
 // Deterministic demo data: plausible Chinese companies with supply and demand listings in every city and category,
 // some expired, closed or removed, so every page and state has something to show.
 import fs from 'node:fs';
-import { count, isNull } from 'drizzle-orm';
+import { count, gte, isNull, max } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listings, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
+import { companies, listings, matchOutbox, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
@@ -242,6 +242,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
         const rows = demoCompanies.slice(i, i + BATCH).map(({ industry: _i, city: _c, ...row }) => row);
         companyIds.push(...tx.insert(companies).values(rows).returning({ id: companies.id }).all().map((r) => r.id));
       }
+      const firstListingId = (tx.select({ id: max(listings.id) }).from(listings).get()?.id ?? 0) + 1;
       let batch: (typeof listings.$inferInsert)[] = [];
       for (let i = 0; i < opts.listings; i++) {
         // A few companies post a lot, most a little: square the draw towards the front of the list.
@@ -252,6 +253,8 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
           batch = [];
         }
       }
+      // Made-up listings have nobody to tell: the matching triggers queued them, the demo takes them back.
+      tx.delete(matchOutbox).where(gte(matchOutbox.listingId, firstListingId)).run();
       forgetCounts(db);
       return { companies: demoCompanies.length, listings: opts.listings };
     },

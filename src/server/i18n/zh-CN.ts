@@ -5,15 +5,19 @@ import * as analytics from './messages/analytics.ts';
 import * as api from './messages/api.ts';
 import * as browse from './messages/browse.ts';
 import * as demo from './messages/demo.ts';
+import * as favourites from './messages/favourites.ts';
+import * as freshness from './messages/freshness.ts';
 import * as inquiries from './messages/inquiries.ts';
+import * as leads from './messages/leads.ts';
 import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
 import * as moderation from './messages/moderation.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
+import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, browse, demo, inquiries, mail, media, moderation, posting, search, seo };
+export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, search, seo, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -127,13 +131,17 @@ export const zhCN = {
   ...api.zh,
   ...browse.zh,
   ...demo.zh,
+  ...favourites.zh,
+  ...freshness.zh,
   ...inquiries.zh,
+  ...leads.zh,
   ...mail.zh,
   ...media.zh,
   ...moderation.zh,
   ...posting.zh,
   ...search.zh,
   ...seo.zh,
+  ...webhooks.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -18,6 +18,7 @@ import { queueMail } from '../mail/index.ts';
 import { scheduleJob } from '../observability/jobs.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { localePath } from '../urls.ts';
+import { emitWebhook } from '../webhooks/index.ts';
 import { companyMembers, memberThreadUrl, visitorThreadUrl, type Thread } from './access.ts';
 import { parseInquiry } from './input.ts';
 import { checkFormStamp } from './keys.ts';
@@ -111,6 +112,7 @@ function deliver(db: Db, thread: Thread, companyName: string, message: string, n
   if (thread.status !== 'open') return;
   countDaily(db, { companyId: thread.companyId, listingId: thread.listingId }, 'inquiries', now);
   notifyCompany(db, thread, companyName, message, now);
+  emitWebhook(db, thread.companyId, 'inquiry.created', `thread:${thread.id}`, { threadId: thread.id, kind: thread.kind, listingId: thread.listingId, listingTitle: thread.listingTitle, askerName: thread.askerName, terms: thread.terms, message }, now);
 }
 
 export function sendInquiry(db: Db, req: InquiryRequest, now: number): SentInquiry & { confirmToken?: string } {

@@ -12,6 +12,7 @@ import type { Locale } from '../i18n/index.ts';
 import { mailIsOn, queueMail, unsentMailTo } from '../mail/index.ts';
 import { pageCount, PAGE_SIZE, type Page } from '../pagination.ts';
 import { parseInput } from '../validation.ts';
+import { emitWebhook } from '../webhooks/index.ts';
 import { z } from 'zod';
 import { companyIdOf, companyMembers, memberThreadUrl, readThread, visitorThreadUrl, type Reader, type Side, type Thread } from './access.ts';
 import { messageField } from './input.ts';
@@ -184,6 +185,7 @@ export function replyToThread(db: Db, threadId: number, reader: Reader, values: 
       for (const r of recipients) {
         queueMail(db, { to: r.email, template: replyMail, data: { ...about, link: r.link }, idempotencyKey: `inquiry-reply:${msg.id}:${r.id}`, locale: r.locale }, now);
       }
+      emitWebhook(db, thread.companyId, 'message.created', `message:${msg.id}`, { threadId: thread.id, messageId: msg.id, fromCompany, authorName: author, message }, now);
       return { threadId: thread.id, messageId: msg.id, side };
     },
     { behavior: 'immediate' },

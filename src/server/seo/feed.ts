@@ -3,9 +3,9 @@ import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { localName, type Locale, type Translate } from '../i18n/index.ts';
 import { placeFilter } from '../listings/placement.ts';
-import { latestListings } from '../listings/queries.ts';
+import { latestListings, type ListingCard } from '../listings/queries.ts';
 import { formatPrice } from '../listings/rules.ts';
-import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { getTaxonomy, type Taxonomy } from '../taxonomy/taxonomy.ts';
 import { absoluteUrl, categoryPath, listingPath, regionPath } from '../urls.ts';
 import { escapeXml, rfc822Date } from './xml.ts';
 
@@ -94,18 +94,24 @@ export function getFeed(
     selfUrl: abs(self),
     description: t('feed.description', { scope }),
     language: locale === 'en' ? 'en' : 'zh-cn',
-    items: listings.map((l) => {
-      const where = taxonomy.regions.byId.get(l.regionId);
-      const what = taxonomy.categories.byId.get(l.categoryId);
-      const names = [where, what].filter((x) => x !== undefined).map((x) => localName(locale, x));
-      return {
-        title: `${t(`kind.${l.kind}`)} ${l.title}`,
-        url: abs(listingPath(l)),
-        description: [formatPrice(t, locale, l), ...names, l.companyName].join(' · '),
-        publishedAt: l.publishedAt ?? now,
-        categories: what ? [localName(locale, what)] : [],
-        author: l.companyName,
-      };
-    }),
+    items: feedItems(taxonomy, listings, opts, now),
+  });
+}
+
+/** Feed items of listing cards: kind and title, price, region, category and company. */
+export function feedItems(taxonomy: Taxonomy, listings: ListingCard[], opts: { siteUrl: string; locale: Locale; t: Translate }, now: number): FeedItem[] {
+  const { locale, t } = opts;
+  return listings.map((l) => {
+    const where = taxonomy.regions.byId.get(l.regionId);
+    const what = taxonomy.categories.byId.get(l.categoryId);
+    const names = [where, what].filter((x) => x !== undefined).map((x) => localName(locale, x));
+    return {
+      title: `${t(`kind.${l.kind}`)} ${l.title}`,
+      url: absoluteUrl(opts.siteUrl, listingPath(l)),
+      description: [formatPrice(t, locale, l), ...names, l.companyName].join(' · '),
+      publishedAt: l.publishedAt ?? now,
+      categories: what ? [localName(locale, what)] : [],
+      author: l.companyName,
+    };
   });
 }
