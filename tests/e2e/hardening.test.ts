@@ -32,7 +32,7 @@ beforeAll(async () => {
   const registered = await form('/register', { email: 'harden@example.com', displayName: '安全测试', password: PASSWORD, passwordRepeat: PASSWORD });
   expect(registered.status).toBe(303);
   cookie = registered.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  expect((await form('/dashboard/company', { name: '南昌安全测试有限公司', region: 'xihu' })).status).toBe(303);
+  expect((await form('/dashboard/company', { name: '南昌安全测试有限公司', region: 'xihu', phone: '13812345678' })).status).toBe(303);
   const created = await form('/dashboard/listings/new', {
     kind: 'supply', category: 'grain-oil', region: 'xihu', title: '供应早籼稻谷现货', priceType: 'negotiable', validityDays: '30',
   });

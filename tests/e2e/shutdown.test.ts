@@ -41,7 +41,7 @@ async function signUp(s: RunningServer): Promise<string> {
     });
   const res = await post('/register', { email: 'deploy@example.com', displayName: '部署测试', password: PASSWORD, passwordRepeat: PASSWORD });
   const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  expect((await post('/dashboard/company', { name: '南昌部署测试有限公司', region: 'xihu' }, cookie)).status).toBe(303);
+  expect((await post('/dashboard/company', { name: '南昌部署测试有限公司', region: 'xihu', phone: '13812345678' }, cookie)).status).toBe(303);
   return cookie;
 }
 

@@ -41,6 +41,7 @@ async function createCompany(page: Page, name: string) {
   await page.goto(server.url + '/dashboard/company');
   await page.fill('#name', name);
   await page.selectOption('#region', 'xihu');
+  await page.fill('#phone', '13812345678');
   await submit(page, '保存');
   expect(page.url()).toContain('/dashboard?done=company');
 }

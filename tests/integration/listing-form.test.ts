@@ -209,7 +209,7 @@ describe('company form', () => {
     expect(failed.keptLogo).not.toBe(created.company.logoHash);
     // Another member cannot take that logo by naming its hash.
     const other = makeUser(db);
-    const taken = await saveCompanyForm(db, other.id, await companyForm({ name: '别人的公司', region: 'donghu', keptLogo: failed.keptLogo! }), dataDir, NOW);
+    const taken = await saveCompanyForm(db, other.id, await companyForm({ name: '别人的公司', region: 'donghu', phone: '13912345678', keptLogo: failed.keptLogo! }), dataDir, NOW);
     expect(taken.ok && taken.company.logoHash).toBeNull();
     const stored = () => db.select().from(companies).where(eq(companies.id, created.company.id)).get()!;
     expect(stored().name).toBe('表单测试公司');
