@@ -53,6 +53,8 @@ interface Options<Auth extends boolean> {
   cost?: (items: unknown[]) => number;
   /** Status of a successful answer (200, or 201 for a creation). A handler returning null answers 204. */
   status?: number;
+  /** What a 404 says, when the endpoint's thing is not a listing. */
+  notFound?: MessageKey;
 }
 
 /** The error body every endpoint answers with. */
@@ -199,7 +201,7 @@ async function readFiles(request: Request): Promise<UploadedFile[]> {
  * Maps a typed error to its status and JSON body; anything untyped is a 500 with a generic message (and logged).
  * `input` is the request's body, so field errors can say what they received.
  */
-export function errorResponse(e: unknown, t: Translate, input?: unknown): Response {
+export function errorResponse(e: unknown, t: Translate, input?: unknown, notFound: MessageKey = 'api.error.notFound'): Response {
   const fail = (status: number, code: string, text: string, extra: Partial<ApiErrorBody['error']> = {}, headers = {}) =>
     json(status, { error: { code, message: text, ...extra } }, headers);
   const translateFields = (err: InvalidError | ConflictError) =>
@@ -214,7 +216,7 @@ export function errorResponse(e: unknown, t: Translate, input?: unknown): Respon
   if (e instanceof UnauthorizedError)
     return fail(401, 'unauthorized', say(t, e.message, 'api.auth.invalidToken'), {}, { 'WWW-Authenticate': 'Bearer' });
   if (e instanceof ForbiddenError) return fail(403, 'forbidden', say(t, e.message, 'api.error.forbidden'));
-  if (e instanceof NotFoundError) return fail(404, 'not_found', t('api.error.notFound'));
+  if (e instanceof NotFoundError) return fail(404, 'not_found', t(notFound));
   if (e instanceof GoneError) return fail(410, 'gone', t('api.error.gone'));
   if (e instanceof ConflictError)
     return fail(409, 'conflict', say(t, e.message, 'api.error.conflict'), { fields: translateFields(e) });
@@ -279,7 +281,7 @@ export function apiRoute<Auth extends boolean>(
       if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
       return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
     } catch (e) {
-      const res = errorResponse(e, t, input);
+      const res = errorResponse(e, t, input, options.notFound);
       res.headers.set('Vary', 'Accept-Language');
       for (const [name, value] of Object.entries(rateHeaders(principal, now))) res.headers.set(name, value);
       return res;

@@ -126,12 +126,12 @@ describe('searching without JavaScript', () => {
     expect(await page.locator('.no-results a.chip').count()).toBeGreaterThan(0);
   });
 
-  it('explains a bad filter with a 400 page, and the API with a JSON 400', async () => {
+  it('explains a bad filter with a 400 page, and the API with a JSON 422 naming the parameter', async () => {
     const res = await page.goto(server.url + '/search?kind=ads&price_min=abc');
     expect(res!.status()).toBe(400);
     expect(await page.locator('[role=alert]').textContent()).toContain('价格请填写数字');
     const api = await fetch(server.url + '/api/v1/search?kind=ads');
-    expect(api.status).toBe(400);
+    expect(api.status).toBe(422);
     expect(((await api.json()) as { error: { fields: Record<string, string> } }).error.fields.kind).toBeTruthy();
   });
 

@@ -92,6 +92,7 @@ describe('GET /api/v1/inquiries', () => {
     const res = await call(getOne, `/api/v1/inquiries/${threads[0]}`, { id: threads[0], token: otherToken });
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe('not_found');
+    expect(res.json.error.message).toBe('没有这条询盘，或它不是发给本企业的');
     const write = await call(reply, `/api/v1/inquiries/${threads[0]}/replies`, { id: threads[0], token: otherToken, method: 'POST', body: { message: '插一句话' } });
     expect(write.status).toBe(404);
   });

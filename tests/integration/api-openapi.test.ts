@@ -1,23 +1,18 @@
-// The OpenAPI document against the handlers: it validates (@readme/openapi-parser), every route file of the API is in
-// it, and every documented answer (path, method, status) is produced by a real call whose body and headers are
-// checked against the document. A handler that answers a status or a shape the document does not say fails here.
+// The OpenAPI document against the handlers: it validates (@readme/openapi-parser); every method of every route file
+// under src/pages/api/v1 is in it and nothing else is; every documented answer (path, method, status) is produced by a
+// real call to the route's handler whose body and headers are checked against the document, and every request body
+// a handler accepted fits the document's request schema. A handler and a document that disagree fail here.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { validate } from '@readme/openapi-parser';
 import type { APIContext } from 'astro';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as categories from '../../src/pages/api/v1/categories/index.ts';
-import * as suggest from '../../src/pages/api/v1/categories/suggest.ts';
-import * as image from '../../src/pages/api/v1/listings/[id]/images/[image].ts';
-import * as images from '../../src/pages/api/v1/listings/[id]/images/index.ts';
-import * as listing from '../../src/pages/api/v1/listings/[id].ts';
-import * as bulk from '../../src/pages/api/v1/listings/bulk.ts';
-import * as listings from '../../src/pages/api/v1/listings/index.ts';
-import * as openapi from '../../src/pages/api/v1/openapi.json.ts';
-import * as regions from '../../src/pages/api/v1/regions.ts';
 import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../src/server/api/limits.ts';
 import { apiRateLimiter } from '../../src/server/api-tokens/rate.ts';
 import type { Db } from '../../src/server/db.ts';
+import { formStamp } from '../../src/server/inquiries/keys.ts';
+import { sendInquiry } from '../../src/server/inquiries/send.ts';
 import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
 import { type ApiAnswer, type ApiCallOptions, apiDb, callApi, tokenHolder } from '../helpers/api.ts';
 import { makeCompany, makeListing, makeUser } from '../helpers/db.ts';
@@ -27,30 +22,27 @@ import { schemaProblems } from '../helpers/json-schema.ts';
 type Handler = (ctx: APIContext) => Response | Promise<Response>;
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// Route files of /api/v1 that are not part of this document, and why.
-const UNDOCUMENTED = new Map([
-  ['/api/v1/search', 'the public search API, documented in docs/api.md'],
-  ['/api/v1/suggest', 'search-as-you-type for the site’s own header'],
-  ['/api/v1/openapi.json', 'the document itself'],
-]);
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const ROOT = path.resolve('src/pages/api/v1');
 
-const modules: Record<string, Record<string, unknown>> = {
-  '/api/v1/regions': regions,
-  '/api/v1/categories': categories,
-  '/api/v1/categories/suggest': suggest,
-  '/api/v1/listings': listings,
-  '/api/v1/listings/bulk': bulk,
-  '/api/v1/listings/{id}': listing,
-  '/api/v1/listings/{id}/images': images,
-  '/api/v1/listings/{id}/images/{image}': image,
-};
+/** Every route file under src/pages/api/v1 as the document names its path: [id].ts -> {id}, index.ts -> its folder. */
+const routeFiles = fs
+  .readdirSync(ROOT, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.ts'))
+  .map((file) => ({
+    file: path.join(ROOT, file),
+    path: ('/api/v1/' + file.replace(/\.ts$/, '').replace(/(^|\/)index$/, '').replace(/\[(\w+)\]/g, '{$1}')).replace(/\/$/, ''),
+  }));
+
+const modules: Record<string, Record<string, unknown>> = {};
 
 let db: Db;
 let doc: Doc;
 let token: string;
-const ids = { mine: 0, others: 0, removed: 0, missing: 999_999 };
+const ids = { mine: 0, others: 0, removed: 0, missing: 999_999, thread: 0, othersThread: 0 };
 let imageId = '';
 const exercised = new Map<string, ApiAnswer>();
+const requestBodies: { path: string; method: string; body: unknown }[] = [];
 
 beforeAll(async () => {
   db = apiDb();
@@ -59,7 +51,16 @@ beforeAll(async () => {
   ids.removed = makeListing(db, company.id, { status: 'removed' }).id;
   ids.others = makeListing(db, makeCompany(db, { ownerId: makeUser(db).id }).id).id;
   ensureSearchIndex(db, Date.now());
-  const res = await callApi(openapi.GET as Handler, { path: '/api/v1/openapi.json' });
+  // An inquiry to this company and one to another, from a signed-in buyer.
+  const buyer = { ...makeUser(db), isAdmin: false };
+  const ask = (listingId: number) => {
+    const values = { started: formStamp(db, Date.now() - 60_000), contactName: '李采购', phone: '13812345678', message: '螺纹钢 20 吨多少钱？', quantity: '20', quantityUnit: '吨' };
+    return sendInquiry(db, { target: { listingId }, user: buyer, values, ip: '192.0.2.1', locale: 'zh-CN' }, Date.now()).threadId;
+  };
+  ids.thread = ask(ids.mine);
+  ids.othersThread = ask(ids.others);
+  for (const r of routeFiles) modules[r.path] = await import(pathToFileURL(r.file).href);
+  const res = await callApi(modules['/api/v1/openapi.json']!.GET as Handler, { path: '/api/v1/openapi.json' });
   doc = res.json;
 });
 
@@ -88,7 +89,13 @@ interface Scenario {
 
 function run(path: string, method: string, opts: ApiCallOptions & { stream?: ReadableStream<Uint8Array> } = {}): Promise<ApiAnswer> {
   const handler = (modules[path]![method.toUpperCase()] ?? modules[path]!.ALL) as Handler;
-  if (!opts.stream) return callApi(handler, { method: method.toUpperCase(), token, ...opts });
+  if (!opts.stream) {
+    return callApi(handler, { method: method.toUpperCase(), token, ...opts }).then((res) => {
+      // A body the handler accepted must fit the document's request schema too: both directions are held to it.
+      if (res.status < 300 && opts.body !== undefined) requestBodies.push({ path, method, body: opts.body });
+      return res;
+    });
+  }
   const request = new Request(`http://localhost${opts.path ?? path}`, {
     method: method.toUpperCase(),
     headers: { authorization: `Bearer ${token}`, 'content-type': opts.type ?? 'application/json' },
@@ -118,12 +125,29 @@ const uploadForm = async () => {
 };
 
 function scenarios(): Scenario[] {
+  const Q = '/api/v1/inquiries';
+  const T = '/api/v1/inquiries/{id}';
+  const R = '/api/v1/inquiries/{id}/replies';
+  const thread = () => ({ id: String(ids.thread) });
   const L = '/api/v1/listings/{id}';
   const I = '/api/v1/listings/{id}/images';
   const X = '/api/v1/listings/{id}/images/{image}';
   const s = (path: string, method: string, status: number, call: () => Promise<ApiAnswer>): Scenario => ({ path, method, status, call });
   const valid = { kind: '供应', category: '钢管', region: '南昌', title: '供应焊接钢管一批', price: '18500元/吨' };
   const out: Scenario[] = [
+    s('/api/v1/openapi.json', 'get', 200, () => run('/api/v1/openapi.json', 'get', { token: null })),
+    s('/api/v1/search', 'get', 200, () => run('/api/v1/search', 'get', { token: null, path: '/api/v1/search?q=%E9%92%A2%E7%AE%A1&kind=supply&sort=newest' })),
+    s('/api/v1/search', 'get', 422, () => run('/api/v1/search', 'get', { token: null, path: '/api/v1/search?kind=ads&price_min=abc' })),
+    s('/api/v1/suggest', 'get', 200, () => run('/api/v1/suggest', 'get', { token: null, path: '/api/v1/suggest?q=%E9%92%A2' })),
+    s(Q, 'get', 200, () => run(Q, 'get', { path: '/api/v1/inquiries?per_page=5' })),
+    s(Q, 'get', 422, () => run(Q, 'get', { path: '/api/v1/inquiries?since=yesterday' })),
+    s(T, 'get', 200, () => run(T, 'get', { params: thread() })),
+    s(T, 'get', 404, () => run(T, 'get', { params: { id: String(ids.othersThread) } })),
+    s(R, 'post', 201, () => run(R, 'post', { params: thread(), body: { message: '3600 元/吨，含税到厂。' } })),
+    s(R, 'post', 400, () => run(R, 'post', { params: thread(), raw: 'message', type: 'text/plain' })),
+    s(R, 'post', 404, () => run(R, 'post', { params: { id: String(ids.othersThread) }, body: { message: '插一句话，别家的询盘' } })),
+    s(R, 'post', 413, () => run(R, 'post', { params: thread(), stream: oversized(MAX_BODY_BYTES + 1) })),
+    s(R, 'post', 422, () => run(R, 'post', { params: thread(), body: { message: '' } })),
     s('/api/v1/regions', 'get', 200, () => run('/api/v1/regions', 'get', { token: null })),
     s('/api/v1/regions', 'get', 304, async () => {
       const first = await run('/api/v1/regions', 'get', { token: null });
@@ -181,14 +205,13 @@ function scenarios(): Scenario[] {
     s(L, 'delete', 204, () => run(L, 'delete', { params: mineParams(ids.mine) })),
   ];
   // Every token route: 401 without a token, 429 once the token's minute is used up.
-  for (const [path, item] of Object.entries(modules)) {
-    for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
+  for (const path of Object.keys(modules)) {
+    for (const method of METHODS) {
       const op = (doc.paths[path] ?? {})[method];
       if (!op?.security) continue;
       const params = { id: String(ids.mine), image: 'x' };
       out.push(s(path, method, 401, () => run(path, method, { token: null, params })));
-      out.push(s(path, method, 429, () => tooMany(() => run(path, method, { params, ...(method === 'get' ? {} : { body: {} }) }))));
-      void item;
+      out.push(s(path, method, 429, () => tooMany(() => run(path, method, { params, ...(method === 'get' ? {} : { raw: '{}', type: 'application/json' }) }))));
     }
   }
   return out;
@@ -201,18 +224,12 @@ describe('the OpenAPI document', () => {
     expect(result).toMatchObject({ valid: true });
   });
 
-  it('documents every route file of the API', () => {
-    const root = path.resolve('src/pages/api/v1');
-    const routes = fs
-      .readdirSync(root, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => '/api/v1/' + f.replace(/\.ts$/, '').replace(/(^|\/)index$/, '').replace(/\[(\w+)\]/g, '{$1}'))
-      .map((r) => r.replace(/\/$/, ''))
-      // Endpoints other features add (e.g. inquiries) document themselves; this test holds these listing routes to it.
-      .filter((r) => !r.startsWith('/api/v1/inquiries'));
-    const documented = Object.keys(doc.paths);
-    expect(routes.filter((r) => !documented.includes(r) && !UNDOCUMENTED.has(r))).toEqual([]);
-    expect(documented.sort()).toEqual(Object.keys(modules).sort());
+  it('documents every method of every route file under src/pages/api/v1, and nothing else', () => {
+    expect(routeFiles.length).toBeGreaterThan(10);
+    const handled = routeFiles.flatMap((r) => METHODS.filter((m) => typeof modules[r.path]![m.toUpperCase()] === 'function').map((m) => `${m.toUpperCase()} ${r.path}`));
+    const documented = Object.entries(doc.paths as Doc).flatMap(([p, ops]) => METHODS.filter((m) => ops[m]).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(handled.filter((h) => !documented.includes(h)), 'handled but not in the document').toEqual([]);
+    expect(documented.filter((d) => !handled.includes(d)), 'in the document but no handler').toEqual([]);
   });
 
   it('answers every documented status of every route as documented', async () => {
@@ -228,6 +245,10 @@ describe('the OpenAPI document', () => {
       else expect(res.json, `${where} should have no body`).toBeNull();
       for (const header of Object.keys(documented.headers ?? {})) expect(res.headers.get(header), `${where} ${header}`).not.toBeNull();
       exercised.set(`${sc.method} ${sc.path} ${sc.status}`, res);
+    }
+    for (const { path, method, body } of requestBodies) {
+      const schema = doc.paths[path][method].requestBody?.content?.['application/json']?.schema;
+      if (schema) expect(schemaProblems(doc, schema, body), `${method.toUpperCase()} ${path} request body ${JSON.stringify(body)}`).toEqual([]);
     }
     const documentedAnswers = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.entries(ops as Doc).flatMap(([m, op]) => Object.keys((op as Doc).responses).map((st) => `${m} ${p} ${st}`)),

@@ -11,10 +11,12 @@ import { NotFoundError } from '../errors.ts';
 import { readThread, type Thread } from '../inquiries/access.ts';
 import { replyToThread } from '../inquiries/threads.ts';
 import { parseInput } from '../validation.ts';
+import type { InquiriesAnswer, InquiryJson, InquiryMessageJson, InquiryThreadJson } from './schemas.ts';
 
 const MAX_PER_PAGE = 100;
 
-const listQuery = z.object({
+/** The query of GET /api/v1/inquiries (the OpenAPI document is generated from it). */
+export const inquiriesQuerySchema = z.object({
   page: z.coerce.number({ error: 'api.inquiries.pageInvalid' }).int('api.inquiries.pageInvalid').min(1, 'api.inquiries.pageInvalid').max(10_000, 'api.inquiries.pageInvalid').default(1),
   per_page: z.coerce
     .number({ error: 'api.inquiries.perPageInvalid' })
@@ -32,26 +34,6 @@ const listQuery = z.object({
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const yuan = (fen: number | undefined) => (fen === undefined ? null : fen / 100);
-
-export interface InquiryJson {
-  id: number;
-  kind: Thread['kind'];
-  url: string;
-  listing: { id: number; title: string; url: string } | null;
-  asker: { name: string; email: string; phone: string };
-  terms: {
-    quantity: number | null;
-    quantityUnit: string;
-    price: { min: number | null; max: number | null; unit: string; negotiable: boolean };
-    wantedBy: string | null;
-    deliveryTime: string | null;
-  };
-  unread: boolean;
-  archived: boolean;
-  createdAt: string;
-  lastMessageAt: string;
-  firstReplyAt: string | null;
-}
 
 function inquiryJson(thread: Thread): InquiryJson {
   const { SITE_URL } = config();
@@ -78,8 +60,8 @@ function inquiryJson(thread: Thread): InquiryJson {
 }
 
 /** The company's received threads (delivered ones), newest activity first. */
-export function listApiInquiries(db: Db, principal: ApiPrincipal, query: URLSearchParams) {
-  const q = parseInput(listQuery, Object.fromEntries([...query].filter(([k]) => ['page', 'per_page', 'since'].includes(k))));
+export function listApiInquiries(db: Db, principal: ApiPrincipal, query: URLSearchParams): InquiriesAnswer {
+  const q = parseInput(inquiriesQuerySchema, Object.fromEntries([...query].filter(([k]) => ['page', 'per_page', 'since'].includes(k))));
   const t = inquiryThreads;
   const where = and(eq(t.companyId, principal.companyId), ...(q.since === undefined ? [] : [gte(t.lastMessageAt, q.since)]), eq(t.status, 'open'));
   const total = db.select({ n: count() }).from(t).where(where).get()!.n;
@@ -102,7 +84,7 @@ function companyThread(db: Db, principal: ApiPrincipal, id: number): Thread {
 }
 
 /** One thread with its messages, oldest first. */
-export function getApiInquiry(db: Db, principal: ApiPrincipal, id: number) {
+export function getApiInquiry(db: Db, principal: ApiPrincipal, id: number): InquiryThreadJson {
   const thread = companyThread(db, principal, id);
   const messages = db.select().from(inquiryMessages).where(eq(inquiryMessages.threadId, id)).orderBy(inquiryMessages.id).all();
   return {
@@ -112,7 +94,7 @@ export function getApiInquiry(db: Db, principal: ApiPrincipal, id: number) {
 }
 
 /** A reply from the company, exactly as the inbox's reply form: the asker is mailed. */
-export function replyApiInquiry(db: Db, principal: ApiPrincipal, id: number, body: Record<string, unknown> | undefined, now: number) {
+export function replyApiInquiry(db: Db, principal: ApiPrincipal, id: number, body: Record<string, unknown> | undefined, now: number): InquiryMessageJson {
   companyThread(db, principal, id);
   const { messageId } = replyToThread(db, id, { userId: principal.userId }, body ?? {}, null, now);
   const m = db.select().from(inquiryMessages).where(eq(inquiryMessages.id, messageId)).get()!;

@@ -9,13 +9,20 @@ import { config } from '../config.ts';
 import { listingInputSchema } from '../listings/input.ts';
 import { MAX_BULK_ITEMS, bulkItemSchema } from './bulk.ts';
 import { suggestQuerySchema } from './category-suggest.ts';
+import { inquiriesQuerySchema } from './inquiries.ts';
 import { mineQuerySchema } from './listings.ts';
+import { searchAnswerSchema, typeaheadAnswerSchema, typeaheadQuerySchema } from './search.ts';
+import { replySchema } from '../inquiries/threads.ts';
+import { searchParamsSchema } from '../search/params.ts';
 import {
   bulkAnswerSchema,
   categoriesAnswerSchema,
   categorySuggestAnswerSchema,
   errorBodySchema,
   imagesAnswerSchema,
+  inquiriesAnswerSchema,
+  inquiryMessageSchema,
+  inquiryThreadSchema,
   listingAnswerSchema,
   listingJsonSchema,
   mineAnswerSchema,
@@ -43,18 +50,25 @@ const rateHeaders = {
   'RateLimit-Reset': { description: 'Seconds until the window starts again', schema: { type: 'integer' as const } },
 };
 
-const idParams = z.object({ id: z.string().regex(/^[1-9]\d*$/).meta({ description: 'The listing id' }) });
+const idOf = (what: string) => z.object({ id: z.string().regex(/^[1-9]\d*$/).meta({ description: `The ${what} id` }) });
+const idParams = idOf('listing');
+
+/** Error statuses an operation answers: the status alone (the usual reason), or with its own reason. */
+type ErrorStatus = keyof typeof ERRORS | [keyof typeof ERRORS, string];
 
 function responses(
   ok: { status: 200 | 201 | 204 | 304; description: string; schema?: z.ZodType }[],
-  errors: (keyof typeof ERRORS)[],
+  errors: ErrorStatus[],
   auth: boolean,
 ) {
   const out: Record<number, object> = {};
   for (const o of ok) {
     out[o.status] = { description: o.description, ...(o.schema ? json(o.schema) : {}), ...(auth ? { headers: rateHeaders } : {}) };
   }
-  for (const status of errors) out[status] = { description: ERRORS[status], ...json(errorBodySchema) };
+  for (const e of errors) {
+    const [status, description] = Array.isArray(e) ? e : [e, ERRORS[e]];
+    out[status] = { description, ...json(errorBodySchema) };
+  }
   return out;
 }
 
@@ -70,6 +84,11 @@ function preferAnyOf(node: unknown): void {
   if (Array.isArray(o.anyOf)) for (const k of ['type', 'pattern', 'maxLength', 'minLength', 'enum', 'format']) delete o[k];
   Object.values(o).forEach(preferAnyOf);
 }
+
+/** What the document's own route answers: an OpenAPI document (its inner shape is OpenAPI's, not ours to restate). */
+const openApiDocumentSchema = z
+  .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.looseObject({})) })
+  .meta({ id: 'OpenApiDocument' });
 
 let cached: { key: string; doc: ReturnType<OpenApiGeneratorV31['generateDocument']> } | undefined;
 
@@ -200,6 +219,59 @@ export function openApiDocument() {
     security,
     request: { params: idParams.extend({ image: z.string().meta({ description: 'The image id (content hash)' }) }) },
     responses: responses([{ status: 200, description: "The listing's remaining images", schema: imagesAnswerSchema }], [401, 403, 404, 422, 429], true),
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/api/v1/search',
+    summary: 'Search live listings',
+    description:
+      'One page (20) of live listings matching a query and filters, with exact facet counts by kind, region and category, as the /search page shows them. ' +
+      "With a subcategory chosen, its attributes filter too: a.<key>=<choice> for a choice attribute, a.<key>.min / a.<key>.max for a number attribute (keys in /api/v1/categories). " +
+      'Prices in hits are in fen. Cacheable for 60 s (ETag).',
+    request: { query: searchParamsSchema },
+    responses: responses([{ status: 200, description: 'One page of hits', schema: searchAnswerSchema }], [[422, 'A filter is not valid: `error.fields` names each parameter, the value received and what it takes']], false),
+  });
+  r.registerPath({
+    method: 'get',
+    path: '/api/v1/suggest',
+    summary: 'Suggestions for what has been typed so far',
+    description: 'Categories, listing titles and companies, for a search box. Any text is read; an empty one suggests nothing.',
+    request: { query: typeaheadQuerySchema },
+    responses: responses([{ status: 200, description: 'Up to ten suggestions', schema: typeaheadAnswerSchema }], [], false),
+  });
+  const inquiry404: ErrorStatus = [404, 'No such thread among those your company received (also one awaiting the asker\'s confirmation or held for review)'];
+  r.registerPath({
+    method: 'get',
+    path: '/api/v1/inquiries',
+    summary: 'The inquiries, quotes and messages your company received',
+    description: 'Newest activity first, a page at a time; since= keeps only threads with a message at or after a time, for polling. Reading does not mark a thread read.',
+    security,
+    request: { query: inquiriesQuerySchema },
+    responses: responses([{ status: 200, description: 'One page of threads', schema: inquiriesAnswerSchema }], [401, 422, 429], true),
+  });
+  r.registerPath({
+    method: 'get',
+    path: '/api/v1/inquiries/{id}',
+    summary: 'One thread with its messages',
+    security,
+    request: { params: idOf('thread') },
+    responses: responses([{ status: 200, description: 'The thread, messages oldest first', schema: inquiryThreadSchema }], [401, inquiry404, 429], true),
+  });
+  r.registerPath({
+    method: 'post',
+    path: '/api/v1/inquiries/{id}/replies',
+    summary: 'Reply to a thread',
+    description: "As a reply from the inbox: the asker is mailed. Each side may reply a limited number of times a minute in one thread (429).",
+    security,
+    request: { params: idOf('thread'), body: { required: true, ...json(replySchema) } },
+    responses: responses([{ status: 201, description: 'The reply as stored', schema: inquiryMessageSchema }], [400, 401, inquiry404, 413, 422, 429], true),
+  });
+  r.registerPath({
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document',
+    responses: responses([{ status: 200, description: 'The OpenAPI 3.1 document of this API', schema: openApiDocumentSchema }], [], false),
   });
 
   const doc = new OpenApiGeneratorV31(r.definitions).generateDocument({

@@ -2,7 +2,7 @@
 // document (openapi.ts) is generated from them, so a handler that answers something else fails to type-check and a
 // document that drifts fails the contract test. `.meta({ id })` names a schema in the document's components.
 import { z } from 'zod';
-import { LISTING_KINDS, LISTING_STATUSES } from '../../../db/schema.ts';
+import { INQUIRY_KINDS, LISTING_KINDS, LISTING_STATUSES } from '../../../db/schema.ts';
 
 const names = z.object({ zh: z.string(), en: z.string() });
 const place = z.object({ id: z.int(), slug: z.string(), name: z.string().meta({ description: "In the reader's language (Accept-Language)" }) });
@@ -145,6 +145,55 @@ export const categorySuggestAnswerSchema = z
   .object({ title: z.string(), suggestions: z.array(categorySuggestionSchema) })
   .meta({ id: 'CategorySuggestions' });
 export type CategorySuggestAnswer = z.infer<typeof categorySuggestAnswerSchema>;
+
+export const inquiryJsonSchema = z
+  .object({
+    id: z.int(),
+    kind: z.enum(INQUIRY_KINDS).meta({ description: 'inquiry (询价, on a supply listing), quote (报价, on a buying lead) or general (from the company page)' }),
+    url: z.url().meta({ description: 'The thread in the inbox on the site' }),
+    listing: z.object({ id: z.int(), title: z.string(), url: z.url() }).nullable().meta({ description: 'null for a general message' }),
+    asker: z.object({ name: z.string(), email: z.string(), phone: z.string() }),
+    terms: z.object({
+      quantity: z.number().nullable(),
+      quantityUnit: z.string(),
+      price: z.object({
+        min: z.number().nullable().meta({ description: 'Yuan' }),
+        max: z.number().nullable(),
+        unit: z.string(),
+        negotiable: z.boolean(),
+      }),
+      wantedBy: z.string().nullable(),
+      deliveryTime: z.string().nullable().meta({ description: 'The delivery a quote promises' }),
+    }),
+    unread: z.boolean(),
+    archived: z.boolean(),
+    createdAt: z.iso.datetime(),
+    lastMessageAt: z.iso.datetime(),
+    firstReplyAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Inquiry' });
+export type InquiryJson = z.infer<typeof inquiryJsonSchema>;
+
+export const inquiryMessageSchema = z
+  .object({
+    id: z.int(),
+    from: z.enum(['asker', 'company']),
+    author: z.string(),
+    body: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'InquiryMessage' });
+export type InquiryMessageJson = z.infer<typeof inquiryMessageSchema>;
+
+export const inquiriesAnswerSchema = z
+  .object({ items: z.array(inquiryJsonSchema), page: z.int(), perPage: z.int(), total: z.int(), pages: z.int() })
+  .meta({ id: 'InquiriesPage' });
+export type InquiriesAnswer = z.infer<typeof inquiriesAnswerSchema>;
+
+export const inquiryThreadSchema = inquiryJsonSchema
+  .extend({ messages: z.array(inquiryMessageSchema).meta({ description: 'Oldest first' }) })
+  .meta({ id: 'InquiryThread' });
+export type InquiryThreadJson = z.infer<typeof inquiryThreadSchema>;
 
 export const errorBodySchema = z
   .object({

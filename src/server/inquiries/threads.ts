@@ -149,7 +149,8 @@ export function openThread(db: Db, threadId: number, reader: Reader) {
   };
 }
 
-const replySchema = z.object({ message: messageField });
+/** A reply's body (also the JSON API's, whose OpenAPI document is generated from it). */
+export const replySchema = z.object({ message: messageField });
 
 /** A reply from the reader's side; the other side is told by mail and sees the thread unread. */
 export function replyToThread(db: Db, threadId: number, reader: Reader, values: Record<string, unknown>, authorName: string | null, now: number) {

@@ -23,7 +23,8 @@ const yuan = (key: string) =>
 
 const flag = z.enum(['1', 'true', 'on']).optional();
 
-const schema = z
+/** The query names a search reads (GET /api/v1/search documents its parameters from this schema). */
+export const searchParamsSchema = z
   .object({
     q: z.string().optional(),
     kind: z.enum(LISTING_KINDS, 'search.invalidKind').optional(),
@@ -90,7 +91,7 @@ export function cleanQuery(raw: string | undefined): string {
 }
 
 export function parseSearchState(taxonomy: Taxonomy, raw: RawParams): SearchState {
-  const v = parseInput(schema, Object.fromEntries(Object.entries(raw).filter(([, x]) => x !== undefined && x.trim() !== '')));
+  const v = parseInput(searchParamsSchema, Object.fromEntries(Object.entries(raw).filter(([, x]) => x !== undefined && x.trim() !== '')));
   const fields: Record<string, string> = {};
   const region = v.region === undefined ? undefined : byIdOrSlug(taxonomy.regions, v.region);
   if (v.region !== undefined && (!region || region.parentId === null)) fields.region = 'search.unknownRegion';

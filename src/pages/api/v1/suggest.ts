@@ -1,9 +1,7 @@
-// GET /api/v1/suggest?q= : categories, listing titles and companies for what has been typed so far.
-import type { APIRoute } from 'astro';
-import { getDb } from '../../../server/db.ts';
-import { suggestApi } from '../../../server/search/api.ts';
+// GET categories, listing titles and companies for what has been typed so far (public; the header's search box).
+import { apiRoute, methodNotAllowed } from '../../../lib/api.ts';
+import { typeaheadApi } from '../../../server/api/search.ts';
 
-export const GET: APIRoute = ({ url, locals }) =>
-  new Response(JSON.stringify(suggestApi(getDb(), url.searchParams.get('q'), locals.locale)), {
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60' },
-  });
+export const GET = apiRoute({ auth: false }, ({ db, locale, url }) => typeaheadApi(db, url.searchParams, locale));
+
+export const ALL = methodNotAllowed(['GET']);

@@ -2,7 +2,7 @@
 import { apiRoute, idParam, methodNotAllowed } from '../../../../../lib/api.ts';
 import { replyApiInquiry } from '../../../../../server/api/inquiries.ts';
 
-export const POST = apiRoute({ auth: true, body: 'json', status: 201 }, ({ db, now, params, body, principal }) =>
+export const POST = apiRoute({ auth: true, body: 'json', status: 201, notFound: 'api.error.inquiryNotFound' }, ({ db, now, params, body, principal }) =>
   replyApiInquiry(db, principal, idParam(params), body, now),
 );
 
