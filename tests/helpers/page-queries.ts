@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { companies, users } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
+import { listMyListingsApi } from '../../src/server/api/listings.ts';
 import { latestPerCompany } from '../../src/server/browse/index.ts';
 import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboard.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
@@ -61,6 +62,11 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['feed, industry', (s) => feed(s, { categorySlug: s.industry })],
   ['search in a city and industry, by price', (s) => searchListings(s.db, { q: '供应', region: s.city, category: s.industry, sort: 'price_asc' }, s.now)],
   ['search suggestions', (s) => suggest(s.db, '钢')],
+  // An integration reconciling the busiest company's catalogue: every status, then live only, a page of 500 each.
+  ...[undefined, 'active'].map((status): [string, (s: Sample) => unknown] => [
+    `api: the company's own listings (mine=1${status ? `, status=${status}` : ''}), a page with its images`,
+    (s) => listMyListingsApi(s.db, { tokenId: 0, companyId: s.companyId, userId: OWNER_ID }, new URLSearchParams({ mine: '1', limit: '500', ...(status ? { status } : {}) }), s.now, 'zh-CN'),
+  ]),
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
 ];

@@ -26,14 +26,17 @@ for (const m of METHODS) {
   };
 }
 
-/** Runs fn and returns what it returned and every statement it executed, in order, without repeats. */
-export async function recordStatements<T>(fn: () => T | Promise<T>): Promise<{ result: T; statements: Executed[] }> {
+/**
+ * Runs fn and returns what it returned and every statement it executed, in order, without repeats, and how many
+ * statements it executed in all (repeats counted: an N+1 read shows here).
+ */
+export async function recordStatements<T>(fn: () => T | Promise<T>): Promise<{ result: T; statements: Executed[]; executed: number }> {
   const seen: Executed[] = [];
   recording = seen;
   try {
     const result = await fn();
     const unique = new Map(seen.map((s) => [s.sql, s]));
-    return { result, statements: [...unique.values()] };
+    return { result, statements: [...unique.values()], executed: seen.length };
   } finally {
     recording = null;
   }

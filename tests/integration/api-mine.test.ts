@@ -1,10 +1,12 @@
 // GET /api/v1/listings?mine=1: an integration reconciles its catalogue, page by page, on an index at any size.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../src/pages/api/v1/listings/index.ts';
+import { listingImages } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
 import { ownRangeQuery, ownRanges } from '../../src/server/listings/own.ts';
 import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
 import { DAY, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
+import { recordStatements } from '../helpers/query-plans.ts';
 
 let db: Db;
 let token: string;
@@ -67,6 +69,19 @@ describe('GET /api/v1/listings?mine=1', () => {
       cursor: 'The cursor is not valid: follow the next link of the previous page as it is (received: "abc")',
     });
     expect((await callApi(GET, { path: '/api/v1/listings?mine=1' })).status).toBe(401);
+  });
+
+  it('reads a fixed number of statements per page, whatever its size (no read per listing)', async () => {
+    // Every listing of the page has an image, so a read of images per listing would show.
+    const page = (await mine('mine=1&limit=25')).json.items as { id: number }[];
+    for (const { id } of page) db.insert(listingImages).values({ listingId: id, position: 0, hash: `h${id}`, width: 10, height: 10, createdAt: 0 }).run();
+    const executed = async (limit: number) => {
+      const { result, executed } = await recordStatements(() => mine(`mine=1&limit=${limit}`));
+      expect(result.json.items).toHaveLength(limit);
+      expect(result.json.items.every((l: { images: unknown[] }) => l.images.length === 1)).toBe(true);
+      return executed;
+    };
+    expect(await executed(25)).toBe(await executed(1));
   });
 
   it('reads one index range per status, in id order, without a sort, at 30,000 listings', () => {

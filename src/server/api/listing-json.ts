@@ -5,7 +5,7 @@ import { findCompanyById } from '../companies/queries.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { localName, type Locale } from '../i18n/index.ts';
-import { listingImagesOf } from '../listings/queries.ts';
+import { listingImagesOfMany } from '../listings/queries.ts';
 import { visibility } from '../listings/rules.ts';
 import { IMAGE_WIDTHS, imageUrl } from '../media/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
@@ -27,37 +27,54 @@ export function priceJson(l: Pick<ListingRow, 'priceMin' | 'priceMax' | 'negotia
   return { type: low === high ? 'single' : 'range', min: yuan(Math.min(low, high)), max: yuan(Math.max(low, high)), ...base };
 }
 
+/** One listing in its JSON shape (three reads: the taxonomy is cached; the company; the images). */
 export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: number): ListingJson {
+  return listingsJson(db, [listing], locale, now)[0]!;
+}
+
+/**
+ * Many listings in their JSON shape with a fixed number of reads whatever their count: one per distinct company
+ * (a company's own page of listings: one) and one for all their images.
+ */
+export function listingsJson(db: Db, rows: readonly ListingRow[], locale: Locale, now: number): ListingJson[] {
   const { SITE_URL } = config();
   const taxonomy = getTaxonomy(db);
-  const category = taxonomy.categories.byId.get(listing.categoryId)!;
-  const region = taxonomy.regions.byId.get(listing.regionId)!;
-  const company = findCompanyById(db, listing.companyId)!;
-  const status = visibility(listing, now) === 'expired' ? 'expired' : listing.status;
-  return {
-    id: listing.id,
-    url: SITE_URL + listingPath(listing),
-    kind: listing.kind,
-    title: listing.title,
-    description: listing.description,
-    category: { id: category.id, slug: category.slug, name: localName(locale, category) },
-    region: { id: region.id, slug: region.slug, name: localName(locale, region) },
-    price: priceJson(listing),
-    quantity: listing.quantity,
-    quantityUnit: listing.quantityUnit,
-    moq: listing.moq,
-    attributes: listing.attributes,
-    status,
-    publishedAt: iso(listing.publishedAt),
-    expiresAt: iso(listing.expiresAt),
-    updatedAt: iso(listing.updatedAt)!,
-    company: { slug: company.slug, name: company.name, verified: company.verified, url: SITE_URL + companyPath(company) },
-    images: listingImagesOf(db, listing.id).map((img) => ({
-      id: img.hash,
-      url: SITE_URL + imageUrl(img.hash, 800),
-      width: img.width,
-      height: img.height,
-      srcset: IMAGE_WIDTHS.map((w) => `${SITE_URL}${imageUrl(img.hash, w)} ${w}w`).join(', '),
-    })),
-  };
+  const companies = new Map(
+    [...new Set(rows.map((l) => l.companyId))].map((id) => {
+      const c = findCompanyById(db, id)!;
+      return [id, { slug: c.slug, name: c.name, verified: c.verified, url: SITE_URL + companyPath(c) }] as const;
+    }),
+  );
+  const images = listingImagesOfMany(db, rows.map((l) => l.id));
+  return rows.map((listing) => {
+    const category = taxonomy.categories.byId.get(listing.categoryId)!;
+    const region = taxonomy.regions.byId.get(listing.regionId)!;
+    const status = visibility(listing, now) === 'expired' ? 'expired' : listing.status;
+    return {
+      id: listing.id,
+      url: SITE_URL + listingPath(listing),
+      kind: listing.kind,
+      title: listing.title,
+      description: listing.description,
+      category: { id: category.id, slug: category.slug, name: localName(locale, category) },
+      region: { id: region.id, slug: region.slug, name: localName(locale, region) },
+      price: priceJson(listing),
+      quantity: listing.quantity,
+      quantityUnit: listing.quantityUnit,
+      moq: listing.moq,
+      attributes: listing.attributes,
+      status,
+      publishedAt: iso(listing.publishedAt),
+      expiresAt: iso(listing.expiresAt),
+      updatedAt: iso(listing.updatedAt)!,
+      company: companies.get(listing.companyId)!,
+      images: (images.get(listing.id) ?? []).map((img) => ({
+        id: img.hash,
+        url: SITE_URL + imageUrl(img.hash, 800),
+        width: img.width,
+        height: img.height,
+        srcset: IMAGE_WIDTHS.map((w) => `${SITE_URL}${imageUrl(img.hash, w)} ${w}w`).join(', '),
+      })),
+    };
+  });
 }

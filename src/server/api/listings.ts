@@ -13,7 +13,7 @@ import { ownListingsPage } from '../listings/own.ts';
 import { parseInput } from '../validation.ts';
 import { visibility } from '../listings/rules.ts';
 import { createListing, deleteListing, updateListing } from '../listings/write.ts';
-import { listingJson, type ListingJson } from './listing-json.ts';
+import { listingJson, listingsJson, type ListingJson } from './listing-json.ts';
 import type { ApiListingAnswer, ApiNotice, MineAnswer } from './schemas.ts';
 
 /** Public: live, expired and closed listings answer with their status; removed ones are gone; drafts do not exist. */
@@ -93,7 +93,7 @@ export function listMyListingsApi(db: Db, principal: ApiPrincipal, query: URLSea
   const cursor = page.nextAfter === null ? null : String(page.nextAfter);
   const next = cursor === null ? null : `/api/v1/listings?${new URLSearchParams({ ...raw, cursor })}`;
   return {
-    items: page.listings.map((l) => ({ ...listingJson(db, l, locale, now), ref: l.importKey })),
+    items: listingsJson(db, page.listings, locale, now).map((json, i) => ({ ...json, ref: page.listings[i]!.importKey })),
     cursor,
     next,
   };

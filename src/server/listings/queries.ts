@@ -124,6 +124,24 @@ export function listingImagesOf(db: Db, listingId: number) {
     .all();
 }
 
+/** The images of many listings in one read (a page of an API answer), each listing's in position order. */
+export function listingImagesOfMany(db: Db, listingIds: readonly number[]) {
+  const byListing = new Map<number, { hash: string; width: number; height: number }[]>();
+  if (listingIds.length === 0) return byListing;
+  const rows = db
+    .select({ listingId: listingImages.listingId, position: listingImages.position, hash: listingImages.hash, width: listingImages.width, height: listingImages.height })
+    .from(listingImages)
+    .where(inArray(listingImages.listingId, [...listingIds]))
+    .all()
+    .sort((a, b) => a.listingId - b.listingId || a.position - b.position);
+  for (const { listingId, hash, width, height } of rows) {
+    const list = byListing.get(listingId) ?? [];
+    list.push({ hash, width, height });
+    byListing.set(listingId, list);
+  }
+  return byListing;
+}
+
 /**
  * Live listings like one that is no longer live (expired or closed), for its page: the same subcategory in the
  * same city first, then the same subcategory anywhere.
