@@ -15,6 +15,7 @@ import {
   UnauthorizedError,
 } from '../server/errors.ts';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey, type Translate } from '../server/i18n/index.ts';
+import { UnreadableItem } from '../server/api/bulk.ts';
 import { fieldMessages, say } from '../server/api/field-errors.ts';
 import { MAX_IMAGE_BYTES } from '../server/media/renditions.ts';
 import { describeUploadError, ImageUploadError, type PostedForm, type UploadedFile } from '../server/media/upload.ts';
@@ -157,7 +158,7 @@ async function readJsonObject(request: Request): Promise<Record<string, unknown>
   return parsed as Record<string, unknown>;
 }
 
-/** A bulk body: a JSON array, or NDJSON (one JSON value a line, blank lines skipped). */
+/** A bulk body: a JSON array, or NDJSON (one JSON value a line, blank lines skipped; a line that is not JSON is its item's error). */
 async function readItems(request: Request): Promise<unknown[]> {
   const type = request.headers.get('content-type') ?? '';
   const ndjson = NDJSON_TYPE.test(type);
@@ -174,7 +175,7 @@ async function readItems(request: Request): Promise<unknown[]> {
     try {
       items.push(JSON.parse(line));
     } catch {
-      throw new RequestError(400, 'malformed_json', 'api.error.badJsonLine', { line: i + 1 });
+      items.push(new UnreadableItem(i + 1));
     }
   });
   return items;

@@ -89,15 +89,32 @@ describe('POST /api/v1/listings/bulk', () => {
     expect(again.json.items[0]).toMatchObject({ status: 'error', errors: { ref: 'The listing with this ref was deleted and is not brought back (received: "SKU-4000")' } });
   });
 
-  it('refuses an empty call, more than 1,000 items, and a body that is neither an array nor NDJSON', async () => {
+  it('refuses an empty call, more than 1,000 items, and a JSON body that is not an array', async () => {
     expect((await send([])).status).toBe(422);
     const tooMany = await send(Array.from({ length: 1001 }, (_, i) => ({ ref: String(i) })), { lang: 'en' });
     expect(tooMany.status).toBe(422);
     expect(tooMany.json.error.fields.items).toBe('At most 1,000 listings per call; send the rest in another call');
     expect((await send({ ref: 'x' })).json.error.code).toBe('body_not_array');
-    const badLine = await callApi(bulk, { method: 'POST', path: '/api/v1/listings/bulk', token, raw: '{"ref":"a"}\n{oops', type: 'application/x-ndjson' });
-    expect(badLine.status).toBe(400);
-    expect(badLine.json.error.message).toBe('NDJSON 第 2 行不是有效的 JSON');
+  });
+
+  it('tells an item what it lacks in the API’s words: the field and what it takes, not the form’s instruction', async () => {
+    const res = await send([{ ref: 'BARE-1', quantity: -1 }], { lang: 'en' });
+    expect(res.json.items[0].errors).toEqual({
+      kind: 'kind is required: supply (供应) or demand (求购)',
+      category: expect.stringMatching(/^category is required \(or a title to suggest it from\): .* see \/api\/v1\/categories$/),
+      region: expect.stringMatching(/^region is required: .* see \/api\/v1\/regions$/),
+      title: 'title is required: 4 to 60 characters',
+      quantity: 'quantity is a whole number, 0 or more (received: -1)',
+    });
+  });
+
+  it('answers an NDJSON line that is not JSON as that item’s error, and reads the other lines', async () => {
+    const raw = [JSON.stringify(item(5000)), '{oops', '', JSON.stringify(item(5001))].join('\n');
+    const res = await callApi(bulk, { method: 'POST', path: '/api/v1/listings/bulk', token, raw, type: 'application/x-ndjson' });
+    expect(res.status).toBe(200);
+    expect(res.json.summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 1 });
+    expect(res.json.items[1]).toEqual({ index: 1, ref: null, status: 'error', errors: { _: 'NDJSON 第 2 行不是有效的 JSON，这一行没有读取' } });
+    expect(res.json.items.map((i: { ref: string | null }) => i.ref)).toEqual(['SKU-5000', null, 'SKU-5001']);
   });
 
   it('counts one request per 100 items and says where the token stands in RateLimit-* headers', async () => {

@@ -23,6 +23,11 @@ const MAX_REF_LENGTH = 100;
 
 type BulkStatus = BulkItemResult['status'];
 
+/** An NDJSON line that is not JSON: it answers as its item's error, so one bad line does not stop the others. */
+export class UnreadableItem {
+  constructor(readonly line: number) {}
+}
+
 /** One item of a bulk call: the whole listing and the caller's own reference of it. */
 export const bulkItemSchema = listingInputSchema
   .extend({
@@ -55,6 +60,7 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
   };
 
   items.forEach((item, index) => {
+    if (item instanceof UnreadableItem) return refuse(index, null, { _: 'api.bulk.badJsonLine' }, { _: { line: item.line } });
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return refuse(index, null, { _: 'api.bulk.notObject' });
     const raw = item as Record<string, unknown>;
     const ref = refOf(raw);

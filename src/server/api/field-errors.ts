@@ -21,6 +21,25 @@ function receivedValue(input: unknown, field: string): unknown {
 
 const MAX_SHOWN = 200;
 
+/**
+ * The posting form's messages tell a person what to do on the form ("请选择行业分类"); an integration reading its log
+ * is told instead the field's name and what it takes.
+ */
+const API_WORDING: Record<string, MessageKey> = {
+  'posting.kindRequired': 'api.listing.kindRequired',
+  'posting.categoryRequired': 'api.listing.categoryRequired',
+  'posting.regionRequired': 'api.listing.regionRequired',
+  'posting.titleRequired': 'api.listing.titleRequired',
+  'posting.priceTypeInvalid': 'api.listing.priceTypeInvalid',
+  'posting.priceRequired': 'api.listing.priceRequired',
+  'posting.priceMinRequired': 'api.listing.rangeRequired',
+  'posting.priceMaxRequired': 'api.listing.rangeRequired',
+  'posting.quantityInvalid': 'api.listing.quantityInvalid',
+  'posting.moqInvalid': 'api.listing.moqInvalid',
+  'posting.descriptionTooLong': 'api.listing.descriptionInvalid',
+  'posting.attributesInvalid': 'api.listing.attributesInvalid',
+};
+
 export function fieldMessages(
   t: Translate,
   fields: Record<string, string>,
@@ -29,7 +48,7 @@ export function fieldMessages(
 ): Record<string, string> {
   return Object.fromEntries(
     Object.entries(fields).map(([name, key]) => {
-      const reason = say(t, key, 'invalid.value', params[name]);
+      const reason = say(t, API_WORDING[key] ?? key, 'invalid.value', params[name]);
       const value = receivedValue(input, name);
       const shown = value === undefined || value === null || value === '' ? null : JSON.stringify(value);
       return [name, shown && shown.length <= MAX_SHOWN ? t('api.error.received', { reason, value: shown }) : reason];

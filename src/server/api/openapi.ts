@@ -145,7 +145,7 @@ export function openApiDocument() {
     path: '/api/v1/listings/bulk',
     summary: `Create or update up to ${MAX_BULK_ITEMS} listings by your ref`,
     description:
-      `A JSON array, or NDJSON (Content-Type: application/x-ndjson, one item a line), of at most ${MAX_BULK_ITEMS} items and ${MAX_BULK_BODY_BYTES / 1024 / 1024} MB. ` +
+      `A JSON array, or NDJSON (Content-Type: application/x-ndjson, one item a line; a line that is not JSON is that item's error), of at most ${MAX_BULK_ITEMS} items and ${MAX_BULK_BODY_BYTES / 1024 / 1024} MB. ` +
       'Each item is the whole listing: created when its ref is new, updated when it changed, unchanged otherwise (a retry is harmless). ' +
       `Counts as one request per ${BULK_ITEMS_PER_REQUEST} items. Every item gets its own answer; a bad item does not stop the others.`,
     security,
