@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { validate } from '@readme/openapi-parser';
 import type { APIContext } from 'astro';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { developersPage } from '../../src/server/api/developers.ts';
+import { translator } from '../../src/server/i18n/index.ts';
 import { MAX_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../src/server/api/limits.ts';
 import { apiRateLimiter } from '../../src/server/api-tokens/rate.ts';
 import type { Db } from '../../src/server/db.ts';
@@ -230,6 +232,17 @@ describe('the OpenAPI document', () => {
     const documented = Object.entries(doc.paths as Doc).flatMap(([p, ops]) => METHODS.filter((m) => ops[m]).map((m) => `${m.toUpperCase()} ${p}`));
     expect(handled.filter((h) => !documented.includes(h)), 'handled but not in the document').toEqual([]);
     expect(documented.filter((d) => !handled.includes(d)), 'in the document but no handler').toEqual([]);
+  });
+
+  it('names every operation, and /developers describes each one in both languages', () => {
+    const ops = Object.values(doc.paths as Doc).flatMap((o) => METHODS.flatMap((m) => (o[m] ? [o[m]] : [])));
+    const idsOf = ops.map((op) => op.operationId);
+    expect(new Set(idsOf).size).toBe(ops.length);
+    const zh = developersPage(translator('zh-CN')).endpoints;
+    const en = developersPage(translator('en')).endpoints;
+    expect(zh).toHaveLength(ops.length);
+    expect(zh.filter((e) => !/[\u4e00-\u9fff]/.test(e.summary)), 'without a Chinese description').toEqual([]);
+    expect(en.filter((e, i) => e.summary === zh[i]!.summary || /[\u4e00-\u9fff]{3}/.test(e.summary)), 'without an English description').toEqual([]);
   });
 
   it('answers every documented status of every route as documented', async () => {

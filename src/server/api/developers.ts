@@ -1,6 +1,8 @@
 // What the /developers page shows: the endpoints as the OpenAPI document lists them (so the page cannot drift from
-// it) and ready-to-run examples in curl, Python and Node against this site.
+// it), each described in the reader's language, and ready-to-run examples in curl, Python and Node against this site.
 import { config } from '../config.ts';
+import type { MessageKey, Translate } from '../i18n/index.ts';
+import { zhCN } from '../i18n/zh-CN.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface DevelopersPage {
@@ -9,13 +11,19 @@ export interface DevelopersPage {
   examples: { curl: string; python: string; node: string };
 }
 
-export function developersPage(): DevelopersPage {
+/** What an operation does, from the catalogue (`developers.op.<operationId>`), else the document's English summary. */
+function describe(t: Translate, op: { operationId?: string; summary?: string }): string {
+  const key = `developers.op.${op.operationId}`;
+  return key in zhCN ? t(key as MessageKey) : (op.summary ?? '');
+}
+
+export function developersPage(t: Translate): DevelopersPage {
   const { SITE_URL } = config();
   const doc = openApiDocument();
   const endpoints = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
     (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((m) => {
-      const op = (ops as Record<string, { summary?: string; security?: unknown[] } | undefined>)[m];
-      return op ? [{ method: m.toUpperCase(), path, summary: op.summary ?? '', token: !!op.security?.length }] : [];
+      const op = (ops as Record<string, { operationId?: string; summary?: string; security?: unknown[] } | undefined>)[m];
+      return op ? [{ method: m.toUpperCase(), path, summary: describe(t, op), token: !!op.security?.length }] : [];
     }),
   );
   const curl = [

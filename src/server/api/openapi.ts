@@ -103,6 +103,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/regions',
+    operationId: 'listRegions',
     summary: 'The region tree: the province, its cities and their counties',
     description: 'Codes, slugs and both names of every region a listing can be in. Cacheable: send If-None-Match with the ETag.',
     responses: responses([{ status: 200, description: 'The tree', schema: regionsAnswerSchema }, { status: 304, description: 'Unchanged since the ETag sent' }], [], false),
@@ -110,6 +111,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/categories',
+    operationId: 'listCategories',
     summary: "The category tree with each subcategory's attributes",
     description: 'Industries and their subcategories; a listing is posted in a subcategory. Cacheable with the ETag.',
     responses: responses([{ status: 200, description: 'The tree', schema: categoriesAnswerSchema }, { status: 304, description: 'Unchanged since the ETag sent' }], [], false),
@@ -117,6 +119,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/categories/suggest',
+    operationId: 'suggestCategories',
     summary: 'The three most likely subcategories for a listing title',
     description: 'From the categories of live listings whose titles match best. Also what fills a missing category on a create.',
     request: { query: suggestQuerySchema },
@@ -125,6 +128,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/listings',
+    operationId: 'listOwnListings',
     summary: "Your company's listings, a page at a time",
     description: 'In id order with a cursor, so a system can reconcile its catalogue: every status, or one.',
     security,
@@ -134,6 +138,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'post',
     path: '/api/v1/listings',
+    operationId: 'createListing',
     summary: 'Publish a listing',
     description: `Validated exactly as the posting form. Body at most ${MAX_BODY_BYTES / 1024} KB.`,
     security,
@@ -143,6 +148,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'post',
     path: '/api/v1/listings/bulk',
+    operationId: 'upsertListings',
     summary: `Create or update up to ${MAX_BULK_ITEMS} listings by your ref`,
     description:
       `A JSON array, or NDJSON (Content-Type: application/x-ndjson, one item a line; a line that is not JSON is that item's error), of at most ${MAX_BULK_ITEMS} items and ${MAX_BULK_BODY_BYTES / 1024 / 1024} MB. ` +
@@ -163,6 +169,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/listings/{id}',
+    operationId: 'getListing',
     summary: 'Read a listing (public)',
     request: { params: idParams },
     responses: responses([{ status: 200, description: 'The listing, also when expired or closed', schema: listingJsonSchema }], [404, 410], false),
@@ -170,6 +177,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'patch',
     path: '/api/v1/listings/{id}',
+    operationId: 'updateListing',
     summary: 'Change some fields of your listing',
     description: 'Only the fields given change; "" or null clears an optional field.',
     security,
@@ -179,6 +187,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'delete',
     path: '/api/v1/listings/{id}',
+    operationId: 'deleteListing',
     summary: 'Take your listing down for good',
     security,
     request: { params: idParams },
@@ -187,6 +196,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'post',
     path: '/api/v1/listings/{id}/images',
+    operationId: 'addListingImages',
     summary: 'Add images to your listing',
     description:
       `multipart/form-data with one or more file parts (any field name), at most 8 images per listing, 10 MB each, ${Math.round(MAX_UPLOAD_BODY_BYTES / 1024 / 1024)} MB per call. ` +
@@ -204,6 +214,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'put',
     path: '/api/v1/listings/{id}/images',
+    operationId: 'orderListingImages',
     summary: 'Put the images of your listing in a new order',
     security,
     request: {
@@ -215,6 +226,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'delete',
     path: '/api/v1/listings/{id}/images/{image}',
+    operationId: 'deleteListingImage',
     summary: 'Remove one image of your listing',
     security,
     request: { params: idParams.extend({ image: z.string().meta({ description: 'The image id (content hash)' }) }) },
@@ -224,6 +236,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/search',
+    operationId: 'searchListings',
     summary: 'Search live listings',
     description:
       'One page (20) of live listings matching a query and filters, with exact facet counts by kind, region and category, as the /search page shows them. ' +
@@ -235,6 +248,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/suggest',
+    operationId: 'suggestSearches',
     summary: 'Suggestions for what has been typed so far',
     description: 'Categories, listing titles and companies, for a search box. Any text is read; an empty one suggests nothing.',
     request: { query: typeaheadQuerySchema },
@@ -244,6 +258,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/inquiries',
+    operationId: 'listInquiries',
     summary: 'The inquiries, quotes and messages your company received',
     description: 'Newest activity first, a page at a time; since= keeps only threads with a message at or after a time, for polling. Reading does not mark a thread read.',
     security,
@@ -253,6 +268,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/inquiries/{id}',
+    operationId: 'getInquiry',
     summary: 'One thread with its messages',
     security,
     request: { params: idOf('thread') },
@@ -261,6 +277,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'post',
     path: '/api/v1/inquiries/{id}/replies',
+    operationId: 'replyToInquiry',
     summary: 'Reply to a thread',
     description: "As a reply from the inbox: the asker is mailed. Each side may reply a limited number of times a minute in one thread (429).",
     security,
@@ -270,6 +287,7 @@ export function openApiDocument() {
   r.registerPath({
     method: 'get',
     path: '/api/v1/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This document',
     responses: responses([{ status: 200, description: 'The OpenAPI 3.1 document of this API', schema: openApiDocumentSchema }], [], false),
   });
