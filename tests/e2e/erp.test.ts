@@ -16,7 +16,9 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = tempDir();
-  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0' });
+  // The site's own defaults for the trust rules (the test suite turns them off elsewhere): a verified company's
+  // catalogue goes through the duplicate check and publishes at once.
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0', DUPLICATE_CHECK: 'true', POSTING_LIMIT_PER_DAY: '200', MODERATION_NEW_MEMBER_LISTINGS: '3' });
   browser = await launchBrowser();
 });
 
