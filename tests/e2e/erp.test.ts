@@ -1,6 +1,7 @@
 // A business's own system on the built server's API, over HTTP: it lists the categories, loads 5,000 listings in
 // bulk by name, sends them again, changes ten, sends malformed ones, uploads a photo and reconciles; and a developer
-// reads the /developers page in both languages in Chromium.
+// reads the /developers page in both languages in Chromium; every GET of the OpenAPI document without a path
+// parameter answers the built server (its middleware included) as documented.
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { erpToken, runErp, type ErpReport } from '../../scripts/lib/erp.ts';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { schemaProblems } from '../helpers/json-schema.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
@@ -53,6 +55,32 @@ describe('an ERP on the API', () => {
     expect(report.rateLimitRemaining).toBeGreaterThanOrEqual(0);
     const stored = withSiteDb(dataDir, (db) => db.prepare("SELECT count(*) AS n, count(DISTINCT import_key) AS refs FROM listings WHERE import_key LIKE 'ERP-%'").get());
     expect(stored).toEqual({ n: 5000, refs: 5000 });
+  });
+});
+
+describe('the OpenAPI document over HTTP', () => {
+  it('every GET without a path parameter answers the built server as documented, through its middleware', async () => {
+    const doc = (await (await fetch(server.url + '/api/v1/openapi.json')).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // Values for the required query parameters; everything else at its default.
+    const required: Record<string, string> = { mine: '1', title: '供应无缝钢管' };
+    const token = erpToken(dataDir);
+    const checked: string[] = [];
+    for (const [pathname, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const op = ops.get;
+      if (!op || pathname.includes('{')) continue;
+      const query = new URLSearchParams();
+      for (const p of op.parameters ?? []) if (p.in === 'query' && p.required) query.set(p.name, required[p.name]!);
+      if (pathname === '/api/v1/search') query.set('q', '钢管');
+      const res = await fetch(`${server.url}${pathname}${query.size ? `?${query}` : ''}`, {
+        headers: { 'accept-encoding': 'gzip, br', ...(op.security ? { authorization: `Bearer ${token}` } : {}) },
+      });
+      expect(res.status, pathname).toBe(200);
+      const documented = op.responses['200'];
+      expect(schemaProblems(doc, documented.content['application/json'].schema, await res.json()), pathname).toEqual([]);
+      for (const header of Object.keys(documented.headers ?? {})) expect(res.headers.get(header), `${pathname} ${header}`).not.toBeNull();
+      checked.push(pathname);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['/api/v1/regions', '/api/v1/categories', '/api/v1/search', '/api/v1/suggest', '/api/v1/listings', '/api/v1/inquiries']));
   });
 });
 
