@@ -64,7 +64,7 @@ describe('GET /api/v1/listings?mine=1', () => {
     const bad = await mine('mine=1&status=sold&limit=0&cursor=abc', 'en');
     expect(bad.status).toBe(422);
     expect(bad.json.error.fields).toEqual({
-      status: 'status is one of active, expired, closed, removed or draft (received: "sold")',
+      status: 'status is one of draft, pending, rejected, active, suspended, expired, closed, removed (received: "sold")',
       limit: 'limit is a whole number from 1 to 500 (received: "0")',
       cursor: 'The cursor is not valid: follow the next link of the previous page as it is (received: "abc")',
     });

@@ -17,19 +17,26 @@ const MAX_PER_PAGE = 100;
 
 /** The query of GET /api/v1/inquiries (the OpenAPI document is generated from it). */
 export const inquiriesQuerySchema = z.object({
-  page: z.coerce.number({ error: 'api.inquiries.pageInvalid' }).int('api.inquiries.pageInvalid').min(1, 'api.inquiries.pageInvalid').max(10_000, 'api.inquiries.pageInvalid').default(1),
+  page: z.coerce
+    .number({ error: 'api.inquiries.pageInvalid' })
+    .int('api.inquiries.pageInvalid')
+    .min(1, 'api.inquiries.pageInvalid')
+    .max(10_000, 'api.inquiries.pageInvalid')
+    .default(1)
+    .meta({ description: 'The page, from 1' }),
   per_page: z.coerce
     .number({ error: 'api.inquiries.perPageInvalid' })
     .int('api.inquiries.perPageInvalid')
     .min(1, 'api.inquiries.perPageInvalid')
     .max(MAX_PER_PAGE, 'api.inquiries.perPageInvalid')
-    .default(20),
-  // An ISO 8601 time or epoch milliseconds: threads with a message at or after it.
+    .default(20)
+    .meta({ description: `Threads per page, 1-${MAX_PER_PAGE}` }),
   since: z
     .string()
     .transform((s) => (/^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s)))
     .refine((ms) => Number.isFinite(ms), 'api.inquiries.sinceInvalid')
-    .optional(),
+    .optional()
+    .meta({ description: 'Only threads with a message at or after this time: ISO 8601 or epoch milliseconds (for polling)' }),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

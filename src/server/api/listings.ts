@@ -59,18 +59,23 @@ const MINE_DEFAULT_LIMIT = 100;
 
 /** The query of GET /api/v1/listings (the OpenAPI document is generated from it). */
 export const mineQuerySchema = z.object({
-  mine: z.literal('1', { error: 'api.listings.mineRequired' }),
-  status: z.enum(LISTING_STATUSES, { error: 'api.listings.statusInvalid' }).optional(),
+  mine: z.literal('1', { error: 'api.listings.mineRequired' }).meta({ description: "Required: your company's own listings (the token's)" }),
+  status: z
+    .enum(LISTING_STATUSES, { error: 'api.listings.statusInvalid' })
+    .optional()
+    .meta({ description: 'Only this status (expired includes active listings past their expiry); every status when left out' }),
   cursor: z
     .string({ error: 'api.listings.cursorInvalid' })
     .regex(/^[1-9]\d{0,14}$/, 'api.listings.cursorInvalid')
-    .optional(),
+    .optional()
+    .meta({ description: "The previous page's cursor; follow next rather than building it" }),
   limit: z
     .string({ error: 'api.listings.limitInvalid' })
     .regex(/^\d{1,4}$/, 'api.listings.limitInvalid')
     .transform(Number)
     .refine((n) => n >= 1 && n <= MINE_MAX_LIMIT, 'api.listings.limitInvalid')
-    .optional(),
+    .optional()
+    .meta({ description: `Listings per page, 1-${MINE_MAX_LIMIT} (${MINE_DEFAULT_LIMIT} when left out)` }),
 });
 
 
@@ -81,7 +86,10 @@ export function listMyListingsApi(db: Db, principal: ApiPrincipal, query: URLSea
   try {
     q = parseInput(mineQuerySchema, raw);
   } catch (e) {
-    if (e instanceof InvalidError) for (const f of Object.keys(e.fields)) if (f === 'limit') e.fieldParams[f] = { max: MINE_MAX_LIMIT };
+    if (e instanceof InvalidError) {
+      if (e.fields.limit) e.fieldParams.limit = { max: MINE_MAX_LIMIT };
+      if (e.fields.status) e.fieldParams.status = { values: LISTING_STATUSES.join(', ') };
+    }
     throw e;
   }
   const page = ownListingsPage(db, principal.companyId, {
