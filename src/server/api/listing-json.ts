@@ -27,7 +27,7 @@ export function priceJson(l: Pick<ListingRow, 'priceMin' | 'priceMax' | 'negotia
   return { type: low === high ? 'single' : 'range', min: yuan(Math.min(low, high)), max: yuan(Math.max(low, high)), ...base };
 }
 
-/** One listing in its JSON shape (three reads: the taxonomy is cached; the company; the images). */
+/** One listing in its JSON shape (two reads, the company and the images; the taxonomy is cached). */
 export function listingJson(db: Db, listing: ListingRow, locale: Locale, now: number): ListingJson {
   return listingsJson(db, [listing], locale, now)[0]!;
 }
