@@ -1,0 +1,279 @@
+// The saved-search job, in two steps that each run in small batches and give the event loop back between items:
+//
+// 1. match: drains saved_search_outbox (rows written by triggers on listings when a listing goes live, in the
+//    writer's own transaction). For each listing, the reverse index (fit.ts) names the few searches it could fit;
+//    each is checked exactly; the fits are recorded as hits (unique per search and listing: never twice) together
+//    with the outbox row's deletion, in one transaction. A crash before that commit leaves the row to be matched
+//    again; after it, nothing to redo.
+// 2. alert: the searches with unalerted hits whose wait is over (instant: at once; daily: a day since the last alert;
+//    weekly: a week) get one mail each with those listings still live, in one transaction with marking them alerted.
+//    The mail's idempotency key names the search and its newest hit, so a repeated run queues nothing twice.
+//
+// Bounds: a search keeps at most MAX_PENDING unalerted listings (more are counted as "and N more" and found through
+// the search's link); a mail lists at most MAX_LISTED; a member's own company's listings never fit their searches.
+import { and, count, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { companies, savedSearchAnchors, savedSearches, savedSearchHits, savedSearchOutbox, users } from '../../../db/schema.ts';
+import { config } from '../config.ts';
+import type { Db } from '../db.ts';
+import { translator } from '../i18n/index.ts';
+import { formatPrice } from '../listings/rules.ts';
+import { queueMail } from '../mail/index.ts';
+import { scheduleJob } from '../observability/jobs.ts';
+import { documentsFor, type SearchDocument } from '../search/documents.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
+import { listingPath, absoluteUrl } from '../urls.ts';
+import { fits, listingKeys, listingText } from './fit.ts';
+import { liveCards, parseSavedQuery, searchPathOf, unsubscribeUrl, type ParsedSavedSearch } from './index.ts';
+import { MAX_LISTED, savedSearchAlertMail } from './mails.ts';
+
+export const MAX_PENDING = 100;
+const DAY_MS = 86_400_000;
+const WAIT_MS = { instant: 0, daily: DAY_MS, weekly: 7 * DAY_MS, off: Infinity } as const;
+/** Listings taken from the outbox per round; searches alerted per transaction. */
+const BATCH = 50;
+const ALERT_BATCH = 50;
+const PERIOD_MS = 2_000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// Parsing a search (segmenting its words) costs more than checking it: parsed searches are kept, a bounded number.
+const PARSED_KEPT = 50_000;
+const parsedCache = new WeakMap<Db, Map<string, ParsedSavedSearch | null>>();
+function parsedOf(db: Db, query: string, now: number): ParsedSavedSearch | null {
+  let cache = parsedCache.get(db);
+  if (!cache) parsedCache.set(db, (cache = new Map()));
+  let p = cache.get(query);
+  if (p === undefined) {
+    try {
+      p = parseSavedQuery(db, query, now);
+    } catch {
+      // A category or region that left the taxonomy: the search fits nothing (the dashboard says so).
+      p = null;
+    }
+    if (cache.size >= PARSED_KEPT) cache.clear();
+    cache.set(query, p);
+  }
+  return p;
+}
+
+/** The searches a listing fits: candidates from the reverse index, each checked exactly. */
+export function searchesFitting(db: Db, doc: SearchDocument, now: number): { id: number; frequency: string }[] {
+  const keys = listingKeys(doc);
+  const candidateIds = db
+    .selectDistinct({ id: savedSearchAnchors.savedSearchId })
+    .from(savedSearchAnchors)
+    .where(
+      and(
+        inArray(savedSearchAnchors.token, keys.tokens),
+        inArray(savedSearchAnchors.kind, keys.kinds),
+        inArray(savedSearchAnchors.categoryId, keys.categoryIds),
+        inArray(savedSearchAnchors.regionId, keys.regionIds),
+      ),
+    )
+    .all()
+    .map((r) => r.id);
+  if (candidateIds.length === 0) return [];
+  const text = listingText(doc);
+  const out: { id: number; frequency: string }[] = [];
+  for (let i = 0; i < candidateIds.length; i += 500) {
+    const rows = db
+      .select({ id: savedSearches.id, query: savedSearches.query, frequency: savedSearches.frequency, companyId: companies.id })
+      .from(savedSearches)
+      .leftJoin(companies, eq(companies.ownerId, savedSearches.userId))
+      .where(inArray(savedSearches.id, candidateIds.slice(i, i + 500)))
+      .all();
+    for (const r of rows) {
+      if (r.frequency === 'off' || r.companyId === doc.companyId) continue;
+      const p = parsedOf(db, r.query, now);
+      if (p && fits(doc, text, p.filters, p.query)) out.push({ id: r.id, frequency: r.frequency });
+    }
+  }
+  return out;
+}
+
+/** Records a listing's hits within the bounds (inside the caller's transaction); returns the searches it was new for. */
+function recordHits(tx: Db, listingId: number, searches: { id: number; frequency: string }[], now: number): number[] {
+  const added: number[] = [];
+  for (const s of searches) {
+    const pending = tx
+      .select({ n: count() })
+      .from(savedSearchHits)
+      .where(and(isNull(savedSearchHits.alertedAt), eq(savedSearchHits.savedSearchId, s.id)))
+      .get()!.n;
+    if (pending >= MAX_PENDING) {
+      tx.update(savedSearches).set({ overflow: sql`${savedSearches.overflow} + 1` }).where(eq(savedSearches.id, s.id)).run();
+      continue;
+    }
+    const row = tx.insert(savedSearchHits).values({ savedSearchId: s.id, listingId, createdAt: now }).onConflictDoNothing().returning({ id: savedSearchHits.id }).get();
+    if (row) added.push(s.id);
+  }
+  return added;
+}
+
+export interface MatchRound {
+  /** Listings taken from the outbox. */
+  listings: number;
+  /** Hits recorded. */
+  hits: number;
+  /** Instant searches that got a hit (their alerts are due now). */
+  instant: number[];
+}
+
+export interface DrainOptions {
+  /** Called between finding a listing's searches and recording them: the tests crash the job there. */
+  afterCompute?: (listingId: number) => void;
+  /** Per listing, after its hits are committed (the bench times each). */
+  onListing?: (listingId: number, hits: number) => void;
+  maxRounds?: number;
+}
+
+/** Matches the due listings of the outbox against the saved searches, BATCH at a time, yielding between listings. */
+export async function drainSavedSearchMatches(db: Db, now = () => Date.now(), opts: DrainOptions = {}): Promise<MatchRound> {
+  const round: MatchRound = { listings: 0, hits: 0, instant: [] };
+  const instant = new Set<number>();
+  for (let r = 0; opts.maxRounds === undefined || r < opts.maxRounds; r++) {
+    const rows = db
+      .select({ id: savedSearchOutbox.id, listingId: savedSearchOutbox.listingId })
+      .from(savedSearchOutbox)
+      .where(lte(savedSearchOutbox.nextAttemptAt, now()))
+      .orderBy(savedSearchOutbox.nextAttemptAt)
+      .limit(BATCH)
+      .all();
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const t = now();
+      try {
+        const doc = documentsFor(db, [row.listingId], t)[0];
+        const found = doc ? searchesFitting(db, doc, t) : [];
+        opts.afterCompute?.(row.listingId);
+        const added = db.transaction(
+          (tx) => {
+            const hits = recordHits(tx as unknown as Db, row.listingId, found, t);
+            tx.delete(savedSearchOutbox).where(eq(savedSearchOutbox.id, row.id)).run();
+            return hits;
+          },
+          { behavior: 'immediate' },
+        );
+        round.listings++;
+        round.hits += added.length;
+        const frequency = new Map(found.map((f) => [f.id, f.frequency]));
+        for (const id of added) if (frequency.get(id) === 'instant') instant.add(id);
+        opts.onListing?.(row.listingId, added.length);
+      } catch (e) {
+        if (opts.afterCompute) throw e;
+        db.update(savedSearchOutbox)
+          .set({
+            attempts: sql`${savedSearchOutbox.attempts} + 1`,
+            nextAttemptAt: sql`${now()} + min(300000, 1000 * (1 << min(${savedSearchOutbox.attempts}, 20)))`,
+            lastError: String((e as Error).message ?? e).slice(0, 500),
+          })
+          .where(eq(savedSearchOutbox.id, row.id))
+          .run();
+      }
+      // SQLite answers synchronously: between listings the event loop serves requests.
+      await yieldToLoop();
+    }
+  }
+  round.instant = [...instant];
+  return round;
+}
+
+/** One search's alert, if due: its pending listings in one mail, marked alerted in the same transaction. */
+function alertOne(tx: Db, savedSearchId: number, now: number): boolean {
+  const s = tx
+    .select({ search: savedSearches, email: users.email })
+    .from(savedSearches)
+    .innerJoin(users, eq(users.id, savedSearches.userId))
+    .where(eq(savedSearches.id, savedSearchId))
+    .get();
+  if (!s) return false;
+  const { search } = s;
+  if (search.frequency !== 'off' && now - search.lastAlertAt < WAIT_MS[search.frequency]) return false;
+  const pending = tx
+    .select({ id: savedSearchHits.id, listingId: savedSearchHits.listingId })
+    .from(savedSearchHits)
+    .where(and(isNull(savedSearchHits.alertedAt), eq(savedSearchHits.savedSearchId, savedSearchId)))
+    .orderBy(desc(savedSearchHits.id))
+    .all();
+  if (pending.length === 0) return false;
+  tx.update(savedSearchHits).set({ alertedAt: now }).where(inArray(savedSearchHits.id, pending.map((p) => p.id))).run();
+  // Off: what was pending when the alerts stopped is let go, never sent later.
+  if (search.frequency === 'off') return false;
+  tx.update(savedSearches).set({ lastAlertAt: now, overflow: 0 }).where(eq(savedSearches.id, savedSearchId)).run();
+  const cards = liveCards(tx, pending.map((p) => p.listingId), now);
+  if (cards.length === 0) return false;
+  const parsed = parsedOf(tx, search.query, now);
+  const { SITE_URL } = config();
+  const t = translator('zh-CN');
+  const taxonomy = getTaxonomy(tx);
+  const unsubscribe = unsubscribeUrl(tx, savedSearchId);
+  return queueMail(
+    tx,
+    {
+      to: s.email,
+      template: savedSearchAlertMail,
+      data: {
+        name: search.name,
+        listings: cards.slice(0, MAX_LISTED).map((c) => ({
+          title: c.title,
+          kind: c.kind,
+          link: absoluteUrl(SITE_URL, listingPath(c)),
+          details: [formatPrice(t, 'zh-CN', c), taxonomy.regions.byId.get(c.regionId)?.nameZh, c.companyName].filter(Boolean).join(' · '),
+        })),
+        more: Math.max(0, cards.length - MAX_LISTED) + search.overflow,
+        search: absoluteUrl(SITE_URL, parsed ? searchPathOf(parsed) : '/dashboard/saved-searches'),
+        dashboard: absoluteUrl(SITE_URL, '/dashboard/saved-searches'),
+        unsubscribe,
+      },
+      idempotencyKey: `saved-search-alert:${savedSearchId}:${pending[0]!.id}`,
+      locale: 'zh-CN',
+      // RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs to the link, no sign-in needed.
+      headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    },
+    now,
+  );
+}
+
+/**
+ * Queues the alerts that are due: of the given searches (the instant ones a match round just fed), or of every search
+ * with unalerted hits. Returns how many mails were queued.
+ */
+export async function queueSavedSearchAlerts(db: Db, now: number, only?: number[]): Promise<number> {
+  const ids =
+    only ??
+    db
+      .selectDistinct({ id: savedSearchHits.savedSearchId })
+      .from(savedSearchHits)
+      .where(isNull(savedSearchHits.alertedAt))
+      .all()
+      .map((r) => r.id);
+  let queued = 0;
+  for (let i = 0; i < ids.length; i += ALERT_BATCH) {
+    queued += db.transaction(
+      (tx) => ids.slice(i, i + ALERT_BATCH).filter((id) => alertOne(tx as unknown as Db, id, now)).length,
+      { behavior: 'immediate' },
+    );
+    await yieldToLoop();
+  }
+  return queued;
+}
+
+/** One round of the server's job: match what went live, alert the instant searches it fed. */
+export async function savedSearchRound(db: Db, now = () => Date.now(), maxRounds = 4): Promise<number> {
+  const round = await drainSavedSearchMatches(db, now, { maxRounds });
+  const mails = round.instant.length > 0 ? await queueSavedSearchAlerts(db, now(), round.instant) : 0;
+  return round.hits + mails;
+}
+
+const started = new WeakSet<Db>();
+
+/**
+ * The server's jobs: matching every couple of seconds (an index probe when idle), and the daily and weekly alerts
+ * every ten minutes. Both stop at shutdown after the batch in progress (scheduleJob registers them).
+ */
+export function startSavedSearchAlerts(db: Db): void {
+  if (started.has(db)) return;
+  started.add(db);
+  scheduleJob('saved-search-matcher', { firstAfterMs: 500, everyMs: PERIOD_MS }, () => savedSearchRound(db));
+  scheduleJob('saved-search-alerts', { firstAfterMs: 60_000, everyMs: 10 * 60_000 }, () => queueSavedSearchAlerts(db, Date.now()));
+}
