@@ -64,7 +64,7 @@ describe('what fits a saved search is what /search finds', () => {
       { title: '热镀锌管 DN50', categoryId: pipe, regionId: xihu, attributes: { od: 60 }, priceMin: 480000, priceMax: 480000 },
       { title: '带肋钢筋 国标', categoryId: rebar, regionId: xihu, attributes: { grade: 'HRB500' }, priceMin: 410000, priceMax: 410000 },
       { title: 'Steel pipes for export', categoryId: pipe, regionId: donghu, attributes: { od: 219 }, priceMin: 600000, priceMax: 650000 },
-    ].map((r) => makeListing(db, seller.id, { description: '质量保证', ...r }));
+    ].map((r) => makeListing(db, seller.id, { description: '质量保证', ...r, attributes: r.attributes as Record<string, string | number> }));
     rebuildFts(db, NOW);
     const queries = [
       'q=螺纹钢',

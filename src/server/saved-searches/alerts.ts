@@ -11,7 +11,7 @@
 //
 // Bounds: a search keeps at most MAX_PENDING unalerted listings (more are counted as "and N more" and found through
 // the search's link); a mail lists at most MAX_LISTED; a member's own company's listings never fit their searches.
-import { and, count, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { companies, savedSearchAnchors, savedSearches, savedSearchHits, savedSearchOutbox, users } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
@@ -29,9 +29,9 @@ import { MAX_LISTED, savedSearchAlertMail } from './mails.ts';
 export const MAX_PENDING = 100;
 const DAY_MS = 86_400_000;
 const WAIT_MS = { instant: 0, daily: DAY_MS, weekly: 7 * DAY_MS, off: Infinity } as const;
-/** Listings taken from the outbox per round; searches alerted per transaction. */
+/** Listings taken from the outbox per round; searches alerted per transaction (each renders a mail: ~1 ms). */
 const BATCH = 50;
-const ALERT_BATCH = 50;
+const ALERT_BATCH = 10;
 const PERIOD_MS = 2_000;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -57,7 +57,7 @@ function parsedOf(db: Db, query: string, now: number): ParsedSavedSearch | null 
 }
 
 /** The searches a listing fits: candidates from the reverse index, each checked exactly. */
-export function searchesFitting(db: Db, doc: SearchDocument, now: number): { id: number; frequency: string }[] {
+export function searchesFitting(db: Db, doc: SearchDocument, now: number, stats?: { candidates: number }): { id: number; frequency: string }[] {
   const keys = listingKeys(doc);
   const candidateIds = db
     .selectDistinct({ id: savedSearchAnchors.savedSearchId })
@@ -72,6 +72,7 @@ export function searchesFitting(db: Db, doc: SearchDocument, now: number): { id:
     )
     .all()
     .map((r) => r.id);
+  if (stats) stats.candidates += candidateIds.length;
   if (candidateIds.length === 0) return [];
   const text = listingText(doc);
   const out: { id: number; frequency: string }[] = [];
@@ -91,21 +92,37 @@ export function searchesFitting(db: Db, doc: SearchDocument, now: number): { id:
   return out;
 }
 
-/** Records a listing's hits within the bounds (inside the caller's transaction); returns the searches it was new for. */
-function recordHits(tx: Db, listingId: number, searches: { id: number; frequency: string }[], now: number): number[] {
+/** Statements take at most this many ids (SQLite's limit on parameters is far above; plans stay small). */
+const CHUNK = 500;
+const chunks = <T,>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
+
+/**
+ * Records a listing's hits within the bounds (inside the caller's transaction), a few statements whatever the number
+ * of searches; returns the searches it was new for.
+ */
+function recordHits(tx: Db, listingId: number, searches: { id: number }[], now: number): number[] {
   const added: number[] = [];
-  for (const s of searches) {
-    const pending = tx
-      .select({ n: count() })
-      .from(savedSearchHits)
-      .where(and(isNull(savedSearchHits.alertedAt), eq(savedSearchHits.savedSearchId, s.id)))
-      .get()!.n;
-    if (pending >= MAX_PENDING) {
-      tx.update(savedSearches).set({ overflow: sql`${savedSearches.overflow} + 1` }).where(eq(savedSearches.id, s.id)).run();
-      continue;
-    }
-    const row = tx.insert(savedSearchHits).values({ savedSearchId: s.id, listingId, createdAt: now }).onConflictDoNothing().returning({ id: savedSearchHits.id }).get();
-    if (row) added.push(s.id);
+  for (const ids of chunks(searches.map((s) => s.id))) {
+    const pending = new Map(
+      tx
+        .select({ id: savedSearchHits.savedSearchId, n: count() })
+        .from(savedSearchHits)
+        .where(and(isNull(savedSearchHits.alertedAt), inArray(savedSearchHits.savedSearchId, ids)))
+        .groupBy(savedSearchHits.savedSearchId)
+        .all()
+        .map((r) => [r.id, r.n]),
+    );
+    const full = ids.filter((id) => (pending.get(id) ?? 0) >= MAX_PENDING);
+    const open = ids.filter((id) => (pending.get(id) ?? 0) < MAX_PENDING);
+    if (full.length > 0) tx.update(savedSearches).set({ overflow: sql`${savedSearches.overflow} + 1` }).where(inArray(savedSearches.id, full)).run();
+    if (open.length === 0) continue;
+    const rows = tx
+      .insert(savedSearchHits)
+      .values(open.map((savedSearchId) => ({ savedSearchId, listingId, createdAt: now })))
+      .onConflictDoNothing()
+      .returning({ id: savedSearchHits.savedSearchId })
+      .all();
+    added.push(...rows.map((r) => r.id));
   }
   return added;
 }
@@ -125,6 +142,8 @@ export interface DrainOptions {
   /** Per listing, after its hits are committed (the bench times each). */
   onListing?: (listingId: number, hits: number) => void;
   maxRounds?: number;
+  /** Counts the searches the reverse index offered (the bench reports them). */
+  stats?: { candidates: number };
 }
 
 /** Matches the due listings of the outbox against the saved searches, BATCH at a time, yielding between listings. */
@@ -144,7 +163,7 @@ export async function drainSavedSearchMatches(db: Db, now = () => Date.now(), op
       const t = now();
       try {
         const doc = documentsFor(db, [row.listingId], t)[0];
-        const found = doc ? searchesFitting(db, doc, t) : [];
+        const found = doc ? searchesFitting(db, doc, t, opts.stats) : [];
         opts.afterCompute?.(row.listingId);
         const added = db.transaction(
           (tx) => {
@@ -178,60 +197,72 @@ export async function drainSavedSearchMatches(db: Db, now = () => Date.now(), op
   return round;
 }
 
-/** One search's alert, if due: its pending listings in one mail, marked alerted in the same transaction. */
-function alertOne(tx: Db, savedSearchId: number, now: number): boolean {
-  const s = tx
+/**
+ * The alerts of some searches that are due: each one's pending listings in one mail, marked alerted in the same
+ * transaction (the caller's). A handful of statements for the batch, then one rendered mail per search.
+ */
+function alertBatch(tx: Db, ids: number[], now: number): number {
+  const due = tx
     .select({ search: savedSearches, email: users.email })
     .from(savedSearches)
     .innerJoin(users, eq(users.id, savedSearches.userId))
-    .where(eq(savedSearches.id, savedSearchId))
-    .get();
-  if (!s) return false;
-  const { search } = s;
-  if (search.frequency !== 'off' && now - search.lastAlertAt < WAIT_MS[search.frequency]) return false;
+    .where(inArray(savedSearches.id, ids))
+    .all()
+    .filter(({ search }) => search.frequency === 'off' || now - search.lastAlertAt >= WAIT_MS[search.frequency]);
+  if (due.length === 0) return 0;
   const pending = tx
-    .select({ id: savedSearchHits.id, listingId: savedSearchHits.listingId })
+    .select({ id: savedSearchHits.id, savedSearchId: savedSearchHits.savedSearchId, listingId: savedSearchHits.listingId })
     .from(savedSearchHits)
-    .where(and(isNull(savedSearchHits.alertedAt), eq(savedSearchHits.savedSearchId, savedSearchId)))
-    .orderBy(desc(savedSearchHits.id))
+    .where(and(isNull(savedSearchHits.alertedAt), inArray(savedSearchHits.savedSearchId, due.map((d) => d.search.id))))
     .all();
-  if (pending.length === 0) return false;
-  tx.update(savedSearchHits).set({ alertedAt: now }).where(inArray(savedSearchHits.id, pending.map((p) => p.id))).run();
+  if (pending.length === 0) return 0;
+  for (const part of chunks(pending.map((p) => p.id))) tx.update(savedSearchHits).set({ alertedAt: now }).where(inArray(savedSearchHits.id, part)).run();
+  const bySearch = new Map<number, typeof pending>();
+  for (const p of pending) bySearch.set(p.savedSearchId, [...(bySearch.get(p.savedSearchId) ?? []), p]);
   // Off: what was pending when the alerts stopped is let go, never sent later.
-  if (search.frequency === 'off') return false;
-  tx.update(savedSearches).set({ lastAlertAt: now, overflow: 0 }).where(eq(savedSearches.id, savedSearchId)).run();
-  const cards = liveCards(tx, pending.map((p) => p.listingId), now);
-  if (cards.length === 0) return false;
-  const parsed = parsedOf(tx, search.query, now);
+  const alerted = due.filter(({ search }) => search.frequency !== 'off' && bySearch.has(search.id));
+  if (alerted.length === 0) return 0;
+  tx.update(savedSearches).set({ lastAlertAt: now, overflow: 0 }).where(inArray(savedSearches.id, alerted.map((d) => d.search.id))).run();
+  const cards = new Map(liveCards(tx, [...new Set(pending.map((p) => p.listingId))], now).map((c) => [c.id, c]));
   const { SITE_URL } = config();
   const t = translator('zh-CN');
   const taxonomy = getTaxonomy(tx);
-  const unsubscribe = unsubscribeUrl(tx, savedSearchId);
-  return queueMail(
-    tx,
-    {
-      to: s.email,
-      template: savedSearchAlertMail,
-      data: {
-        name: search.name,
-        listings: cards.slice(0, MAX_LISTED).map((c) => ({
-          title: c.title,
-          kind: c.kind,
-          link: absoluteUrl(SITE_URL, listingPath(c)),
-          details: [formatPrice(t, 'zh-CN', c), taxonomy.regions.byId.get(c.regionId)?.nameZh, c.companyName].filter(Boolean).join(' · '),
-        })),
-        more: Math.max(0, cards.length - MAX_LISTED) + search.overflow,
-        search: absoluteUrl(SITE_URL, parsed ? searchPathOf(parsed) : '/dashboard/saved-searches'),
-        dashboard: absoluteUrl(SITE_URL, '/dashboard/saved-searches'),
-        unsubscribe,
+  let queued = 0;
+  for (const { search, email } of alerted) {
+    // Newest first.
+    const hits = bySearch.get(search.id)!.sort((a, b) => b.id - a.id);
+    const listed = hits.flatMap((h) => (cards.has(h.listingId) ? [cards.get(h.listingId)!] : []));
+    if (listed.length === 0) continue;
+    const parsed = parsedOf(tx, search.query, now);
+    const unsubscribe = unsubscribeUrl(tx, search.id);
+    const sent = queueMail(
+      tx,
+      {
+        to: email,
+        template: savedSearchAlertMail,
+        data: {
+          name: search.name,
+          listings: listed.slice(0, MAX_LISTED).map((c) => ({
+            title: c.title,
+            kind: c.kind,
+            link: absoluteUrl(SITE_URL, listingPath(c)),
+            details: [formatPrice(t, 'zh-CN', c), taxonomy.regions.byId.get(c.regionId)?.nameZh, c.companyName].filter(Boolean).join(' · '),
+          })),
+          more: Math.max(0, listed.length - MAX_LISTED) + search.overflow,
+          search: absoluteUrl(SITE_URL, parsed ? searchPathOf(parsed) : '/dashboard/saved-searches'),
+          dashboard: absoluteUrl(SITE_URL, '/dashboard/saved-searches'),
+          unsubscribe,
+        },
+        idempotencyKey: `saved-search-alert:${search.id}:${hits[0]!.id}`,
+        locale: 'zh-CN',
+        // RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs to the link, no sign-in needed.
+        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       },
-      idempotencyKey: `saved-search-alert:${savedSearchId}:${pending[0]!.id}`,
-      locale: 'zh-CN',
-      // RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs to the link, no sign-in needed.
-      headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-    },
-    now,
-  );
+      now,
+    );
+    if (sent) queued++;
+  }
+  return queued;
 }
 
 /**
@@ -250,7 +281,7 @@ export async function queueSavedSearchAlerts(db: Db, now: number, only?: number[
   let queued = 0;
   for (let i = 0; i < ids.length; i += ALERT_BATCH) {
     queued += db.transaction(
-      (tx) => ids.slice(i, i + ALERT_BATCH).filter((id) => alertOne(tx as unknown as Db, id, now)).length,
+      (tx) => alertBatch(tx as unknown as Db, ids.slice(i, i + ALERT_BATCH), now),
       { behavior: 'immediate' },
     );
     await yieldToLoop();
@@ -259,8 +290,8 @@ export async function queueSavedSearchAlerts(db: Db, now: number, only?: number[
 }
 
 /** One round of the server's job: match what went live, alert the instant searches it fed. */
-export async function savedSearchRound(db: Db, now = () => Date.now(), maxRounds = 4): Promise<number> {
-  const round = await drainSavedSearchMatches(db, now, { maxRounds });
+export async function savedSearchRound(db: Db, now = () => Date.now(), opts: DrainOptions = { maxRounds: 4 }): Promise<number> {
+  const round = await drainSavedSearchMatches(db, now, opts);
   const mails = round.instant.length > 0 ? await queueSavedSearchAlerts(db, now(), round.instant) : 0;
   return round.hits + mails;
 }
