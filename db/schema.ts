@@ -679,7 +679,8 @@ export const webhookDeliveries = sqliteTable(
 // that fit it (src/server/saved-searches/). `query` is the search's query string (regions and categories by id, so a
 // renamed slug keeps working; one that no longer exists marks the search broken on the dashboard).
 // `lastAlertAt` is when the last alert went out (or when the search was saved), the start of the next alert's wait;
-// `overflow` counts fitting listings not kept because the pending alert was full.
+// `pending` counts the fitting listings waiting for the next alert (kept here so the bound costs no count), and
+// `overflow` those not kept because it was full.
 export const SAVED_SEARCH_FREQUENCIES = ['instant', 'daily', 'weekly', 'off'] as const;
 export type SavedSearchFrequency = (typeof SAVED_SEARCH_FREQUENCIES)[number];
 export const savedSearches = sqliteTable(
@@ -693,11 +694,16 @@ export const savedSearches = sqliteTable(
     query: text('query').notNull(),
     frequency: text('frequency', { enum: SAVED_SEARCH_FREQUENCIES }).notNull().default('daily'),
     lastAlertAt: integer('last_alert_at').notNull(),
+    pending: integer('pending').notNull().default(0),
     overflow: integer('overflow').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('saved_searches_user_idx').on(t.userId, t.createdAt)],
+  (t) => [
+    index('saved_searches_user_idx').on(t.userId, t.createdAt),
+    // The alerts job's queue: searches with listings waiting, by frequency, longest waiting first.
+    index('saved_searches_due_idx').on(t.frequency, t.lastAlertAt).where(sql`pending > 0`),
+  ],
 );
 
 // The reverse index of saved searches: one row per way a search can be met (its kind or any, its narrowest category

@@ -40,6 +40,7 @@ CREATE TABLE `saved_searches` (
 	`query` text NOT NULL,
 	`frequency` text DEFAULT 'daily' NOT NULL,
 	`last_alert_at` integer NOT NULL,
+	`pending` integer DEFAULT 0 NOT NULL,
 	`overflow` integer DEFAULT 0 NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
@@ -47,6 +48,7 @@ CREATE TABLE `saved_searches` (
 );
 --> statement-breakpoint
 CREATE INDEX `saved_searches_user_idx` ON `saved_searches` (`user_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `saved_searches_due_idx` ON `saved_searches` (`frequency`,`last_alert_at`) WHERE pending > 0;--> statement-breakpoint
 ALTER TABLE `mail_outbox` ADD `headers` text;--> statement-breakpoint
 -- Hand-written: every listing that goes live (posted, approved by a moderator, renewed, restored) is queued for the
 -- saved-search matcher in the writer's own statement, so the form, the bulk API and CSV import cannot forget it. The

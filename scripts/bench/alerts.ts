@@ -113,7 +113,6 @@ runCli(async () => {
     seedTaxonomy(db, REFERENCE);
     step(`writing ${listingCount} demo listings`);
     writeDemoData(db, { listings: listingCount, seed: 1, now });
-    db.delete(savedSearchOutbox).run();
     step(`saving ${searchCount} searches`);
     let started = performance.now();
     const made = makeSearches(db, searchCount, now);

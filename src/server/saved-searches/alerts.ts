@@ -11,8 +11,8 @@
 //
 // Bounds: a search keeps at most MAX_PENDING unalerted listings (more are counted as "and N more" and found through
 // the search's link); a mail lists at most MAX_LISTED; a member's own company's listings never fit their searches.
-import { and, count, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { companies, savedSearchAnchors, savedSearches, savedSearchHits, savedSearchOutbox, users } from '../../../db/schema.ts';
+import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { companies, SAVED_SEARCH_FREQUENCIES, savedSearchAnchors, savedSearches, savedSearchHits, savedSearchOutbox, users } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { translator } from '../i18n/index.ts';
@@ -28,7 +28,8 @@ import { MAX_LISTED, savedSearchAlertMail } from './mails.ts';
 
 export const MAX_PENDING = 100;
 const DAY_MS = 86_400_000;
-const WAIT_MS = { instant: 0, daily: DAY_MS, weekly: 7 * DAY_MS, off: Infinity } as const;
+/** How long after the last alert the next may go. Off: whatever waits is dropped at the next run, never sent. */
+const WAIT_MS = { instant: 0, daily: DAY_MS, weekly: 7 * DAY_MS, off: 0 } as const;
 /** Listings taken from the outbox per round; searches alerted per transaction (each renders a mail: ~1 ms). */
 const BATCH = 50;
 const ALERT_BATCH = 10;
@@ -103,26 +104,20 @@ const chunks = <T,>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / CHUNK
 function recordHits(tx: Db, listingId: number, searches: { id: number }[], now: number): number[] {
   const added: number[] = [];
   for (const ids of chunks(searches.map((s) => s.id))) {
-    const pending = new Map(
-      tx
-        .select({ id: savedSearchHits.savedSearchId, n: count() })
-        .from(savedSearchHits)
-        .where(and(isNull(savedSearchHits.alertedAt), inArray(savedSearchHits.savedSearchId, ids)))
-        .groupBy(savedSearchHits.savedSearchId)
-        .all()
-        .map((r) => [r.id, r.n]),
-    );
-    const full = ids.filter((id) => (pending.get(id) ?? 0) >= MAX_PENDING);
-    const open = ids.filter((id) => (pending.get(id) ?? 0) < MAX_PENDING);
+    const rows = tx.select({ id: savedSearches.id, pending: savedSearches.pending }).from(savedSearches).where(inArray(savedSearches.id, ids)).all();
+    const full = rows.filter((r) => r.pending >= MAX_PENDING).map((r) => r.id);
+    const open = rows.filter((r) => r.pending < MAX_PENDING).map((r) => r.id);
     if (full.length > 0) tx.update(savedSearches).set({ overflow: sql`${savedSearches.overflow} + 1` }).where(inArray(savedSearches.id, full)).run();
     if (open.length === 0) continue;
-    const rows = tx
+    const inserted = tx
       .insert(savedSearchHits)
       .values(open.map((savedSearchId) => ({ savedSearchId, listingId, createdAt: now })))
       .onConflictDoNothing()
       .returning({ id: savedSearchHits.savedSearchId })
-      .all();
-    added.push(...rows.map((r) => r.id));
+      .all()
+      .map((r) => r.id);
+    if (inserted.length > 0) tx.update(savedSearches).set({ pending: sql`${savedSearches.pending} + 1` }).where(inArray(savedSearches.id, inserted)).run();
+    added.push(...inserted);
   }
   return added;
 }
@@ -208,15 +203,15 @@ function alertBatch(tx: Db, ids: number[], now: number): number {
     .innerJoin(users, eq(users.id, savedSearches.userId))
     .where(inArray(savedSearches.id, ids))
     .all()
-    .filter(({ search }) => search.frequency === 'off' || now - search.lastAlertAt >= WAIT_MS[search.frequency]);
+    .filter(({ search }) => search.pending > 0 && now - search.lastAlertAt >= WAIT_MS[search.frequency]);
   if (due.length === 0) return 0;
   const pending = tx
     .select({ id: savedSearchHits.id, savedSearchId: savedSearchHits.savedSearchId, listingId: savedSearchHits.listingId })
     .from(savedSearchHits)
     .where(and(isNull(savedSearchHits.alertedAt), inArray(savedSearchHits.savedSearchId, due.map((d) => d.search.id))))
     .all();
-  if (pending.length === 0) return 0;
   for (const part of chunks(pending.map((p) => p.id))) tx.update(savedSearchHits).set({ alertedAt: now }).where(inArray(savedSearchHits.id, part)).run();
+  tx.update(savedSearches).set({ pending: 0 }).where(inArray(savedSearches.id, due.map((d) => d.search.id))).run();
   const bySearch = new Map<number, typeof pending>();
   for (const p of pending) bySearch.set(p.savedSearchId, [...(bySearch.get(p.savedSearchId) ?? []), p]);
   // Off: what was pending when the alerts stopped is let go, never sent later.
@@ -270,14 +265,17 @@ function alertBatch(tx: Db, ids: number[], now: number): number {
  * with unalerted hits. Returns how many mails were queued.
  */
 export async function queueSavedSearchAlerts(db: Db, now: number, only?: number[]): Promise<number> {
+  // Through the partial index of searches with listings waiting: only those whose wait is over are read.
   const ids =
     only ??
-    db
-      .selectDistinct({ id: savedSearchHits.savedSearchId })
-      .from(savedSearchHits)
-      .where(isNull(savedSearchHits.alertedAt))
-      .all()
-      .map((r) => r.id);
+    SAVED_SEARCH_FREQUENCIES.flatMap((frequency) =>
+      db
+        .select({ id: savedSearches.id })
+        .from(savedSearches)
+        .where(and(sql`${savedSearches.pending} > 0`, eq(savedSearches.frequency, frequency), lte(savedSearches.lastAlertAt, now - WAIT_MS[frequency])))
+        .all()
+        .map((r) => r.id),
+    );
   let queued = 0;
   for (let i = 0; i < ids.length; i += ALERT_BATCH) {
     queued += db.transaction(
