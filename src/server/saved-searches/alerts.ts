@@ -194,9 +194,10 @@ export async function drainSavedSearchMatches(db: Db, now = () => Date.now(), op
 
 /**
  * The alerts of some searches that are due: each one's pending listings in one mail, marked alerted in the same
- * transaction (the caller's). A handful of statements for the batch, then one rendered mail per search.
+ * transaction (the caller's `tx`; `db` for what is cached per connection: the taxonomy, parsed searches, the key).
+ * A handful of statements for the batch, then one rendered mail per search.
  */
-function alertBatch(tx: Db, ids: number[], now: number): number {
+function alertBatch(db: Db, tx: Db, ids: number[], now: number): number {
   const due = tx
     .select({ search: savedSearches, email: users.email })
     .from(savedSearches)
@@ -221,15 +222,15 @@ function alertBatch(tx: Db, ids: number[], now: number): number {
   const cards = new Map(liveCards(tx, [...new Set(pending.map((p) => p.listingId))], now).map((c) => [c.id, c]));
   const { SITE_URL } = config();
   const t = translator('zh-CN');
-  const taxonomy = getTaxonomy(tx);
+  const taxonomy = getTaxonomy(db);
   let queued = 0;
   for (const { search, email } of alerted) {
     // Newest first.
     const hits = bySearch.get(search.id)!.sort((a, b) => b.id - a.id);
     const listed = hits.flatMap((h) => (cards.has(h.listingId) ? [cards.get(h.listingId)!] : []));
     if (listed.length === 0) continue;
-    const parsed = parsedOf(tx, search.query, now);
-    const unsubscribe = unsubscribeUrl(tx, search.id);
+    const parsed = parsedOf(db, search.query, now);
+    const unsubscribe = unsubscribeUrl(db, search.id);
     const sent = queueMail(
       tx,
       {
@@ -279,7 +280,7 @@ export async function queueSavedSearchAlerts(db: Db, now: number, only?: number[
   let queued = 0;
   for (let i = 0; i < ids.length; i += ALERT_BATCH) {
     queued += db.transaction(
-      (tx) => alertBatch(tx as unknown as Db, ids.slice(i, i + ALERT_BATCH), now),
+      (tx) => alertBatch(db, tx as unknown as Db, ids.slice(i, i + ALERT_BATCH), now),
       { behavior: 'immediate' },
     );
     await yieldToLoop();
