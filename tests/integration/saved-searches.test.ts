@@ -101,6 +101,18 @@ describe('what fits a saved search is what /search finds', () => {
     }
     // Most of the set finds something, so agreeing is not agreeing on nothing.
     expect(found).toBeGreaterThanOrEqual(queries.length - 2);
+
+    // The reverse index offers every search a listing fits: through it, each listing finds exactly the searches
+    // that checking all of them finds.
+    const users = Array.from({ length: Math.ceil(queries.length / MAX_SAVED_SEARCHES) }, () => makeUser(db));
+    const ids = queries.map((q, i) => createSavedSearch(db, users[Math.floor(i / MAX_SAVED_SEARCHES)]!.id, { query: q, name: q, frequency: 'daily' }, NOW));
+    for (const d of docs) {
+      const all = queries.flatMap((q, i) => {
+        const p = parseSavedQuery(db, q, NOW);
+        return fits(d, listingText(d), p.filters, p.query) ? [ids[i]] : [];
+      });
+      expect(searchesFitting(db, d, NOW).map((x) => x.id).sort((a, b) => a - b), d.title).toEqual(all);
+    }
   });
 });
 
