@@ -63,6 +63,9 @@ describe('what fits a saved search is what /search finds', () => {
       { title: '求购螺纹钢200吨', kind: 'demand' as const, categoryId: rebar, regionId: donghu, attributes: {}, priceMin: null, priceMax: null },
       { title: '热镀锌管 DN50', categoryId: pipe, regionId: xihu, attributes: { od: 60 }, priceMin: 480000, priceMax: 480000 },
       { title: '带肋钢筋 国标', categoryId: rebar, regionId: xihu, attributes: { grade: 'HRB500' }, priceMin: 410000, priceMax: 410000 },
+      // 电缆's synonym 电线 must not match inside the longer dictionary word 电线杆.
+      { title: '水泥电线杆 12米', categoryId: pipe, regionId: xihu, attributes: {}, priceMin: null, priceMax: null },
+      { title: '铜芯电线 BV2.5', categoryId: pipe, regionId: xihu, attributes: {}, priceMin: null, priceMax: null },
       { title: 'Steel pipes for export', categoryId: pipe, regionId: donghu, attributes: { od: 219 }, priceMin: 600000, priceMax: 650000 },
     ].map((r) => makeListing(db, seller.id, { description: '质量保证', ...r, attributes: r.attributes as Record<string, string | number> }));
     rebuildFts(db, NOW);
@@ -88,6 +91,7 @@ describe('what fits a saved search is what /search finds', () => {
       'q=镀锌钢管',
       'q=50',
       'q=镀',
+      'q=电缆',
     ];
     const docs = documentsFor(db, rows.map((r) => r.id), NOW);
     let found = 0;

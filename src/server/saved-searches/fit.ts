@@ -12,7 +12,7 @@ import type { ListingKind } from '../../../db/schema.ts';
 import type { SearchDocument } from '../search/documents.ts';
 import type { SearchState } from '../search/index.ts';
 import { attributeNumber } from '../search/fts.ts';
-import { indexTokens, isHan, type ParsedQuery, type QueryWord } from '../search/text.ts';
+import { indexTokens, isHan, runs, stem, type ParsedQuery, type QueryWord } from '../search/text.ts';
 import type { SearchFilters } from '../search/types.ts';
 
 /** One row of the reverse index. */
@@ -89,9 +89,12 @@ function runIn(columns: string[], run: string): boolean {
 
 const allIn = (columns: string[], runs: string[]) => runs.every((r) => runIn(columns, r));
 
+/** A dictionary word as runs, as the engine reads it (text.ts wordRuns). */
+const wordRuns = (word: string) => runs(word).map((r) => (isHan(r) ? r : stem(r)));
+
 function wordIn(columns: string[], w: QueryWord): boolean {
   if (allIn(columns, w.typed)) return true;
-  return w.synonyms.some((s) => allIn(columns, s.runs) && !s.notInside.some((n) => allIn(columns, [n])));
+  return w.synonyms.some((s) => allIn(columns, s.runs) && !s.notInside.some((n) => allIn(columns, wordRuns(n))));
 }
 
 /** The filters of a search, as the engines apply them (types.ts SearchFilters). */
