@@ -4,13 +4,13 @@
 // fitting listing); the mail carries List-Unsubscribe, its link stops the alerts without signing in, and a mail
 // program's one-click POST is accepted from anywhere; the private feed lists what was found.
 import path from 'node:path';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema.ts';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { createApiToken } from '../../src/server/api-tokens/index.ts';
-import type { Db } from '../../src/server/db.ts';
+import { openDatabase } from '../../src/server/db.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
 import { memberWithCompany, PERSON_UA, submit } from '../helpers/forms.ts';
@@ -64,6 +64,7 @@ describe('saved searches', () => {
     await buyer.goto(`${server.url}/dashboard/listings/new?category=rebar`);
     await buyer.check('input[name=kind][value=supply]');
     await buyer.fill('#title', '螺纹钢 本公司库存处理');
+    await buyer.fill('#description', '本公司多余库存螺纹钢，欢迎洽谈。');
     await buyer.selectOption('#region', 'xihu');
     await submit(buyer, '发布');
     expect(buyer.url()).toContain('done=created');
@@ -71,11 +72,10 @@ describe('saved searches', () => {
 
     // A supplier's ERP posts two fitting listings and one that does not fit, in one bulk call.
     await member('mill@example.com', '钢厂小吴', '萍乡钢铁销售公司');
-    const token = withSiteDb(dataDir, (raw) => {
-      const db = drizzle(raw, { schema }) as unknown as Db;
-      const owner = raw.prepare("select id from users where email = 'mill@example.com'").get() as { id: string };
-      return createApiToken(db, owner.id, { name: 'erp' }, Date.now()).token;
-    }, { readonly: false });
+    const site = openDatabase(path.join(dataDir, 'site.db'));
+    const owner = site.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, 'mill@example.com')).get()!;
+    const token = createApiToken(site, owner.id, { name: 'erp' }, Date.now()).token;
+    site.$client.close();
     const item = (ref: string, title: string, category: string) => ({ ref, kind: 'supply', title, category, region: '西湖区', price: '3800元/吨' });
     const res = await fetch(`${server.url}/api/v1/listings/bulk`, {
       method: 'POST',
@@ -83,6 +83,7 @@ describe('saved searches', () => {
       body: JSON.stringify([item('a', 'HRB400E螺纹钢 厂家直供', 'rebar'), item('b', '三级螺纹钢 现货', 'rebar'), item('c', '无缝钢管 20#', 'steel-pipe')]),
     });
     expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: { status: string }[] }).items.map((i) => i.status)).toEqual(['created', 'created', 'created']);
     const mail = await smtp.waitFor((m) => m.to.includes('saver@example.com'));
     expect(mail.subject).toBe('“螺纹钢货源”有 2 条新信息');
     expect(mail.text).toContain('HRB400E螺纹钢 厂家直供');
