@@ -115,7 +115,7 @@ describe('what fits a saved search is what /search finds', () => {
         const p = parseSavedQuery(db, q, NOW);
         return fits(d, listingText(d), p.filters, p.query) ? [ids[i]] : [];
       });
-      expect(searchesFitting(db, d, NOW).map((x) => x.id).sort((a, b) => a - b), d.title).toEqual(all);
+      expect((await searchesFitting(db, d, NOW)).map((x) => x.id).sort((a, b) => a - b), d.title).toEqual(all);
     }
   });
 });
@@ -250,7 +250,7 @@ describe('alerts', () => {
     expect(pendingOutbox(db)).toBe(0);
     // Past MAX_PENDING, fits are counted, not kept.
     const doc = documentsFor(db, [l.id], NOW)[0]!;
-    expect(searchesFitting(db, doc, NOW).map((s) => s.id)).toEqual([id]);
+    expect((await searchesFitting(db, doc, NOW)).map((s) => s.id)).toEqual([id]);
     for (let i = 0; i < 105; i++) makeListing(db, seller.company.id, { title: `螺纹钢 ${i}` });
     await drainSavedSearchMatches(db, () => NOW);
     expect(db.select({ n: count() }).from(savedSearchHits).get()!.n).toBe(100);

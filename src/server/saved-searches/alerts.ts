@@ -57,8 +57,11 @@ function parsedOf(db: Db, query: string, now: number): ParsedSavedSearch | null 
   return p;
 }
 
-/** The searches a listing fits: candidates from the reverse index, each checked exactly. */
-export function searchesFitting(db: Db, doc: SearchDocument, now: number, stats?: { candidates: number }): { id: number; frequency: string }[] {
+/**
+ * The searches a listing fits: candidates from the reverse index, each checked exactly, 500 at a time with the event
+ * loop served between (a popular listing can fit thousands).
+ */
+export async function searchesFitting(db: Db, doc: SearchDocument, now: number, stats?: { candidates: number }): Promise<{ id: number; frequency: string }[]> {
   const keys = listingKeys(doc);
   const candidateIds = db
     .selectDistinct({ id: savedSearchAnchors.savedSearchId })
@@ -89,6 +92,7 @@ export function searchesFitting(db: Db, doc: SearchDocument, now: number, stats?
       const p = parsedOf(db, r.query, now);
       if (p && fits(doc, text, p.filters, p.query)) out.push({ id: r.id, frequency: r.frequency });
     }
+    await yieldToLoop();
   }
   return out;
 }
@@ -158,7 +162,7 @@ export async function drainSavedSearchMatches(db: Db, now = () => Date.now(), op
       const t = now();
       try {
         const doc = documentsFor(db, [row.listingId], t)[0];
-        const found = doc ? searchesFitting(db, doc, t, opts.stats) : [];
+        const found = doc ? await searchesFitting(db, doc, t, opts.stats) : [];
         opts.afterCompute?.(row.listingId);
         const added = db.transaction(
           (tx) => {
