@@ -22,17 +22,12 @@ import { placeNames, titleWords } from '../../src/server/category-suggest/index.
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { args, machine, runCli, UsageError } from '../lib/cli.ts';
+import { percentiles, step } from '../lib/stats.ts';
 
 const USAGE = 'npm run bench:alerts -- [--listings 100000] [--searches 100000] [--new 300] [--burst 1000]';
 const REFERENCE = { regionsFile: 'db/seed/regions/jiangxi.json', categoriesFile: 'db/seed/categories.json' };
 const DAY = 86_400_000;
-const step = (what: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
-function percentiles(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 100) / 100;
-  return { n: s.length, p50: at(0.5), p95: at(0.95), max: at(1) };
-}
 
 /** A deterministic pseudo-random sequence (same seed, same searches). */
 function random(seed: number) {
@@ -165,9 +160,9 @@ runCli(async () => {
           companies: db.select({ n: count() }).from(companies).get()!.n,
           anchorRows: db.select({ n: count() }).from(savedSearchAnchors).get()!.n,
           saveSearchesMs: Math.round(saveMs),
-          newListingToAlertQueuedMs: percentiles(latency),
-          candidatesPerListing: percentiles(candidates),
-          hitsPerListing: percentiles(fitted),
+          newListingToAlertQueuedMs: percentiles(latency, 2),
+          candidatesPerListing: percentiles(candidates, 2),
+          hitsPerListing: percentiles(fitted, 2),
           instantMailsQueued: instantMails,
           burst: {
             listings: burstCount,
