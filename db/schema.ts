@@ -285,6 +285,8 @@ export const mailOutbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
+    /** Extra headers of this mail (List-Unsubscribe of an alert), sent as they are. */
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
   },
   (t) => [
     uniqueIndex('mail_outbox_key_uq').on(t.idempotencyKey),
@@ -670,5 +672,95 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex('webhook_deliveries_key_uq').on(t.idempotencyKey),
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);
+
+// Saved searches (保存搜索): a member's /search state with a name, and how often to be alerted about new listings
+// that fit it (src/server/saved-searches/). `query` is the search's query string (regions and categories by id, so a
+// renamed slug keeps working; one that no longer exists marks the search broken on the dashboard).
+// `lastAlertAt` is when the last alert went out (or when the search was saved), the start of the next alert's wait;
+// `pending` counts the fitting listings waiting for the next alert (kept here so the bound costs no count), and
+// `overflow` those not kept because it was full.
+export const SAVED_SEARCH_FREQUENCIES = ['instant', 'daily', 'weekly', 'off'] as const;
+export type SavedSearchFrequency = (typeof SAVED_SEARCH_FREQUENCIES)[number];
+export const savedSearches = sqliteTable(
+  'saved_searches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    query: text('query').notNull(),
+    frequency: text('frequency', { enum: SAVED_SEARCH_FREQUENCIES }).notNull().default('daily'),
+    lastAlertAt: integer('last_alert_at').notNull(),
+    pending: integer('pending').notNull().default(0),
+    overflow: integer('overflow').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('saved_searches_user_idx').on(t.userId, t.createdAt),
+    // The alerts job's queue: searches with listings waiting, by frequency, longest waiting first.
+    index('saved_searches_due_idx').on(t.frequency, t.lastAlertAt).where(sql`pending > 0`),
+  ],
+);
+
+// The reverse index of saved searches: one row per way a search can be met (its kind or any, its narrowest category
+// or any (0), its narrowest region or any (0), one text token of one of its words or '' without words). A new listing
+// looks up the few keys it can have, so it never reads the searches it cannot fit (saved-searches/anchors.ts).
+export const savedSearchAnchors = sqliteTable(
+  'saved_search_anchors',
+  {
+    token: text('token').notNull(),
+    kind: text('kind').notNull(),
+    categoryId: integer('category_id').notNull(),
+    regionId: integer('region_id').notNull(),
+    savedSearchId: integer('saved_search_id')
+      .notNull()
+      .references(() => savedSearches.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.token, t.kind, t.categoryId, t.regionId, t.savedSearchId] }),
+    index('saved_search_anchors_search_idx').on(t.savedSearchId),
+  ],
+);
+
+// Listings to check against saved searches, written by triggers on listings (migration 0011) in the writer's own
+// transaction whenever a listing goes live; drained by the saved-search matcher like match_outbox.
+export const savedSearchOutbox = sqliteTable(
+  'saved_search_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listingId: integer('listing_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('saved_search_outbox_next_idx').on(t.nextAttemptAt)],
+);
+
+// A listing that fits a saved search: once per pair ever (the unique index: never twice), alerted when `alertedAt`
+// is set. The dashboard and the private RSS feed read a search's newest.
+export const savedSearchHits = sqliteTable(
+  'saved_search_hits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    savedSearchId: integer('saved_search_id')
+      .notNull()
+      .references(() => savedSearches.id, { onDelete: 'cascade' }),
+    listingId: integer('listing_id')
+      .notNull()
+      .references(() => listings.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    alertedAt: integer('alerted_at'),
+  },
+  (t) => [
+    uniqueIndex('saved_search_hits_pair_uq').on(t.savedSearchId, t.listingId),
+    index('saved_search_hits_search_idx').on(t.savedSearchId, t.createdAt),
+    // The alert job's queue: the searches with unalerted hits.
+    index('saved_search_hits_pending_idx').on(t.alertedAt, t.savedSearchId),
+    index('saved_search_hits_listing_idx').on(t.listingId),
   ],
 );

@@ -14,17 +14,12 @@ import { findMatches } from '../../src/server/leads/match.ts';
 import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { args, machine, runCli, UsageError } from '../lib/cli.ts';
+import { percentiles, step } from '../lib/stats.ts';
 import { precisionAt5 } from './leads-quality.ts';
 
 const USAGE = 'npm run bench:leads -- [--listings 1000000] [--samples 50]';
 const REFERENCE = { regionsFile: 'db/seed/regions/jiangxi.json', categoriesFile: 'db/seed/categories.json' };
-const step = (what: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
-function percentiles(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 10) / 10;
-  return { n: s.length, p50: at(0.5), p95: at(0.95), max: at(1) };
-}
 
 runCli(async () => {
   const opts = args({ listings: { type: 'string', default: '100000' }, samples: { type: 'string', default: '50' } }, USAGE);

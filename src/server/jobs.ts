@@ -16,6 +16,7 @@ import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { scheduleJob } from './observability/jobs.ts';
 import { outsideRequest } from './observability/log.ts';
+import { startSavedSearchAlerts } from './saved-searches/alerts.ts';
 import { startIndexer } from './search/indexer.ts';
 import { startWebhookSender } from './webhooks/index.ts';
 
@@ -40,6 +41,7 @@ export function startJobs(db: Db): void {
     startFavouritesJob(db);
     startWebhookSender(db);
     startExpiryReminders(db);
+    startSavedSearchAlerts(db);
   });
 }
 

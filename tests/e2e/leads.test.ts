@@ -16,11 +16,10 @@ import type { Db } from '../../src/server/db.ts';
 import { stillAvailableUrl } from '../../src/server/freshness/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
-import { register, submit } from '../helpers/forms.ts';
+import { memberWithCompany, PERSON_UA, register, submit } from '../helpers/forms.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
-const PERSON_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 let server: RunningServer;
 let browser: Browser;
 let smtp: TestSmtpServer;
@@ -48,18 +47,7 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-async function member(email: string, name: string, company: string): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN', userAgent: PERSON_UA });
-  const page = await context.newPage();
-  await register(page, server.url, email, name);
-  await page.goto(server.url + '/dashboard/company');
-  await page.fill('#name', company);
-  await page.selectOption('#region', 'xihu');
-  await page.fill('#phone', '0791-8888888');
-  await submit(page, '保存');
-  expect(page.url()).toContain('/dashboard?done=company');
-  return page;
-}
+const member = (email: string, name: string, company: string): Promise<Page> => memberWithCompany(browser, server.url, email, name, company);
 
 async function post(page: Page, kind: 'supply' | 'demand', category: string, title: string): Promise<number> {
   await page.goto(`${server.url}/dashboard/listings/new?category=${category}`);

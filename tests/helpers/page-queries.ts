@@ -2,7 +2,7 @@
 // test puts each through EXPLAIN QUERY PLAN. A new query on a public page or in a job gets its line here (or, for a
 // new page type, in scripts/bench/pages.ts, which the page bench times too).
 import { eq } from 'drizzle-orm';
-import { companies, users } from '../../db/schema.ts';
+import { companies, listings, savedSearchOutbox, users } from '../../db/schema.ts';
 import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { listMyListingsApi } from '../../src/server/api/listings.ts';
@@ -11,6 +11,9 @@ import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboar
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
 import { flushViews, recordView } from '../../src/server/listings/views.ts';
+import { translator } from '../../src/server/i18n/index.ts';
+import { queueSavedSearchAlerts, savedSearchRound } from '../../src/server/saved-searches/alerts.ts';
+import { createSavedSearch, savedSearchesPage } from '../../src/server/saved-searches/index.ts';
 import { suggest, searchListings } from '../../src/server/search/index.ts';
 import { rebuildFts } from '../../src/server/search/indexer.ts';
 import { getSitemapFile, sitemapFiles } from '../../src/server/seo/sitemap.ts';
@@ -30,6 +33,17 @@ export function demoSample(db: Db, listingCount: number, now: number): Sample {
 }
 
 const lastPage = (s: Sample, q: { regionSlug?: string; categorySlug?: string; kind?: 'supply' | 'demand' }) => ({ ...q, page: browse(s, q).listings.pages });
+
+/** The owner's saved searches (made once), and a few listings (of other companies too) going live again for them. */
+function savedSearchesOf(s: Sample): void {
+  if (savedSearchesPage(s.db, OWNER_ID, null, { t: translator('zh-CN'), locale: 'zh-CN' }, s.now).searches.length === 0) {
+    const words = s.db.select({ title: listings.title }).from(listings).where(eq(listings.id, 1)).get()!.title.slice(0, 2);
+    for (const [query, frequency] of [[`q=${words}`, 'instant'], [`category=${s.subcategory}&region=${s.city}`, 'daily'], [`q=${words}&region=${s.county}`, 'weekly']] as const) {
+      createSavedSearch(s.db, OWNER_ID, { query, name: query, frequency }, s.now);
+    }
+  }
+  s.db.insert(savedSearchOutbox).values([1, 2, 3, s.liveListing.id].map((listingId) => ({ listingId, createdAt: s.now }))).run();
+}
 
 /** One line per use case. Each runs the way a request or a job runs it; every statement it executes is checked. */
 export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
@@ -69,4 +83,7 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ]),
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
+  ['saved searches: a listing matched against them, its instant alerts', (s) => (savedSearchesOf(s), savedSearchRound(s.db, () => s.now))],
+  ['saved searches: the daily and weekly alerts', (s) => queueSavedSearchAlerts(s.db, s.now + 8 * 86_400_000)],
+  ['saved searches: the dashboard tab', (s) => savedSearchesPage(s.db, OWNER_ID, 'q=钢管', { t: translator('zh-CN'), locale: 'zh-CN' }, s.now)],
 ];

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { count, gte, isNull, max } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listings, matchOutbox, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
+import { companies, listings, matchOutbox, savedSearchOutbox, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
@@ -255,6 +255,7 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
       }
       // Made-up listings have nobody to tell: the matching triggers queued them, the demo takes them back.
       tx.delete(matchOutbox).where(gte(matchOutbox.listingId, firstListingId)).run();
+      tx.delete(savedSearchOutbox).where(gte(savedSearchOutbox.listingId, firstListingId)).run();
       forgetCounts(db);
       return { companies: demoCompanies.length, listings: opts.listings };
     },

@@ -118,6 +118,7 @@ export const en: Catalogue = {
   ...concepts.media.en,
   ...concepts.moderation.en,
   ...concepts.posting.en,
+  ...concepts.savedSearches.en,
   ...concepts.search.en,
   ...concepts.seo.en,
   ...concepts.webhooks.en,

@@ -13,11 +13,12 @@ import * as mail from './messages/mail.ts';
 import * as media from './messages/media.ts';
 import * as moderation from './messages/moderation.ts';
 import * as posting from './messages/posting.ts';
+import * as savedSearches from './messages/saved-searches.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
 import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, search, seo, webhooks };
+export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, savedSearches, search, seo, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -139,6 +140,7 @@ export const zhCN = {
   ...media.zh,
   ...moderation.zh,
   ...posting.zh,
+  ...savedSearches.zh,
   ...search.zh,
   ...seo.zh,
   ...webhooks.zh,

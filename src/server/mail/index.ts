@@ -40,6 +40,8 @@ export interface QueuedMail<D> {
   /** The same key queued twice is one mail (a retried use case sends nothing twice); it also names the Message-ID. */
   idempotencyKey: string;
   locale: Locale;
+  /** Headers the mail carries besides the usual ones (an alert's List-Unsubscribe). */
+  headers?: Record<string, string>;
 }
 
 type Listener = () => void;
@@ -78,6 +80,7 @@ export function queueMail<D extends Record<string, unknown>>(tx: Pick<Db, 'inser
       ...rendered,
       createdAt: now,
       nextAttemptAt: now,
+      headers: mail.headers ?? null,
     })
     .onConflictDoNothing()
     .run();

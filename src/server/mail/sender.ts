@@ -90,6 +90,7 @@ export async function sendDueMail(db: Db, transport: Transporter, now: number, o
         text: row.text,
         html: row.html,
         messageId: messageIdFor(row.idempotencyKey),
+        headers: row.headers ?? undefined,
       });
     } catch (e) {
       const failed = attempts >= MAX_ATTEMPTS;
