@@ -120,5 +120,6 @@ export const en: Catalogue = {
   ...concepts.posting.en,
   ...concepts.search.en,
   ...concepts.seo.en,
+  ...concepts.trust.en,
   ...concepts.webhooks.en,
 };

@@ -15,9 +15,10 @@ import * as moderation from './messages/moderation.ts';
 import * as posting from './messages/posting.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
+import * as trust from './messages/trust.ts';
 import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, search, seo, webhooks };
+export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, search, seo, trust, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -141,6 +142,7 @@ export const zhCN = {
   ...posting.zh,
   ...search.zh,
   ...seo.zh,
+  ...trust.zh,
   ...webhooks.zh,
 } as const;
 
