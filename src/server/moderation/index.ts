@@ -16,6 +16,7 @@ import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
+import { closeBatchIfDone, waitingIn } from './batches.ts';
 import { confirm, confirmOnly, reason } from './confirm.ts';
 import { approvedMail, rejectedMail } from './mails.ts';
 
@@ -56,8 +57,9 @@ export function reviewQueue(db: Db, adminId: string, page = 1): QueueItem[] {
     })
     .from(listings)
     .innerJoin(companies, eq(companies.id, listings.companyId))
-    // (status, published_at, rowid) is the index's own order: one range, no sort.
-    .where(eq(listings.status, 'pending'))
+    // The partial index of waiting listings, batch_id IS NULL: one range in (published_at, rowid) order, no sort;
+    // bulk loads under review are decided as batches (batches.ts) and do not flood this queue.
+    .where(waitingIn(null))
     .orderBy(asc(listings.publishedAt), asc(listings.id))
     .limit(QUEUE_PAGE)
     .offset((Math.max(1, page) - 1) * QUEUE_PAGE)
@@ -94,6 +96,7 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
         .where(and(eq(reports.targetType, 'listing'), eq(reports.targetId, listingId), eq(reports.status, 'open')))
         .run();
       enqueueSearchUpdate(tx, [listingId], now);
+      closeBatchIfDone(tx, listing.batchId, now, adminId);
       recordAudit(
         tx,
         {
