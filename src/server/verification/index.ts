@@ -138,7 +138,7 @@ export async function submitVerificationForm(
     return { ok: true, request: submitVerification(db, userId, form.values, uploadError ? null : licence, now, ip) };
   } catch (e) {
     if (!(e instanceof InvalidError) && !(e instanceof ConflictError)) throw e;
-    const fields = { ...e.fields, ...(uploadError ? { licence: uploadError.problem } : {}) };
+    const fields: Record<string, string> = { ...e.fields, ...(uploadError ? { licence: uploadError.problem } : {}) };
     if (Object.keys(fields).length === 0) fields._ = e.message;
     return { ok: false, fields, uploadError };
   }
