@@ -2,7 +2,7 @@
 // listings/write.ts, which calls checkListingContent): prohibited words and categories, no contact details in
 // titles, near-duplicates, and a daily posting limit. A refusal is an InvalidError with a message key per field.
 // The word lists live in SQLite (prohibited_terms), edited by administrators; they are cached per database and
-// dropped on every edit.
+// read again as soon as they change, whoever changed them.
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { listingDupBands, listings, prohibitedTerms, type ListingAttributes } from '../../../db/schema.ts';
 import { config } from '../config.ts';
@@ -32,22 +32,24 @@ export interface ContentVerdict {
 interface Lists {
   words: string[];
   categories: Set<string>;
+  stamp: string;
 }
 const lists = new WeakMap<Db, Lists>();
 
+/**
+ * The lists as they are now: an edit applies to the very next write, made by this process or another (a second
+ * server node, the import command). Rows are only added and deleted, with AUTOINCREMENT ids that are never reused,
+ * so (count, highest id) changes with every edit; reading it is one aggregate over a table of a few hundred rows.
+ */
 function prohibitedLists(db: Db): Lists {
+  const now = db.select({ stamp: sql<string>`count(*) || ':' || ifnull(max(${prohibitedTerms.id}), 0)` }).from(prohibitedTerms).get()!.stamp;
   let l = lists.get(db);
-  if (!l) {
+  if (!l || l.stamp !== now) {
     const rows = db.select({ kind: prohibitedTerms.kind, value: prohibitedTerms.value }).from(prohibitedTerms).all();
-    l = { words: rows.filter((r) => r.kind === 'word').map((r) => r.value), categories: new Set(rows.filter((r) => r.kind === 'category').map((r) => r.value)) };
+    l = { words: rows.filter((r) => r.kind === 'word').map((r) => r.value), categories: new Set(rows.filter((r) => r.kind === 'category').map((r) => r.value)), stamp: now };
     lists.set(db, l);
   }
   return l;
-}
-
-/** Drops the cached lists (after an administrator's edit). */
-export function forgetProhibitedLists(db: Db): void {
-  lists.delete(db);
 }
 
 /** The first prohibited word the text contains, in its stored (normalised) form, or null. */
