@@ -3,7 +3,7 @@
 // titles, near-duplicates, and a daily posting limit. A refusal is an InvalidError with a message key per field.
 // The word lists live in SQLite (prohibited_terms), edited by administrators; they are cached per database and
 // read again as soon as they change, whoever changed them.
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { listingDupBands, listings, prohibitedTerms, type ListingAttributes } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
@@ -137,22 +137,22 @@ const MAX_CANDIDATES = 32;
 
 /** Live or pending listings (a listing waiting for review counts as existing) near-identical to the fingerprint. */
 function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefined, now: number) {
-  // One primary-key lookup per band; only live or pending listings are candidates, so a bucket full of a template's
-  // expired or closed copies does not crowd out the live one (each candidate is one primary-key read of listings).
-  const ids = db
-    .selectDistinct({ id: listingDupBands.listingId })
-    .from(listingDupBands)
-    .innerJoin(listings, eq(listings.id, listingDupBands.listingId))
-    .where(
-      and(
-        or(...print.bands.map((value, band) => and(eq(listingDupBands.band, band), eq(listingDupBands.value, value)))),
-        sql`+${listings.status} IN ('active', 'pending')`,
-      ),
-    )
-    .limit(MAX_CANDIDATES)
-    .all()
-    .map((r) => r.id)
-    .filter((id) => id !== excludeId);
+  // One primary-key range per band, merged here (a DISTINCT over all bands made SQLite build a temp B-tree); only
+  // live or pending listings are candidates, so a bucket full of a template's expired or closed copies does not
+  // crowd out the live one (each candidate is one primary-key read of listings).
+  const found = new Set<number>();
+  for (const [band, value] of print.bands.entries()) {
+    if (found.size >= MAX_CANDIDATES) break;
+    const rows = db
+      .select({ id: listingDupBands.listingId })
+      .from(listingDupBands)
+      .innerJoin(listings, eq(listings.id, listingDupBands.listingId))
+      .where(and(eq(listingDupBands.band, band), eq(listingDupBands.value, value), sql`+${listings.status} IN ('active', 'pending')`))
+      .limit(MAX_CANDIDATES)
+      .all();
+    for (const r of rows) if (found.size < MAX_CANDIDATES) found.add(r.id);
+  }
+  const ids = [...found].filter((id) => id !== excludeId);
   if (ids.length === 0) return [];
   return db
     .select({ id: listings.id, slug: listings.slug, companyId: listings.companyId, status: listings.status, expiresAt: listings.expiresAt, title: listings.title, description: listings.description, attributes: listings.attributes })
