@@ -14,6 +14,7 @@ import { slugify, uniqueSlug } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { parseInput } from '../validation.ts';
 import { lapseOnRename } from '../verification/index.ts';
+import { recordAudit } from '../audit/index.ts';
 import { findCompanyByOwner } from './queries.ts';
 
 export type CompanyRow = typeof companies.$inferSelect;
@@ -235,7 +236,7 @@ export function saveCompany(db: Db, userId: string, input: unknown, now: number,
     : createCompany(db, userId, input, now, { logoHash: opts.logoHash ?? undefined });
 }
 
-/** Sets or clears the verified mark (an administrator's decision; see scripts/admin.ts). */
+/** Sets or clears the verified mark from the operator's command line (scripts/admin.ts); the console's way, with the licence, is src/server/verification/. */
 export function setCompanyVerified(db: Db, slug: string, verified: boolean, now: number): CompanyRow | undefined {
   const row = db.transaction(
     (tx) => {
@@ -246,6 +247,8 @@ export function setCompanyVerified(db: Db, slug: string, verified: boolean, now:
         .returning()
         .get();
       if (row) {
+        // The operator's command line has no evidence to show: the audit log says who set the mark and how.
+        recordAudit(tx, { actorId: null, action: verified ? 'company.verifiedByOperator' : 'company.unverifiedByOperator', targetType: 'company', targetId: row.id, after: { verified } }, now);
         // Search shows the verified mark with each listing of the company.
         const ids = tx.select({ id: listings.id }).from(listings).where(eq(listings.companyId, row.id)).all();
         enqueueSearchUpdate(tx, ids.map((r) => r.id), now);
