@@ -53,8 +53,7 @@ function prohibitedLists(db: Db): Lists {
 }
 
 /** The first prohibited word the text contains, in its stored (normalised) form, or null. */
-export function prohibitedWordIn(db: Db, text: string): string | null {
-  const { words } = prohibitedLists(db);
+export function prohibitedWordIn(db: Db, text: string, words = prohibitedLists(db).words): string | null {
   if (words.length === 0) return null;
   const normal = normalizeText(text);
   return words.find((w) => normal.includes(w)) ?? null;
@@ -99,10 +98,11 @@ export function checkListingContent(
 ): ContentVerdict {
   const fields: Record<string, string> = {};
   const params: Record<string, Record<string, string | number>> = {};
-  const { categories } = prohibitedLists(db);
+  // Read once per check: the stamp query runs once, and all fields see the same lists.
+  const { categories, words } = prohibitedLists(db);
   if (listing.categorySlugs.some((s) => categories.has(s))) fields.category = 'rules.prohibitedCategory';
   for (const [field, text] of [['title', listing.title], ['description', listing.description], ['attributes', Object.values(listing.attributes).join(' ')]] as const) {
-    const word = prohibitedWordIn(db, text);
+    const word = prohibitedWordIn(db, text, words);
     if (word) {
       fields[field] = 'rules.prohibitedWord';
       params[field] = { word };
@@ -132,17 +132,17 @@ export function checkListingContent(
   return { fingerprint: print, duplicateOfOtherCompany };
 }
 
-/** Most candidates read per check: a bucket this full is a template many listings share, not a re-post. */
+/** Most candidates read per band and compared per check: a bucket this full is a template many listings share, not a re-post. */
 const MAX_CANDIDATES = 32;
 
 /** Live or pending listings (a listing waiting for review counts as existing) near-identical to the fingerprint. */
 function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefined, now: number) {
-  // One primary-key range per band, merged here (a DISTINCT over all bands made SQLite build a temp B-tree); only
-  // live or pending listings are candidates, so a bucket full of a template's expired or closed copies does not
-  // crowd out the live one (each candidate is one primary-key read of listings).
-  const found = new Set<number>();
+  // One primary-key range per band, each giving up to MAX_CANDIDATES live or pending listings (a bucket full of a
+  // template's expired or closed copies does not crowd out the live one; a DISTINCT over all bands at once made
+  // SQLite build a temp B-tree). A true near-copy shares several bands, a template's other copies few: the
+  // candidates sharing the most bands are the ones compared (each one primary-key read of listings).
+  const shared = new Map<number, number>();
   for (const [band, value] of print.bands.entries()) {
-    if (found.size >= MAX_CANDIDATES) break;
     const rows = db
       .select({ id: listingDupBands.listingId })
       .from(listingDupBands)
@@ -150,9 +150,9 @@ function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefine
       .where(and(eq(listingDupBands.band, band), eq(listingDupBands.value, value), sql`+${listings.status} IN ('active', 'pending')`))
       .limit(MAX_CANDIDATES)
       .all();
-    for (const r of rows) if (found.size < MAX_CANDIDATES) found.add(r.id);
+    for (const r of rows) if (r.id !== excludeId) shared.set(r.id, (shared.get(r.id) ?? 0) + 1);
   }
-  const ids = [...found].filter((id) => id !== excludeId);
+  const ids = [...shared].sort((a, b) => b[1] - a[1]).slice(0, MAX_CANDIDATES).map(([id]) => id);
   if (ids.length === 0) return [];
   return db
     .select({ id: listings.id, slug: listings.slug, companyId: listings.companyId, status: listings.status, expiresAt: listings.expiresAt, title: listings.title, description: listings.description, attributes: listings.attributes })

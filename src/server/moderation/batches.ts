@@ -4,20 +4,18 @@
 // transaction with its search updates, its audit entry and one mail to the owner.
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listingBatches, listings, users } from '../../../db/schema.ts';
+import { companies, listingBatches, listings } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { DEFAULT_LOCALE } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
-import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
 import { confirm, confirmOnly, reason } from './confirm.ts';
-import { decisionMail } from './mails.ts';
+import { decisionMail, mailOwner } from './mails.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -118,21 +116,14 @@ export function decideBatch(db: Db, adminId: string, batchId: number, decision: 
         { actorId: adminId, action: `batch.${decision}`, targetType: 'batch', targetId: batchId, before: { status: 'open', waiting: ids.length }, after: { status: decision === 'approve' ? 'approved' : 'rejected', listings: ids.length, ...(why ? { reason: why } : {}) }, ip },
         now,
       );
-      const owner = tx
-        .select({ email: users.email })
-        .from(companies)
-        .innerJoin(users, eq(users.id, companies.ownerId))
-        .where(eq(companies.id, batch.companyId))
-        .get();
-      if (owner && ids.length > 0) {
-        queueMail(
+      if (ids.length > 0) {
+        mailOwner(
           tx,
+          batch.companyId,
           {
-            to: owner.email,
             template: decision === 'approve' ? batchApprovedMail : batchRejectedMail,
             data: { title: '', n: ids.length, link: `${config().SITE_URL}/dashboard${decision === 'approve' ? '' : '?tab=review'}`, reason: why ?? '' },
             idempotencyKey: `batch:${batchId}:${decision}`,
-            locale: DEFAULT_LOCALE,
           },
           now,
         );

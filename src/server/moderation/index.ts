@@ -3,22 +3,20 @@
 // search index, the owner's mail and the audit entry, so none of them can be lost or happen alone.
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listings, reports, users } from '../../../db/schema.ts';
+import { companies, listings, reports } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { DEFAULT_LOCALE } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
-import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
 import { closeBatchIfDone, waitingIn } from './batches.ts';
 import { confirm, confirmOnly, reason } from './confirm.ts';
-import { approvedMail, rejectedMail } from './mails.ts';
+import { approvedMail, mailOwner, rejectedMail } from './mails.ts';
 
 const DAY_MS = 86_400_000;
 export const QUEUE_PAGE = 50;
@@ -110,26 +108,13 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
         },
         now,
       );
-      const owner = tx
-        .select({ email: users.email })
-        .from(companies)
-        .innerJoin(users, eq(users.id, companies.ownerId))
-        .where(eq(companies.id, listing.companyId))
-        .get();
-      if (owner) {
-        const link = config().SITE_URL + (decision === 'approve' ? listingPath(listing) : `/dashboard/listings/${listingId}/edit`);
-        queueMail(
-          tx,
-          {
-            to: owner.email,
-            template: decision === 'approve' ? approvedMail : rejectedMail,
-            data: { title: listing.title, link, reason: why ?? '' },
-            idempotencyKey: `moderation:${listingId}:${decision}:${now}`,
-            locale: DEFAULT_LOCALE,
-          },
-          now,
-        );
-      }
+      const link = config().SITE_URL + (decision === 'approve' ? listingPath(listing) : `/dashboard/listings/${listingId}/edit`);
+      mailOwner(
+        tx,
+        listing.companyId,
+        { template: decision === 'approve' ? approvedMail : rejectedMail, data: { title: listing.title, link, reason: why ?? '' }, idempotencyKey: `moderation:${listingId}:${decision}:${now}` },
+        now,
+      );
       return true;
     },
     { behavior: 'immediate' },

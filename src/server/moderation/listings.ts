@@ -7,21 +7,19 @@
 // SCAN_LIMIT listings of the range only, and the page says so.
 import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, LISTING_STATUSES, listings, users, type ListingStatus } from '../../../db/schema.ts';
+import { companies, LISTING_STATUSES, listings, type ListingStatus } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { DEFAULT_LOCALE } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
-import { queueMail } from '../mail/index.ts';
 import { searchListings } from '../search/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
 import { confirm, reason } from './confirm.ts';
-import { rejectedMail } from './mails.ts';
+import { mailOwner, rejectedMail } from './mails.ts';
 import { findCompanyForAdmin } from './suspension.ts';
 
 export const ADMIN_LISTINGS_PAGE = 50;
@@ -141,20 +139,12 @@ export function takeDownListing(db: Db, adminId: string, listingId: number, inpu
       tx.update(listings).set({ status: 'rejected', moderationNote: why, updatedAt: now }).where(eq(listings.id, listingId)).run();
       enqueueSearchUpdate(tx, [listingId], now);
       recordAudit(tx, { actorId: adminId, action: 'listing.takeDown', targetType: 'listing', targetId: listingId, before: { status: 'active' }, after: { status: 'rejected', moderationNote: why }, ip }, now);
-      const owner = tx.select({ email: users.email }).from(companies).innerJoin(users, eq(users.id, companies.ownerId)).where(eq(companies.id, listing.companyId)).get();
-      if (owner) {
-        queueMail(
-          tx,
-          {
-            to: owner.email,
-            template: rejectedMail,
-            data: { title: listing.title, link: `${config().SITE_URL}/dashboard/listings/${listingId}/edit`, reason: why },
-            idempotencyKey: `moderation:${listingId}:takeDown:${now}`,
-            locale: DEFAULT_LOCALE,
-          },
-          now,
-        );
-      }
+      mailOwner(
+        tx,
+        listing.companyId,
+        { template: rejectedMail, data: { title: listing.title, link: `${config().SITE_URL}/dashboard/listings/${listingId}/edit`, reason: why }, idempotencyKey: `moderation:${listingId}:takeDown:${now}` },
+        now,
+      );
       return true;
     },
     { behavior: 'immediate' },

@@ -1,7 +1,10 @@
 // What the owner hears when a moderator decides: one shape for every decision (a listing, a batch, a verification):
 // a subject, a sentence, the moderator's reason for a refusal, and a link.
-import type { MessageKey } from '../i18n/index.ts';
-import { html, mailLink, paragraphs, type MailTemplate } from '../mail/index.ts';
+import { eq } from 'drizzle-orm';
+import { companies, users } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { DEFAULT_LOCALE, type MessageKey } from '../i18n/index.ts';
+import { html, mailLink, paragraphs, queueMail, type MailTemplate } from '../mail/index.ts';
 
 export interface DecisionMail {
   [key: string]: unknown;
@@ -31,3 +34,14 @@ export function decisionMail(name: string, keys: { subject: MessageKey; body: Me
 
 export const approvedMail = decisionMail('moderation-approved', { subject: 'moderation.mail.approvedSubject', body: 'moderation.mail.approvedBody', link: 'moderation.mail.open' });
 export const rejectedMail = decisionMail('moderation-rejected', { subject: 'moderation.mail.rejectedSubject', body: 'moderation.mail.rejectedBody', link: 'moderation.mail.edit' });
+
+/** Queues a decision mail to the owner of a company (none for a company nobody owns), in the decision's transaction. */
+export function mailOwner(
+  tx: Pick<Db, 'select' | 'insert'>,
+  companyId: number,
+  mail: { template: MailTemplate<DecisionMail>; data: DecisionMail; idempotencyKey: string },
+  now: number,
+): void {
+  const owner = tx.select({ email: users.email }).from(companies).innerJoin(users, eq(users.id, companies.ownerId)).where(eq(companies.id, companyId)).get();
+  if (owner) queueMail(tx, { ...mail, to: owner.email, locale: DEFAULT_LOCALE }, now);
+}

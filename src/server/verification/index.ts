@@ -9,18 +9,17 @@
 import path from 'node:path';
 import { and, asc, desc, eq, gt, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, companyVerifications, listings, users } from '../../../db/schema.ts';
+import { companies, companyVerifications, listings } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../errors.ts';
-import { DEFAULT_LOCALE } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
-import { queueMail } from '../mail/index.ts';
 import { renditionPath, type ImageWidth, type StoredImage } from '../media/index.ts';
 import { ImageUploadError, storeImages, type UploadedFile } from '../media/upload.ts';
 import { confirm, confirmOnly, reason } from '../moderation/confirm.ts';
+import { mailOwner } from '../moderation/mails.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
 import { verificationApprovedMail, verificationRejectedMail } from './mails.ts';
@@ -219,20 +218,16 @@ export function decideVerification(
         },
         now,
       );
-      const owner = company.ownerId ? tx.select({ email: users.email }).from(users).where(eq(users.id, company.ownerId)).get() : undefined;
-      if (owner) {
-        queueMail(
-          tx,
-          {
-            to: owner.email,
-            template: decision === 'approve' ? verificationApprovedMail : verificationRejectedMail,
-            data: { title: company.name, link: `${config().SITE_URL}/dashboard/company#verification`, reason: why ?? '' },
-            idempotencyKey: `verification:${requestId}:${decision}`,
-            locale: DEFAULT_LOCALE,
-          },
-          now,
-        );
-      }
+      mailOwner(
+        tx,
+        company.id,
+        {
+          template: decision === 'approve' ? verificationApprovedMail : verificationRejectedMail,
+          data: { title: company.name, link: `${config().SITE_URL}/dashboard/company#verification`, reason: why ?? '' },
+          idempotencyKey: `verification:${requestId}:${decision}`,
+        },
+        now,
+      );
       return { changed: true, companyId: company.id };
     },
     { behavior: 'immediate' },
