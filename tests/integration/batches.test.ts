@@ -7,6 +7,8 @@ import { listingBatches, listings } from '../../db/schema.ts';
 import { listAudit } from '../../src/server/audit/index.ts';
 import { NotFoundError } from '../../src/server/errors.ts';
 import { importListings } from '../../src/server/import/index.ts';
+import { describeImport } from '../../src/server/import/report.ts';
+import { translator } from '../../src/server/i18n/index.ts';
 import { setReviewPolicy } from '../../src/server/listings/review.ts';
 import { upsertListings, type BulkLoad } from '../../src/server/listings/upsert.ts';
 import { unsentMailTo } from '../../src/server/mail/index.ts';
@@ -65,6 +67,8 @@ describe('bulk loads reviewed as one batch', () => {
     const report = await importListings(db, owner.id, csv(['B1,供应,粮油,南昌县,供应菜籽油,面议', 'B2,供应,粮油,南昌县,供应花生油,面议']), NOW);
     expect(report.created).toBe(2);
     expect(report.batchId).not.toBeNull();
+    // The importer is told on the page and on the command line.
+    expect(describeImport(report, translator('zh-CN')).summary).toContain(`批次（#${report.batchId}）等待管理员审核`);
     expect(invalidFields(() => decideBatch(db, admin.id, report.batchId!, 'reject', { confirm: 'on' }, NOW))).toEqual({ reason: 'moderation.reasonRequired' });
     expect(decideBatch(db, admin.id, report.batchId!, 'reject', { confirm: 'on', reason: '图片与产品不符' }, NOW)).toEqual({ listings: 2, changed: true });
     for (const id of report.listingIds) expect(db.select().from(listings).where(eq(listings.id, id)).get()).toMatchObject({ status: 'rejected', moderationNote: '图片与产品不符' });
