@@ -58,6 +58,10 @@ export const users = sqliteTable(
     displayName: text('display_name').notNull(),
     isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
+    // Set while an administrator has suspended the member (src/server/moderation/members.ts): no sign-in (the reason
+    // is shown), no session, no API token of their company. Nothing is deleted; restoring clears both.
+    suspendedAt: integer('suspended_at'),
+    suspendReason: text('suspend_reason'),
   },
   (t) => [uniqueIndex('users_email_uq').on(t.email)],
 );
@@ -114,6 +118,9 @@ export const companies = sqliteTable(
     // Set while an administrator has suspended the company (src/server/moderation/suspension.ts): its pages answer
     // 410, its live listings wait in `suspended`, its API tokens answer 401. Nothing is deleted.
     suspendedAt: integer('suspended_at'),
+    // The unified social credit code an administrator verified against the business licence (src/server/
+    // verification/); kept while verified, shown in JSON-LD as taxID only then.
+    taxId: text('tax_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -121,6 +128,8 @@ export const companies = sqliteTable(
     uniqueIndex('companies_slug_uq').on(t.slug),
     uniqueIndex('companies_owner_uq').on(t.ownerId),
     index('companies_region_idx').on(t.regionId),
+    // The console warns when a code is already verified for another company.
+    index('companies_tax_id_idx').on(t.taxId),
   ],
 );
 
@@ -174,8 +183,14 @@ export const listings = sqliteTable(
     // Why the listing waits for review (pending) or was rejected (closed by a moderator): a message key or a
     // moderator's words, shown to the owner on the dashboard.
     moderationNote: text('moderation_note'),
+    // The bulk load (CSV import or API bulk upsert) of an unverified company this listing came in with; its pending
+    // listings are reviewed together (listing_batches, src/server/moderation/batches.ts).
+    batchId: integer('batch_id'),
   },
   (t) => [
+    // Only waiting listings are in it (a partial index): the review queue reads the ones outside any batch
+    // (batch_id IS NULL), a batch page its own, each one range in queue order.
+    index('listings_pending_batch_idx').on(t.batchId, t.publishedAt).where(sql`status = 'pending'`),
     uniqueIndex('listings_company_import_key_uq').on(t.companyId, t.importKey),
     // Public lists read "active, newest first" by one of these prefixes.
     index('listings_status_published_idx').on(t.status, t.publishedAt),
@@ -763,4 +778,66 @@ export const savedSearchHits = sqliteTable(
     index('saved_search_hits_pending_idx').on(t.alertedAt, t.savedSearchId),
     index('saved_search_hits_listing_idx').on(t.listingId),
   ],
+);
+
+// Company verification requests (企业认证, src/server/verification/): the code and the business licence a company
+// submitted (the licence image is stored outside the public media folder), and an administrator's decision.
+export const VERIFICATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const companyVerifications = sqliteTable(
+  'company_verifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    uscc: text('uscc').notNull(),
+    // The company's name when it asked: what the licence is compared with.
+    companyName: text('company_name').notNull(),
+    licenceHash: text('licence_hash').notNull(),
+    licenceWidth: integer('licence_width').notNull(),
+    licenceHeight: integer('licence_height').notNull(),
+    status: text('status', { enum: VERIFICATION_STATUSES }).notNull().default('pending'),
+    reason: text('reason'),
+    submittedBy: text('submitted_by'),
+    submittedAt: integer('submitted_at').notNull(),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [index('company_verifications_status_idx').on(t.status, t.id), index('company_verifications_company_idx').on(t.companyId, t.id)],
+);
+
+// A bulk load by an unverified company (src/server/moderation/batches.ts): its new listings wait in `pending` with
+// this batch's id and are approved or rejected together, or one by one.
+export const BATCH_SOURCES = ['import', 'api'] as const;
+export const BATCH_STATUSES = ['open', 'approved', 'rejected', 'closed'] as const;
+export const listingBatches = sqliteTable(
+  'listing_batches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    companyId: integer('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    source: text('source', { enum: BATCH_SOURCES }).notNull(),
+    items: integer('items').notNull().default(0),
+    status: text('status', { enum: BATCH_STATUSES }).notNull().default('open'),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull(),
+    decidedAt: integer('decided_at'),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [index('listing_batches_status_idx').on(t.status, t.id), index('listing_batches_company_idx').on(t.companyId, t.id)],
+);
+
+// Per-day counts for the console's dashboard (new members, listings, inquiries, reports, verification requests,
+// moderation decisions), kept exact by triggers (end of migration 0012) so the dashboard never counts a large table.
+// `day` is the date in China (UTC+8), YYYY-MM-DD.
+export const DAILY_METRICS = ['members', 'listings', 'inquiries', 'reports', 'verifications', 'decisions'] as const;
+export const dailyCounts = sqliteTable(
+  'daily_counts',
+  {
+    metric: text('metric', { enum: DAILY_METRICS }).notNull(),
+    day: text('day').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.day] })],
 );

@@ -1,5 +1,6 @@
 // `npm run admin -- <command> <argument>`: the operator's tasks no page offers.
-//   verify-company <slug>     mark a company as verified (the badge on its pages and listings)
+//   verify-company <slug>     mark a company as verified without a licence (audited; the console's
+//                             /admin/verifications is the way with evidence)
 //   unverify-company <slug>   take the mark away
 //   make-admin <email>        give an account the administrator role
 //   held-inquiries            list inquiries held for review (the same text sent to many companies)

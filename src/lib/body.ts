@@ -42,7 +42,7 @@ const SMALL_FORMS =
 const ROUTES: readonly [RegExp, BodyLimits][] = [
   [SMALL_FORMS, SMALL_FORM],
   [/^\/dashboard\/listings\/(?:new|[1-9]\d*\/edit)$/, { maxBytes: MAX_IMAGES * MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
-  [/^\/dashboard\/company$/, { maxBytes: MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
+  [/^\/dashboard\/company(?:\/verification)?$/, { maxBytes: MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
   [
     /^\/dashboard\/import$/,
     {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
-import { register as registerAt, submit } from '../helpers/forms.ts';
+import { register as registerAt, submit, TEST_PASSWORD } from '../helpers/forms.ts';
 import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
@@ -242,10 +242,47 @@ describe('trust and moderation', () => {
     expect(await inSitemap()).toBe(true);
   });
 
+  it('suspends a member: signed out, sign-in refused with the reason, the API token 401; restoring lets them back', async () => {
+    await member.page.goto(server.url + '/login');
+    await member.page.fill('#email', 'steel@example.com');
+    await member.page.fill('#password', TEST_PASSWORD);
+    await submit(member.page, '登录');
+    await member.page.goto(server.url + '/dashboard/tokens');
+    await member.page.fill('#token-name', 'CRM');
+    await submit(member.page, '创建令牌');
+    const token = (await member.page.locator('[data-token]').textContent())!.trim();
+    const api = () => fetch(server.url + '/api/v1/listings?mine=1', { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await api()).toBe(200);
+
+    await admin.page.goto(server.url + '/admin/members?q=steel@');
+    const form = '[data-member="steel@example.com"] [data-suspend-member]';
+    await admin.page.fill(`${form} textarea[name=reason]`, '冒用他人营业执照');
+    await confirmAndSend(admin.page, form);
+    expect(await admin.page.locator('[data-member="steel@example.com"] [data-member-state]').textContent()).toContain('冒用他人营业执照');
+    expect(await api()).toBe(401);
+    await member.page.goto(server.url + '/dashboard');
+    expect(member.page.url()).toContain('/login');
+    await member.page.fill('#email', 'steel@example.com');
+    await member.page.fill('#password', TEST_PASSWORD);
+    const refused = await submit(member.page, '登录');
+    expect(refused.status()).toBe(422);
+    expect(await member.page.locator('.form-error').textContent()).toContain('冒用他人营业执照');
+
+    await admin.page.goto(server.url + '/admin/members?q=steel@');
+    await admin.page.fill(`${form} textarea[name=reason]`, '核实为本人');
+    await confirmAndSend(admin.page, form);
+    expect(await api()).toBe(200);
+    await member.page.fill('#password', TEST_PASSWORD);
+    await submit(member.page, '登录');
+    expect(new URL(member.page.url()).pathname).toBe('/dashboard');
+  });
+
   it('has every one of these actions in the audit log, filterable', async () => {
     await admin.page.goto(server.url + '/admin/audit');
     const actions = await admin.page.locator('[data-audit-action]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit-action')));
-    expect(actions).toEqual(expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add', 'listing.hiddenByReports', 'company.suspend', 'company.restore', 'apiToken.create']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['listing.approve', 'listing.reject', 'prohibitedTerm.add', 'listing.hiddenByReports', 'company.suspend', 'company.restore', 'apiToken.create', 'member.suspend', 'member.restore']),
+    );
     expect(await admin.page.locator('[data-audit-action="listing.approve"]').first().textContent()).toContain('admin@example.com');
     await admin.page.goto(server.url + '/admin/audit?action=company.suspend');
     expect(await admin.page.locator('[data-audit-action]').count()).toBe(1);

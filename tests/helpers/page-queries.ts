@@ -2,7 +2,15 @@
 // test puts each through EXPLAIN QUERY PLAN. A new query on a public page or in a job gets its line here (or, for a
 // new page type, in scripts/bench/pages.ts, which the page bench times too).
 import { eq } from 'drizzle-orm';
-import { companies, listings, savedSearchOutbox, users } from '../../db/schema.ts';
+import { companies, listingBatches, listings, savedSearchOutbox, users } from '../../db/schema.ts';
+import { checkListingContent, setDuplicateCheck } from '../../src/server/content-rules/index.ts';
+import { batchItems, openBatches } from '../../src/server/moderation/batches.ts';
+import { reviewQueue } from '../../src/server/moderation/index.ts';
+import { findListingsForAdmin } from '../../src/server/moderation/listings.ts';
+import { findMembers } from '../../src/server/moderation/members.ts';
+import { consoleStats } from '../../src/server/moderation/stats.ts';
+import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
+import { verificationRequests } from '../../src/server/verification/index.ts';
 import type { Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { listMyListingsApi } from '../../src/server/api/listings.ts';
@@ -21,6 +29,7 @@ import { browse, feed, PAGE_TYPES, sampleOf, SITE_URL, type Sample } from '../..
 
 export type { Sample };
 export const OWNER_ID = 'plan-owner';
+export const ADMIN_ID = 'plan-admin';
 
 /** Demo listings (seeded: every run plans the same data), the search index, and an owner for the busiest company. */
 export function demoSample(db: Db, listingCount: number, now: number): Sample {
@@ -29,6 +38,7 @@ export function demoSample(db: Db, listingCount: number, now: number): Sample {
   const sample = sampleOf(db, now);
   db.insert(users).values({ id: OWNER_ID, email: 'owner@example.com', passwordHash: '!', displayName: 'owner', createdAt: now }).run();
   db.update(companies).set({ ownerId: OWNER_ID }).where(eq(companies.id, sample.companyId)).run();
+  db.insert(users).values({ id: ADMIN_ID, email: 'admin@example.com', passwordHash: '!', displayName: 'admin', isAdmin: true, createdAt: now }).run();
   return sample;
 }
 
@@ -86,4 +96,31 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['saved searches: a listing matched against them, its instant alerts', (s) => (savedSearchesOf(s), savedSearchRound(s.db, () => s.now))],
   ['saved searches: the daily and weekly alerts', (s) => queueSavedSearchAlerts(s.db, s.now + 8 * 86_400_000)],
   ['saved searches: the dashboard tab', (s) => savedSearchesPage(s.db, OWNER_ID, 'q=钢管', { t: translator('zh-CN'), locale: 'zh-CN' }, s.now)],
+  // Trust: the content rules every listing write runs, and the admin console's reads.
+  ['rule checks of a listing edit (words, categories, near-duplicates)', (s) => ruleChecks(s)],
+  ['review queue', (s) => reviewQueue(s.db, ADMIN_ID)],
+  ['bulk-load batches waiting', (s) => openBatches(s.db, ADMIN_ID)],
+  ['a batch’s waiting listings', (s) => batchItems(s.db, ADMIN_ID, aBatch(s))],
+  ['verification requests', (s) => verificationRequests(s.db, ADMIN_ID)],
+  ['console counts', (s) => consoleStats(s.db, ADMIN_ID, s.now)],
+  ['console members by email prefix', (s) => findMembers(s.db, ADMIN_ID, 'owner@')],
+  ['console listings of a company, every status', (s) => findListingsForAdmin(s.db, ADMIN_ID, { company: String(s.companyId) }, s.now)],
+  ['console listings of a company, a title', (s) => findListingsForAdmin(s.db, ADMIN_ID, { company: String(s.companyId), q: '钢' }, s.now)],
+  ['console listings of one status', (s) => findListingsForAdmin(s.db, ADMIN_ID, { status: 'expired' }, s.now)],
+  ['console listings of one status, a title', (s) => findListingsForAdmin(s.db, ADMIN_ID, { status: 'expired', q: '钢' }, s.now)],
+  ['console live listings by title (search)', (s) => findListingsForAdmin(s.db, ADMIN_ID, { q: '钢管' }, s.now)],
 ];
+
+/** A batch of the busiest company (made once). */
+function aBatch(s: Sample): number {
+  const found = s.db.select({ id: listingBatches.id }).from(listingBatches).get();
+  return found?.id ?? s.db.insert(listingBatches).values({ companyId: s.companyId, source: 'api', createdAt: s.now }).returning().get().id;
+}
+
+/** The checks createListing and updateListing run, on the text of a live listing (an edit: nothing is consumed). */
+function ruleChecks(s: Sample) {
+  const l = s.db.select().from(listings).where(eq(listings.id, s.liveListing.id)).get()!;
+  const categorySlugs = getTaxonomy(s.db).categories.path(l.categoryId).map((c) => c.slug);
+  setDuplicateCheck(s.db, true);
+  return checkListingContent(s.db, { id: l.companyId, verified: false }, { title: l.title, description: l.description, attributes: l.attributes, categorySlugs }, { excludeId: l.id, isNew: false, now: s.now });
+}

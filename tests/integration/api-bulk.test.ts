@@ -1,7 +1,7 @@
 // POST /api/v1/listings/bulk as an ERP calls it: by name, by ref, again and again.
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { listings } from '../../db/schema.ts';
+import { companies, listings } from '../../db/schema.ts';
 import { POST as bulk } from '../../src/pages/api/v1/listings/bulk.ts';
 import type { Db } from '../../src/server/db.ts';
 import { apiDb, callApi, tokenHolder } from '../helpers/api.ts';
@@ -13,6 +13,8 @@ let companyId: number;
 beforeAll(() => {
   db = apiDb();
   ({ token, company: { id: companyId } } = tokenHolder(db));
+  // Verified: an unverified company's bulk load waits for review as one batch (tests/integration/batches.test.ts).
+  db.update(companies).set({ verified: true, verifiedAt: Date.now() }).where(eq(companies.id, companyId)).run();
 });
 
 const item = (i: number, over: Record<string, unknown> = {}) => ({

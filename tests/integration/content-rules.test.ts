@@ -2,7 +2,8 @@
 // prohibited words and categories an administrator edits, contact details in titles, near-duplicates, daily limit.
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { listingDupBands, listings } from '../../db/schema.ts';
+import { listingDupBands, listings, prohibitedTerms } from '../../db/schema.ts';
+import { openDatabase } from '../../src/server/db.ts';
 import { listAudit } from '../../src/server/audit/index.ts';
 import { setDuplicateCheck, setPostingLimit } from '../../src/server/content-rules/index.ts';
 import { createListing, updateListing } from '../../src/server/listings/write.ts';
@@ -38,6 +39,20 @@ describe('prohibited words and categories', () => {
     removeProhibitedTerm(db, admin.id, word.id, { confirm: 'on' }, NOW);
     expect(createListing(db, member.id, form('出售仿真枪配件图纸'), NOW).status).toBe('active');
     expect(listAudit(db, { targetType: 'prohibitedTerm', targetId: String(word.id) }).map((e) => e.action)).toEqual(['prohibitedTerm.remove', 'prohibitedTerm.add']);
+  });
+
+  it('applies an edit made by another process (a second node, the import command) to the next write', () => {
+    expect(createListing(db, member.id, form('供应电子烟雾化器'), NOW).id).toBeGreaterThan(0);
+    const other = openDatabase(db.$client.name);
+    try {
+      addProhibitedTerm(other, admin.id, { kind: 'word', value: '电子烟', confirm: 'on' }, NOW);
+      expect(invalidFields(() => createListing(db, member.id, form('供应电子烟 烟弹'), NOW))).toEqual({ title: 'rules.prohibitedWord' });
+      const id = other.select().from(prohibitedTerms).all().find((term) => term.value === '电子烟')!.id;
+      removeProhibitedTerm(other, admin.id, id, { confirm: 'on' }, NOW);
+      expect(createListing(db, member.id, form('供应电子烟 烟弹'), NOW).id).toBeGreaterThan(0);
+    } finally {
+      other.$client.close();
+    }
   });
 
   it('refuses a prohibited category (a parent covers its subcategories) and unknown slugs', () => {

@@ -16,10 +16,12 @@ describe('opening the database', () => {
     const file = path.join(tempDir(), 'nested', 'data', 'site.db');
     const db = openDatabase(file);
     expect(tables(db)).toEqual([
-      'api_tokens', 'audit_log', 'categories', 'companies', 'company_daily_stats', 'favourites', 'inquiry_blocks', 'inquiry_messages',
-      'inquiry_threads', 'lead_prefs', 'leads', 'listing_changes', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands', 'listing_images', 'listings', 'mail_outbox',
-      'match_outbox', 'password_resets', 'pending_uploads', 'prohibited_terms', 'regions', 'reports', 'saved_search_anchors', 'saved_search_hits',
-      'saved_search_outbox', 'saved_searches', 'search_outbox', 'sessions', 'site_keys', 'users',
+      'api_tokens', 'audit_log', 'categories', 'companies', 'company_daily_stats', 'company_verifications',
+      'daily_counts', 'favourites', 'inquiry_blocks', 'inquiry_messages', 'inquiry_threads', 'lead_prefs', 'leads',
+      'listing_batches', 'listing_changes', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands',
+      'listing_images', 'listings', 'mail_outbox', 'match_outbox', 'password_resets', 'pending_uploads',
+      'prohibited_terms', 'regions', 'reports', 'saved_search_anchors', 'saved_search_hits', 'saved_search_outbox',
+      'saved_searches', 'search_outbox', 'sessions', 'site_keys', 'users',
       'webhook_deliveries', 'webhook_endpoints',
     ]);
     // Migrations ran, so the planner's statistics were computed for the schema they made.

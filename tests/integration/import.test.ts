@@ -15,7 +15,8 @@ const db = freshDb();
 // The site's search index exists from its first start on; a row without a category is placed through it.
 ensureSearchIndex(db);
 const owner = makeUser(db);
-const company = makeCompany(db, { ownerId: owner.id });
+// Verified: an unverified company's import waits for review as one batch (tests/integration/batches.test.ts).
+const company = makeCompany(db, { ownerId: owner.id, verified: true, verifiedAt: Date.now() });
 const NOW = Date.UTC(2026, 10, 25, 3, 0);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 

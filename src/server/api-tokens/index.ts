@@ -2,7 +2,7 @@
 // A token belongs to a company and acts as the company's owner, so an API write is checked exactly like the owner's
 // own form post. The token itself is shown once; only its SHA-256 is stored.
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { apiTokens, companies } from '../../../db/schema.ts';
+import { apiTokens, companies, users } from '../../../db/schema.ts';
 import { recordAudit } from '../audit/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import type { Db } from '../db.ts';
@@ -130,14 +130,17 @@ export function authenticateApiToken(db: Db, token: string | null | undefined, n
       lastUsedAt: apiTokens.lastUsedAt,
       ownerId: companies.ownerId,
       suspendedAt: companies.suspendedAt,
+      ownerSuspendedAt: users.suspendedAt,
     })
     .from(apiTokens)
     .innerJoin(companies, eq(companies.id, apiTokens.companyId))
+    .leftJoin(users, eq(users.id, companies.ownerId))
     .where(eq(apiTokens.tokenHash, hashToken(token)))
     .get();
   if (!row) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.revokedAt !== null) throw new UnauthorizedError('api.auth.revokedToken');
-  if (!row.ownerId || row.suspendedAt !== null) throw new UnauthorizedError('api.auth.invalidToken');
+  // A suspended company or a suspended owner (moderation/): refused while suspended, working again once restored.
+  if (!row.ownerId || row.suspendedAt !== null || row.ownerSuspendedAt !== null) throw new UnauthorizedError('api.auth.invalidToken');
   if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }

@@ -11,7 +11,7 @@ import { InvalidError } from '../errors.ts';
 import { translator, type Locale, type Params } from '../i18n/index.ts';
 import { fillMissingCategory } from '../category-suggest/index.ts';
 import { listingInputSchema, type ListingNote } from '../listings/input.ts';
-import { upsertCompany, upsertListings, type UpsertItem } from '../listings/upsert.ts';
+import { upsertCompany, upsertListings, type BulkLoad, type UpsertItem } from '../listings/upsert.ts';
 import { listingPath } from '../urls.ts';
 import { fieldMessages } from './field-errors.ts';
 import { noticesJson } from './listings.ts';
@@ -80,10 +80,12 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
     if (notes.length > 0) suggested.set(p.index, notes);
   }
 
+  // One call is one review batch for an unverified company (moderation/batches.ts).
+  const load: BulkLoad = { source: 'api', batchId: null };
   for (let start = 0; start < pending.length; start += CHUNK_ITEMS) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = pending.slice(start, start + CHUNK_ITEMS);
-    const outcomes = upsertListings(db, principal.userId, chunk.map((p) => p.item), now);
+    const outcomes = upsertListings(db, principal.userId, chunk.map((p) => p.item), now, load);
     outcomes.forEach((o, i) => {
       const { index, item } = chunk[i]!;
       if (o.status === 'error') {

@@ -298,6 +298,8 @@ export async function signIn(db: Db, input: unknown, client: Client, now: number
   policy.signInPerPair.reset(pair);
   policy.signInPerAccount.forgive(data.email, now);
   rememberPair(policy, pair, now);
+  // Told only to whoever knows the password: an administrator suspended the account (moderation/members.ts).
+  if (row.suspendedAt !== null) throw new InvalidError('account suspended', { _: 'account.suspended' }, { _: { reason: row.suspendReason ?? '' } });
   return { user: toSessionUser(row), session: await replaceSession(db, row.id, client) };
 }
 

@@ -1,5 +1,6 @@
 // Company profiles: one per account, written only by its owner. `verified` is the site's word, never the owner's:
-// nothing here sets it (scripts/admin.ts does). A rename re-queues the company's listings for search, since search
+// an administrator sets it (src/server/verification/, or scripts/admin.ts); a rename takes it away until the new
+// name is verified again. A rename re-queues the company's listings for search, since search
 // shows the company name with each listing.
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -12,6 +13,8 @@ import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { parseInput } from '../validation.ts';
+import { lapseOnRename } from '../verification/index.ts';
+import { recordAudit } from '../audit/index.ts';
 import { findCompanyByOwner } from './queries.ts';
 
 export type CompanyRow = typeof companies.$inferSelect;
@@ -208,17 +211,16 @@ export function updateCompany(
   const renamed = values.name !== undefined && values.name !== company.name;
   const updated = db.transaction(
     (tx) => {
-      const row = tx
-        .update(companies)
+      tx.update(companies)
         .set({ ...values, ...(opts.logoHash !== undefined ? { logoHash: opts.logoHash } : {}), updatedAt: now })
         .where(eq(companies.id, company.id))
-        .returning()
-        .get()!;
+        .run();
       if (renamed) {
+        lapseOnRename(tx, company, values.name!, userId, now);
         const ids = tx.select({ id: listings.id }).from(listings).where(eq(listings.companyId, company.id)).all();
         enqueueSearchUpdate(tx, ids.map((r) => r.id), now);
       }
-      return row;
+      return tx.select().from(companies).where(eq(companies.id, company.id)).get()!;
     },
     { behavior: 'immediate' },
   );
@@ -234,17 +236,19 @@ export function saveCompany(db: Db, userId: string, input: unknown, now: number,
     : createCompany(db, userId, input, now, { logoHash: opts.logoHash ?? undefined });
 }
 
-/** Sets or clears the verified mark (an administrator's decision; see scripts/admin.ts). */
+/** Sets or clears the verified mark from the operator's command line (scripts/admin.ts); the console's way, with the licence, is src/server/verification/. */
 export function setCompanyVerified(db: Db, slug: string, verified: boolean, now: number): CompanyRow | undefined {
   const row = db.transaction(
     (tx) => {
       const row = tx
         .update(companies)
-        .set({ verified, verifiedAt: verified ? now : null, updatedAt: now })
+        .set({ verified, verifiedAt: verified ? now : null, ...(verified ? {} : { taxId: null }), updatedAt: now })
         .where(eq(companies.slug, slug))
         .returning()
         .get();
       if (row) {
+        // The operator's command line has no evidence to show: the audit log says who set the mark and how.
+        recordAudit(tx, { actorId: null, action: verified ? 'company.verifiedByOperator' : 'company.unverifiedByOperator', targetType: 'company', targetId: row.id, after: { verified } }, now);
         // Search shows the verified mark with each listing of the company.
         const ids = tx.select({ id: listings.id }).from(listings).where(eq(listings.companyId, row.id)).all();
         enqueueSearchUpdate(tx, ids.map((r) => r.id), now);

@@ -2,8 +2,8 @@
 // listings/write.ts, which calls checkListingContent): prohibited words and categories, no contact details in
 // titles, near-duplicates, and a daily posting limit. A refusal is an InvalidError with a message key per field.
 // The word lists live in SQLite (prohibited_terms), edited by administrators; they are cached per database and
-// dropped on every edit.
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+// read again as soon as they change, whoever changed them.
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { listingDupBands, listings, prohibitedTerms, type ListingAttributes } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
@@ -32,27 +32,28 @@ export interface ContentVerdict {
 interface Lists {
   words: string[];
   categories: Set<string>;
+  stamp: string;
 }
 const lists = new WeakMap<Db, Lists>();
 
+/**
+ * The lists as they are now: an edit applies to the very next write, made by this process or another (a second
+ * server node, the import command). Rows are only added and deleted, with AUTOINCREMENT ids that are never reused,
+ * so (count, highest id) changes with every edit; reading it is one aggregate over a table of a few hundred rows.
+ */
 function prohibitedLists(db: Db): Lists {
+  const now = db.select({ stamp: sql<string>`count(*) || ':' || ifnull(max(${prohibitedTerms.id}), 0)` }).from(prohibitedTerms).get()!.stamp;
   let l = lists.get(db);
-  if (!l) {
+  if (!l || l.stamp !== now) {
     const rows = db.select({ kind: prohibitedTerms.kind, value: prohibitedTerms.value }).from(prohibitedTerms).all();
-    l = { words: rows.filter((r) => r.kind === 'word').map((r) => r.value), categories: new Set(rows.filter((r) => r.kind === 'category').map((r) => r.value)) };
+    l = { words: rows.filter((r) => r.kind === 'word').map((r) => r.value), categories: new Set(rows.filter((r) => r.kind === 'category').map((r) => r.value)), stamp: now };
     lists.set(db, l);
   }
   return l;
 }
 
-/** Drops the cached lists (after an administrator's edit). */
-export function forgetProhibitedLists(db: Db): void {
-  lists.delete(db);
-}
-
 /** The first prohibited word the text contains, in its stored (normalised) form, or null. */
-export function prohibitedWordIn(db: Db, text: string): string | null {
-  const { words } = prohibitedLists(db);
+export function prohibitedWordIn(db: Db, text: string, words = prohibitedLists(db).words): string | null {
   if (words.length === 0) return null;
   const normal = normalizeText(text);
   return words.find((w) => normal.includes(w)) ?? null;
@@ -97,10 +98,11 @@ export function checkListingContent(
 ): ContentVerdict {
   const fields: Record<string, string> = {};
   const params: Record<string, Record<string, string | number>> = {};
-  const { categories } = prohibitedLists(db);
+  // Read once per check: the stamp query runs once, and all fields see the same lists.
+  const { categories, words } = prohibitedLists(db);
   if (listing.categorySlugs.some((s) => categories.has(s))) fields.category = 'rules.prohibitedCategory';
   for (const [field, text] of [['title', listing.title], ['description', listing.description], ['attributes', Object.values(listing.attributes).join(' ')]] as const) {
-    const word = prohibitedWordIn(db, text);
+    const word = prohibitedWordIn(db, text, words);
     if (word) {
       fields[field] = 'rules.prohibitedWord';
       params[field] = { word };
@@ -130,27 +132,27 @@ export function checkListingContent(
   return { fingerprint: print, duplicateOfOtherCompany };
 }
 
-/** Most candidates read per check: a bucket this full is a template many listings share, not a re-post. */
+/** Most candidates read per band and compared per check: a bucket this full is a template many listings share, not a re-post. */
 const MAX_CANDIDATES = 32;
 
 /** Live or pending listings (a listing waiting for review counts as existing) near-identical to the fingerprint. */
 function nearDuplicates(db: Db, print: Fingerprint, excludeId: number | undefined, now: number) {
-  // One primary-key lookup per band; only live or pending listings are candidates, so a bucket full of a template's
-  // expired or closed copies does not crowd out the live one (each candidate is one primary-key read of listings).
-  const ids = db
-    .selectDistinct({ id: listingDupBands.listingId })
-    .from(listingDupBands)
-    .innerJoin(listings, eq(listings.id, listingDupBands.listingId))
-    .where(
-      and(
-        or(...print.bands.map((value, band) => and(eq(listingDupBands.band, band), eq(listingDupBands.value, value)))),
-        sql`+${listings.status} IN ('active', 'pending')`,
-      ),
-    )
-    .limit(MAX_CANDIDATES)
-    .all()
-    .map((r) => r.id)
-    .filter((id) => id !== excludeId);
+  // One primary-key range per band, each giving up to MAX_CANDIDATES live or pending listings (a bucket full of a
+  // template's expired or closed copies does not crowd out the live one; a DISTINCT over all bands at once made
+  // SQLite build a temp B-tree). A true near-copy shares several bands, a template's other copies few: the
+  // candidates sharing the most bands are the ones compared (each one primary-key read of listings).
+  const shared = new Map<number, number>();
+  for (const [band, value] of print.bands.entries()) {
+    const rows = db
+      .select({ id: listingDupBands.listingId })
+      .from(listingDupBands)
+      .innerJoin(listings, eq(listings.id, listingDupBands.listingId))
+      .where(and(eq(listingDupBands.band, band), eq(listingDupBands.value, value), sql`+${listings.status} IN ('active', 'pending')`))
+      .limit(MAX_CANDIDATES)
+      .all();
+    for (const r of rows) if (r.id !== excludeId) shared.set(r.id, (shared.get(r.id) ?? 0) + 1);
+  }
+  const ids = [...shared].sort((a, b) => b[1] - a[1]).slice(0, MAX_CANDIDATES).map(([id]) => id);
   if (ids.length === 0) return [];
   return db
     .select({ id: listings.id, slug: listings.slug, companyId: listings.companyId, status: listings.status, expiresAt: listings.expiresAt, title: listings.title, description: listings.description, attributes: listings.attributes })

@@ -121,5 +121,6 @@ export const en: Catalogue = {
   ...concepts.savedSearches.en,
   ...concepts.search.en,
   ...concepts.seo.en,
+  ...concepts.trust.en,
   ...concepts.webhooks.en,
 };

@@ -16,9 +16,10 @@ import * as posting from './messages/posting.ts';
 import * as savedSearches from './messages/saved-searches.ts';
 import * as search from './messages/search.ts';
 import * as seo from './messages/seo.ts';
+import * as trust from './messages/trust.ts';
 import * as webhooks from './messages/webhooks.ts';
 
-export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, savedSearches, search, seo, webhooks };
+export const concepts = { account, analytics, api, browse, demo, favourites, freshness, inquiries, leads, mail, media, moderation, posting, savedSearches, search, seo, trust, webhooks };
 
 const core = {
   'site.tagline': '企业供应、求购信息发布与查询平台',
@@ -143,6 +144,7 @@ export const zhCN = {
   ...savedSearches.zh,
   ...search.zh,
   ...seo.zh,
+  ...trust.zh,
   ...webhooks.zh,
 } as const;
 

@@ -5,7 +5,7 @@ import { fillMissingCategory } from '../category-suggest/index.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
 import { optimizeDatabase, type Db } from '../db.ts';
 import { DEFAULT_VALIDITY_DAYS, type ListingNote } from '../listings/input.ts';
-import { upsertCompany, upsertListings } from '../listings/upsert.ts';
+import { upsertCompany, upsertListings, type BulkLoad } from '../listings/upsert.ts';
 import { importKeyOf, parseCsv, rowProblems, type CsvRow, type RowProblem } from './csv.ts';
 
 export { ImportFileError, MAX_FILE_BYTES, MAX_ROWS } from './csv.ts';
@@ -26,6 +26,8 @@ export interface ImportReport {
   notes: (RowProblem & { line: number; column: string })[];
   /** The listings the file created or updated, in file order. */
   listingIds: number[];
+  /** The review batch the new listings wait in (an unverified company's import), or null when they went live. */
+  batchId: number | null;
 }
 
 // Optional fields a row may leave empty. A row is the whole listing, so an emptied cell clears the stored value
@@ -61,7 +63,9 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
   upsertCompany(db, userId);
   const { rows, headers } = parseCsv(bytes);
   const early = rowProblems(rows);
-  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], notes: [], listingIds: [] };
+  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, failed: [], notes: [], listingIds: [], batchId: null };
+  // One file is one review batch for an unverified company, however many chunks it is written in.
+  const load: BulkLoad = { source: 'import', batchId: null };
 
   // An attribute's problem is reported under the attribute's name as the file's column gave it.
   const columnOf = (field: string) => (field.startsWith('attributes.') ? field.slice('attributes.'.length) : (headers[field] ?? field));
@@ -84,7 +88,7 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
       items.push({ key: importKeyOf(row), input: await fillMissingCategory(db, listingInputOf(row), now, notes) });
       suggested.set(row, notes);
     }
-    const outcomes = new Map(upsertListings(db, userId, items, now).map((o, i) => [valid[i]!, o]));
+    const outcomes = new Map(upsertListings(db, userId, items, now, load).map((o, i) => [valid[i]!, o]));
     for (const row of batch) {
       const o = outcomes.get(row);
       if (!o) fail(row, early.get(row)!);
@@ -98,5 +102,6 @@ export async function importListings(db: Db, userId: string, bytes: Uint8Array, 
   }
   // A catalogue can be most of a small site's listings: let the planner's statistics catch up if it grew a lot.
   if (report.created > 0) optimizeDatabase(db);
+  report.batchId = load.batchId;
   return report;
 }

@@ -22,12 +22,13 @@ export function describeImport(report: ImportReport, t: Translate): ReportText {
     return p.column ? t('import.column', { column: p.column, reason }) : reason;
   };
   return {
-    summary: t('import.summary', {
-      created: report.created,
-      updated: report.updated,
-      unchanged: report.unchanged,
-      failed: report.failed.length,
-    }),
+    summary:
+      t('import.summary', {
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        failed: report.failed.length,
+      }) + (report.batchId !== null ? ` ${t('import.batchPending', { id: report.batchId })}` : ''),
     failures: report.failed.map((f) => ({ line: t('import.line', { line: f.line }), reasons: f.problems.map(reasonOf) })),
     notes: report.notes.map((n) => ({ line: t('import.line', { line: n.line }), reasons: [reasonOf(n)] })),
   };

@@ -3,21 +3,20 @@
 // search index, the owner's mail and the audit entry, so none of them can be lost or happen alone.
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { companies, listings, reports, users } from '../../../db/schema.ts';
+import { companies, listings, reports } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { DEFAULT_LOCALE } from '../i18n/index.ts';
 import { listingsChanged } from '../listings/changes.ts';
 import { forgetCounts } from '../listings/counts.ts';
-import { queueMail } from '../mail/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
+import { closeBatchIfDone, waitingIn } from './batches.ts';
 import { confirm, confirmOnly, reason } from './confirm.ts';
-import { approvedMail, rejectedMail } from './mails.ts';
+import { approvedMail, mailOwner, rejectedMail } from './mails.ts';
 
 const DAY_MS = 86_400_000;
 export const QUEUE_PAGE = 50;
@@ -56,8 +55,9 @@ export function reviewQueue(db: Db, adminId: string, page = 1): QueueItem[] {
     })
     .from(listings)
     .innerJoin(companies, eq(companies.id, listings.companyId))
-    // (status, published_at, rowid) is the index's own order: one range, no sort.
-    .where(eq(listings.status, 'pending'))
+    // The partial index of waiting listings, batch_id IS NULL: one range in (published_at, rowid) order, no sort;
+    // bulk loads under review are decided as batches (batches.ts) and do not flood this queue.
+    .where(waitingIn(null))
     .orderBy(asc(listings.publishedAt), asc(listings.id))
     .limit(QUEUE_PAGE)
     .offset((Math.max(1, page) - 1) * QUEUE_PAGE)
@@ -94,6 +94,7 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
         .where(and(eq(reports.targetType, 'listing'), eq(reports.targetId, listingId), eq(reports.status, 'open')))
         .run();
       enqueueSearchUpdate(tx, [listingId], now);
+      closeBatchIfDone(tx, listing.batchId, now, adminId);
       recordAudit(
         tx,
         {
@@ -107,26 +108,13 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
         },
         now,
       );
-      const owner = tx
-        .select({ email: users.email })
-        .from(companies)
-        .innerJoin(users, eq(users.id, companies.ownerId))
-        .where(eq(companies.id, listing.companyId))
-        .get();
-      if (owner) {
-        const link = config().SITE_URL + (decision === 'approve' ? listingPath(listing) : `/dashboard/listings/${listingId}/edit`);
-        queueMail(
-          tx,
-          {
-            to: owner.email,
-            template: decision === 'approve' ? approvedMail : rejectedMail,
-            data: { title: listing.title, link, reason: why ?? '' },
-            idempotencyKey: `moderation:${listingId}:${decision}:${now}`,
-            locale: DEFAULT_LOCALE,
-          },
-          now,
-        );
-      }
+      const link = config().SITE_URL + (decision === 'approve' ? listingPath(listing) : `/dashboard/listings/${listingId}/edit`);
+      mailOwner(
+        tx,
+        listing.companyId,
+        { template: decision === 'approve' ? approvedMail : rejectedMail, data: { title: listing.title, link, reason: why ?? '' }, idempotencyKey: `moderation:${listingId}:${decision}:${now}` },
+        now,
+      );
       return true;
     },
     { behavior: 'immediate' },

@@ -1,11 +1,11 @@
 // The prohibited words and categories, as administrators edit them in the console. Words are stored in the content
-// rules' normal form, so one entry covers its full-width, traditional and spaced-out spellings.
+// rules' normal form, so one entry covers its full-width, traditional and spaced-out spellings. An edit applies to
+// the next listing write without a restart, in every process (content-rules reads the lists again when they change).
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROHIBITED_KINDS, prohibitedTerms } from '../../../db/schema.ts';
 import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
-import { forgetProhibitedLists } from '../content-rules/index.ts';
 import { normalizeText } from '../content-rules/normalize.ts';
 import type { Db } from '../db.ts';
 import { InvalidError, NotFoundError } from '../errors.ts';
@@ -45,7 +45,6 @@ export function addProhibitedTerm(db: Db, adminId: string, input: unknown, now: 
     },
     { behavior: 'immediate' },
   );
-  forgetProhibitedLists(db);
   return row;
 }
 
@@ -61,5 +60,4 @@ export function removeProhibitedTerm(db: Db, adminId: string, id: number, input:
     },
     { behavior: 'immediate' },
   );
-  forgetProhibitedLists(db);
 }

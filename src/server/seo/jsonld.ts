@@ -62,6 +62,8 @@ export interface CompanyLd {
   /** City or county, then province. */
   locality: string;
   province: string;
+  /** The unified social credit code, only for a verified company. */
+  taxId?: string;
 }
 
 /** A company as the seller or buyer named inside a listing: who, and where to find them. */
@@ -80,6 +82,7 @@ export function organization(c: CompanyLd): JsonLd {
     description: c.description,
     telephone: c.telephone,
     sameAs: c.website,
+    taxID: c.taxId,
     logo: c.logo,
     image: c.logo,
     address: compact({
