@@ -215,7 +215,7 @@ describe('English pages', () => {
     expect(await page.locator('h1').textContent()).toBe('赣州市供求信息');
   });
 
-  it('keeps redirects in English and sends private pages to their one address', async () => {
+  it('keeps redirects in English, the member area too, and sends the console to its one address', async () => {
     const id = listingIdWithStatus('active');
     const stale = await get(`/en/listing/${id}-stale-slug`);
     expect(stale.status).toBe(301);
@@ -224,8 +224,11 @@ describe('English pages', () => {
     expect(first.headers.get('location')).toBe('/en/region/nanchang');
     expect((await get('/en/')).headers.get('location')).toBe('/en');
     const dashboard = await get('/en/dashboard');
-    expect(dashboard.status).toBe(302);
-    expect(dashboard.headers.get('location')).toBe('/dashboard');
+    expect(dashboard.status).toBe(303);
+    expect(dashboard.headers.get('location')).toBe(`/en/login?next=${encodeURIComponent('/dashboard')}`);
+    const admin = await get('/en/admin');
+    expect(admin.status).toBe(302);
+    expect(admin.headers.get('location')).toBe('/admin');
   });
 
   it('answers unknown, removed and expired listings the way crawlers trust, in English too', async () => {

@@ -25,7 +25,7 @@ export const en: Record<keyof typeof zh, string> = {
   'listing.descriptionPrefix': '{kind}: {title}, {region} {category}, {price}. ',
   'region.descriptionLong': '{n} supply offers and buying leads from businesses in {region}, in industries such as {categories}. Find suppliers and buyers by county and industry.',
   'category.descriptionLong': '{n} {category} supply offers and buying leads in {region}: {children}. Find {category} suppliers, factories and buyers.',
-  'company.descriptionFallback': '{name}, based in {region}, has {n} supply and buying listings on {site}.',
+  'company.descriptionFallback': '{name}, based in {region}, has {n|1 supply or buying listing|# supply and buying listings} on {site}.',
   'regions.description': 'Browse {site} by region: supply offers and buying leads from every city and county of {region}.',
   'categories.description': 'Browse {site} by industry: supply offers and buying leads in every category and subcategory.',
   'feed.site': '{site} - latest listings',
