@@ -9,6 +9,7 @@ import { latestPerCompany } from '../../src/server/browse/index.ts';
 import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboard.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
+import { findListing, similarListings } from '../../src/server/listings/queries.ts';
 import { flushViews, recordView } from '../../src/server/listings/views.ts';
 import { suggest, searchListings } from '../../src/server/search/index.ts';
 import { rebuildFts } from '../../src/server/search/indexer.ts';
@@ -61,6 +62,8 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['feed, industry', (s) => feed(s, { categorySlug: s.industry })],
   ['search in a city and industry, by price', (s) => searchListings(s.db, { q: '供应', region: s.city, category: s.industry, sort: 'price_asc' }, s.now)],
   ['search suggestions', (s) => suggest(s.db, '钢')],
+  // 相关推荐 of a live listing: its subcategory in its county, its city, then anywhere, other companies' only.
+  ['listing, related from other companies', (s) => similarListings(s.db, findListing(s.db, s.liveListing.id)!, 8, s.now, { otherCompanies: true })],
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
 ];

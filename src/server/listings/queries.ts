@@ -23,6 +23,8 @@ export interface ListingFilter {
   topCategoryId?: number;
   companyId?: number;
   excludeId?: number;
+  /** Other companies' listings only (a residual check while the index is read in date order). */
+  excludeCompanyId?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ function filterCondition(f: ListingFilter, now: number, { forCount = false } = {
   if (f.topCategoryId !== undefined) parts.push(eq(listings.topCategoryId, f.topCategoryId));
   if (f.companyId !== undefined) parts.push(eq(listings.companyId, f.companyId));
   if (f.excludeId !== undefined) parts.push(sql`${listings.id} <> ${f.excludeId}`);
+  if (f.excludeCompanyId !== undefined) parts.push(sql`${listings.companyId} <> ${f.excludeCompanyId}`);
   return and(...parts)!;
 }
 
@@ -125,20 +128,34 @@ export function listingImagesOf(db: Db, listingId: number) {
 }
 
 /**
- * Live listings like one that is no longer live (expired or closed), for its page: the same subcategory in the
- * same city first, then the same subcategory anywhere.
+ * Live listings like this one, nearest first: the same subcategory in the same county, then in the same city, then
+ * anywhere; each step one read of a (place, category, status, published_at) index in date order. `otherCompanies`
+ * leaves out the listing's own company (the page lists those apart): the 相关推荐 of a live listing. An expired or
+ * closed listing's page points on to any live listing like it.
  */
 export function similarListings(
   db: Db,
-  listing: { id: number; categoryId: number; cityId: number },
+  listing: { id: number; categoryId: number; regionId: number; cityId: number; companyId: number },
   limit: number,
   now: number,
+  { otherCompanies = false } = {},
 ): ListingCard[] {
-  const near = latestListings(db, { categoryId: listing.categoryId, cityId: listing.cityId, excludeId: listing.id }, limit, now);
-  if (near.length >= limit) return near;
-  const seen = new Set(near.map((l) => l.id));
-  const wider = latestListings(db, { categoryId: listing.categoryId, excludeId: listing.id }, limit * 2, now);
-  return [...near, ...wider.filter((l) => !seen.has(l.id))].slice(0, limit);
+  const base: ListingFilter = { categoryId: listing.categoryId, excludeId: listing.id, ...(otherCompanies ? { excludeCompanyId: listing.companyId } : {}) };
+  const steps: ListingFilter[] = [
+    ...(listing.regionId !== listing.cityId ? [{ ...base, regionId: listing.regionId }] : []),
+    { ...base, cityId: listing.cityId },
+    base,
+  ];
+  const found: ListingCard[] = [];
+  const seen = new Set<number>();
+  for (const filter of steps) {
+    // Asking each wider step for `limit` more than already found is enough: everything found so far is in it too.
+    for (const l of latestListings(db, filter, limit + found.length, now)) {
+      if (found.length < limit && !seen.has(l.id)) (seen.add(l.id), found.push(l));
+    }
+    if (found.length >= limit) break;
+  }
+  return found;
 }
 
 /**
