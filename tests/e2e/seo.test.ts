@@ -19,6 +19,11 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = path.join(tempDir(), 'data');
   server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '600' });
+  // Half the companies become members' (demo companies, nobody's, are noindex and out of the sitemaps).
+  withSiteDb(dataDir, (db) => {
+    db.prepare("insert into users (id, email, password_hash, display_name, created_at) select 'seo-' || id, 'seo' || id || '@example.com', '!', 'owner', 0 from companies where id % 2 = 0").run();
+    db.prepare("update companies set owner_id = 'seo-' || id where id % 2 = 0").run();
+  }, { readonly: false });
   browser = await launchBrowser();
   page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
 });
