@@ -173,7 +173,7 @@ describe('Picture markup and the upload control in Chromium', () => {
     const container = await experimental_AstroContainer.create();
     const fieldset = await container.renderToString(component.default, {
       props: { name: 'images', label: '产品图片', max: 8, existing: [image] },
-      locals: { t: translator('zh-CN'), locale: 'zh-CN', user: null },
+      locals: { t: translator('zh-CN'), locale: 'zh-CN', href: (p: string) => p, user: null },
     });
     const picture = await vite.ssrLoadModule('/src/components/Picture.astro');
     renderPicture = (props) => container.renderToString(picture.default, { props });
