@@ -23,8 +23,6 @@ export interface ListingFilter {
   topCategoryId?: number;
   companyId?: number;
   excludeId?: number;
-  /** Other companies' listings only (a residual check while the index is read in date order). */
-  excludeCompanyId?: number;
 }
 
 /**
@@ -40,7 +38,6 @@ function filterCondition(f: ListingFilter, now: number, { forCount = false } = {
   if (f.topCategoryId !== undefined) parts.push(eq(listings.topCategoryId, f.topCategoryId));
   if (f.companyId !== undefined) parts.push(eq(listings.companyId, f.companyId));
   if (f.excludeId !== undefined) parts.push(sql`${listings.id} <> ${f.excludeId}`);
-  if (f.excludeCompanyId !== undefined) parts.push(sql`${listings.companyId} <> ${f.excludeCompanyId}`);
   return and(...parts)!;
 }
 
@@ -59,6 +56,7 @@ const cardColumns = {
   regionId: listings.regionId,
   categoryId: listings.categoryId,
   publishedAt: listings.publishedAt,
+  companyId: listings.companyId,
   companyName: companies.name,
   companySlug: companies.slug,
   companyVerified: companies.verified,
@@ -127,11 +125,16 @@ export function listingImagesOf(db: Db, listingId: number) {
     .all();
 }
 
+/** How many of the newest rows of each step are read for 相关推荐 at most: a company with hundreds of listings in the
+ * subcategory cannot make the page walk them all (it may then show fewer related listings). */
+const RELATED_READ = 24;
+
 /**
  * Live listings like this one, nearest first: the same subcategory in the same county, then in the same city, then
  * anywhere; each step one read of a (place, category, status, published_at) index in date order. `otherCompanies`
- * leaves out the listing's own company (the page lists those apart): the 相关推荐 of a live listing. An expired or
- * closed listing's page points on to any live listing like it.
+ * leaves out the listing's own company (the page lists those apart): the 相关推荐 of a live listing; each step then
+ * reads a bounded number of rows and skips the company's own. An expired or closed listing's page points on to any
+ * live listing like it.
  */
 export function similarListings(
   db: Db,
@@ -140,22 +143,30 @@ export function similarListings(
   now: number,
   { otherCompanies = false } = {},
 ): ListingCard[] {
-  const base: ListingFilter = { categoryId: listing.categoryId, excludeId: listing.id, ...(otherCompanies ? { excludeCompanyId: listing.companyId } : {}) };
+  const base: ListingFilter = { categoryId: listing.categoryId, excludeId: listing.id };
   const steps: ListingFilter[] = [
     ...(listing.regionId !== listing.cityId ? [{ ...base, regionId: listing.regionId }] : []),
     { ...base, cityId: listing.cityId },
     base,
   ];
-  const found: ListingCard[] = [];
-  const seen = new Set<number>();
+  // Ids first (a light read of the index and the row), the cards of the chosen few after.
+  const chosen: number[] = [];
   for (const filter of steps) {
-    // Asking each wider step for `limit` more than already found is enough: everything found so far is in it too.
-    for (const l of latestListings(db, filter, limit + found.length, now)) {
-      if (found.length < limit && !seen.has(l.id)) (seen.add(l.id), found.push(l));
+    // Each wider step holds everything chosen so far: `limit` more than that is enough.
+    const rows = db
+      .select({ id: listings.id, companyId: listings.companyId })
+      .from(listings)
+      .where(filterCondition(filter, now))
+      .orderBy(desc(listings.publishedAt), desc(listings.id))
+      .limit(otherCompanies ? RELATED_READ : limit + chosen.length)
+      .all();
+    for (const r of rows) {
+      if (chosen.length < limit && !chosen.includes(r.id) && !(otherCompanies && r.companyId === listing.companyId)) chosen.push(r.id);
     }
-    if (found.length >= limit) break;
+    if (chosen.length >= limit) break;
   }
-  return found;
+  const cards = new Map(listingCardsByIds(db, chosen).map((c) => [c.id, c]));
+  return chosen.map((id) => cards.get(id)!);
 }
 
 /**
