@@ -67,7 +67,9 @@ export function attachSuggestions(form: HTMLFormElement): void {
       return;
     }
     try {
-      const res = await fetch(`${endpoint}?q=${encodeURIComponent(q)}`, { headers: { Accept: 'application/json' } });
+      const url = new URL(endpoint, window.location.href);
+      url.searchParams.set('q', q);
+      const res = await fetch(url, { headers: { Accept: 'application/json' } });
       if (!res.ok || mine !== seq) return;
       items = ((await res.json()) as { suggestions: Suggestion[] }).suggestions;
       render();

@@ -3,6 +3,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+const DEFAULT_SITE_NAME = '江西供求信息网';
+const DEFAULT_SITE_NAME_EN = 'Jiangxi Supply & Demand';
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(4321),
   HOST: z.string().default('localhost'),
@@ -12,7 +15,10 @@ const schema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
-  SITE_NAME: z.string().min(1).default('江西供求信息网'),
+  SITE_NAME: z.string().min(1).default(DEFAULT_SITE_NAME),
+  // The name English pages (/en) show. Unset: the English name of the default site, or SITE_NAME when that was changed
+  // (a site renamed in Chinese must not keep calling itself Jiangxi in English).
+  SITE_NAME_EN: z.string().min(1).optional(),
   // Which administrative divisions and categories this site serves (another province = another file).
   REGIONS_FILE: z.string().default('db/seed/regions/jiangxi.json'),
   CATEGORIES_FILE: z.string().default('db/seed/categories.json'),
@@ -71,7 +77,8 @@ const schema = z.object({
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
 });
 
-export type Config = z.infer<typeof schema> & { SITE_URL: string; dataDir: string; dbFile: string };
+export type Config = z.infer<typeof schema> & { SITE_URL: string; SITE_NAME_EN: string; dataDir: string; dbFile: string };
+
 
 export class ConfigError extends Error {}
 
@@ -83,11 +90,18 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const dataDir = path.resolve(result.data.DATA_DIR);
   const SITE_URL = result.data.SITE_URL ?? `http://localhost:${result.data.PORT}`;
-  return { ...result.data, SITE_URL, dataDir, dbFile: path.join(dataDir, 'site.db') };
+  const SITE_NAME_EN =
+    result.data.SITE_NAME_EN ?? (result.data.SITE_NAME === DEFAULT_SITE_NAME ? DEFAULT_SITE_NAME_EN : result.data.SITE_NAME);
+  return { ...result.data, SITE_URL, SITE_NAME_EN, dataDir, dbFile: path.join(dataDir, 'site.db') };
 }
 
 let current: Config | undefined;
 export function config(): Config {
   current ??= parseConfig();
   return current;
+}
+
+/** The site's name in a reader's language. */
+export function siteName(locale: 'zh-CN' | 'en'): string {
+  return locale === 'en' ? config().SITE_NAME_EN : config().SITE_NAME;
 }

@@ -26,8 +26,9 @@ export function splitLocale(pathname: string): { locale: Locale; path: string } 
   return { locale: DEFAULT_LOCALE, path: pathname };
 }
 
-// Pages for signed-in members, machines and files: one language (the member's settings decide), never under /en.
-const NOT_BILINGUAL = /^\/(?:api|dashboard|account|admin|media|_astro|_image|sitemaps?|feeds?|robots\.txt|favicon)(?:[/.?-]|$)/;
+// Machines, files and the admin console: one language, never under /en. The member area (dashboard, account) is
+// bilingual like the public pages: a member who came in through /en stays in English (private pages are noindex).
+const NOT_BILINGUAL = /^\/(?:api|admin|media|_astro|_image|sitemaps?|feeds?|robots\.txt|favicon)(?:[/.?-]|$)/;
 
 export function isBilingualPath(path: string): boolean {
   return !NOT_BILINGUAL.test(path);

@@ -101,6 +101,29 @@ describe('browsing the site', () => {
     expect(page.url()).toBe(server.url + '/region/jiangxi');
   });
 
+  it('goes straight to page N from the box beside the page numbers, keeping the tab, without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const p = await context.newPage();
+    const jumpTo = async (n: number, button: string) => {
+      await p.fill('.page-jump input[name=page]', String(n));
+      await Promise.all([p.waitForURL(/./, { waitUntil: 'domcontentloaded' }), p.getByRole('button', { name: button, exact: true }).click()]);
+    };
+    await p.goto(server.url + '/region/jiangxi?kind=supply');
+    expect(Number(await p.locator('.page-jump input[name=page]').getAttribute('max'))).toBeGreaterThan(5);
+    await jumpTo(4, '跳转');
+    expect(new URL(p.url()).search).toBe('?kind=supply&page=4');
+    expect(await p.locator('.pagination [aria-current=page]').textContent()).toBe('4');
+    await jumpTo(1, '跳转');
+    expect(p.url()).toBe(server.url + '/region/jiangxi?kind=supply');
+    // Search results page the same way, in English too.
+    await p.goto(server.url + '/en/search?kind=demand');
+    await jumpTo(3, 'Go');
+    expect(new URL(p.url()).pathname).toBe('/en/search');
+    expect(new URL(p.url()).search).toBe('?kind=demand&page=3');
+    expect(await p.locator('.pagination [aria-current=page]').textContent()).toBe('3');
+    await context.close();
+  });
+
   it('on a phone: the 求购 tab, page 3 by its number, the last page, kept across paging; tab states are noindex', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(server.url + '/region/jiangxi');

@@ -7,14 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/db.ts';
+import { register } from '../helpers/forms.ts';
+import { withSiteDb } from '../helpers/site-db.ts';
 
 let server: RunningServer;
 let browser: Browser;
+let dataDir: string;
 const pages: string[] = [];
 const demoPages: string[] = [];
 
 beforeAll(async () => {
-  server = await startServer({ DATA_DIR: path.join(tempDir(), 'data'), DEMO_LISTINGS: '300' });
+  dataDir = path.join(tempDir(), 'data');
+  server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '300' });
   browser = await launchBrowser();
   // One address of each public page type, found the way a visitor finds them: from the home page's links.
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -58,6 +62,48 @@ describe('no page scrolls sideways', () => {
       await context.close();
     }, 120_000);
   }
+});
+
+describe('on a phone (390 px)', () => {
+  it('the header is one row with the search box in it; the rest opens from 菜单 without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    for (const p of ['/', '/en', '/search?q=钢管']) {
+      await page.goto(server.url + p);
+      const header = (await page.locator('.site-header').boundingBox())!;
+      expect(header.height, p).toBeLessThanOrEqual(64);
+      const search = page.locator('.site-header input[name=q]');
+      expect(await search.isVisible(), p).toBe(true);
+      expect((await search.boundingBox())!.width, p).toBeGreaterThanOrEqual(100);
+    }
+    await page.goto(server.url + '/');
+    const regions = page.locator('.site-nav a', { hasText: '地区' });
+    expect(await regions.isVisible()).toBe(false);
+    await page.locator('label', { hasText: '菜单' }).click();
+    expect(await regions.isVisible()).toBe(true);
+    await regions.click();
+    expect(new URL(page.url()).pathname).toBe('/regions');
+    await context.close();
+  });
+
+  it('the dashboard lists each listing as a card with its title across the card, and does not scroll sideways', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await register(page, server.url, 'phone.member@example.com', '手机会员');
+    // The member takes over a demo company, so the dashboard has listings to show.
+    withSiteDb(dataDir, (db) => {
+      const user = db.prepare("select id from users where email = 'phone.member@example.com'").pluck().get();
+      db.prepare("update companies set owner_id = ? where id = (select company_id from listings where status = 'active' group by company_id order by count(*) desc limit 1)").run(user);
+    }, { readonly: false });
+    for (const p of ['/dashboard', '/en/dashboard']) {
+      await page.goto(server.url + p);
+      const title = page.locator('.dash-item h3').first();
+      expect((await title.boundingBox())!.width, p).toBeGreaterThan(280);
+      const { scroll, inner } = await overflow(page);
+      expect(scroll, p).toBeLessThanOrEqual(inner);
+    }
+    await context.close();
+  });
 });
 
 describe('search on a phone', () => {

@@ -77,7 +77,7 @@ describe('images on the built site', () => {
     await expect
       .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 })
       .toBeGreaterThan(0);
-    // In the 320-pixel gallery column of a desktop screen at 1x, the browser takes the smallest rendition.
+    // In the 320-pixel gallery frame of a desktop screen at 1x, the browser takes the smallest rendition.
     expect(await img.getAttribute('sizes')).toBe('(max-width: 800px) 100vw, 320px');
     expect(await img.evaluate((el: HTMLImageElement) => el.currentSrc)).toBe(`${server.url}/media/${image.hash}-320.webp`);
     expect(problems).toEqual([]);
@@ -173,7 +173,7 @@ describe('Picture markup and the upload control in Chromium', () => {
     const container = await experimental_AstroContainer.create();
     const fieldset = await container.renderToString(component.default, {
       props: { name: 'images', label: '产品图片', max: 8, existing: [image] },
-      locals: { t: translator('zh-CN'), locale: 'zh-CN', user: null },
+      locals: { t: translator('zh-CN'), locale: 'zh-CN', href: (p: string) => p, user: null },
     });
     const picture = await vite.ssrLoadModule('/src/components/Picture.astro');
     renderPicture = (props) => container.renderToString(picture.default, { props });

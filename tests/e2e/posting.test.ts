@@ -132,9 +132,18 @@ describe('posting a listing', () => {
     await visitor.page.goto(server.url + listingPath);
     expect(await visitor.page.locator('h1').textContent()).toContain('供应五常稻花香大米');
     expect(await visitor.page.locator('.big-price').textContent()).toBe('5.80–6.50 元/斤');
-    const images = visitor.page.locator('.gallery img');
+    const images = visitor.page.locator('.gallery-slide img');
     expect(await images.count()).toBe(2);
     for (const img of await images.all()) expect(await img.getAttribute('srcset')).toMatch(/-320\.webp 320w.*-800\.webp 800w/);
+    // The gallery shows one photo in a fixed frame; a thumbnail (a plain link, no JavaScript here) brings up its photo.
+    const frame = visitor.page.locator('.gallery-main');
+    const box = (await frame.boundingBox())!;
+    expect(Math.round((box.width * 3) / 4)).toBeCloseTo(Math.round(box.height), -1);
+    expect(await frame.evaluate((el) => el.scrollLeft)).toBe(0);
+    await visitor.page.getByRole('link', { name: '看第 2 张图片' }).click();
+    expect(new URL(visitor.page.url()).hash).toBe('#photo-2');
+    expect(await frame.evaluate((el) => el.scrollLeft)).toBeCloseTo(box.width, -1);
+    expect(await visitor.page.locator('[data-views]').textContent()).toMatch(/^浏览 \d+ 次$/);
     expect(await visitor.page.locator('.company-card img').getAttribute('src')).toMatch(/^\/media\/[0-9a-f]{64}-320\.webp$/);
     const res = await visitor.page.goto(server.url + (await images.first().getAttribute('src'))!);
     expect(res!.status()).toBe(200);
@@ -177,7 +186,7 @@ describe('posting a listing', () => {
     expect(page.url()).toContain('/dashboard?done=updated');
     await page.goto(server.url + listingPath);
     expect(await page.locator('h1').textContent()).toContain('供应五常稻花香大米 新米');
-    expect(await page.locator('.gallery img').count()).toBe(2);
+    expect(await page.locator('.gallery-slide img').count()).toBe(2);
   });
 
   it('closes the listing: its page shows the closed notice', async () => {

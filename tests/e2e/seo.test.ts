@@ -19,6 +19,11 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = path.join(tempDir(), 'data');
   server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '600' });
+  // Half the companies become members' (demo companies, nobody's, are noindex and out of the sitemaps).
+  withSiteDb(dataDir, (db) => {
+    db.prepare("insert into users (id, email, password_hash, display_name, created_at) select 'seo-' || id, 'seo' || id || '@example.com', '!', 'owner', 0 from companies where id % 2 = 0").run();
+    db.prepare("update companies set owner_id = 'seo-' || id where id % 2 = 0").run();
+  }, { readonly: false });
   browser = await launchBrowser();
   page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
 });
@@ -215,7 +220,7 @@ describe('English pages', () => {
     expect(await page.locator('h1').textContent()).toBe('赣州市供求信息');
   });
 
-  it('keeps redirects in English and sends private pages to their one address', async () => {
+  it('keeps redirects in English, the member area too, and sends the console to its one address', async () => {
     const id = listingIdWithStatus('active');
     const stale = await get(`/en/listing/${id}-stale-slug`);
     expect(stale.status).toBe(301);
@@ -224,8 +229,11 @@ describe('English pages', () => {
     expect(first.headers.get('location')).toBe('/en/region/nanchang');
     expect((await get('/en/')).headers.get('location')).toBe('/en');
     const dashboard = await get('/en/dashboard');
-    expect(dashboard.status).toBe(302);
-    expect(dashboard.headers.get('location')).toBe('/dashboard');
+    expect(dashboard.status).toBe(303);
+    expect(dashboard.headers.get('location')).toBe(`/en/login?next=${encodeURIComponent('/dashboard')}`);
+    const admin = await get('/en/admin');
+    expect(admin.status).toBe(302);
+    expect(admin.headers.get('location')).toBe('/admin');
   });
 
   it('answers unknown, removed and expired listings the way crawlers trust, in English too', async () => {

@@ -18,6 +18,7 @@ import { latestPerCompany } from '../../src/server/browse/index.ts';
 import { DASHBOARD_TABS, getDashboard } from '../../src/server/listings/dashboard.ts';
 import { expireListings } from '../../src/server/listings/expiry.ts';
 import { forgetCounts, liveCounts } from '../../src/server/listings/counts.ts';
+import { findListing, similarListings } from '../../src/server/listings/queries.ts';
 import { flushViews, recordView } from '../../src/server/listings/views.ts';
 import { translator } from '../../src/server/i18n/index.ts';
 import { queueSavedSearchAlerts, savedSearchRound } from '../../src/server/saved-searches/alerts.ts';
@@ -91,6 +92,8 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
     `api: the company's own listings (mine=1${status ? `, status=${status}` : ''}), a page with its images`,
     (s) => listMyListingsApi(s.db, { tokenId: 0, companyId: s.companyId, userId: OWNER_ID }, new URLSearchParams({ mine: '1', limit: '500', ...(status ? { status } : {}) }), s.now, 'zh-CN'),
   ]),
+  // 相关推荐 of a live listing: its subcategory in its county, its city, then anywhere, other companies' only.
+  ['listing, related from other companies', (s) => similarListings(s.db, findListing(s.db, s.liveListing.id)!, 8, s.now, { otherCompanies: true })],
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
   ['saved searches: a listing matched against them, its instant alerts', (s) => (savedSearchesOf(s), savedSearchRound(s.db, () => s.now))],

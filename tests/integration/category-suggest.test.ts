@@ -15,7 +15,8 @@ const now = Date.now();
 
 beforeAll(() => {
   db = apiDb();
-  writeDemoData(db, { listings: 1500, seed: 1, now });
+  // Enough listings that most subcategories have some (demo companies each keep to a few subcategories).
+  writeDemoData(db, { listings: 3000, seed: 1, now });
   ensureSearchIndex(db, now);
   token = tokenHolder(db).token;
 });

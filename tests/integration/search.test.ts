@@ -184,6 +184,10 @@ describe('suggestions and the JSON API', () => {
     expect(suggest(db, '')).toEqual([]);
     expect(suggest(db, '"*(')).toEqual([]);
     expect(suggestApi(db, '工业陶', 'zh-CN').suggestions[0]).toMatchObject({ type: 'category', url: '/search?category=industrial-ceramics' });
+    // English pages' header search: the category in English, every link to the English page.
+    const en = suggestApi(db, '工业陶', 'en').suggestions;
+    expect(en[0]).toMatchObject({ type: 'category', text: 'Industrial Ceramics', url: '/en/search?category=industrial-ceramics' });
+    expect(en.every((s) => s.url.startsWith('/en/'))).toBe(true);
   });
 
   it('answers the documented shape with ids or slugs for places', async () => {

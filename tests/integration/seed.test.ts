@@ -1,4 +1,4 @@
-import { count, eq } from 'drizzle-orm';
+import { count, eq, like } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { categories, companies, listings, regions } from '../../db/schema.ts';
 import { prepareSite } from '../../src/server/bootstrap.ts';
@@ -125,14 +125,62 @@ describe('demo data', () => {
   });
 
   it('clusters industries where they are in Jiangxi: ceramics in Jingdezhen, rare earths in Ganzhou', () => {
-    const live = all.filter((l) => l.status === 'active');
-    const share = (inCity: (l: (typeof all)[number]) => boolean, of: typeof all) => of.filter(inCity).length / of.length;
+    // Each company has one industry (that of all its listings) and one city: count companies, not listings, which a
+    // few busy companies would sway.
+    const companyCity = new Map<number, { industry: number; city: number }>();
+    const regionsTree = getTaxonomy(db).regions;
+    const cityOf = new Map(db.select().from(companies).all().map((c) => [c.id, regionsTree.path(c.regionId)[1]!.id]));
+    for (const l of all) companyCity.set(l.companyId, { industry: l.topCategoryId, city: cityOf.get(l.companyId)! });
+    const cos = [...companyCity.values()];
+    const share = (city: number, of: typeof cos) => of.filter((c) => c.city === city).length / of.length;
     const jingdezhen = regionBySlug(db, 'jingdezhen').id;
     const ganzhou = regionBySlug(db, 'ganzhou').id;
-    const ceramics = live.filter((l) => l.topCategoryId === categoryBySlug(db, 'ceramics').id);
-    const rareEarths = live.filter((l) => l.topCategoryId === categoryBySlug(db, 'nonferrous-rare-earth').id);
-    expect(share((l) => l.cityId === jingdezhen, ceramics)).toBeGreaterThan(2 * share((l) => l.cityId === jingdezhen, live));
-    expect(share((l) => l.cityId === ganzhou, rareEarths)).toBeGreaterThan(1.5 * share((l) => l.cityId === ganzhou, live));
+    const ceramics = cos.filter((c) => c.industry === categoryBySlug(db, 'ceramics').id);
+    const rareEarths = cos.filter((c) => c.industry === categoryBySlug(db, 'nonferrous-rare-earth').id);
+    expect(share(jingdezhen, ceramics)).toBeGreaterThan(2 * share(jingdezhen, cos));
+    expect(share(ganzhou, rareEarths)).toBeGreaterThan(1.5 * share(ganzhou, cos));
+  });
+
+  it('gives each company one industry and a few subcategories that fit its name, with nothing else bought or sold', () => {
+    const byCompany = new Map<number, Set<number>>();
+    for (const l of all) byCompany.set(l.companyId, (byCompany.get(l.companyId) ?? new Set()).add(l.categoryId));
+    const cats = getTaxonomy(db).categories;
+    for (const [companyId, leaves] of byCompany) {
+      const name = db.select({ name: companies.name }).from(companies).where(eq(companies.id, companyId)).get()!.name;
+      expect(new Set([...leaves].map((id) => cats.byId.get(id)!.parentId)).size, name).toBe(1);
+      expect(leaves.size, name).toBeLessThanOrEqual(3);
+    }
+    // A name that says what the company sells is kept to it: 门窗 sells doors and windows, 砂石 sand and gravel.
+    const named = (word: string, slug: string) => {
+      const cos = db.select({ id: companies.id }).from(companies).where(like(companies.name, `%${word}%`)).all();
+      for (const c of cos) for (const id of byCompany.get(c.id) ?? []) expect(cats.byId.get(id)!.slug, word).toBe(slug);
+    };
+    named('门窗', 'doors-windows');
+    named('砂石', 'aggregates');
+    named('财税咨询', 'accounting-tax');
+  });
+
+  it('writes titles that do not repeat the kind badge, and no sentence twice', () => {
+    for (const l of all) {
+      if (l.kind === 'supply') expect(l.title.replaceAll('供应商', ''), l.title).not.toContain('供应');
+      else expect(l.title, l.title).not.toContain('求购');
+      const sentences = l.description.split('。').filter(Boolean);
+      expect(new Set(sentences).size, l.description).toBe(sentences.length);
+    }
+    for (const c of db.select().from(companies).all()) {
+      const sentences = c.description.split('。').filter(Boolean);
+      expect(new Set(sentences).size, c.description).toBe(sentences.length);
+      // What it deals in is said once, with one founding year.
+      expect(c.description.match(/主营|主要经营|除.*外/g)?.length ?? 0, c.description).toBeLessThanOrEqual(1);
+      expect(new Set(c.description.match(/\d{4}年/g) ?? []).size, c.description).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('offers services the way services are offered: no stock, factories or shipping', () => {
+    const services = categoryBySlug(db, 'business-services').id;
+    for (const l of all.filter((x) => x.topCategoryId === services)) {
+      expect(l.title + l.description, l.title).not.toMatch(/全国发货|现货|厂家直销|源头厂家|量大从优/);
+    }
   });
 
   it('uses only attributes the category defines', () => {

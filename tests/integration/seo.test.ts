@@ -1,7 +1,7 @@
 // Sitemaps, feeds and similar listings read from a real SQLite file.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { listings } from '../../db/schema.ts';
+import { companies, listings } from '../../db/schema.ts';
 import { NotFoundError } from '../../src/server/errors.ts';
 import { translator } from '../../src/server/i18n/index.ts';
 import { forgetCounts } from '../../src/server/listings/counts.ts';
@@ -10,7 +10,7 @@ import { getFeed } from '../../src/server/seo/feed.ts';
 import { getSitemapFile, getSitemapIndex, sitemapFiles } from '../../src/server/seo/sitemap.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
 import { checkXml, xmlTexts } from '../helpers/xml.ts';
-import { DAY, freshDb, makeCompany, makeListing, regionBySlug } from '../helpers/db.ts';
+import { DAY, freshDb, makeCompany, makeListing, makeUser, regionBySlug } from '../helpers/db.ts';
 
 const SITE = 'https://example.cn';
 const db = freshDb();
@@ -20,7 +20,8 @@ const ruijin = regionBySlug(db, 'ruijin');
 const industry = getTaxonomy(db).categories.roots[0]!;
 const [leafA, leafB] = getTaxonomy(db).categories.children(industry.id);
 
-const company = makeCompany(db, { name: '南昌宏达农业有限公司', regionId: donghu.id, updatedAt: now - 5 * DAY });
+// A member's company: demo companies (nobody's) stay out of the sitemaps (see the last test).
+const company = makeCompany(db, { name: '南昌宏达农业有限公司', regionId: donghu.id, updatedAt: now - 5 * DAY, ownerId: makeUser(db).id });
 const live = makeListing(db, company.id, { title: '供应优质早籼稻 & 晚稻', categoryId: leafA!.id, regionId: donghu.id, updatedAt: now - 2 * DAY });
 const other = makeListing(db, company.id, { kind: 'demand', title: '求购晚稻 500 吨', categoryId: leafB!.id, regionId: ruijin.id });
 const expired = makeListing(db, company.id, { title: '过期的早籼稻', categoryId: leafA!.id, regionId: donghu.id, expiresAt: now - DAY });
@@ -91,6 +92,19 @@ describe('listing sitemaps', () => {
     const xml = [...getSitemapFile(db, SITE, 'listings-1', later).body()].join('');
     expect(checkXml(xml).errors).toEqual([]);
     expect(xmlTexts(xml, 'loc')).toEqual([]);
+  });
+});
+
+describe('demo data and the sitemaps', () => {
+  it('leaves out demo companies (nobody owns them) and their listings, whose pages are noindex', () => {
+    const demo = makeCompany(db, { name: '九江示例建材有限公司', regionId: donghu.id });
+    const sample = makeListing(db, demo.id, { title: '示例信息', categoryId: leafA!.id, regionId: donghu.id });
+    expect(body('listings-0')).not.toContain(`/listing/${sample.id}-`);
+    expect(body('listings-0')).toContain(`/listing/${live.id}-`);
+    expect(body('companies-0')).not.toContain(`/company/${demo.slug}<`);
+    expect(body('companies-0')).toContain(`/company/${company.slug}<`);
+    db.delete(listings).where(eq(listings.id, sample.id)).run();
+    db.delete(companies).where(eq(companies.id, demo.id)).run();
   });
 });
 

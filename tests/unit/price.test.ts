@@ -24,7 +24,7 @@ describe('formatFen', () => {
 describe('formatPrice', () => {
   it('reads a single price per unit', () => {
     expect(formatPrice(zh, 'zh-CN', price(1_250_000, 1_250_000))).toBe('12,500 元/吨');
-    expect(formatPrice(en, 'en', price(1_250_000, 1_250_000))).toBe('¥12,500/吨');
+    expect(formatPrice(en, 'en', price(1_250_000, 1_250_000))).toBe('¥12,500/t'); // the unit in English
   });
 
   it('reads a range low to high, even when stored the other way round', () => {

@@ -23,11 +23,14 @@ describe('locale paths', () => {
     expect(pagedPath('/en/category/ceramics', 3)).toBe('/en/category/ceramics?page=3');
   });
 
-  it('keeps private pages, the API, media, feeds and sitemaps in one language', () => {
-    for (const p of ['/dashboard', '/dashboard/listings', '/account/settings', '/api/v1/listings', '/media/abc-800.webp', '/feed.xml', '/feeds/region/x.xml', '/sitemap.xml', '/sitemaps/listings-0.xml', '/robots.txt']) {
+  it('keeps the console, the API, media, feeds and sitemaps in one language', () => {
+    for (const p of ['/admin', '/admin/reports', '/api/v1/listings', '/media/abc-800.webp', '/feed.xml', '/feeds/region/x.xml', '/sitemap.xml', '/sitemaps/listings-0.xml', '/robots.txt']) {
       expect(localePath('en', p), p).toBe(p);
     }
     expect(localePath('en', '/apiary-supplies')).toBe('/en/apiary-supplies');
+    // The member area follows the reader: a member who came in through /en stays in English.
+    expect(localePath('en', '/dashboard/listings/3/edit')).toBe('/en/dashboard/listings/3/edit');
+    expect(localePath('en', '/account/password')).toBe('/en/account/password');
     expect(localePath('en', '//evil.example/x')).toBe('//evil.example/x');
   });
 
@@ -45,7 +48,7 @@ describe('locale paths', () => {
       { hreflang: 'x-default', href: 'https://example.cn/region/ganzhou?page=2' },
     ]);
     expect(alternates('https://example.cn', '/')[1]).toEqual({ hreflang: 'en', href: 'https://example.cn/en' });
-    expect(alternates('https://example.cn', '/dashboard')).toEqual([]);
+    expect(alternates('https://example.cn', '/admin')).toEqual([]);
   });
 });
 

@@ -9,10 +9,11 @@ export const locale = defineMiddleware(async (context, next) => {
   const { locale, path } = splitLocale(context.url.pathname);
   context.locals.locale = locale;
   context.locals.t = translator(locale);
+  context.locals.href = (path) => localePath(locale, path);
   if (locale === DEFAULT_LOCALE) return next();
 
   const search = context.url.search;
-  // One URL per page: /en/ is /en; private pages and files have one language and live at the root only.
+  // One URL per page: /en/ is /en; the API, files and the console have one language and live at the root only.
   if (context.url.pathname.endsWith('/')) return redirect(context.url.pathname.replace(/\/+$/, '') + search, 301);
   if (!isBilingualPath(path)) return redirect(path + search, 302);
 

@@ -63,6 +63,7 @@ export type SearchAnswer = z.infer<typeof searchAnswerSchema>;
 
 export const typeaheadQuerySchema = z.object({
   q: z.string().optional().meta({ description: 'What has been typed so far; empty answers no suggestions' }),
+  lang: z.enum(['zh', 'en']).optional().meta({ description: "Names and links in this language (the header search of English pages sends en); otherwise Accept-Language's" }),
 });
 
 export const typeaheadAnswerSchema = z
@@ -104,6 +105,6 @@ export async function searchListingsApi(db: Db, query: URLSearchParams, now: num
 }
 
 export function typeaheadApi(db: Db, query: URLSearchParams, locale: Locale): TypeaheadAnswer {
-  const { q } = parseInput(typeaheadQuerySchema, { q: query.get('q') ?? undefined });
-  return suggestApi(db, q ?? null, locale);
+  const { q, lang } = parseInput(typeaheadQuerySchema, { q: query.get('q') ?? undefined, lang: query.get('lang') ?? undefined });
+  return suggestApi(db, q ?? null, lang === 'en' ? 'en' : lang === 'zh' ? 'zh-CN' : locale);
 }

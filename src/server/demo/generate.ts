@@ -42,6 +42,10 @@ const vocabularySchema = z.object({
   givenNames: z.array(z.string()).min(1),
   roads: z.array(z.string()).min(1),
   companyDescriptions: z.array(z.string()).min(1),
+  /** Subcategories (by slug) a company named with this word deals in, for words that do not name one themselves. */
+  companyWordCategories: z.record(z.string(), z.array(z.string()).min(1)).default({}),
+  /** Industries (by slug) that sell services: no titles or sentences about stock, factories or shipping. */
+  serviceIndustries: z.array(z.string()).default([]),
 });
 export type Vocabulary = z.infer<typeof vocabularySchema>;
 
@@ -77,6 +81,18 @@ function isRange(v: string[] | [number, number]): v is [number, number] {
   return typeof v[0] === 'number';
 }
 
+/** Titles and sentences about goods (stock, factories, shipping, samples), which a service company does not write. */
+const GOODS_ONLY = /直销|发货|现货|厂家|量大|货源|源头|收购|到货|样品|生产|仓库|验货|看货|到厂|质检|合格|包退|自提|配送|本厂|厂|规格/;
+// Characters many names share (业, 材, 机...): an overlap on one of them says nothing about what a company sells.
+const GENERIC_CHARS = new Set('业科技品材料制产新型贸易工程服务设备资源机械器电化物');
+
+interface Texts {
+  supplyTitles: string[];
+  demandTitles: string[];
+  supplyDescriptions: string[];
+  demandDescriptions: string[];
+}
+
 interface Context {
   rnd: Random;
   vocab: Vocabulary;
@@ -86,12 +102,47 @@ interface Context {
   cityWeights: number[];
   industries: Category[];
   leavesOf: (top: Category) => Category[];
-  allLeaves: Category[];
   takenNames: Set<string>;
   takenSlugs: Set<string>;
+  /** The subcategories a company named with a word of an industry deals in (worked out once per word). */
+  wordLeaves: Map<string, Category[]>;
+  goodsTexts: Texts;
+  serviceTexts: Texts;
+  serviceIndustryIds: Set<number>;
 }
 
-type DemoCompany = typeof companies.$inferInsert & { regionId: number; industry: Category; city: Region };
+type DemoCompany = typeof companies.$inferInsert & { regionId: number; industry: Category; city: Region; leaves: Category[] };
+
+/**
+ * The subcategories that fit a company's name word: those the vocabulary names for it, else those sharing the most
+ * telling characters with it (管业: 管材管件; 砂石: 砂石骨料), else (a broad word: 建材, 机械) any of its industry.
+ */
+function leavesForWord(ctx: Context, industry: Category, word: string): Category[] {
+  const key = `${industry.slug}:${word}`;
+  let found = ctx.wordLeaves.get(key);
+  if (found) return found;
+  const leaves = ctx.leavesOf(industry);
+  const named = ctx.vocab.companyWordCategories[word];
+  const overlap = (leaf: Category) => [...new Set(word)].filter((ch) => !GENERIC_CHARS.has(ch) && leaf.nameZh.includes(ch)).length;
+  const best = Math.max(0, ...leaves.map(overlap));
+  found = named
+    ? leaves.filter((l) => named.includes(l.slug))
+    : best > 0
+      ? leaves.filter((l) => overlap(l) === best)
+      : leaves;
+  if (found.length === 0) found = leaves;
+  ctx.wordLeaves.set(key, found);
+  return found;
+}
+
+function textsFor(vocab: Vocabulary, keep: (text: string) => boolean): Texts {
+  return {
+    supplyTitles: vocab.supplyTitleTemplates.filter(keep),
+    demandTitles: vocab.demandTitleTemplates.filter(keep),
+    supplyDescriptions: vocab.supplyDescriptions.filter(keep),
+    demandDescriptions: vocab.demandDescriptions.filter(keep),
+  };
+}
 
 function demoCompany(ctx: Context): DemoCompany {
   const { rnd, vocab, taxonomy } = ctx;
@@ -100,7 +151,7 @@ function demoCompany(ctx: Context): DemoCompany {
   // Urban districts (区) hold more businesses than rural counties.
   const region =
     counties.length > 0 && rnd.chance(0.8) ? rnd.weighted(counties, counties.map((c) => (c.nameZh.endsWith('区') ? 3 : 1))) : city;
-  const industry = rnd.weighted(ctx.industries, ctx.industries.map((top) => (vocab.industryCities[top.slug]?.includes(city.slug) ? 5 : 1)));
+  const industry = rnd.weighted(ctx.industries, ctx.industries.map((top) => (vocab.industryCities[top.slug]?.includes(city.slug) ? 8 : 1)));
   const industryWord = rnd.pick(vocab.companyIndustryWords[industry.slug] ?? [industry.nameZh]);
   const makeName = () => `${city.shortZh}${rnd.pick(vocab.companyNameWords)}${industryWord}${rnd.pick(vocab.companySuffixes)}`;
   let name = makeName();
@@ -108,7 +159,10 @@ function demoCompany(ctx: Context): DemoCompany {
   ctx.takenNames.add(name);
   const slug = uniqueSlug(slugify(name), (s) => ctx.takenSlugs.has(s));
   ctx.takenSlugs.add(slug);
-  const products = rnd.sample(ctx.leavesOf(industry), 2).flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, 2));
+  // What the company deals in: one to three subcategories that fit its name; it sells and buys only those.
+  const fitting = leavesForWord(ctx, industry, industryWord);
+  const leaves = rnd.sample(fitting, Math.min(fitting.length, rnd.int(1, 3)));
+  const products = leaves.flatMap((leaf) => rnd.sample(vocab.categories[leaf.slug]!.products, leaves.length === 1 ? 3 : 2));
   const createdAt = ctx.now - rnd.int(30, 3 * 365) * DAY - rnd.int(0, DAY);
   // No demo company is verified: 已认证 is the site's word about a real business. (The draw stays, so a seed
   // still writes the same companies and listings as before.)
@@ -126,10 +180,7 @@ function demoCompany(ctx: Context): DemoCompany {
     // the first digit of a local number), so no real person is called from a demo page. The draw is kept as before.
     phone: `${area}-0000${String(rnd.int(0, 9_999)).padStart(4, '0')}`,
     website: '',
-    description: rnd
-      .sample(vocab.companyDescriptions, 3)
-      .map((s) => fillPlaceholders(s, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }))
-      .join(''),
+    description: companyDescription(ctx, { company: name, city: city.shortZh, year: new Date(createdAt).getUTCFullYear() - rnd.int(0, 15), products: products.join('、') }),
     mainProducts: products.join('、'),
     verified,
     verifiedAt: verified ? createdAt + rnd.int(1, 30) * DAY : null,
@@ -137,16 +188,25 @@ function demoCompany(ctx: Context): DemoCompany {
     updatedAt: createdAt,
     industry,
     city,
+    leaves,
   };
+}
+
+/** Three sentences: one (only one) saying what the company deals in, then two others. One founding year throughout. */
+function companyDescription(ctx: Context, values: { company: string; city: string; year: number; products: string }): string {
+  // (除{products}外 reads as an aside: it never stands as the one sentence about the products.)
+  const aboutProducts = ctx.vocab.companyDescriptions.filter((s) => s.includes('{products}') && !s.startsWith('除'));
+  const others = ctx.vocab.companyDescriptions.filter((s) => !s.includes('{products}'));
+  return [ctx.rnd.pick(aboutProducts), ...ctx.rnd.sample(others, 2)].map((s) => fillPlaceholders(s, values)).join('');
 }
 
 function demoListing(ctx: Context, company: DemoCompany, companyId: number): typeof listings.$inferInsert {
   const { rnd, vocab, taxonomy, now } = ctx;
   const kind = rnd.chance(0.7) ? 'supply' : 'demand';
-  // A company sells in its own industry; as a buyer it also looks for inputs from others.
-  const ownLeaves = ctx.leavesOf(company.industry);
-  const leaf = ownLeaves.length > 0 && (kind === 'supply' || rnd.chance(0.7)) ? rnd.pick(ownLeaves) : rnd.pick(ctx.allLeaves);
+  // A company sells and buys what it deals in (a trader buys to sell on; a maker buys its own kind of goods).
+  const leaf = rnd.pick(company.leaves);
   const words = vocab.categories[leaf.slug]!;
+  const texts = ctx.serviceIndustryIds.has(company.industry.id) ? ctx.serviceTexts : ctx.goodsTexts;
   const values = {
     product: rnd.pick(words.products),
     qualifier: rnd.pick(words.qualifiers),
@@ -155,9 +215,9 @@ function demoListing(ctx: Context, company: DemoCompany, companyId: number): typ
     quantityUnit: words.quantityUnit,
     moq: rnd.int(words.moq[0], words.moq[1]),
   };
-  const title = fillPlaceholders(rnd.pick(kind === 'supply' ? vocab.supplyTitleTemplates : vocab.demandTitleTemplates), values);
+  const title = fillPlaceholders(rnd.pick(kind === 'supply' ? texts.supplyTitles : texts.demandTitles), values);
   const description = rnd
-    .sample(kind === 'supply' ? vocab.supplyDescriptions : vocab.demandDescriptions, rnd.int(3, 5))
+    .sample(kind === 'supply' ? texts.supplyDescriptions : texts.demandDescriptions, rnd.int(3, 5))
     .map((s) => fillPlaceholders(s, values))
     .join('');
 
@@ -229,9 +289,12 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
     cityWeights: cities.map((c, i) => (taxonomy.regions.children(c.id).length + 3) * (i === 0 ? 2 : 1)),
     industries,
     leavesOf,
-    allLeaves,
     takenNames: new Set(existing.map((r) => r.name)),
     takenSlugs: new Set(existing.map((r) => r.slug)),
+    wordLeaves: new Map(),
+    goodsTexts: textsFor(vocab, () => true),
+    serviceTexts: textsFor(vocab, (text) => !GOODS_ONLY.test(text)),
+    serviceIndustryIds: new Set(industries.filter((top) => vocab.serviceIndustries.includes(top.slug)).map((top) => top.id)),
   };
   const demoCompanies = Array.from({ length: Math.max(10, Math.round(opts.listings / 12)) }, () => demoCompany(ctx));
 

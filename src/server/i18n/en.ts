@@ -10,6 +10,7 @@ const core: Record<keyof typeof coreZh, string> = {
   'header.search': 'Search',
   'header.searchPlaceholder': 'Search products and companies',
   'header.account': 'Account',
+  'header.menu': 'Menu',
   'header.login': 'Sign in',
   'header.register': 'Join free',
   'header.dashboard': 'My account',

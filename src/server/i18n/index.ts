@@ -12,13 +12,22 @@ const catalogues: Record<Locale, Catalogue> = { 'zh-CN': zhCN, en };
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
-/** Replaces each `{name}` with its value, written by `write`; unknown names stay visible. */
+/**
+ * Replaces each `{name}` with its value, written by `write`; unknown names stay visible. `{name|one|other}` picks
+ * `one` when the value is 1 and `other` otherwise, `#` in either standing for the value: English plurals
+ * ('{n|Last day|Last # days}'), which Chinese does not need.
+ */
 export function fillPlaceholders(
   template: string,
   values: Params,
   write: (value: string | number) => string = String,
 ): string {
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in values ? write(values[name]!) : m));
+  return template.replace(/\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}/g, (m, name: string, one?: string, other?: string) => {
+    if (!(name in values)) return m;
+    const value = values[name]!;
+    if (one === undefined || other === undefined) return write(value);
+    return (value === 1 ? one : other).replaceAll('#', write(value));
+  });
 }
 
 /** Looks up and fills a message; number parameters are written the locale's way (12,500), strings as given. */
@@ -47,4 +56,13 @@ export function formatDate(ms: number): string {
 /** Region and category names in the reader's language. */
 export function localName(locale: Locale, thing: { nameZh: string; nameEn: string }): string {
   return locale === 'en' ? thing.nameEn : thing.nameZh;
+}
+
+/**
+ * A place from its widest region to its narrowest (南昌 青云谱区): written together in Chinese (南昌青云谱区), from the
+ * narrowest out with commas in English (Qingyunpu District, Nanchang).
+ */
+export function placeName(locale: Locale, regions: readonly { nameZh: string; nameEn: string }[]): string {
+  if (locale !== 'en') return regions.map((r) => r.nameZh).join('');
+  return regions.map((r) => r.nameEn).reverse().join(', ');
 }

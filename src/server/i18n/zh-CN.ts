@@ -31,6 +31,7 @@ const core = {
   'header.search': '搜索',
   'header.searchPlaceholder': '搜索产品、企业',
   'header.account': '账户',
+  'header.menu': '菜单',
   'header.login': '登录',
   'header.register': '免费注册',
   'header.dashboard': '会员中心',

@@ -5,9 +5,13 @@ import { findCompanyById } from '../companies/queries.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 import { latestListings, findListing, listingImagesOf, similarListings } from './queries.ts';
 import { visibility } from './rules.ts';
+import { pendingViews } from './views.ts';
 
 const MORE_FROM_COMPANY = 6;
-/** An expired or closed listing still answers, and points the reader on to this many live listings like it. */
+/**
+ * A live listing shows this many live listings of other companies like it (相关推荐); an expired or closed one still
+ * answers and points the reader on to as many live listings like it.
+ */
 const SIMILAR = 8;
 
 export function getListingPage(db: Db, id: number, now: number) {
@@ -28,6 +32,8 @@ export function getListingPage(db: Db, id: number, now: number) {
     attributes: taxonomy.categories.byId.get(listing.categoryId)?.attributes ?? [],
     images: listingImagesOf(db, id),
     moreFromCompany: latestListings(db, { companyId: company.id, excludeId: id }, MORE_FROM_COMPANY, now),
-    similar: state === 'live' ? [] : similarListings(db, listing, SIMILAR, now),
+    similar: similarListings(db, listing, SIMILAR, now, { otherCompanies: state === 'live' }),
+    /** Views written so far and those counted since the last write. */
+    views: listing.views + pendingViews(listing.id),
   };
 }

@@ -56,6 +56,7 @@ const cardColumns = {
   regionId: listings.regionId,
   categoryId: listings.categoryId,
   publishedAt: listings.publishedAt,
+  companyId: listings.companyId,
   companyName: companies.name,
   companySlug: companies.slug,
   companyVerified: companies.verified,
@@ -142,21 +143,48 @@ export function listingImagesOfMany(db: Db, listingIds: readonly number[]) {
   return byListing;
 }
 
+/** How many of the newest rows of each step are read for 相关推荐 at most: a company with hundreds of listings in the
+ * subcategory cannot make the page walk them all (it may then show fewer related listings). */
+const RELATED_READ = 24;
+
 /**
- * Live listings like one that is no longer live (expired or closed), for its page: the same subcategory in the
- * same city first, then the same subcategory anywhere.
+ * Live listings like this one, nearest first: the same subcategory in the same county, then in the same city, then
+ * anywhere; each step one read of a (place, category, status, published_at) index in date order. `otherCompanies`
+ * leaves out the listing's own company (the page lists those apart): the 相关推荐 of a live listing; each step then
+ * reads a bounded number of rows and skips the company's own. An expired or closed listing's page points on to any
+ * live listing like it.
  */
 export function similarListings(
   db: Db,
-  listing: { id: number; categoryId: number; cityId: number },
+  listing: { id: number; categoryId: number; regionId: number; cityId: number; companyId: number },
   limit: number,
   now: number,
+  { otherCompanies = false } = {},
 ): ListingCard[] {
-  const near = latestListings(db, { categoryId: listing.categoryId, cityId: listing.cityId, excludeId: listing.id }, limit, now);
-  if (near.length >= limit) return near;
-  const seen = new Set(near.map((l) => l.id));
-  const wider = latestListings(db, { categoryId: listing.categoryId, excludeId: listing.id }, limit * 2, now);
-  return [...near, ...wider.filter((l) => !seen.has(l.id))].slice(0, limit);
+  const base: ListingFilter = { categoryId: listing.categoryId, excludeId: listing.id };
+  const steps: ListingFilter[] = [
+    ...(listing.regionId !== listing.cityId ? [{ ...base, regionId: listing.regionId }] : []),
+    { ...base, cityId: listing.cityId },
+    base,
+  ];
+  // Ids first (a light read of the index and the row), the cards of the chosen few after.
+  const chosen: number[] = [];
+  for (const filter of steps) {
+    // Each wider step holds everything chosen so far: `limit` more than that is enough.
+    const rows = db
+      .select({ id: listings.id, companyId: listings.companyId })
+      .from(listings)
+      .where(filterCondition(filter, now))
+      .orderBy(desc(listings.publishedAt), desc(listings.id))
+      .limit(otherCompanies ? RELATED_READ : limit + chosen.length)
+      .all();
+    for (const r of rows) {
+      if (chosen.length < limit && !chosen.includes(r.id) && !(otherCompanies && r.companyId === listing.companyId)) chosen.push(r.id);
+    }
+    if (chosen.length >= limit) break;
+  }
+  const cards = new Map(listingCardsByIds(db, chosen).map((c) => [c.id, c]));
+  return chosen.map((id) => cards.get(id)!);
 }
 
 /**

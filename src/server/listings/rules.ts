@@ -1,6 +1,7 @@
 // Pure rules about listings: how a price reads, where a listing lives, whether the public may see it.
 import type { ListingStatus } from '../../../db/schema.ts';
 import { formatNumber, type Locale, type Translate } from '../i18n/index.ts';
+import { localUnit } from '../i18n/units.ts';
 
 export interface Price {
   priceMin: number | null;
@@ -19,7 +20,7 @@ export function formatPrice(t: Translate, locale: Locale, p: Price): string {
   const low = p.priceMin ?? p.priceMax;
   const high = p.priceMax ?? p.priceMin;
   if (p.negotiable || low === null || high === null) return t('price.negotiable');
-  const unit = p.priceUnit.trim();
+  const unit = localUnit(locale, p.priceUnit.trim());
   if (low === high) {
     const amount = formatFen(locale, low);
     return unit ? t('price.single', { amount, unit }) : t('price.singleNoUnit', { amount });

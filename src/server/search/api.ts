@@ -5,7 +5,7 @@ import { InvalidError } from '../errors.ts';
 import { localName, translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import { imageUrl } from '../media/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
-import { companyPath, listingPath } from '../urls.ts';
+import { companyPath, listingPath, localePath } from '../urls.ts';
 import { searchListings, suggest } from './index.ts';
 import { searchQuery, type RawParams } from './params.ts';
 
@@ -60,10 +60,10 @@ export function suggestApi(db: Db, q: string | null, locale: Locale) {
     suggestions: suggest(db, q).map((s) => {
       if (s.type === 'category') {
         const c = categories.byId.get(s.id)!;
-        return { type: s.type, text: localName(locale, c), url: `/search${searchQuery(emptyState(), { category: c.slug })}` };
+        return { type: s.type, text: localName(locale, c), url: localePath(locale, `/search${searchQuery(emptyState(), { category: c.slug })}`) };
       }
-      if (s.type === 'company') return { type: s.type, text: s.text, url: companyPath(s) };
-      return { type: s.type, text: s.text, url: listingPath(s) };
+      if (s.type === 'company') return { type: s.type, text: s.text, url: companyPath(s, locale) };
+      return { type: s.type, text: s.text, url: listingPath(s, locale) };
     }),
   };
 }

@@ -1,6 +1,6 @@
 // Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 50,000 URLs each, written from SQLite
 // as a stream of text pieces, so a million listings never sit in memory at once.
-import { and, asc, count, eq, gt, gte, isNull, lte, max } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNotNull, isNull, lte, max } from 'drizzle-orm';
 import { companies, listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
@@ -47,6 +47,10 @@ export function sitemapIndexXml(entries: SitemapEntry[]): string {
 // --- What the sitemaps list, read from SQLite ---
 
 /** A listing chunk holds the live listings whose id falls in one block of 50,000 ids, so each chunk is one primary-key range. */
+// Demo companies (nobody owns them) and their listings are sample data, noindex on their pages: not in the sitemaps
+// either. A check on the company read by its primary key, beside the id range.
+const NOT_DEMO = isNotNull(companies.ownerId);
+
 function idRange(chunk: number): [number, number] {
   return [chunk * MAX_URLS + 1, (chunk + 1) * MAX_URLS];
 }
@@ -122,11 +126,19 @@ export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: 
   if (name.type === 'listings' || name.type === 'companies') {
     const [from, to] = idRange(name.chunk);
     const table = name.type === 'listings' ? listings : companies;
-    const row = db
-      .select({ n: count(), lastmod: max(table.updatedAt) })
-      .from(table)
-      .where(and(gte(table.id, from), lte(table.id, to), name.type === 'listings' ? liveConditionInIdOrder(now) : isNull(companies.suspendedAt)))
-      .get();
+    const row =
+      name.type === 'listings'
+        ? db
+            .select({ n: count(), lastmod: max(listings.updatedAt) })
+            .from(listings)
+            .innerJoin(companies, eq(companies.id, listings.companyId))
+            .where(and(gte(listings.id, from), lte(listings.id, to), liveConditionInIdOrder(now), NOT_DEMO))
+            .get()
+        : db
+            .select({ n: count(), lastmod: max(companies.updatedAt) })
+            .from(companies)
+            .where(and(gte(companies.id, from), lte(companies.id, to), isNull(companies.suspendedAt), NOT_DEMO))
+            .get();
     const exists = row!.n > 0 || (db.select({ m: max(table.id) }).from(table).get()?.m ?? 0) >= from;
     rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
     return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists };
@@ -159,7 +171,8 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
         db
           .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
           .from(listings)
-          .where(and(gt(listings.id, Math.max(after, from - 1)), lte(listings.id, to), liveConditionInIdOrder(now)))
+          .innerJoin(companies, eq(companies.id, listings.companyId))
+          .where(and(gt(listings.id, Math.max(after, from - 1)), lte(listings.id, to), liveConditionInIdOrder(now), NOT_DEMO))
           .orderBy(asc(listings.id))
           .limit(BATCH)
           .all(),
@@ -173,7 +186,7 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
           .select({ id: companies.id, slug: companies.slug, updatedAt: companies.updatedAt })
           .from(companies)
           // A suspended company's page answers 410: not in the sitemap (a primary-key range, filtered in place).
-          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to), isNull(companies.suspendedAt)))
+          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to), isNull(companies.suspendedAt), NOT_DEMO))
           .orderBy(asc(companies.id))
           .limit(BATCH)
           .all(),

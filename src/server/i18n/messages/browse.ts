@@ -8,6 +8,8 @@ export const zh = {
   'pagination.first': '首页',
   'pagination.last': '末页',
   'pagination.pageN': '第 {page} 页',
+  'pagination.jumpLabel': '跳到第几页（共 {pages} 页）',
+  'pagination.jump': '跳转',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -19,4 +21,6 @@ export const en: Record<keyof typeof zh, string> = {
   'pagination.first': 'First',
   'pagination.last': 'Last',
   'pagination.pageN': 'Page {page}',
+  'pagination.jumpLabel': 'Go to page (of {pages})',
+  'pagination.jump': 'Go',
 };

@@ -20,7 +20,7 @@ export const en: Record<keyof typeof zh, string> = {
   'freshness.badLink': 'This link is not valid or is incomplete. Use the whole link from the mail, or renew from your dashboard.',
   'freshness.expiringSoon': 'expires within 3 days: renew it if still available',
   'freshness.confirmedToday': 'confirmed available today',
-  'freshness.confirmedDaysAgo': 'confirmed available {n} days ago',
+  'freshness.confirmedDaysAgo': 'confirmed available {n|a day|# days} ago',
   'freshness.mail.subject': 'Your listing “{title}” expires in 3 days',
   'freshness.mail.body': 'Your listing “{title}” expires on {date}. If it is still available, the link below renews it, no sign-in needed.',
   'freshness.mail.stillAvailable': 'Still available: renew it',

@@ -37,6 +37,6 @@ export const en: Record<keyof typeof zh, string> = {
   'media.first': 'First image',
   'media.imageN': 'Image {n}',
   'media.selected': 'To upload',
-  'media.warnTooMany': 'You chose {count} images; {max} more can be uploaded',
+  'media.warnTooMany': 'You chose {count|1 image|# images}; {max} more can be uploaded',
   'media.warnTooBig': '“{name}” is larger than 10 MB; please make it smaller first',
 };

@@ -153,7 +153,7 @@ export const en: Record<keyof typeof zh, string> = {
   'admin.companies.reason': 'Reason (kept in the audit log)',
   'admin.companies.suspend': 'Suspend company',
   'admin.companies.restore': 'Restore company',
-  'admin.companies.done': 'Done: {n} listings affected.',
+  'admin.companies.done': 'Done: {n|1 listing|# listings} affected.',
   'rules.prohibitedWord': 'Contains the prohibited word "{word}"; please change it',
   'rules.prohibitedCategory': 'Listings may not be posted in this category',
   'rules.contactInTitle.phone': 'A title may not contain a phone number; put contact details in the company profile',

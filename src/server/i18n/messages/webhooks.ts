@@ -79,6 +79,6 @@ export const en: Record<keyof typeof zh, string> = {
   'webhooks.noEvents': 'Choose at least one event.',
   'webhooks.tooMany': 'A company can have at most 10 endpoints.',
   'webhooks.mail.disabledSubject': 'Your webhook endpoint was disabled',
-  'webhooks.mail.disabledBody': 'Deliveries to {url} failed {n} times in a row, so we disabled it. Once it is fixed, enable it again in your dashboard.',
+  'webhooks.mail.disabledBody': 'Deliveries to {url} failed {n|once|# times in a row}, so we disabled it. Once it is fixed, enable it again in your dashboard.',
   'webhooks.mail.open': 'Manage webhooks',
 };
