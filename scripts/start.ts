@@ -1,4 +1,6 @@
 // `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
+// `astro build` compiles this file to dist/server/start.mjs (scripts/lib/bundle-start.mjs), which those commands run
+// with plain node; `npm run dev` runs it with tsx.
 // With --prepare-only it stops before serving (`npm run dev` uses that ahead of Astro's dev server).
 import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
