@@ -5,6 +5,8 @@
 //    drops only the kept pages it changes (pages say what they show with describePage);
 //  - a live listing's page is kept too, but says `public, no-cache` so every view reaches the server: the layer that
 //    serves a kept copy counts the view;
+//  - sitemaps and feeds that name what they show (xmlResponse's `tags`) are kept the same way, with their own ETag,
+//    cache-control and Last-Modified;
 //  - anything sent to a signed-in member (a request carrying the session cookie) or setting a cookie is
 //    `private, no-store` and never enters the shared cache;
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
@@ -24,6 +26,7 @@ function send(entry: Entry, request: Request, status = 200): Response {
   const a = answer(entry, {
     method: request.method,
     ifNoneMatch: request.headers.get('if-none-match'),
+    ifModifiedSince: request.headers.get('if-modified-since'),
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
   return new Response(a.body ? new Uint8Array(a.body) : null, { status: a.status, headers: [...a.headers] });
@@ -67,9 +70,11 @@ export const cache = defineMiddleware(async (context, next) => {
     addVary(headers, 'Cookie', 'Accept-Encoding');
   }
 
-  // A body someone already versioned (sitemaps stream with their own ETag) or one that is not text passes through,
+  // A public document that says what it shows (a feed, a sitemap) is kept like a page, under its own validators.
+  const keep = publicPage || (readOnly && !signedIn && !setsCookie && response.status === 200 && hints.tags.length > 0);
+  // A body someone already versioned and not to be kept (the leads feed), or one that is not text, passes through,
   // compressed on the fly when it is text.
-  const buffer = !!response.body && COMPRESSIBLE.test(type) && !headers.has('etag') && !headers.has('content-encoding');
+  const buffer = !!response.body && COMPRESSIBLE.test(type) && (keep || !headers.has('etag')) && !headers.has('content-encoding');
   if (!buffer) {
     const etag = headers.get('etag');
     if (etag && response.status === 200 && etagMatches(request.headers.get('if-none-match'), etag)) {
@@ -91,13 +96,13 @@ export const cache = defineMiddleware(async (context, next) => {
   const body = Buffer.from(await response.arrayBuffer());
   headers.delete('content-length');
   if (COMPRESSIBLE.test(type)) addVary(headers, 'Accept-Encoding');
-  const entry: Entry = { at: now, etag: etagOf(body), headers: [...headers], body, encoded: {}, ...hints, route: context.routePattern };
+  const entry: Entry = { at: now, etag: headers.get('etag') ?? etagOf(body), headers: [...headers], body, encoded: {}, ...hints, route: context.routePattern };
   if (response.status !== 200 || !readOnly) {
     // Errors and redirects with a body, and answers to forms: compressed, never versioned.
     headers.delete('etag');
     return send({ ...entry, etag: '' }, request, response.status);
   }
-  if (publicPage && key !== null) keepPage(key, entry);
+  if (keep && key !== null) keepPage(key, entry);
   return send(entry, request);
 });
 
