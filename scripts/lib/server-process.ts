@@ -24,12 +24,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-// What `npm run serve` runs: the start script compiled by `astro build` (scripts/lib/bundle-start.mjs), with node
-// itself, so a signal reaches the server process and nothing else.
-const START = ['dist/server/start.mjs'];
+// What `npm run serve` runs, read from package.json so tests and benches run the server as it is deployed: node
+// itself (so a signal reaches the server and nothing else), its flags, and the start script `astro build` compiles
+// (scripts/lib/bundle-start.mjs).
+const START = (() => {
+  const serve = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.serve ?? '';
+  const m = /^exec node (.+)$/.exec(serve);
+  if (!m) throw new Error(`package.json's serve script should be \`exec node [flags] <script>\`, not \`${serve}\``);
+  return m[1]!.split(/\s+/);
+})();
 
 function assertBuilt(): void {
-  if (!fs.existsSync(START[0]!)) throw new Error(`${START[0]} is missing: run \`npx astro build\` first (npm test does).`);
+  const script = START.at(-1)!;
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`npx astro build\` first (npm test does).`);
 }
 
 /**

@@ -10,6 +10,7 @@
 //  - anything sent to a signed-in member (a request carrying the session cookie) or setting a cookie is
 //    `private, no-store` and never enters the shared cache;
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
+import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { countPageCache } from '../../server/observability/metrics.ts';
 import { chooseEncoding, etagMatches, etagOf, hasSessionCookie } from '../http-cache.ts';
@@ -29,7 +30,9 @@ function send(entry: Entry, request: Request, status = 200): Response {
     ifModifiedSince: request.headers.get('if-modified-since'),
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
-  return new Response(a.body ? new Uint8Array(a.body) : null, { status: a.status, headers: [...a.headers] });
+  // A view of the kept bytes, not a copy: a sitemap chunk is megabytes, sent to several crawlers at once.
+  const body = a.body ? new Uint8Array(a.body.buffer, a.body.byteOffset, a.body.length) : null;
+  return new Response(body, { status: a.status, headers: [...a.headers] });
 }
 
 function addVary(headers: Headers, ...names: string[]): void {
@@ -38,19 +41,42 @@ function addVary(headers: Headers, ...names: string[]): void {
   headers.set('vary', have.join(', '));
 }
 
+// Renders in progress, by cache key. Requests for a page being rendered wait for that render and are answered from
+// the copy it keeps, instead of each rendering it again: when a busy page's copy expires, or a crawler opens several
+// connections to one sitemap chunk, the page is rendered once (and held in memory once).
+const rendering = new Map<string, Promise<void>>();
+
 export const cache = defineMiddleware(async (context, next) => {
   const { request } = context;
   const signedIn = hasSessionCookie(request.headers.get('cookie'));
-  const readOnly = request.method === 'GET' || request.method === 'HEAD';
   const key = request.method === 'GET' && !signedIn ? context.url.pathname + context.url.search : null;
-  const now = Date.now();
+  if (key === null) return render(context, next, null, signedIn);
 
-  if (key !== null) {
-    const hit = cachedPage(request.method, key, { cookie: request.headers.get('cookie'), 'user-agent': request.headers.get('user-agent') }, now);
-    countPageCache(hit ? 'hit' : 'miss');
-    if (hit) return send(hit, request);
+  const kept = () => cachedPage(request.method, key, { cookie: request.headers.get('cookie'), 'user-agent': request.headers.get('user-agent') }, Date.now());
+  let hit = kept();
+  const inProgress = hit ? undefined : rendering.get(key);
+  if (inProgress) {
+    await inProgress;
+    hit = kept();
   }
+  countPageCache(hit ? 'hit' : 'miss');
+  if (hit) return send(hit, request);
+  if (rendering.has(key)) return render(context, next, key, signedIn);
+  let finished = () => {};
+  rendering.set(key, new Promise<void>((resolve) => (finished = resolve)));
+  try {
+    return await render(context, next, key, signedIn);
+  } finally {
+    rendering.delete(key);
+    finished();
+  }
+});
 
+/** Renders the page and keeps it when it is public; `key` is its cache key (null: never kept). */
+async function render(context: APIContext, next: MiddlewareNext, key: string | null, signedIn: boolean): Promise<Response> {
+  const { request } = context;
+  const readOnly = request.method === 'GET' || request.method === 'HEAD';
+  const now = Date.now();
   const response = await next();
   const headers = new Headers(response.headers);
   const hints = takePageHints(headers);
@@ -104,7 +130,7 @@ export const cache = defineMiddleware(async (context, next) => {
   }
   if (keep && key !== null) keepPage(key, entry);
   return send(entry, request);
-});
+}
 
 /** Streams (sitemaps) use the web CompressionStream; brotli there depends on the Node version. */
 const STREAM_BROTLI = (() => {
