@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
-import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { sendHstsOverHttps } from '../src/lib/hsts.ts';
 import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
@@ -24,6 +23,9 @@ await runCli(async () => {
   routeConsole();
   if (process.argv.includes('--prepare-only')) {
     const started = Date.now();
+    // Imported here, so the serving process never loads the demo generator and the indexer (a chunk of its own in
+    // dist/server/start.mjs's build).
+    const { prepareSite } = await import('../src/server/bootstrap.ts');
     const { demo } = prepareSite(getDb(), cfg);
     if (demo) log().info({ ...demo, ms: Date.now() - started }, 'seeded demo data');
     closeDb();

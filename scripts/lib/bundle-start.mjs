@@ -21,11 +21,17 @@ const externals = {
   },
 };
 
-/** Compiles scripts/start.ts (and what it imports from src/) to one ES module. */
-export async function bundleStart(outfile = 'dist/server/start.mjs') {
+/**
+ * Compiles scripts/start.ts (and what it imports from src/) to dist/server/start.mjs, with what it imports only on
+ * demand (the preparation) in chunks beside it.
+ */
+export async function bundleStart(outdir = 'dist/server') {
   await build({
-    entryPoints: ['scripts/start.ts'],
-    outfile,
+    entryPoints: { start: 'scripts/start.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'start-chunks/[name]-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
