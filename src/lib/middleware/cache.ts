@@ -30,7 +30,7 @@ function send(entry: Entry, request: Request, status = 200): Response {
     ifModifiedSince: request.headers.get('if-modified-since'),
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
-  // A view of the kept bytes, not a copy: a sitemap chunk is megabytes, sent to several crawlers at once.
+  // A view of the kept bytes: the Response copies them once itself, and a sitemap chunk is megabytes.
   const body = a.body ? new Uint8Array(a.body.buffer, a.body.byteOffset, a.body.length) : null;
   return new Response(body, { status: a.status, headers: [...a.headers] });
 }
