@@ -31,7 +31,7 @@ function send(entry: Entry, request: Request, status = 200): Response {
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
   // A view of the kept bytes: the Response copies them once itself, and a sitemap chunk is megabytes.
-  const body = a.body ? new Uint8Array(a.body.buffer, a.body.byteOffset, a.body.length) : null;
+  const body = a.body ? new Uint8Array(a.body.buffer as ArrayBuffer, a.body.byteOffset, a.body.length) : null;
   return new Response(body, { status: a.status, headers: [...a.headers] });
 }
 
