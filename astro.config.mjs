@@ -1,6 +1,7 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
+import { BUNDLED_PACKAGES, startBundle } from './scripts/lib/bundle-start.mjs';
 
 // The public origin is a runtime setting (SITE_URL, read by src/server/config.ts), so canonical links follow the
 // deployment without a rebuild. allowedDomains stops a spoofed X-Forwarded-Host from reaching Astro.url.
@@ -27,8 +28,11 @@ export default defineConfig({
   trailingSlash: 'never',
   build: { inlineStylesheets: 'always' },
   devToolbar: { enabled: false },
+  integrations: [startBundle()],
   vite: {
-    ssr: { external: ['better-sqlite3'] },
+    // drizzle-orm is compiled in: read through Node's module loader it costs the server ~100 MB of memory (see
+    // scripts/lib/bundle-start.mjs, which does the same for the start script).
+    ssr: { external: ['better-sqlite3'], noExternal: BUNDLED_PACKAGES },
     // Scripts always ship as files: the CSP allows script-src 'self' only, and Astro would inline small ones.
     build: { assetsInlineLimit: 0 },
   },

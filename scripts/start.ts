@@ -1,8 +1,15 @@
 // `npm start` / `npm run serve`: check the settings and the data folder, migrate, seed, then serve the built site.
-// With --prepare-only it stops before serving (`npm run dev` uses that ahead of Astro's dev server).
+// `astro build` compiles this file to dist/server/start.mjs (scripts/lib/bundle-start.mjs), which those commands run
+// with plain node; `npm run dev` runs it with tsx. They pass node `--max-semi-space-size=8`: V8 otherwise sizes the
+// young generation from the machine's memory, and under 50 connections the heap grew to ~240 MB, most of it garbage
+// awaiting collection (~60 MB with the flag, at a million listings). Deployments start it the same way.
+// Preparing (migrations, reference data, demo data, the search index) runs in a child process, this same script with
+// --prepare-only (`npm run dev` runs that too, ahead of Astro's dev server): what it reads and builds, tens of MB at a
+// million listings and a heap grown by seeding, is returned to the system when the child exits instead of staying in
+// the server's memory.
+import { spawn } from 'node:child_process';
 import type { IncomingMessage, Server } from 'node:http';
 import net from 'node:net';
-import { prepareSite } from '../src/server/bootstrap.ts';
 import { config } from '../src/server/config.ts';
 import { sendHstsOverHttps } from '../src/lib/hsts.ts';
 import { serveCachedPagesFirst } from '../src/lib/page-cache.ts';
@@ -14,13 +21,22 @@ import { handleShutdown } from './lib/shutdown.ts';
 await runCli(async () => {
   const cfg = config();
   routeConsole();
-  const started = Date.now();
-  const { demo } = prepareSite(getDb(), cfg);
-  if (demo) log().info({ ...demo, ms: Date.now() - started }, 'seeded demo data');
-  // The built server opens its own connection: this one's page cache (up to 64 MiB after preparing a large
-  // database) would only add to the server's memory.
-  closeDb();
-  if (process.argv.includes('--prepare-only')) return;
+  if (process.argv.includes('--prepare-only')) {
+    const started = Date.now();
+    // Imported here, so the serving process never loads the demo generator and the indexer (a chunk of its own in
+    // dist/server/start.mjs's build).
+    const { prepareSite } = await import('../src/server/bootstrap.ts');
+    const { demo } = prepareSite(getDb(), cfg);
+    if (demo) log().info({ ...demo, ms: Date.now() - started }, 'seeded demo data');
+    closeDb();
+    return;
+  }
+  const prepared = await prepareInChild();
+  if (prepared !== 0) {
+    // The child has said what went wrong.
+    process.exitCode = prepared;
+    return;
+  }
   await assertPortFree(cfg.HOST, cfg.PORT);
   // The standalone server reads these itself.
   process.env.PORT = String(cfg.PORT);
@@ -57,6 +73,20 @@ function dropForwardedHeaders(req: IncomingMessage): void {
   delete req.headers['x-forwarded-for'];
   delete req.headers['x-forwarded-proto'];
   delete req.headers['x-forwarded-port'];
+}
+
+/** Runs this script with --prepare-only, as node runs this one; a stop signal meanwhile is passed on. Its exit code. */
+function prepareInChild(): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--prepare-only'], { stdio: 'inherit' });
+  const pass = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGTERM', pass).on('SIGINT', pass);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGTERM', pass).off('SIGINT', pass);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
 }
 
 /** The standalone server would die on a busy port with a stack trace; say it plainly instead. */

@@ -56,7 +56,7 @@ export const SITE_URL = 'http://localhost:4321';
 const t = translator('zh-CN');
 export const browse = (s: Sample, q: { regionSlug?: string; categorySlug?: string; kind?: ListingKind; page?: number }) => getBrowsePage(s.db, { page: 1, ...q }, s.now);
 export const feed = (s: Sample, q: { regionSlug?: string; categorySlug?: string }) =>
-  getFeed(s.db, { siteUrl: SITE_URL, siteName: 'site', locale: 'zh-CN', t, ...q }, s.now);
+  getFeed(s.db, { siteUrl: SITE_URL, siteName: 'site', locale: 'zh-CN', t, ...q }, s.now).xml;
 const SEARCH = { q: '钢材' };
 
 export interface PageType {

@@ -1,6 +1,7 @@
 // Starts the built site as a child process (the same way `npm run serve` does) on a free port, for the browser
 // tests and the benchmark, and stops it again.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 
 export interface RunningServer {
@@ -23,13 +24,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-// Node itself with tsx's loader, not the `tsx` command: that command runs the script in a child process and relays
-// signals to it, and when the child is slow to acknowledge one (a loaded machine), it sends the signal again and then
-// SIGKILL, which turns a graceful stop into a crash. One process receives the signal itself.
-const START = ['--import', 'tsx', 'scripts/start.ts'];
+// What `npm run serve` runs, read from package.json so tests and benches run the server as it is deployed: node
+// itself (so a signal reaches the server and nothing else), its flags, and the start script `astro build` compiles
+// (scripts/lib/bundle-start.mjs).
+const START = (() => {
+  const serve = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.serve ?? '';
+  const m = /^exec node (.+)$/.exec(serve);
+  if (!m) throw new Error(`package.json's serve script should be \`exec node [flags] <script>\`, not \`${serve}\``);
+  return m[1]!.split(/\s+/);
+})();
+
+function assertBuilt(): void {
+  const script = START.at(-1)!;
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`npx astro build\` first (npm test does).`);
+}
 
 /**
- * Runs scripts/start.ts with the given settings (on a free port unless given one, as another user when given one: the
+ * Runs the built start script with the given settings (on a free port unless given one, as another user when given one: the
  * file permissions a root test process sets then apply to the server); resolves once the home page answers.
  */
 export async function startServer(
@@ -38,6 +49,7 @@ export async function startServer(
   fixedPort?: number,
   user?: { uid: number; gid: number },
 ): Promise<RunningServer> {
+  assertBuilt();
   const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, START, {
@@ -70,8 +82,9 @@ export async function startServer(
   throw new Error(`The server did not answer within ${timeoutMs} ms:\n${log}`);
 }
 
-/** Runs scripts/start.ts expecting it to fail; resolves with its exit code and output. */
+/** Runs the built start script expecting it to fail; resolves with its exit code and output. */
 export async function runStartExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  assertBuilt();
   const child = spawn(process.execPath, START, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { onListingsChanged, type ListingChanges } from '../server/listings/changes.ts';
 import { recordView } from '../server/listings/views.ts';
+import { listingSitemapOf, parseSitemapName } from '../server/seo/sitemap.ts';
 import { config } from '../server/config.ts';
 import { inRequest, requestIdFrom } from '../server/observability/log.ts';
 import { countPageCache } from '../server/observability/metrics.ts';
@@ -17,6 +18,11 @@ import { chooseEncoding, etagMatches, hasSessionCookie, type Encoding } from './
 /** How long a kept page is served: short enough that nothing a write does not drop stays stale for long. */
 export const SHARED_TTL_MS = 10_000;
 const SHARED_MAX_ENTRIES = 1000;
+/**
+ * The bytes the kept copies may hold: a sitemap chunk is megabytes, and a crawler walking the site would otherwise fill
+ * a thousand entries. A kept copy is counted at 1.5 times its body for the compressed copies made of it on demand.
+ */
+const SHARED_MAX_BYTES = 32 * 1024 * 1024;
 const MIN_COMPRESS_BYTES = 1024;
 export const COMPRESSIBLE = /^(?:text\/|application\/(?:json|xml|rss\+xml|atom\+xml|ld\+json|javascript)|image\/svg\+xml)/;
 
@@ -42,6 +48,12 @@ export interface Entry {
 // loaded by scripts/start.ts is another, so the store lives on globalThis.
 const STORE = Symbol.for('b2b-classifieds.page-cache');
 const shared: Map<string, Entry> = ((globalThis as Record<symbol, unknown>)[STORE] ??= new Map<string, Entry>()) as Map<string, Entry>;
+const sizeOf = (entry: Entry) => Math.ceil(entry.body.length * 1.5);
+const keptBytes = () => {
+  let n = 0;
+  for (const e of shared.values()) n += sizeOf(e);
+  return n;
+};
 
 /** Tags for what a page shows. A list is named by its region and category (0 for none). */
 export const pageTags = {
@@ -50,6 +62,12 @@ export const pageTags = {
   list: (regionId: number, categoryId: number | null) => [`list:${regionId}:${categoryId ?? 0}`],
   company: (companyId: number) => [`company:${companyId}`],
   listing: (listingId: number, companyId: number) => [`listing:${listingId}`, `company:${companyId}`],
+  /** A chunk of listings or companies by its name; the hub sitemaps follow the counts. Unknown names: none. */
+  sitemap: (name: string | undefined): string[] => {
+    const parsed = parseSitemapName(name);
+    if (!parsed) return [];
+    return 'chunk' in parsed ? [`sitemap:${name}`] : pageTags.counts();
+  },
 };
 
 /** For pages: tells the cache what the page shows and, for a live listing's page, which listing's views to count. */
@@ -78,7 +96,7 @@ export function forgetTaggedPages(tags: Iterable<string>): void {
 export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<string> {
   const tags = new Set([...pageTags.home(), ...pageTags.counts()]);
   for (const l of changes) {
-    for (const t of pageTags.listing(l.id, l.companyId)) tags.add(t);
+    for (const t of [...pageTags.listing(l.id, l.companyId), ...pageTags.sitemap(listingSitemapOf(l.id))]) tags.add(t);
     for (const r of l.regionIds) for (const c of [null, ...l.categoryIds]) tags.add(pageTags.list(r, c)[0]!);
   }
   return tags;
@@ -102,7 +120,15 @@ export function cachedPage(method: string, url: string, headers: { cookie?: stri
 }
 
 export function keepPage(url: string, entry: Entry): void {
-  if (shared.size >= SHARED_MAX_ENTRIES) shared.delete(shared.keys().next().value!);
+  if (sizeOf(entry) > SHARED_MAX_BYTES / 2) return;
+  shared.delete(url);
+  let bytes = keptBytes() + sizeOf(entry);
+  // Oldest first: a Map iterates in insertion order.
+  for (const [key, old] of shared) {
+    if (shared.size < SHARED_MAX_ENTRIES && bytes <= SHARED_MAX_BYTES) break;
+    shared.delete(key);
+    bytes -= sizeOf(old);
+  }
   shared.set(url, entry);
 }
 
@@ -123,13 +149,23 @@ function encode(body: Buffer, encoding: Encoding): Buffer {
   return encoding === 'gzip' ? gzipSync(body, { level: 6 }) : body;
 }
 
+/** A conditional request the kept copy satisfies: If-None-Match when sent, else If-Modified-Since (sitemaps, feeds). */
+function unchanged(req: { ifNoneMatch: string | null; ifModifiedSince?: string | null }, etag: string, lastModified: string | undefined): boolean {
+  if (req.ifNoneMatch !== null) return !!etag && etagMatches(req.ifNoneMatch, etag);
+  if (!req.ifModifiedSince || !lastModified) return false;
+  const since = Date.parse(req.ifModifiedSince);
+  return !Number.isNaN(since) && Date.parse(lastModified) <= since;
+}
+
 /** What to send for an entry: 304 when the client has it, else the body in the best encoding it accepts. */
-export function answer(entry: Entry, req: { method: string; ifNoneMatch: string | null; acceptEncoding: string | null }, status = 200) {
+export function answer(
+  entry: Entry,
+  req: { method: string; ifNoneMatch: string | null; ifModifiedSince?: string | null; acceptEncoding: string | null },
+  status = 200,
+) {
   const headers = new Map(entry.headers);
-  if (entry.etag) {
-    headers.set('etag', entry.etag);
-    if (etagMatches(req.ifNoneMatch, entry.etag)) return { status: 304, headers, body: null };
-  }
+  if (entry.etag) headers.set('etag', entry.etag);
+  if (status === 200 && unchanged(req, entry.etag, headers.get('last-modified'))) return { status: 304, headers, body: null };
   const compressible = entry.body.length >= MIN_COMPRESS_BYTES && COMPRESSIBLE.test(headers.get('content-type') ?? '');
   const encoding = compressible ? chooseEncoding(req.acceptEncoding) : 'identity';
   const body = (entry.encoded[encoding] ??= encode(entry.body, encoding));
@@ -152,7 +188,12 @@ export function serveCachedPagesFirst(server: Server): void {
       return;
     }
     const started = performance.now();
-    const a = answer(entry, { method: req.method ?? 'GET', ifNoneMatch: header(req, 'if-none-match'), acceptEncoding: header(req, 'accept-encoding') });
+    const a = answer(entry, {
+      method: req.method ?? 'GET',
+      ifNoneMatch: header(req, 'if-none-match'),
+      ifModifiedSince: header(req, 'if-modified-since'),
+      acceptEncoding: header(req, 'accept-encoding'),
+    });
     // Astro's middleware never sees this request: log and count it here, as src/lib/middleware/log.ts does there.
     const requestId = requestIdFrom(header(req, 'x-request-id'), config().TRUST_PROXY);
     res.writeHead(a.status, { ...Object.fromEntries(a.headers), 'X-Request-Id': requestId });

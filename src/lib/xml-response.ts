@@ -1,6 +1,7 @@
 // XML answers (sitemaps, feeds) with the validators crawlers use: ETag and Last-Modified, and 304 when unchanged.
 // Compression is the cache middleware's job.
 import { etagMatches, etagOf } from './http-cache.ts';
+import { describePage } from './page-cache.ts';
 
 interface Options {
   type?: string;
@@ -8,6 +9,8 @@ interface Options {
   lastmod?: number | null;
   /** Seconds a crawler or proxy may reuse the answer. */
   maxAge: number;
+  /** What the document shows (pageTags): a tagged document is kept in the page cache, and writes drop it as they drop pages. */
+  tags?: string[];
 }
 
 function validators(o: Options & { etag: string }): Headers {
@@ -18,6 +21,7 @@ function validators(o: Options & { etag: string }): Headers {
     vary: 'Accept-Encoding',
   });
   if (o.lastmod) headers.set('last-modified', new Date(o.lastmod).toUTCString());
+  if (o.tags?.length) describePage(headers, o.tags);
   return headers;
 }
 

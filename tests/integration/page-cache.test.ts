@@ -10,6 +10,10 @@ const { describePage, pageTags, serveCachedPagesFirst } = await import('../../sr
 const { closeListing, createListing, updateListing } = await import('../../src/server/listings/write.ts');
 const { pendingViews, flushViews } = await import('../../src/server/listings/views.ts');
 const { getTaxonomy } = await import('../../src/server/taxonomy/taxonomy.ts');
+const { getFeed } = await import('../../src/server/seo/feed.ts');
+const { getSitemapFile, getSitemapIndex } = await import('../../src/server/seo/sitemap.ts');
+const { streamResponse, xmlResponse } = await import('../../src/lib/xml-response.ts');
+const { translator } = await import('../../src/server/i18n/index.ts');
 const { categoryBySlug, freshDb, makeCompany, makeUser, regionBySlug } = await import('../helpers/db.ts');
 
 type Handler = (context: unknown, next: () => Promise<Response>) => Promise<Response>;
@@ -152,6 +156,96 @@ describe('a live listing page from the cache', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('feeds and sitemaps', () => {
+  const SITE = 'http://localhost:4321';
+  const t = translator('zh-CN');
+  // What the routes (src/pages/feed*.ts, src/pages/sitemap*.ts) answer, through the cache middleware.
+  const documents: Record<string, (request: Request) => Response> = {
+    '/feed.xml': (r) => {
+      const f = getFeed(db, { siteUrl: SITE, siteName: 'site', locale: 'zh-CN', t }, Date.now());
+      return xmlResponse(r, f.xml, { type: 'application/rss+xml', maxAge: 300, tags: pageTags.list(f.regionId, f.categoryId) });
+    },
+    '/feeds/region/donghu.xml': (r) => {
+      const f = getFeed(db, { siteUrl: SITE, siteName: 'site', locale: 'zh-CN', t, regionSlug: 'donghu' }, Date.now());
+      return xmlResponse(r, f.xml, { type: 'application/rss+xml', maxAge: 300, tags: pageTags.list(f.regionId, f.categoryId) });
+    },
+    '/feeds/region/jiujiang.xml': (r) => {
+      const f = getFeed(db, { siteUrl: SITE, siteName: 'site', locale: 'zh-CN', t, regionSlug: 'jiujiang' }, Date.now());
+      return xmlResponse(r, f.xml, { type: 'application/rss+xml', maxAge: 300, tags: pageTags.list(f.regionId, f.categoryId) });
+    },
+    '/sitemap.xml': (r) => {
+      const index = getSitemapIndex(db, SITE, Date.now());
+      return xmlResponse(r, index.xml, { lastmod: index.lastmod, maxAge: 600, tags: pageTags.counts() });
+    },
+    '/sitemaps/listings-0.xml': (r) => {
+      const file = getSitemapFile(db, SITE, 'listings-0', Date.now());
+      return streamResponse(r, file.body, { etag: file.etag, lastmod: file.lastmod, maxAge: 600, tags: pageTags.sitemap('listings-0') });
+    },
+    '/sitemaps/companies-0.xml': (r) => {
+      const file = getSitemapFile(db, SITE, 'companies-0', Date.now());
+      return streamResponse(r, file.body, { etag: file.etag, lastmod: file.lastmod, maxAge: 600, tags: pageTags.sitemap('companies-0') });
+    },
+  };
+
+  async function fetchDoc(path: string, headers: Record<string, string> = {}) {
+    const url = new URL(`http://localhost${path}`);
+    const request = new Request(url, { headers });
+    let rendered = false;
+    const next = async () => {
+      rendered = true;
+      return documents[path]!(request);
+    };
+    const response = await run({ request, url, cookies: { headers: function* () {} } }, next);
+    return { rendered, response, text: await response.text() };
+  }
+
+  it('are kept with their own validators, and a listing write drops only those that show it', async () => {
+    createListing(db, owner.id, form(), NOW);
+    const first: Record<string, { text: string; etag: string | null }> = {};
+    for (const path of Object.keys(documents)) {
+      const { rendered, response, text } = await fetchDoc(path);
+      expect(rendered, path).toBe(true);
+      expect(response.headers.get('x-page-tags')).toBeNull();
+      first[path] = { text, etag: response.headers.get('etag') };
+    }
+    for (const path of Object.keys(documents)) {
+      const again = await fetchDoc(path);
+      expect(again.rendered, `${path} kept`).toBe(false);
+      expect(again.text).toBe(first[path]!.text);
+      expect(again.response.headers.get('etag')).toBe(first[path]!.etag);
+      expect(again.response.headers.get('cache-control')).toMatch(/^public, max-age=(300|600)$/);
+    }
+
+    const added = createListing(db, owner.id, form({ title: '供应新到东北大米' }), NOW + 1);
+    const dropped: Record<string, boolean> = {
+      '/feed.xml': true,
+      '/feeds/region/donghu.xml': true,
+      '/feeds/region/jiujiang.xml': false,
+      '/sitemap.xml': true,
+      '/sitemaps/listings-0.xml': true,
+      '/sitemaps/companies-0.xml': false,
+    };
+    for (const [path, expected] of Object.entries(dropped)) {
+      const after = await fetchDoc(path);
+      expect(after.rendered, path).toBe(expected);
+      if (path === '/feeds/region/donghu.xml' || path === '/sitemaps/listings-0.xml') expect(after.text).toContain(`/listing/${added.id}-`);
+    }
+  });
+
+  it('a kept sitemap answers If-None-Match and If-Modified-Since with 304', async () => {
+    const path = '/sitemaps/listings-0.xml';
+    const { response } = await fetchDoc(path);
+    const etag = response.headers.get('etag')!;
+    const lastModified = response.headers.get('last-modified')!;
+    const byTag = await fetchDoc(path, { 'if-none-match': etag });
+    expect([byTag.rendered, byTag.response.status]).toEqual([false, 304]);
+    const byDate = await fetchDoc(path, { 'if-modified-since': lastModified });
+    expect([byDate.rendered, byDate.response.status]).toEqual([false, 304]);
+    const older = await fetchDoc(path, { 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() });
+    expect([older.rendered, older.response.status]).toEqual([false, 200]);
   });
 });
 

@@ -129,7 +129,7 @@ describe('feeds', () => {
   const opts = { siteUrl: SITE, siteName: '江西供求信息网', locale: 'zh-CN' as const, t: translator('zh-CN') };
 
   it('site-wide: the newest live listings, escaped, well-formed', () => {
-    const xml = getFeed(db, opts, now);
+    const { xml } = getFeed(db, opts, now);
     expect(checkXml(xml).errors).toEqual([]);
     const links = xmlTexts(xml, 'link');
     expect(links[0]).toBe(`${SITE}/`);
@@ -138,10 +138,10 @@ describe('feeds', () => {
   });
 
   it('per region and per category, and NotFound for unknown ones', () => {
-    const region = getFeed(db, { ...opts, regionSlug: 'ruijin' }, now);
+    const region = getFeed(db, { ...opts, regionSlug: 'ruijin' }, now).xml;
     expect(xmlTexts(region, 'link').slice(1)).toEqual([`${SITE}/listing/${other.id}-${other.slug}`]);
     expect(xmlTexts(region, 'title')[0]).toBe('瑞金市最新供求信息 - 江西供求信息网');
-    const category = getFeed(db, { ...opts, categorySlug: leafB!.slug }, now);
+    const category = getFeed(db, { ...opts, categorySlug: leafB!.slug }, now).xml;
     expect(xmlTexts(category, 'link').slice(1)).toEqual([`${SITE}/listing/${other.id}-${other.slug}`]);
     expect(() => getFeed(db, { ...opts, regionSlug: 'atlantis' }, now)).toThrow(NotFoundError);
     expect(() => getFeed(db, { ...opts, categorySlug: 'nothing' }, now)).toThrow(NotFoundError);

@@ -70,6 +70,34 @@ describe('public pages', () => {
   });
 });
 
+describe('concurrent requests for one page', () => {
+  it('wait for the render in progress and are answered from its copy: rendered once', async () => {
+    let release = () => {};
+    const slow = () => new Promise<Response>((resolve) => (release = () => resolve(new Response(HTML, { headers: { 'content-type': 'text/html' } }))));
+    const render = vi.fn(slow);
+    const first = call('/slow', { render: render as unknown as () => Response });
+    const second = call('/slow', { render: render as unknown as () => Response });
+    await new Promise((r) => setImmediate(r));
+    expect(render).toHaveBeenCalledOnce();
+    release();
+    expect(await (await first.response).text()).toBe(HTML);
+    expect(await (await second.response).text()).toBe(HTML);
+    expect(second.next).not.toHaveBeenCalled();
+  });
+
+  it('render themselves when the page in progress is not kept (an error)', async () => {
+    let release = () => {};
+    const first = call('/missing', { render: (() => new Promise<Response>((resolve) => (release = () => resolve(new Response('gone', { status: 404, headers: { 'content-type': 'text/html' } }))))) as unknown as () => Response });
+    const second = call('/missing', { render: () => new Response('gone', { status: 404, headers: { 'content-type': 'text/html' } }) });
+    await new Promise((r) => setImmediate(r));
+    expect(second.next).not.toHaveBeenCalled();
+    release();
+    expect((await first.response).status).toBe(404);
+    expect((await second.response).status).toBe(404);
+    expect(second.next).toHaveBeenCalledOnce();
+  });
+});
+
 describe('what is never shared', () => {
   it('a request with the session cookie is private, no-store, and neither read from nor written to the cache', async () => {
     await call('/d').response; // a visitor's copy is now cached

@@ -5,9 +5,12 @@
 //    drops only the kept pages it changes (pages say what they show with describePage);
 //  - a live listing's page is kept too, but says `public, no-cache` so every view reaches the server: the layer that
 //    serves a kept copy counts the view;
+//  - sitemaps and feeds that name what they show (xmlResponse's `tags`) are kept the same way, with their own ETag,
+//    cache-control and Last-Modified;
 //  - anything sent to a signed-in member (a request carrying the session cookie) or setting a cookie is
 //    `private, no-store` and never enters the shared cache;
 //  - text (HTML, XML, JSON, plain) is compressed with brotli or gzip when the client accepts it.
+import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { countPageCache } from '../../server/observability/metrics.ts';
 import { chooseEncoding, etagMatches, etagOf, hasSessionCookie } from '../http-cache.ts';
@@ -24,9 +27,12 @@ function send(entry: Entry, request: Request, status = 200): Response {
   const a = answer(entry, {
     method: request.method,
     ifNoneMatch: request.headers.get('if-none-match'),
+    ifModifiedSince: request.headers.get('if-modified-since'),
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
-  return new Response(a.body ? new Uint8Array(a.body) : null, { status: a.status, headers: [...a.headers] });
+  // A view of the kept bytes: the Response copies them once itself, and a sitemap chunk is megabytes.
+  const body = a.body ? new Uint8Array(a.body.buffer as ArrayBuffer, a.body.byteOffset, a.body.length) : null;
+  return new Response(body, { status: a.status, headers: [...a.headers] });
 }
 
 function addVary(headers: Headers, ...names: string[]): void {
@@ -35,19 +41,42 @@ function addVary(headers: Headers, ...names: string[]): void {
   headers.set('vary', have.join(', '));
 }
 
+// Renders in progress, by cache key. Requests for a page being rendered wait for that render and are answered from
+// the copy it keeps, instead of each rendering it again: when a busy page's copy expires, or a crawler opens several
+// connections to one sitemap chunk, the page is rendered once (and held in memory once).
+const rendering = new Map<string, Promise<void>>();
+
 export const cache = defineMiddleware(async (context, next) => {
   const { request } = context;
   const signedIn = hasSessionCookie(request.headers.get('cookie'));
-  const readOnly = request.method === 'GET' || request.method === 'HEAD';
   const key = request.method === 'GET' && !signedIn ? context.url.pathname + context.url.search : null;
-  const now = Date.now();
+  if (key === null) return render(context, next, null, signedIn);
 
-  if (key !== null) {
-    const hit = cachedPage(request.method, key, { cookie: request.headers.get('cookie'), 'user-agent': request.headers.get('user-agent') }, now);
-    countPageCache(hit ? 'hit' : 'miss');
-    if (hit) return send(hit, request);
+  const kept = () => cachedPage(request.method, key, { cookie: request.headers.get('cookie'), 'user-agent': request.headers.get('user-agent') }, Date.now());
+  let hit = kept();
+  const inProgress = hit ? undefined : rendering.get(key);
+  if (inProgress) {
+    await inProgress;
+    hit = kept();
   }
+  countPageCache(hit ? 'hit' : 'miss');
+  if (hit) return send(hit, request);
+  if (rendering.has(key)) return render(context, next, key, signedIn);
+  let finished = () => {};
+  rendering.set(key, new Promise<void>((resolve) => (finished = resolve)));
+  try {
+    return await render(context, next, key, signedIn);
+  } finally {
+    rendering.delete(key);
+    finished();
+  }
+});
 
+/** Renders the page and keeps it when it is public; `key` is its cache key (null: never kept). */
+async function render(context: APIContext, next: MiddlewareNext, key: string | null, signedIn: boolean): Promise<Response> {
+  const { request } = context;
+  const readOnly = request.method === 'GET' || request.method === 'HEAD';
+  const now = Date.now();
   const response = await next();
   const headers = new Headers(response.headers);
   const hints = takePageHints(headers);
@@ -67,9 +96,11 @@ export const cache = defineMiddleware(async (context, next) => {
     addVary(headers, 'Cookie', 'Accept-Encoding');
   }
 
-  // A body someone already versioned (sitemaps stream with their own ETag) or one that is not text passes through,
+  // A public document that says what it shows (a feed, a sitemap) is kept like a page, under its own validators.
+  const keep = publicPage || (readOnly && !signedIn && !setsCookie && response.status === 200 && hints.tags.length > 0);
+  // A body someone already versioned and not to be kept (the leads feed), or one that is not text, passes through,
   // compressed on the fly when it is text.
-  const buffer = !!response.body && COMPRESSIBLE.test(type) && !headers.has('etag') && !headers.has('content-encoding');
+  const buffer = !!response.body && COMPRESSIBLE.test(type) && (keep || !headers.has('etag')) && !headers.has('content-encoding');
   if (!buffer) {
     const etag = headers.get('etag');
     if (etag && response.status === 200 && etagMatches(request.headers.get('if-none-match'), etag)) {
@@ -91,15 +122,15 @@ export const cache = defineMiddleware(async (context, next) => {
   const body = Buffer.from(await response.arrayBuffer());
   headers.delete('content-length');
   if (COMPRESSIBLE.test(type)) addVary(headers, 'Accept-Encoding');
-  const entry: Entry = { at: now, etag: etagOf(body), headers: [...headers], body, encoded: {}, ...hints, route: context.routePattern };
+  const entry: Entry = { at: now, etag: headers.get('etag') ?? etagOf(body), headers: [...headers], body, encoded: {}, ...hints, route: context.routePattern };
   if (response.status !== 200 || !readOnly) {
     // Errors and redirects with a body, and answers to forms: compressed, never versioned.
     headers.delete('etag');
     return send({ ...entry, etag: '' }, request, response.status);
   }
-  if (publicPage && key !== null) keepPage(key, entry);
+  if (keep && key !== null) keepPage(key, entry);
   return send(entry, request);
-});
+}
 
 /** Streams (sitemaps) use the web CompressionStream; brotli there depends on the Node version. */
 const STREAM_BROTLI = (() => {

@@ -62,12 +62,19 @@ export function rssXml(feed: Feed): string {
   );
 }
 
+/** An RSS document and the list it follows (the region, and the category or null), which its page-cache tags name. */
+export interface FeedDocument {
+  xml: string;
+  regionId: number;
+  categoryId: number | null;
+}
+
 /** The newest live listings of a region or a category (or the whole site), as an RSS document. */
 export function getFeed(
   db: Db,
   opts: { siteUrl: string; siteName: string; locale: Locale; t: Translate; regionSlug?: string; categorySlug?: string },
   now: number,
-): string {
+): FeedDocument {
   const { siteUrl, siteName: site, locale, t } = opts;
   const taxonomy = getTaxonomy(db);
   const region = opts.regionSlug === undefined ? taxonomy.rootRegion : taxonomy.regions.bySlug.get(opts.regionSlug);
@@ -88,7 +95,7 @@ export function getFeed(
   }
 
   const listings = latestListings(db, placeFilter(taxonomy, region, category), FEED_SIZE, now);
-  return rssXml({
+  const xml = rssXml({
     title,
     link: abs(link),
     selfUrl: abs(self),
@@ -96,6 +103,7 @@ export function getFeed(
     language: locale === 'en' ? 'en' : 'zh-cn',
     items: feedItems(taxonomy, listings, opts, now),
   });
+  return { xml, regionId: region.id, categoryId: category?.id ?? null };
 }
 
 /** Feed items of listing cards: kind and title, price, region, category and company. */

@@ -55,6 +55,11 @@ function idRange(chunk: number): [number, number] {
   return [chunk * MAX_URLS + 1, (chunk + 1) * MAX_URLS];
 }
 
+/** The name of the chunk that lists a listing (`listings-<n>`), live or not: a change to it changes that file. */
+export function listingSitemapOf(listingId: number): string {
+  return `listings-${Math.floor((listingId - 1) / MAX_URLS)}`;
+}
+
 export interface SitemapFile {
   /** File name under /sitemaps/, e.g. `listings-3.xml`. */
   name: string;

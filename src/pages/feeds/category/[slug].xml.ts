@@ -1,4 +1,5 @@
 import type { APIRoute } from 'astro';
+import { pageTags } from '../../../lib/page-cache.ts';
 import { xmlResponse } from '../../../lib/xml-response.ts';
 import { load } from '../../../lib/route.ts';
 import { config } from '../../../server/config.ts';
@@ -6,7 +7,7 @@ import { getFeed } from '../../../server/seo/feed.ts';
 
 export const GET: APIRoute = ({ params, request, locals }) => {
   const { SITE_URL: siteUrl, SITE_NAME: siteName } = config();
-  const xml = load((db, now) => getFeed(db, { siteUrl, siteName, locale: locals.locale, t: locals.t, categorySlug: params.slug }, now));
-  if (xml instanceof Response) return xml;
-  return xmlResponse(request, xml, { type: 'application/rss+xml', maxAge: 300 });
+  const feed = load((db, now) => getFeed(db, { siteUrl, siteName, locale: locals.locale, t: locals.t, categorySlug: params.slug }, now));
+  if (feed instanceof Response) return feed;
+  return xmlResponse(request, feed.xml, { type: 'application/rss+xml', maxAge: 300, tags: pageTags.list(feed.regionId, feed.categoryId) });
 };
