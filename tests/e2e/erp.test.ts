@@ -32,7 +32,7 @@ afterAll(async () => {
 describe('an ERP on the API', () => {
   let report: ErpReport;
 
-  it('loads 5,000 listings by name, and again with nothing changed (the time is bench:erp's to report)', async () => {
+  it('loads 5,000 listings by name, and again with nothing changed (bench:erp reports the time)', async () => {
     const photo = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#468' } }).jpeg().toBuffer();
     report = await runErp(server.url, erpToken(dataDir), 5000, photo);
     expect(report.categories).toBeGreaterThan(100);
