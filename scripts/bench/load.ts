@@ -168,6 +168,14 @@ await runCli(async () => {
         ),
       );
     }
+    // As a balancer would: traffic only once each node says it is ready (its start-up warm-up done).
+    for (const server of servers) {
+      const deadline = Date.now() + 120_000;
+      while ((await fetch(`${server.url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+        if (Date.now() > deadline) throw new Error(`${server.url}/readyz did not turn ready in 120 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     const byKind = new Map<string, Record<string, number>>();
     const count = (kind: string, status: number) => {
       const row = byKind.get(kind) ?? {};

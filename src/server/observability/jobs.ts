@@ -124,3 +124,22 @@ export function scheduleJob(job: string, { firstAfterMs, everyMs }: { firstAfter
     round,
   };
 }
+
+type WarmUp = 'running' | 'done';
+const warmUps = new WeakMap<object, WarmUp>();
+
+/**
+ * Start-up work run once before the instance takes traffic (/readyz says "warming up" meanwhile): what would
+ * otherwise hold the event loop for the first request that needs it (loading dictionaries, first queries).
+ */
+export async function warmUpOnce(db: object, work: () => Promise<number>): Promise<void> {
+  if (warmUps.has(db)) return;
+  warmUps.set(db, 'running');
+  await runJob('warm-up', work);
+  warmUps.set(db, 'done');
+}
+
+/** Whether the warm-up of this database's server runs (undefined: none was started, as in a test). */
+export function warmUpState(db: object): WarmUp | undefined {
+  return warmUps.get(db);
+}

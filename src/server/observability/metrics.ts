@@ -77,13 +77,15 @@ export function countJobRun(job: string, ok: boolean): void {
 const QUEUES: { queue: string; table: string; waiting: string }[] = [
   { queue: 'search', table: 'search_outbox', waiting: '1' },
   { queue: 'mail', table: 'mail_outbox', waiting: "status = 'queued'" },
-  { queue: 'webhook', table: 'webhook_outbox', waiting: "status = 'queued'" },
+  { queue: 'webhook', table: 'webhook_deliveries', waiting: "status = 'pending'" },
+  { queue: 'match', table: 'match_outbox', waiting: '1' },
+  { queue: 'favourites', table: 'listing_changes', waiting: '1' },
 ];
 
 /** Rows waiting in each outbox this database has. */
 export function backlogs(db: Db): Record<string, number> {
   const tables = new Set(
-    db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%outbox'`).map((r) => r.name),
+    db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table'`).map((r) => r.name),
   );
   const out: Record<string, number> = {};
   for (const q of QUEUES) {
