@@ -252,6 +252,8 @@ await runCli(async () => {
             shareOfOneCore: Math.round((cpuSeconds / duration) * 100) / 100,
           },
           eventLoopLagSeconds: { p99: value(metrics, 'nodejs_eventloop_lag_p99_seconds'), max: value(metrics, 'nodejs_eventloop_lag_max_seconds') },
+          // Which job held the loop longest at a stretch during the run (the pages' enemy), in ms.
+          jobSliceMaxMs: Object.fromEntries([...metrics.matchAll(/^job_slice_max_seconds\{job="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Math.round(Number(m[2]) * 1000)])),
           walBytesAfter: value(metrics, 'sqlite_wal_bytes'),
           // What the background jobs left queued at the end (their work is paced behind the pages, not dropped).
           backlogAfter: Object.fromEntries([...metrics.matchAll(/^outbox_backlog\{queue="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])])),

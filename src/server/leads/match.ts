@@ -7,9 +7,9 @@ import { inArray } from 'drizzle-orm';
 import { listings, type ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { placeNames, titleWords } from '../category-suggest/index.ts';
+import { pacer } from '../observability/jobs.ts';
 import { searchListings } from '../search/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
-import { pacer } from '../observability/jobs.ts';
 
 export const MAX_LEADS_PER_LISTING = 20;
 
@@ -94,7 +94,7 @@ export async function findMatches(db: Db, subject: MatchSubject, now: number, li
       found.set(id, e);
     });
   };
-  const pace = pacer();
+  const pace = pacer('lead-matcher');
   const search = async (q: string, category: string | undefined, region?: string): Promise<number[]> => {
     const ids: number[] = [];
     for (let page = 1; page <= PAGES; page++) {
