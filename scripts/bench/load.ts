@@ -258,7 +258,7 @@ await runCli(async () => {
           // What the background jobs left queued at the end (their work is paced behind the pages, not dropped).
           backlogAfter: Object.fromEntries([...metrics.matchAll(/^outbox_backlog\{queue="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])])),
           sqliteBusyInLog: lines.filter((l) => JSON.stringify(l).includes('SQLITE_BUSY')).length,
-          errorMessages: [...new Set(lines.filter((l) => Number(l.level) >= 50).map((l) => `${String(l.msg)}: ${String((l.err as { message?: string } | undefined)?.message ?? '')}`))].slice(0, 5),
+          errorMessages: [...new Set(lines.filter((l) => Number(l.level) >= 50).map((l) => `${String(l.msg)}${l.job ? ` (${String(l.job)})` : ''}: ${String((l.err as { message?: string } | undefined)?.message ?? '')}`))].slice(0, 5),
           jobs,
           requestMs: requestLines.map((l) => ({ path: String(l.path), ms: Number(l.ms) })),
           log: {
