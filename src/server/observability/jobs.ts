@@ -141,6 +141,8 @@ const warmUps = new WeakMap<object, WarmUp>();
 export async function warmUpOnce(db: object, work: () => Promise<number>): Promise<void> {
   if (warmUps.has(db)) return;
   warmUps.set(db, 'running');
+  // Not inside the request that started the jobs: it is answered first (a probe then sees "warming up").
+  await nextTurn();
   await runJob('warm-up', work);
   warmUps.set(db, 'done');
 }
