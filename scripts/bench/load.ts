@@ -20,7 +20,7 @@ import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { getTaxonomy } from '../../src/server/taxonomy/taxonomy.ts';
 import { listingPath } from '../../src/server/urls.ts';
 import { args, machine, runCli, UsageError } from '../lib/cli.ts';
-import { startServer, type RunningServer } from '../lib/server-process.ts';
+import { startServer, waitReady, type RunningServer } from '../lib/server-process.ts';
 
 const METRICS_TOKEN = 'bench-load-metrics-token';
 // 60 tokens x 120 a minute = 120 writes/s before the token limit; 20 companies x 200 a day (POSTING_LIMIT_PER_DAY)
@@ -169,13 +169,7 @@ await runCli(async () => {
       );
     }
     // As a balancer would: traffic only once each node says it is ready (its start-up warm-up done).
-    for (const server of servers) {
-      const deadline = Date.now() + 120_000;
-      while ((await fetch(`${server.url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-        if (Date.now() > deadline) throw new Error(`${server.url}/readyz did not turn ready in 120 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    for (const server of servers) await waitReady(server.url);
     const byKind = new Map<string, Record<string, number>>();
     const count = (kind: string, status: number) => {
       const row = byKind.get(kind) ?? {};
