@@ -24,7 +24,7 @@ import { benchSearch } from './bench/search.ts';
 import { benchSitemap } from './bench/sitemap.ts';
 import { PAGE_TYPES, sampleOf, type Sample } from './bench/pages.ts';
 import { args, machine, runCli } from './lib/cli.ts';
-import { freePort, startServer } from './lib/server-process.ts';
+import { freePort, startServer, waitReady } from './lib/server-process.ts';
 
 /** The targets of issue 9 at a million listings on 2 cores with 50 connections. */
 export const BUDGETS = {
@@ -170,6 +170,7 @@ await runCli(async () => {
 
   progress('starting the server');
   const server = await startServer({ DATA_DIR: dataDir, DEMO_LISTINGS: '0' });
+  await waitReady(server.url);
   const http: Record<string, unknown> = {};
   let rssMb = 0;
   try {

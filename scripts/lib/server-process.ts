@@ -92,3 +92,15 @@ export async function runStartExpectingFailure(env: Record<string, string>): Pro
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, output };
 }
+
+/**
+ * Resolves once the server's /readyz answers 200, as a balancer waits before sending traffic: its start-up warm-up
+ * (the first search's loading) is then done, and a bench measures the node in service, not its first second.
+ */
+export async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url}/readyz did not turn ready in ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

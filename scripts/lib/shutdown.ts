@@ -71,7 +71,8 @@ export function handleShutdown(server: Server, { graceMs, log = console.log, exi
       const cut = inFlight();
       if (cut > 0) log(`shutdown: ${cut} request(s) still running after ${graceMs / 1000} s are cut off.`);
       for (const socket of active.keys()) socket.destroy();
-      const failed = await runShutdownHooks();
+      // Jobs finish their batch in progress within the same grace; what they have not reached stays queued.
+      const failed = await runShutdownHooks(undefined, { jobsWithinMs: graceMs, late: (name) => log(`shutdown: ${name} still busy after ${graceMs / 1000} s; its rows stay queued for the next start.`) });
       log(failed.length === 0 ? 'shutdown: done.' : `shutdown: done, but these steps failed: ${failed.join(', ')}.`);
       exit(failed.length === 0 ? 0 : 1);
     })();

@@ -40,15 +40,30 @@ export function onShutdown(name: string, run: ShutdownHook['run'], order: number
 
 /**
  * Runs every registered step once, in order; a failing step is reported and the rest still run (the database must
- * still be closed when a flush fails). Returns the names of the steps that failed.
+ * still be closed when a flush fails). Returns the names of the steps that failed. The jobs' steps (finish the batch
+ * in progress) are waited for at most `jobsWithinMs` in all (SHUTDOWN_GRACE_MS): a job still busy then is left
+ * behind, its rows stay queued (SQLite) for the next start, and the data and database steps run regardless.
  */
-export async function runShutdownHooks(report: (name: string, e: unknown) => void = (name, e) => console.error(`shutdown: ${name} failed:`, e)): Promise<string[]> {
+export async function runShutdownHooks(
+  report: (name: string, e: unknown) => void = (name, e) => console.error(`shutdown: ${name} failed:`, e),
+  { jobsWithinMs = Number.POSITIVE_INFINITY, late = (name: string) => console.warn(`shutdown: ${name} still busy; left queued for the next start`) }: { jobsWithinMs?: number; late?: (name: string) => void } = {},
+): Promise<string[]> {
   const steps = [...hooks()].sort((a, b) => a.order - b.order);
   hooks().clear();
   const failed: string[] = [];
+  const jobsDeadline = performance.now() + jobsWithinMs;
   for (const step of steps) {
     try {
-      await step.run();
+      if (step.order > SHUTDOWN_ORDER.jobs || !Number.isFinite(jobsWithinMs)) {
+        await step.run();
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const outOfTime = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), Math.max(0, jobsDeadline - performance.now()));
+      });
+      const ended = await Promise.race([Promise.resolve(step.run()).then(() => 'done' as const), outOfTime]).finally(() => clearTimeout(timer));
+      if (ended === 'late') late(step.name);
     } catch (e) {
       failed.push(step.name);
       report(step.name, e);

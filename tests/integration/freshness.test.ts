@@ -5,7 +5,7 @@ import { mailOutbox, webhookDeliveries } from '../../db/schema.ts';
 import { confirmStillAvailable, daysSinceConfirmed, remindExpiring } from '../../src/server/freshness/index.ts';
 import { createListing } from '../../src/server/listings/write.ts';
 import { createEndpoint } from '../../src/server/webhooks/index.ts';
-import { DAY, freshDb, makeCompany, makeUser } from '../helpers/db.ts';
+import { DAY, freshDb, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 import { invalidFields } from '../helpers/errors.ts';
 import { statementsOf, unindexed } from '../helpers/plans.ts';
 
@@ -42,6 +42,17 @@ describe('expiry reminders', () => {
     expect(later.id).toBeGreaterThan(soon.id);
     expect(daysSinceConfirmed(NOW - 3 * DAY - 1, NOW)).toBe(3);
     expect(daysSinceConfirmed(NOW, NOW)).toBe(0);
+  });
+
+  it('reminds each of many listings sharing one expiry to the millisecond (a bulk import) once, across batches', () => {
+    const db = freshDb();
+    const owner = makeUser(db);
+    const company = makeCompany(db, { ownerId: owner.id });
+    const expiresAt = NOW + 2 * DAY;
+    for (let i = 0; i < 120; i++) makeListing(db, company.id, { title: `导入的螺纹钢 第${i}号`, expiresAt });
+    expect(remindExpiring(db, NOW)).toBe(120);
+    expect(new Set(db.select().from(mailOutbox).all().map((m) => m.idempotencyKey)).size).toBe(120);
+    expect(remindExpiring(db, NOW + 60_000)).toBe(0);
   });
 
   it('reads the horizon through the expiry index', async () => {

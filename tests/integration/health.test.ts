@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/server-process.ts';
 import { readiness } from '../../src/server/observability/health.ts';
+import { warmUpOnce } from '../../src/server/observability/jobs.ts';
 import { ensureSearchIndex, startIndexer } from '../../src/server/search/indexer.ts';
 import { freshDb } from '../helpers/db.ts';
 
@@ -32,6 +33,20 @@ describe('/readyz checks', () => {
       holder.close();
     }
     expect((await readiness(db, { dbFile, MEILI_URL: undefined })).ready).toBe(true);
+  });
+
+  it('turn unready while the start-up warm-up runs, and ready once it is done', async () => {
+    let finish: (() => void) | undefined;
+    const warming = warmUpOnce(db, () => new Promise<number>((resolve) => (finish = () => resolve(1))));
+    const r = await readiness(db, { dbFile, MEILI_URL: undefined });
+    expect(r.ready).toBe(false);
+    expect(r.checks.warmUp).toEqual({ ok: false, detail: 'warming up' });
+    // The warm-up starts on the next turn of the event loop, after the request that started it.
+    while (!finish) await new Promise((resolve) => setImmediate(resolve));
+    expect((await readiness(db, { dbFile, MEILI_URL: undefined })).ready).toBe(false);
+    finish();
+    await warming;
+    expect(await readiness(db, { dbFile, MEILI_URL: undefined })).toMatchObject({ ready: true });
   });
 
   it('turn unready when Meilisearch is configured but nothing answers there', async () => {

@@ -8,7 +8,7 @@ import { translator } from '../../src/server/i18n/index.ts';
 import { leadBoard, leadBoardFeed } from '../../src/server/leads/board.ts';
 import { drainMatches, leadsPage, matchesOfListing, queueLeadDigests, setLeadMailMode } from '../../src/server/leads/index.ts';
 import { keyTerms } from '../../src/server/leads/match.ts';
-import { MAX_LEADS_PER_COMPANY_PER_DAY } from '../../src/server/leads/record.ts';
+import { MATCH_LEASE_MS, MAX_LEADS_PER_COMPANY_PER_DAY } from '../../src/server/leads/record.ts';
 import { createListing, updateListing } from '../../src/server/listings/write.ts';
 // makeListing writes no search outbox row: tests rebuild the index after adding listings that way.
 import { rebuildFts } from '../../src/server/search/indexer.ts';
@@ -124,7 +124,10 @@ describe('the matcher job', () => {
     ).rejects.toThrow('crash');
     expect(leadCount(db, eq(leads.listingId, buyer.listing.id))).toBe(0);
     expect(db.select({ n: count() }).from(matchOutbox).get()!.n).toBe(1);
-    await drainMatches(db, () => NOW);
+    // The crashed batch's claim holds its row until the lease lapses, then it is matched again.
+    await drainMatches(db, () => NOW + MATCH_LEASE_MS - 1);
+    expect(leadCount(db, eq(leads.listingId, buyer.listing.id))).toBe(0);
+    await drainMatches(db, () => NOW + MATCH_LEASE_MS);
     expect(leadCount(db, eq(leads.listingId, buyer.listing.id))).toBe(1);
     // A crash after the commit but before anything else: the same listing queued again records nothing new.
     db.insert(matchOutbox).values({ listingId: buyer.listing.id, createdAt: NOW }).run();

@@ -146,6 +146,17 @@ describe('deliveries', () => {
     expect(await sendDueWebhooks(db, t, { allowPrivate: true })).toBe(1);
   });
 
+  it('are sent once by two senders running at once (a second node): the claim is a lease', async () => {
+    const db = freshDb();
+    const { user, company: c } = company(db);
+    await createEndpoint(db, user.id, { url, events: ['lead.created'] }, NOW, ALLOW);
+    emit(db, c.id, 'lead:twice');
+    const before = received.length;
+    const sent = await Promise.all([sendDueWebhooks(db, NOW, ALLOW), sendDueWebhooks(db, NOW, ALLOW)]);
+    expect(sent.sort()).toEqual([0, 1]);
+    expect(received.length - before).toBe(1);
+  });
+
   it('refuse at delivery an address that became private (the check runs on the address connected to)', async () => {
     const db = freshDb();
     const { user, company: c } = company(db);

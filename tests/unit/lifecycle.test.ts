@@ -31,3 +31,19 @@ describe('shutdown hooks', () => {
     expect(ran).toEqual(['bundle']);
   });
 });
+
+describe('shutdown hooks with a bound on jobs', () => {
+  it('stop waiting for a job past the bound, and still run the data and database steps', async () => {
+    const ran: string[] = [];
+    let finishJob = () => {};
+    onShutdown('busy job', () => new Promise<void>((resolve) => (finishJob = resolve)));
+    onShutdown('quick job', () => void ran.push('quick'));
+    onShutdown('close db', () => void ran.push('db'), SHUTDOWN_ORDER.database);
+    const late = vi.fn();
+    expect(await runShutdownHooks(undefined, { jobsWithinMs: 0, late })).toEqual([]);
+    expect(late).toHaveBeenCalledWith('busy job');
+    // The quick job and the database still ran (the quick one is not late: it was done when awaited).
+    expect(ran).toEqual(['quick', 'db']);
+    finishJob();
+  });
+});

@@ -9,7 +9,7 @@ import type { Db } from '../db.ts';
 import { GoneError, NotFoundError } from '../errors.ts';
 import { formatPrice } from '../listings/rules.ts';
 import { queueMail } from '../mail/index.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob, type Batch } from '../observability/jobs.ts';
 import { translator } from '../i18n/index.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
@@ -68,6 +68,8 @@ export function favouritesPage(db: Db, userId: string) {
   };
 }
 
+const CHANGES_BATCH = 100;
+
 /**
  * Tells the members keeping each changed listing: the news goes on their favourite (the dashboard shows it) and
  * into a mail, in one transaction with the change row's deletion, so nobody hears of one change twice.
@@ -75,44 +77,52 @@ export function favouritesPage(db: Db, userId: string) {
 export function drainListingChanges(db: Db, now: number): number {
   let told = 0;
   for (;;) {
-    const changes = db.select().from(listingChanges).orderBy(listingChanges.id).limit(100).all();
-    if (changes.length === 0) return told;
-    told += db.transaction(
-      (tx) => {
-        let n = 0;
-        for (const c of changes) {
-          const l = tx.select().from(listings).where(eq(listings.id, c.listingId)).get();
-          const keepers = tx
-            .select({ favouriteId: favourites.id, email: users.email })
-            .from(favourites)
-            .innerJoin(users, eq(users.id, favourites.userId))
-            .where(eq(favourites.listingId, c.listingId))
-            .all();
-          if (l) {
-            tx.update(favourites).set({ changedAt: c.createdAt, change: c.change }).where(eq(favourites.listingId, c.listingId)).run();
-            const t = translator('zh-CN');
-            for (const k of keepers) {
-              queueMail(
-                tx,
-                {
-                  to: k.email,
-                  template: favouriteChangeMail,
-                  data: { change: c.change, title: l.title, price: formatPrice(t, 'zh-CN', l), link: `${config().SITE_URL}${listingPath(l)}` },
-                  idempotencyKey: `favourite:${c.id}:${k.favouriteId}`,
-                  locale: 'zh-CN',
-                },
-                now,
-              );
-              n++;
-            }
-          }
-          tx.delete(listingChanges).where(eq(listingChanges.id, c.id)).run();
-        }
-        return n;
-      },
-      { behavior: 'immediate' },
-    );
+    const batch = changesBatch(db, now);
+    told += batch.done;
+    if (!batch.more) return told;
   }
+}
+
+/** One transaction's worth of changes (the job runner paces between them). */
+function changesBatch(db: Db, now: number): Batch {
+  const changes = db.select().from(listingChanges).orderBy(listingChanges.id).limit(CHANGES_BATCH).all();
+  if (changes.length === 0) return { done: 0, more: false };
+  const done = db.transaction(
+    (tx) => {
+      let n = 0;
+      for (const c of changes) {
+        const l = tx.select().from(listings).where(eq(listings.id, c.listingId)).get();
+        const keepers = tx
+          .select({ favouriteId: favourites.id, email: users.email })
+          .from(favourites)
+          .innerJoin(users, eq(users.id, favourites.userId))
+          .where(eq(favourites.listingId, c.listingId))
+          .all();
+        if (l) {
+          tx.update(favourites).set({ changedAt: c.createdAt, change: c.change }).where(eq(favourites.listingId, c.listingId)).run();
+          const t = translator('zh-CN');
+          for (const k of keepers) {
+            queueMail(
+              tx,
+              {
+                to: k.email,
+                template: favouriteChangeMail,
+                data: { change: c.change, title: l.title, price: formatPrice(t, 'zh-CN', l), link: `${config().SITE_URL}${listingPath(l)}` },
+                idempotencyKey: `favourite:${c.id}:${k.favouriteId}`,
+                locale: 'zh-CN',
+              },
+              now,
+            );
+            n++;
+          }
+        }
+        tx.delete(listingChanges).where(eq(listingChanges.id, c.id)).run();
+      }
+      return n;
+    },
+    { behavior: 'immediate' },
+  );
+  return { done, more: changes.length === CHANGES_BATCH };
 }
 
 /** Whether a listing has news for its keepers (the dashboard marks those). */
@@ -123,5 +133,5 @@ const started = new WeakSet<Db>();
 export function startFavouritesJob(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  setInterval(() => void runJob('favourites', () => drainListingChanges(db, Date.now())), 3_000).unref();
+  scheduleJob('favourites', { firstAfterMs: 3_000, everyMs: 3_000 }, () => changesBatch(db, Date.now()));
 }

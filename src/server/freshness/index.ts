@@ -6,7 +6,7 @@
 // in site_keys), through the (status, expires_at) index, so a million listings cost what the last hour brought. The
 // mail's and the webhook's idempotency keys name the listing and its expiry: a reminder is never sent twice for one
 // period, and a renewed listing is reminded again before its new expiry.
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, listings, siteKeys, users } from '../../../db/schema.ts';
 import { config } from '../config.ts';
@@ -15,7 +15,7 @@ import { InvalidError, NotFoundError } from '../errors.ts';
 import { sign, verifySignature } from '../inquiries/keys.ts';
 import { renewListing } from '../listings/write.ts';
 import { queueMail } from '../mail/index.ts';
-import { runJob } from '../observability/jobs.ts';
+import { scheduleJob, type Batch } from '../observability/jobs.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
 import { emitWebhook } from '../webhooks/index.ts';
@@ -24,7 +24,8 @@ import { expiringMail } from './mails.ts';
 export const REMIND_BEFORE_MS = 3 * 86_400_000;
 const WATERMARK = 'freshness-watermark';
 const PURPOSE = 'listing-still-available';
-const BATCH = 500;
+/** Reminders per transaction (each renders a mail): a few milliseconds of the event loop at a time. */
+const BATCH = 50;
 
 /** The one-click link of a reminder: signed over the listing and the expiry it was sent for. */
 export function stillAvailableUrl(db: Db, listingId: number, expiresAt: number): string {
@@ -32,46 +33,64 @@ export function stillAvailableUrl(db: Db, listingId: number, expiresAt: number):
   return `${config().SITE_URL}/listing/still-available?l=${listingId}&e=${expiresAt}&s=${sign(db, PURPOSE, payload)}`;
 }
 
-function watermark(db: Db, now: number): number {
+interface Mark {
+  expiresAt: number;
+  id: number;
+}
+const ALL = Number.MAX_SAFE_INTEGER;
+
+/** Where the last batch stopped: after this listing (in expiry, then id order); `now` on the first run. */
+function watermark(db: Db, now: number): Mark {
   const row = db.select({ value: siteKeys.value }).from(siteKeys).where(eq(siteKeys.name, WATERMARK)).get();
-  // The first run takes everything already inside the horizon.
-  return row ? Number(row.value) : now;
+  // The first run takes everything already inside the horizon; a bare expiry (the older form) means all of it.
+  if (!row) return { expiresAt: now, id: ALL };
+  const [expiresAt, id] = row.value.split(':');
+  return { expiresAt: Number(expiresAt), id: id === undefined ? ALL : Number(id) };
 }
 
-/** Reminds the owners of listings whose expiry came within three days since the last run; returns how many. */
-export function remindExpiring(db: Db, now: number): number {
+/**
+ * One batch of reminders: the next BATCH listings (by expiry, then id, so listings sharing an expiry to the
+ * millisecond, as a bulk import's do, are neither skipped nor taken twice) whose expiry came within three days since
+ * the last batch, reminded with the watermark's move in one transaction.
+ */
+export function remindBatch(db: Db, now: number, batch = BATCH): Batch {
   const upTo = now + REMIND_BEFORE_MS;
-  let after = Math.max(watermark(db, now), now);
+  const mark = watermark(db, now);
+  const after = mark.expiresAt >= now ? mark : { expiresAt: now, id: ALL };
+  const due = db
+    .select({ id: listings.id, slug: listings.slug, title: listings.title, companyId: listings.companyId, expiresAt: listings.expiresAt })
+    .from(listings)
+    .where(and(eq(listings.status, 'active'), sql`(${listings.expiresAt}, ${listings.id}) > (${after.expiresAt}, ${after.id})`, lte(listings.expiresAt, upTo)))
+    .orderBy(listings.expiresAt, listings.id)
+    .limit(batch)
+    .all();
+  const more = due.length === batch;
+  const done = db.transaction(
+    (tx) => {
+      for (const l of due) {
+        const expiresAt = l.expiresAt!;
+        const owner = tx.select({ email: users.email }).from(companies).innerJoin(users, eq(users.id, companies.ownerId)).where(eq(companies.id, l.companyId)).get();
+        const link = stillAvailableUrl(db, l.id, expiresAt);
+        const data = { title: l.title, link, listingUrl: `${config().SITE_URL}${listingPath(l)}`, expiresAt };
+        if (owner) queueMail(tx, { to: owner.email, template: expiringMail, data, idempotencyKey: `listing-expiring:${l.id}:${expiresAt}`, locale: 'zh-CN' }, now);
+        emitWebhook(tx, l.companyId, 'listing.expiring', `listing:${l.id}:${expiresAt}`, { listingId: l.id, title: l.title, expiresAt: new Date(expiresAt).toISOString(), stillAvailableUrl: link }, now);
+      }
+      const last = more ? `${due.at(-1)!.expiresAt}:${due.at(-1)!.id}` : String(upTo);
+      tx.insert(siteKeys).values({ name: WATERMARK, value: last, createdAt: now }).onConflictDoUpdate({ target: siteKeys.name, set: { value: last } }).run();
+      return due.length;
+    },
+    { behavior: 'immediate' },
+  );
+  return { done, more };
+}
+
+/** Reminds the owners of listings whose expiry came within three days since the last run, all batches; returns how many. */
+export function remindExpiring(db: Db, now: number): number {
   let reminded = 0;
   for (;;) {
-    const due = db
-      .select({ id: listings.id, slug: listings.slug, title: listings.title, companyId: listings.companyId, expiresAt: listings.expiresAt })
-      .from(listings)
-      .where(and(eq(listings.status, 'active'), gt(listings.expiresAt, after), lte(listings.expiresAt, upTo)))
-      .orderBy(listings.expiresAt)
-      .limit(BATCH)
-      .all();
-    reminded += db.transaction(
-      (tx) => {
-        let n = 0;
-        for (const l of due) {
-          const expiresAt = l.expiresAt!;
-          const owner = tx.select({ email: users.email }).from(companies).innerJoin(users, eq(users.id, companies.ownerId)).where(eq(companies.id, l.companyId)).get();
-          const link = stillAvailableUrl(db, l.id, expiresAt);
-          const data = { title: l.title, link, listingUrl: `${config().SITE_URL}${listingPath(l)}`, expiresAt };
-          if (owner) queueMail(tx, { to: owner.email, template: expiringMail, data, idempotencyKey: `listing-expiring:${l.id}:${expiresAt}`, locale: 'zh-CN' }, now);
-          emitWebhook(tx, l.companyId, 'listing.expiring', `listing:${l.id}:${expiresAt}`, { listingId: l.id, title: l.title, expiresAt: new Date(expiresAt).toISOString(), stillAvailableUrl: link }, now);
-          n++;
-        }
-        const last = due.length === BATCH ? due.at(-1)!.expiresAt! : upTo;
-        tx.insert(siteKeys).values({ name: WATERMARK, value: String(last), createdAt: now }).onConflictDoUpdate({ target: siteKeys.name, set: { value: String(last) } }).run();
-        return n;
-      },
-      { behavior: 'immediate' },
-    );
-    if (due.length < BATCH) return reminded;
-    // Listings sharing the batch's last expiry to the millisecond would be skipped; the next batch starts just before.
-    after = due.at(-1)!.expiresAt! - 1;
+    const { done, more } = remindBatch(db, now);
+    reminded += done;
+    if (!more) return reminded;
   }
 }
 
@@ -106,11 +125,9 @@ export function daysSinceConfirmed(publishedAt: number | null, now: number): num
 }
 
 const started = new WeakSet<Db>();
-/** The server's reminder job: every ten minutes. */
+/** The server's reminder job: every ten minutes, batch by batch, paced by the job runner so pages come first. */
 export function startExpiryReminders(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  const run = () => void runJob('expiry-reminders', () => remindExpiring(db, Date.now()));
-  setTimeout(run, 5_000).unref();
-  setInterval(run, 600_000).unref();
+  scheduleJob('expiry-reminders', { firstAfterMs: 5_000, everyMs: 600_000 }, () => remindBatch(db, Date.now()));
 }

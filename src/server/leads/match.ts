@@ -7,6 +7,7 @@ import { inArray } from 'drizzle-orm';
 import { listings, type ListingKind } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { placeNames, titleWords } from '../category-suggest/index.ts';
+import { pacer } from '../observability/jobs.ts';
 import { searchListings } from '../search/index.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
@@ -93,6 +94,7 @@ export async function findMatches(db: Db, subject: MatchSubject, now: number, li
       found.set(id, e);
     });
   };
+  const pace = pacer('lead-matcher');
   const search = async (q: string, category: string | undefined, region?: string): Promise<number[]> => {
     const ids: number[] = [];
     for (let page = 1; page <= PAGES; page++) {
@@ -101,9 +103,9 @@ export async function findMatches(db: Db, subject: MatchSubject, now: number, li
       if (category) params.category = category;
       if (region) params.region = region;
       if (page > 1) params.page = String(page);
-      // Between searches the event loop serves requests: SQLite answers synchronously, so a burst of matching
-      // (a bulk import queues thousands) would otherwise hold every page behind it.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Between searches the event loop serves requests (and under traffic the matcher pauses): SQLite answers
+      // synchronously, so a burst of matching (a bulk import queues thousands) would otherwise hold every page behind it.
+      await pace();
       const r = await searchListings(db, params, now);
       ids.push(...r.hits.map((h) => h.id));
       if (page >= r.pages) break;

@@ -2,14 +2,14 @@
 // finds each listing's matches, and records the leads with their instant mails and the outbox row's deletion in one
 // transaction. A crash before that commit leaves the row to be matched again; a crash after it leaves nothing to
 // redo; and the unique (listing, company) index makes even a second run of the same row record nothing twice.
-import { and, count, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNull } from 'drizzle-orm';
 import { companies, leadPrefs, leads, listings, matchOutbox, users, type LeadMailMode } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { chinaDay } from '../listings/views.ts';
 import { liveCondition } from '../listings/queries.ts';
 import { queueMail } from '../mail/index.ts';
-import { runJob } from '../observability/jobs.ts';
+import { backoffMs, claimDue, scheduleJob } from '../outbox/index.ts';
 import { emitWebhook } from '../webhooks/index.ts';
 import { listingPath } from '../urls.ts';
 import { findMatches, MAX_LEADS_PER_LISTING, type Match, type MatchSubject } from './match.ts';
@@ -17,13 +17,16 @@ import { leadDigestMail, leadMail, type LeadLine } from './mails.ts';
 
 export const MAX_LEADS_PER_COMPANY_PER_DAY = 50;
 const DAY_MS = 86_400_000;
-const BATCH = 20;
+/** Listings per batch: a stop waits for at most this many to be matched. */
+const BATCH = 2;
 const PERIOD_MS = 2_000;
+/** How long a claimed row is left to its batch (two listings' searches, slowed down under load) before it is taken again. */
+export const MATCH_LEASE_MS = 5 * 60_000;
 
 export interface DrainOptions {
   /** Called between computing a listing's matches and recording them: the tests crash the job there. */
   afterCompute?: (listingId: number, matches: Match[]) => void;
-  /** Batches of BATCH listings to take at most (the server's job takes one per round, so a backlog is spread out). */
+  /** Batches of BATCH listings to take at most. */
   maxRounds?: number;
 }
 
@@ -121,48 +124,47 @@ function line(db: Pick<Db, 'select'>, listingId: number, yourTitle: string): Lea
 }
 
 /**
- * Matches the due listings of match_outbox and records their leads; returns how many leads were new. A listing
- * that is no longer live is dropped from the outbox unmatched.
+ * One batch of the matcher: claims BATCH due rows of match_outbox for one lease, finds each listing's matches (the
+ * searches pace themselves, match.ts) and records its leads with the row's deletion in one transaction. A listing
+ * that is no longer live is dropped from the outbox unmatched; a failure reschedules its row with a growing delay.
  */
+async function matchBatch(db: Db, now: () => number, opts: DrainOptions): Promise<{ added: number; more: boolean }> {
+  const rows = claimDue(db, matchOutbox, undefined, { now: now(), batch: BATCH, leaseMs: MATCH_LEASE_MS });
+  let added = 0;
+  for (const row of rows) {
+    const t = now();
+    const subject = subjectOf(db, row.listingId, t);
+    try {
+      const matches = subject ? await findMatches(db, subject, t) : [];
+      opts.afterCompute?.(row.listingId, matches);
+      added += db.transaction(
+        (tx) => {
+          // The listing may have changed or died while its matches were computed: then it is matched again from
+          // its newer outbox row, or not at all.
+          const n = subject && subjectOf(tx as unknown as Db, row.listingId, t) ? record(tx as unknown as Db, subject, matches, t) : 0;
+          tx.delete(matchOutbox).where(eq(matchOutbox.id, row.id)).run();
+          return n;
+        },
+        { behavior: 'immediate' },
+      );
+    } catch (e) {
+      if (opts.afterCompute) throw e;
+      db.update(matchOutbox)
+        .set({ attempts: row.attempts + 1, nextAttemptAt: now() + backoffMs(row.attempts + 1, 1_000, 300_000), lastError: String((e as Error).message ?? e).slice(0, 500) })
+        .where(eq(matchOutbox.id, row.id))
+        .run();
+    }
+  }
+  return { added, more: rows.length === BATCH };
+}
+
+/** Matches every due listing of match_outbox (or `maxRounds` batches) and records their leads; returns how many were new. */
 export async function drainMatches(db: Db, now = () => Date.now(), opts: DrainOptions = {}): Promise<number> {
   let added = 0;
   for (let round = 0; opts.maxRounds === undefined || round < opts.maxRounds; round++) {
-    const rows = db
-      .select({ id: matchOutbox.id, listingId: matchOutbox.listingId })
-      .from(matchOutbox)
-      .where(lte(matchOutbox.nextAttemptAt, now()))
-      .orderBy(matchOutbox.nextAttemptAt)
-      .limit(BATCH)
-      .all();
-    if (rows.length === 0) return added;
-    for (const row of rows) {
-      const t = now();
-      const subject = subjectOf(db, row.listingId, t);
-      try {
-        const matches = subject ? await findMatches(db, subject, t) : [];
-        opts.afterCompute?.(row.listingId, matches);
-        added += db.transaction(
-          (tx) => {
-            // The listing may have changed or died while its matches were computed: then it is matched again from
-            // its newer outbox row, or not at all.
-            const n = subject && subjectOf(tx as unknown as Db, row.listingId, t) ? record(tx as unknown as Db, subject, matches, t) : 0;
-            tx.delete(matchOutbox).where(eq(matchOutbox.id, row.id)).run();
-            return n;
-          },
-          { behavior: 'immediate' },
-        );
-      } catch (e) {
-        if (opts.afterCompute) throw e;
-        db.update(matchOutbox)
-          .set({
-            attempts: sql`${matchOutbox.attempts} + 1`,
-            nextAttemptAt: sql`${now()} + min(300000, 1000 * (1 << min(${matchOutbox.attempts}, 20)))`,
-            lastError: String((e as Error).message ?? e).slice(0, 500),
-          })
-          .where(eq(matchOutbox.id, row.id))
-          .run();
-      }
-    }
+    const batch = await matchBatch(db, now, opts);
+    added += batch.added;
+    if (!batch.more) break;
   }
   return added;
 }
@@ -213,22 +215,16 @@ export function queueLeadDigests(db: Db, now: number): number {
 
 const started = new WeakSet<Db>();
 
-/** The server's matcher: every couple of seconds (an index probe when idle), and the digest once an hour. */
+/**
+ * The server's matcher (the outbox runner): every couple of seconds (an index probe when idle), batch after batch
+ * while a backlog lasts, paced so pages come first; the digest once an hour. A stop finishes the batch in progress.
+ */
 export function startMatcher(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  let running = false;
-  const round = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await runJob('lead-matcher', () => drainMatches(db, () => Date.now(), { maxRounds: 1 }));
-    } finally {
-      running = false;
-    }
-  };
-  setTimeout(() => void round(), 500).unref();
-  setInterval(() => void round(), PERIOD_MS).unref();
-  setInterval(() => void runJob('lead-digest', () => queueLeadDigests(db, Date.now())), 3_600_000).unref();
+  scheduleJob('lead-matcher', { firstAfterMs: 500, everyMs: PERIOD_MS }, async () => {
+    const { added, more } = await matchBatch(db, () => Date.now(), {});
+    return { done: added, more };
+  });
+  scheduleJob('lead-digest', { firstAfterMs: 3_600_000, everyMs: 3_600_000 }, () => queueLeadDigests(db, Date.now()));
 }
-

@@ -1,17 +1,16 @@
-// Delivers queued mail. Each round claims the due rows by pushing their next_attempt_at one lease ahead (one short
-// transaction), sends them, then marks each sent, or reschedules it with a growing delay. A sender that crashes
+// Delivers queued mail through the site's outbox runner (../outbox): each batch claims the due rows for one lease,
+// sends them, then marks each sent, or reschedules it with a growing delay. A sender that crashes
 // mid-round leaves its rows claimed until the lease lapses; then they are sent again with the same Message-ID
 // (derived from the idempotency key), which mail stores treat as the same message. So a crash loses nothing, and the
 // one window SMTP cannot close (after the server's "250 OK", before our mark) delivers the same message, not a second one.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lte } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { mailOutbox } from '../../../db/schema.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { log } from '../observability/log.ts';
-import { onShutdown } from '../lifecycle.ts';
-import { runJob } from '../observability/jobs.ts';
+import { backoffMs, claimDue, scheduleJob } from '../outbox/index.ts';
 import { onMailQueued } from './index.ts';
 
 /** How long a claimed row is left to its sender before another round may take it (well above one SMTP send). */
@@ -22,7 +21,7 @@ const PERIOD_MS = 10_000;
 
 /** 30 s, 1 min, 2 min ... at most an hour: ten attempts span about eight hours of a mail server being away. */
 export function mailBackoffMs(attempts: number): number {
-  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
+  return backoffMs(attempts, 30_000, 3_600_000);
 }
 
 /** The Message-ID of a queued mail: the same for every attempt at it. */
@@ -55,32 +54,11 @@ export interface SendOptions {
   afterSend?: (id: number) => void;
 }
 
-function claimDue(db: Db, now: number, batch: number) {
-  return db.transaction(
-    (tx) => {
-      const rows = tx
-        .select()
-        .from(mailOutbox)
-        .where(and(eq(mailOutbox.status, 'queued'), lte(mailOutbox.nextAttemptAt, now)))
-        .orderBy(mailOutbox.nextAttemptAt)
-        .limit(batch)
-        .all();
-      if (rows.length === 0) return rows;
-      tx.update(mailOutbox)
-        .set({ nextAttemptAt: now + LEASE_MS })
-        .where(inArray(mailOutbox.id, rows.map((r) => r.id)))
-        .run();
-      return rows;
-    },
-    { behavior: 'immediate' },
-  );
-}
-
 /** One round: sends what is due; returns what happened. */
 export async function sendDueMail(db: Db, transport: Transporter, now: number, options: SendOptions = {}): Promise<SendRound> {
   const round: SendRound = { sent: 0, retried: 0, failed: 0 };
   const from = options.from ?? mailFrom();
-  for (const row of claimDue(db, now, options.batch ?? BATCH)) {
+  for (const row of claimDue(db, mailOutbox, eq(mailOutbox.status, 'queued'), { now, batch: options.batch ?? BATCH, leaseMs: LEASE_MS })) {
     const attempts = row.attempts + 1;
     try {
       await transport.sendMail({
@@ -125,40 +103,10 @@ export function startMailSender(db: Db): void {
     return;
   }
   const transport = smtpTransport(url);
-  let inProgress: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  const round = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (inProgress) {
-      again = true;
-      return inProgress;
-    }
-    inProgress = (async () => {
-      try {
-        do {
-          again = false;
-          await runJob('mail-sender', async () => {
-            const r = await sendDueMail(db, transport, Date.now());
-            // A full batch may have left more due behind it.
-            again ||= r.sent + r.retried + r.failed === BATCH;
-            return r.sent + r.failed;
-          });
-        } while (again && !stopped);
-      } finally {
-        inProgress = null;
-      }
-    })();
-    return inProgress;
-  };
-  onMailQueued(() => void round());
-  const first = setTimeout(() => void round(), 1_000).unref();
-  const timer = setInterval(() => void round(), PERIOD_MS).unref();
-  // At a stop the batch being sent finishes; the rest stays queued in SQLite for the next start.
-  onShutdown('mail sender', async () => {
-    stopped = true;
-    clearTimeout(first);
-    clearInterval(timer);
-    await inProgress;
+  const job = scheduleJob('mail-sender', { firstAfterMs: 1_000, everyMs: PERIOD_MS }, async () => {
+    const r = await sendDueMail(db, transport, Date.now());
+    // A full batch may have left more due behind it.
+    return { done: r.sent + r.failed, more: r.sent + r.retried + r.failed === BATCH };
   });
+  onMailQueued(job.kick);
 }

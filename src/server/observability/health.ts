@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { appliedMigration, latestMigration, type Db } from '../db.ts';
 import { ftsMeta, FTS_VERSION } from '../search/fts.ts';
 import { indexerAlive } from '../search/indexer.ts';
+import { warmUpState as warmUpStateOf } from './jobs.ts';
 
 export interface Check {
   ok: boolean;
@@ -80,12 +81,15 @@ async function meiliReady(db: Db, url: string, now: number): Promise<Check> {
 }
 
 export async function readiness(db: Db, cfg: Pick<Config, 'dbFile' | 'MEILI_URL'>, now = Date.now()): Promise<Readiness> {
+  const warmUp = warmUpStateOf(db);
   const checks: Record<string, Check> = {
     database: databaseWritable(cfg.dbFile),
     migrations: migrationsCurrent(db),
     search: searchIndexReady(db),
     jobs: indexerAlive(db, now) ? { ok: true } : { ok: false, detail: 'job runner not running' },
   };
+  // Only while the start-up warm-up runs (src/server/jobs.ts): the first search costs a second of loading.
+  if (warmUp === 'running') checks.warmUp = { ok: false, detail: 'warming up' };
   if (cfg.MEILI_URL) checks.meilisearch = await meiliReady(db, cfg.MEILI_URL, now);
   return { ready: Object.values(checks).every((c) => c.ok), checks };
 }

@@ -37,11 +37,18 @@ function build() {
     }),
     backlog: new client.Gauge({
       name: 'outbox_backlog',
-      help: 'Messages waiting to leave the process, by queue (search, mail, webhook: the queues this database has).',
+      help: 'Rows waiting in each outbox, by queue (search, mail, webhook, match, favourites: the queues this database has).',
       labelNames: ['queue'] as const,
       registers: [registry],
     }),
     walBytes: new client.Gauge({ name: 'sqlite_wal_bytes', help: 'Size of the SQLite write-ahead log.', registers: [registry] }),
+    jobSliceMax: new client.Gauge({
+      name: 'job_slice_max_seconds',
+      help: 'Longest stretch a background job held the event loop without a break, since the previous scrape, by job.',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    sliceMaxima: new Map<string, number>(),
   };
 }
 
@@ -66,6 +73,11 @@ export function countPageCache(result: 'hit' | 'miss'): void {
   metrics.pageCache.inc({ result });
 }
 
+/** A stretch of synchronous work of a job (between two breaks it gave the event loop). */
+export function noteJobSlice(job: string, ms: number): void {
+  if (ms > (metrics.sliceMaxima.get(job) ?? 0)) metrics.sliceMaxima.set(job, ms);
+}
+
 export function countJobRun(job: string, ok: boolean): void {
   metrics.jobRuns.inc({ job, outcome: ok ? 'ok' : 'failed' });
 }
@@ -77,13 +89,15 @@ export function countJobRun(job: string, ok: boolean): void {
 const QUEUES: { queue: string; table: string; waiting: string }[] = [
   { queue: 'search', table: 'search_outbox', waiting: '1' },
   { queue: 'mail', table: 'mail_outbox', waiting: "status = 'queued'" },
-  { queue: 'webhook', table: 'webhook_outbox', waiting: "status = 'queued'" },
+  { queue: 'webhook', table: 'webhook_deliveries', waiting: "status = 'pending'" },
+  { queue: 'match', table: 'match_outbox', waiting: '1' },
+  { queue: 'favourites', table: 'listing_changes', waiting: '1' },
 ];
 
 /** Rows waiting in each outbox this database has. */
 export function backlogs(db: Db): Record<string, number> {
   const tables = new Set(
-    db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%outbox'`).map((r) => r.name),
+    db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table'`).map((r) => r.name),
   );
   const out: Record<string, number> = {};
   for (const q of QUEUES) {
@@ -111,5 +125,8 @@ export async function metricsText(db: Db, dbFile: string): Promise<{ contentType
   metrics.backlog.reset();
   for (const [queue, n] of Object.entries(backlogs(db))) metrics.backlog.set({ queue }, n);
   metrics.walBytes.set(walBytes(dbFile));
+  metrics.jobSliceMax.reset();
+  for (const [job, ms] of metrics.sliceMaxima) metrics.jobSliceMax.set({ job }, ms / 1000);
+  metrics.sliceMaxima.clear();
   return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
 }

@@ -1,6 +1,7 @@
 // One answered request: its log line and its metrics sample. The Astro middleware (src/lib/middleware/log.ts) calls it
 // for every page and endpoint; anything that answers before Astro (a page cache in front of it) calls it too, so
 // every request is logged and counted once whoever answered it.
+import { noteRequest } from './jobs.ts';
 import { log, type Logger } from './log.ts';
 import { observeRequest } from './metrics.ts';
 
@@ -28,4 +29,5 @@ const requestLog = () => (lines ??= log().child({}, { redact: [] }));
 export function recordRequest({ method, path, route, status, ms, userId }: AnsweredRequest): void {
   requestLog()[PROBES.has(path) ? 'debug' : 'info']({ method, path, status, ms: Math.round(ms * 10) / 10, userId }, 'request');
   observeRequest(method, route, status, ms / 1000);
+  if (!PROBES.has(path)) noteRequest();
 }

@@ -186,7 +186,8 @@ export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now())
 interface IndexerState {
   busy: boolean;
   again: boolean;
-  stop: () => void;
+  stop: () => Promise<void>;
+  inFlight: Promise<void> | null;
   /** When the drain in progress began, and when the last one ended (0: none yet). */
   busySince: number;
   lastRun: number;
@@ -214,7 +215,7 @@ export function requestDrain(db: Db): void {
   }
   state.busy = true;
   state.busySince = Date.now();
-  void (async () => {
+  state.inFlight = (async () => {
     try {
       do {
         state.again = false;
@@ -228,6 +229,7 @@ export function requestDrain(db: Db): void {
     } finally {
       state.busy = false;
       state.lastRun = Date.now();
+      state.inFlight = null;
     }
   })();
 }
@@ -243,7 +245,7 @@ async function prepareMeili(db: Db, meili: MeiliEngine): Promise<void> {
 }
 
 /** Starts the indexer of this process: after each commit that queued rows, every few seconds, and now. */
-export function startIndexer(db: Db): () => void {
+export function startIndexer(db: Db): () => Promise<void> {
   const existing = running.get(db);
   if (existing) return existing.stop;
   ensureFtsSchema(db);
@@ -255,12 +257,15 @@ export function startIndexer(db: Db): () => void {
     requestDrain(db);
   }, PERIOD_MS);
   timer.unref();
-  const stop = () => {
+  // At a stop the drain in progress is awaited (the shutdown hooks bound the wait); what it has not reached stays queued.
+  const stop = async () => {
     unsubscribe();
     clearInterval(timer);
+    const state = running.get(db);
     running.delete(db);
+    await state?.inFlight;
   };
-  running.set(db, { busy: false, again: false, stop, busySince: 0, lastRun: 0 });
+  running.set(db, { busy: false, again: false, stop, busySince: 0, lastRun: 0, inFlight: null });
   const meili = meiliEngine();
   if (meili) {
     prepareMeili(db, meili).then(

@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { and, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { companies, users, webhookDeliveries, webhookEndpoints, WEBHOOK_EVENTS, type WebhookEvent } from '../../../db/schema.ts';
 import { findCompanyByOwner } from '../companies/queries.ts';
@@ -14,7 +14,7 @@ import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { ForbiddenError, InvalidError, NotFoundError } from '../errors.ts';
 import { queueMail } from '../mail/index.ts';
-import { runJob } from '../observability/jobs.ts';
+import { backoffMs, claimDue, scheduleJob } from '../outbox/index.ts';
 import { parseInput } from '../validation.ts';
 import { guardedLookup, isPrivateAddress, PrivateAddressError, resolvesPrivate } from './address.ts';
 import { endpointDisabledMail } from './mails.ts';
@@ -195,15 +195,13 @@ function post(url: string, body: string, headers: Record<string, string>, opts: 
   });
 }
 
-/** Sends every due delivery once; returns how many were delivered. */
-export async function sendDueWebhooks(db: Db, now: number, opts: WebhookOptions = {}): Promise<number> {
-  const due = db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
-    .orderBy(webhookDeliveries.nextAttemptAt)
-    .limit(100)
-    .all();
+/** Deliveries taken per batch: each may wait TIMEOUT_MS, and the whole batch must fit in one lease. */
+const BATCH = 10;
+const LEASE_MS = 5 * 60_000;
+
+/** Sends one batch of the due deliveries; returns how many were delivered and whether the batch was full. */
+async function sendBatch(db: Db, now: number, opts: WebhookOptions): Promise<{ delivered: number; full: boolean }> {
+  const due = claimDue(db, webhookDeliveries, eq(webhookDeliveries.status, 'pending'), { now, batch: BATCH, leaseMs: LEASE_MS });
   let delivered = 0;
   for (const d of due) {
     const endpoint = db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, d.endpointId)).get();
@@ -226,7 +224,7 @@ export async function sendDueWebhooks(db: Db, now: number, opts: WebhookOptions 
       delivered++;
       continue;
     }
-    const next = now + retryBaseMs(opts) * 2 ** Math.min(attempts - 1, 20);
+    const next = now + backoffMs(attempts, retryBaseMs(opts));
     const giveUp = next > d.createdAt + RETRY_FOR_MS;
     db.transaction((tx) => {
       tx.update(webhookDeliveries)
@@ -247,31 +245,27 @@ export async function sendDueWebhooks(db: Db, now: number, opts: WebhookOptions 
     }, { behavior: 'immediate' });
     endpoint.failures++;
   }
-  return delivered;
+  return { delivered, full: due.length === BATCH };
+}
+
+/** Sends every due delivery once (a disabled endpoint's wait, leased ahead); returns how many were delivered. */
+export async function sendDueWebhooks(db: Db, now: number, opts: WebhookOptions = {}): Promise<number> {
+  let delivered = 0;
+  for (;;) {
+    const batch = await sendBatch(db, now, opts);
+    delivered += batch.delivered;
+    if (!batch.full) return delivered;
+  }
 }
 
 const started = new WeakSet<Db>();
-/** The server's sender: right after a delivery is queued, and every few seconds for retries. */
+/** The server's sender (the outbox runner): right after a delivery is queued, and every second for retries. */
 export function startWebhookSender(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
-  let running = false;
-  let again = false;
-  const round = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        await runJob('webhooks', () => sendDueWebhooks(db, Date.now()));
-      } while (again);
-    } finally {
-      running = false;
-    }
-  };
-  listeners.add(() => void round());
-  setInterval(() => void round(), 1_000).unref();
+  const job = scheduleJob('webhooks', { firstAfterMs: 1_000, everyMs: 1_000 }, async () => {
+    const { delivered, full } = await sendBatch(db, Date.now(), {});
+    return { done: delivered, more: full };
+  });
+  listeners.add(job.kick);
 }
