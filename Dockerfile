@@ -24,7 +24,7 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     LOG_FORMAT=json
 WORKDIR /app
-# start.ts migrates and seeds from db/ and imports src/server; the page code runs from dist/.
+# dist/server/start.mjs (scripts/start.ts compiled by astro build) migrates and seeds from db/; the CLI commands use src/ and scripts/.
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -41,4 +41,4 @@ EXPOSE 4321
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4321)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node itself (not npm, not the tsx CLI) receives the stop signal; compose adds an init (init: true) to reap children.
-CMD ["node", "--import", "tsx", "scripts/start.ts"]
+CMD ["node", "--max-semi-space-size=8", "dist/server/start.mjs"]
