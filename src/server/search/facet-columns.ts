@@ -1,27 +1,36 @@
-// What every filter, facet and sort reads about an indexed listing, held in memory as typed arrays indexed by listing
-// id, so a search filters, counts and orders its matches in one pass of JS over arrays instead of SQL per filter
-// value. FTS5 decides only the words (fts.ts); the rest is decided here, exactly. About 45 bytes per listing id (45 MB
-// at a million). Kept in step with the index by the writer in this process (fts.ts `change`); a generation number in
-// search_meta, bumped with every change to the index, tells a process when another one (the reindex CLI) changed it:
-// it then reads them again. Attributes (only filtered and counted within a chosen subcategory) are read per
-// subcategory on first use.
+// What every filter, facet and sort reads about an indexed listing, held in memory as typed arrays, so a search
+// filters, counts and orders its matches in one pass of JS instead of SQL per filter value. FTS5 decides only the
+// words (fts.ts); the rest is decided here, exactly. About 50 bytes per listing (50 MB at a million).
+//
+// Rows are stored newest first (index key order, fts.ts documentKey), not by listing id: a pass over every listing
+// then reads memory in order, and the keys of a text match (sorted) land on rows in order too. Reading a million rows
+// in id order, which demo data and renewed listings make random in key order, cost ten times as much (cache misses).
+// Rows written since the columns were loaded go to a small second block in the same layout; removed rows are marked
+// dead in place; the blocks are merged when the second one grows.
+//
+// Kept in step with the index by the writer in this process (fts.ts `change`); a generation number in search_meta,
+// bumped with every change to the index, tells a process when another one (the reindex CLI) changed it: it then
+// reads them again. Attributes (only filtered and counted within a chosen subcategory) are read per subcategory on
+// first use.
 import type Database from 'better-sqlite3';
 import type { ListingAttributes } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 
-/** One facet's values: a code per listing id (0: none) and the value of each code. */
-export class Column<V extends string | number> {
-  codes = new Uint16Array(0);
+/** The listing id part of a key (fts.ts documentKey). */
+export const ID_SPACE = 2 ** 28;
+
+/** A facet's values: each gets a small code, which the blocks store (0: none). */
+export class Codes<V extends string | number> {
   readonly values: V[] = [];
   private readonly codeOf = new Map<V, number>();
 
-  set(id: number, value: V): void {
+  add(value: V): number {
     let code = this.codeOf.get(value);
     if (code === undefined) {
       this.values.push(value);
       this.codeOf.set(value, (code = this.values.length));
     }
-    this.codes[id] = code;
+    return code;
   }
 
   /** The code of a value, or -1 when no listing has it (so nothing matches). */
@@ -57,113 +66,249 @@ export interface ColumnRow {
 export const IMAGES = 1;
 export const VERIFIED = 2;
 
-export class FacetColumns {
-  readonly kind = new Column<string>();
-  readonly city = new Column<number>();
-  readonly region = new Column<number>();
-  readonly top = new Column<number>();
-  readonly cat = new Column<number>();
-  /** By listing id; key 0: not in the index. Prices NaN: negotiable. */
-  key = new Float64Array(0);
-  priceMin = new Float64Array(0);
-  priceMax = new Float64Array(0);
-  published = new Float64Array(0);
-  expires = new Float64Array(0);
-  flags = new Uint8Array(0);
+/** Rows newest first (keys descending). Prices NaN: negotiable. A dead row (removed or re-keyed) has expires -Infinity. */
+export class Block {
+  readonly key: Float64Array;
+  readonly expires: Float64Array;
+  readonly published: Float64Array;
+  readonly priceMin: Float64Array;
+  readonly priceMax: Float64Array;
+  readonly kind: Uint16Array;
+  readonly city: Uint16Array;
+  readonly region: Uint16Array;
+  readonly top: Uint16Array;
+  readonly cat: Uint16Array;
+  readonly flags: Uint8Array;
+  private lists: Map<string, Int32Array> | undefined;
 
-  /** Keys newest first as read at load, then the keys added since (newest first too); stale entries are skipped. */
-  private order: number[] = [];
-  private added: number[] = [];
-  private stale = 0;
+  constructor(readonly length: number) {
+    this.key = new Float64Array(length);
+    this.expires = new Float64Array(length);
+    this.published = new Float64Array(length);
+    this.priceMin = new Float64Array(length);
+    this.priceMax = new Float64Array(length);
+    this.kind = new Uint16Array(length);
+    this.city = new Uint16Array(length);
+    this.region = new Uint16Array(length);
+    this.top = new Uint16Array(length);
+    this.cat = new Uint16Array(length);
+    this.flags = new Uint8Array(length);
+  }
+
+  copyRow(to: number, from: Block, p: number): void {
+    this.key[to] = from.key[p]!;
+    this.expires[to] = from.expires[p]!;
+    this.published[to] = from.published[p]!;
+    this.priceMin[to] = from.priceMin[p]!;
+    this.priceMax[to] = from.priceMax[p]!;
+    this.kind[to] = from.kind[p]!;
+    this.city[to] = from.city[p]!;
+    this.region[to] = from.region[p]!;
+    this.top[to] = from.top[p]!;
+    this.cat[to] = from.cat[p]!;
+    this.flags[to] = from.flags[p]!;
+  }
+
+  /** The row of a key, or -1. */
+  find(key: number): number {
+    const p = this.atOrOlder(key);
+    return p < this.length && this.key[p] === key ? p : -1;
+  }
+
+  /** The first row whose key is at most `key`; rows before `from` must be newer (a walk down the keys). */
+  atOrOlder(key: number, from = 0): number {
+    let [lo, hi] = [from, this.length];
+    // Gallop first: the keys of one search are close together far more often than not.
+    for (let step = 1; lo + step < hi && this.key[lo + step]! > key; step *= 2) lo += step;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.key[mid]! > key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The first row older than `key` (rows [0, result) are at least as new). */
+  firstOlder(key: number): number {
+    let [lo, hi] = [0, this.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.key[mid]! >= key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * The rows with one city or industry code, in row order (built on first use: only for the main block, whose rows
+   * never change but for dead marks).
+   */
+  rowsWith(column: 'city' | 'top', code: number): Int32Array {
+    this.lists ??= new Map();
+    const id = `${column}${code}`;
+    let rows = this.lists.get(id);
+    if (!rows) {
+      const codes = this[column];
+      let n = 0;
+      for (let p = 0; p < this.length; p++) if (codes[p] === code) n++;
+      rows = new Int32Array(n);
+      for (let p = 0, i = 0; p < this.length; p++) if (codes[p] === code) rows[i++] = p;
+      this.lists.set(id, rows);
+    }
+    return rows;
+  }
+}
+
+export class FacetColumns {
+  readonly kindCodes = new Codes<string>();
+  readonly cityCodes = new Codes<number>();
+  readonly regionCodes = new Codes<number>();
+  readonly topCodes = new Codes<number>();
+  readonly catCodes = new Codes<number>();
+  /** The rows at load (or the last merge) and the rows written since. */
+  main = new Block(0);
+  recent = new Block(0);
+  /** Each listing's current key, by id (0: not indexed): where to find its row. */
+  private keyOf = new Float64Array(0);
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
 
-  constructor(public generation: number) {}
+  /** Keys of text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression. */
+  readonly textMatches = new Map<string, { generation: number; keys: Float64Array }>();
+  /** The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date. */
+  private log: { generation: number; keys: number[] }[] = [];
+  private logFrom: number;
+  private touched: number[] = [];
 
-  private grow(id: number): void {
-    if (id < this.key.length) return;
-    const n = Math.max(1024, id + 1, Math.ceil(this.key.length * 1.5));
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.key = f64(this.key);
-    this.priceMin = f64(this.priceMin);
-    this.priceMax = f64(this.priceMax);
-    this.published = f64(this.published);
-    this.expires = f64(this.expires);
-    const flags = new Uint8Array(n);
-    flags.set(this.flags);
-    this.flags = flags;
-    for (const c of [this.kind, this.city, this.region, this.top, this.cat] as Column<string | number>[]) {
-      const codes = new Uint16Array(n);
-      codes.set(c.codes);
-      c.codes = codes;
+  constructor(public generation: number) {
+    this.logFrom = generation;
+  }
+
+  /** Closes a change: the keys touched since the last one belong to `generation`. */
+  changed(generation: number): void {
+    this.generation = generation;
+    this.log.push({ generation, keys: this.touched });
+    this.touched = [];
+    // A bounded log: kept matches older than its start are read again.
+    let kept = this.log.reduce((n, e) => n + e.keys.length, 0);
+    while (kept > 20_000 && this.log.length > 1) {
+      const dropped = this.log.shift()!;
+      kept -= dropped.keys.length;
+      this.logFrom = dropped.generation;
     }
   }
 
-  /** Loads or replaces a listing's row; `loading` rows arrive newest first, later ones go to the added list. */
-  set(row: ColumnRow, loading = false): void {
-    this.grow(row.id);
-    const id = row.id;
-    const old = this.key[id]!;
-    if (old === 0) this.size++;
-    else if (old !== row.key) this.stale++;
-    this.key[id] = row.key;
-    this.kind.set(id, row.kind);
-    this.city.set(id, row.city);
-    this.region.set(id, row.region);
-    this.top.set(id, row.top);
-    this.cat.set(id, row.cat);
-    this.priceMin[id] = row.priceMin ?? NaN;
-    this.priceMax[id] = row.priceMax ?? NaN;
-    this.published[id] = row.publishedAt;
-    this.expires[id] = row.expiresAt;
-    this.flags[id] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
-    if (loading) this.order.push(row.key);
-    else if (old !== row.key) {
-      // Kept sorted newest first; a new listing is the newest, so this is nearly always a push at the front.
-      let i = 0;
-      while (i < this.added.length && this.added[i]! > row.key) i++;
-      this.added.splice(i, 0, row.key);
-      if (this.added.length > 4096) this.compact();
-    }
+  /** The keys touched since a generation, or null when the log does not reach back that far. */
+  touchedSince(generation: number): number[] | null {
+    if (generation < this.logFrom) return null;
+    return this.log.filter((e) => e.generation > generation).flatMap((e) => e.keys);
   }
 
-  remove(id: number): void {
-    if (id >= this.key.length || this.key[id] === 0) return;
-    this.attributes.get(this.cat.values[this.cat.codes[id]! - 1] as number)?.delete(id);
-    this.key[id] = 0;
-    this.size--;
-    this.stale++;
+  /** Above every indexed listing id. */
+  get idLimit(): number {
+    return this.keyOf.length;
   }
 
-  /** Merges the added keys into the order and drops stale ones. */
-  private compact(): void {
-    const merged: number[] = [];
-    let [i, j] = [0, 0];
-    const { order, added } = this;
-    while (i < order.length || j < added.length) {
-      const k = j >= added.length || (i < order.length && order[i]! > added[j]!) ? order[i++]! : added[j++]!;
-      // A listing taken out and put back with the same key is in both lists.
-      if (this.key[k % ID_SPACE] === k && merged[merged.length - 1] !== k) merged.push(k);
+  /** Loads the rows, newest first. */
+  load(rows: Iterable<ColumnRow>, count: number): void {
+    const block = new Block(count);
+    let p = 0;
+    for (const row of rows) {
+      if (p >= count) break;
+      this.fill(block, p++, row);
     }
-    this.order = merged;
-    this.added = [];
-    this.stale = 0;
+    this.main = p === count ? block : this.slice(block, p);
+  }
+
+  private slice(block: Block, n: number): Block {
+    const out = new Block(n);
+    for (let p = 0; p < n; p++) out.copyRow(p, block, p);
+    return out;
+  }
+
+  private fill(block: Block, p: number, row: ColumnRow): void {
+    block.key[p] = row.key;
+    block.expires[p] = row.expiresAt;
+    block.published[p] = row.publishedAt;
+    block.priceMin[p] = row.priceMin ?? NaN;
+    block.priceMax[p] = row.priceMax ?? NaN;
+    block.kind[p] = this.kindCodes.add(row.kind);
+    block.city[p] = this.cityCodes.add(row.city);
+    block.region[p] = this.regionCodes.add(row.region);
+    block.top[p] = this.topCodes.add(row.top);
+    block.cat[p] = this.catCodes.add(row.cat);
+    block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
+    if (row.id >= this.keyOf.length) {
+      const grown = new Float64Array(Math.max(1024, row.id + 1, Math.ceil(this.keyOf.length * 1.5)));
+      grown.set(this.keyOf);
+      this.keyOf = grown;
+    }
+    if (this.keyOf[row.id] === 0) this.size++;
+    this.keyOf[row.id] = row.key;
   }
 
   /**
-   * Every current key, newest first, as two lists to merge (the keys at load and those added since): merging them
-   * into one on every write would copy a million keys. Entries whose listing changed key or left are still there:
-   * the reader skips a key that is not its listing's current one, and one it has just seen.
+   * The block and row of a key, if it is indexed. The recent block first: a listing changed since the load has its
+   * live row there and a dead one in the main block.
    */
-  keysNewestFirst(): [number[], number[]] {
-    if (this.stale > this.order.length / 8 + 1024) this.compact();
-    return [this.order, this.added];
+  locate(key: number): [Block, number] | null {
+    const q = this.recent.find(key);
+    if (q >= 0) return [this.recent, q];
+    const p = this.main.find(key);
+    return p >= 0 ? [this.main, p] : null;
+  }
+
+  /** Adds or replaces a listing's row: always in the recent block (the main one never changes but for dead marks). */
+  set(row: ColumnRow): void {
+    if (row.id < this.keyOf.length && this.keyOf[row.id] !== 0) this.remove(row.id);
+    this.touched.push(row.key);
+    const recent = this.recent;
+    const same = recent.find(row.key);
+    if (same >= 0) {
+      // Taken out and put back with the same key: its dead row comes back to life.
+      this.fill(recent, same, row);
+      return;
+    }
+    // In key order: a new listing is the newest, so it nearly always goes first.
+    const at = recent.firstOlder(row.key);
+    const next = new Block(recent.length + 1);
+    for (let p = 0; p < at; p++) next.copyRow(p, recent, p);
+    this.fill(next, at, row);
+    for (let p = at; p < recent.length; p++) next.copyRow(p + 1, recent, p);
+    this.recent = next;
+    if (next.length > 4096) this.merge();
+  }
+
+  remove(id: number): void {
+    const key = id < this.keyOf.length ? this.keyOf[id]! : 0;
+    if (key === 0) return;
+    this.touched.push(key);
+    const found = this.locate(key);
+    if (found) {
+      const [block, p] = found;
+      block.expires[p] = -Infinity;
+      this.attributes.get(this.catCodes.values[block.cat[p]! - 1] as number)?.delete(id);
+    }
+    this.keyOf[id] = 0;
+    this.size--;
+  }
+
+  /** Both blocks as one, without dead rows. */
+  private merge(): void {
+    const [a, b] = [this.main, this.recent];
+    let live = 0;
+    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (block.expires[p] !== -Infinity) live++;
+    const out = new Block(live);
+    let [i, j, o] = [0, 0, 0];
+    while (i < a.length || j < b.length) {
+      const fromA = j >= b.length || (i < a.length && a.key[i]! > b.key[j]!);
+      const [block, p] = fromA ? [a, i++] : [b, j++];
+      if (block.expires[p] !== -Infinity) out.copyRow(o++, block, p);
+    }
+    this.main = out;
+    this.recent = new Block(0);
   }
 
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
@@ -183,9 +328,6 @@ export class FacetColumns {
     this.attributes.get(cat)?.set(id, attributes);
   }
 }
-
-/** The listing id part of a key (fts.ts documentKey). */
-export const ID_SPACE = 2 ** 28;
 
 const loaded = new WeakMap<object, FacetColumns>();
 
@@ -213,17 +355,18 @@ export function facetColumns(db: Db): FacetColumns {
   let cols = loaded.get(db.$client);
   if (cols?.generation === generation) return cols;
   cols = new FacetColumns(generation);
+  const count = db.$client.prepare('SELECT count(*) FROM search_rows').pluck().get() as number;
   // The primary key is the index key: reading it backwards is newest first, with no sort.
-  const rows = db.$client
+  const raw = db.$client
     .prepare('SELECT key, id, kind, city, region, top, cat, price_min, price_max, published_at, expires_at, flags FROM search_rows ORDER BY key DESC')
     .raw()
     .iterate() as Iterable<Raw>;
-  for (const [key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, flags] of rows) {
-    cols.set(
-      { key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, hasImages: (flags & IMAGES) !== 0, verified: (flags & VERIFIED) !== 0 },
-      true,
-    );
+  function* rows(): Generator<ColumnRow> {
+    for (const [key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, flags] of raw) {
+      yield { key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, hasImages: (flags & IMAGES) !== 0, verified: (flags & VERIFIED) !== 0 };
+    }
   }
+  cols.load(rows(), count);
   loaded.set(db.$client, cols);
   return cols;
 }

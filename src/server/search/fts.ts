@@ -17,7 +17,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
-import { bumpGeneration, facetColumns, ID_SPACE, IMAGES, loadedFacetColumns, VERIFIED } from './facet-columns.ts';
+import { bumpGeneration, facetColumns, ID_SPACE, IMAGES, loadedFacetColumns, VERIFIED, type Block, type FacetColumns } from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
@@ -226,7 +226,7 @@ function change(db: Db, write: () => void, removed: readonly number[], added: re
       });
       cols.setAttributes(d.id, d.categoryId, d.attributes);
     }
-    cols.generation = generation;
+    cols.changed(generation);
   }
 }
 
@@ -297,6 +297,61 @@ function allKeys(db: Db, match: string): number[] {
   return parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
 }
 
+/** Text matches this big are kept for the next search with the same words; smaller ones are cheap to read again. */
+const KEEP_FROM = 20_000;
+/** At most this many keys kept in all (8 bytes each). */
+const KEEP_KEYS = 3_000_000;
+
+/**
+ * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
+ * milliseconds to read out of FTS5 however it is asked) is kept and brought up to date at the next search with the
+ * same words: only the keys written or removed since are asked of FTS5 again.
+ */
+function textKeys(db: Db, cols: FacetColumns, match: string): ArrayLike<number> {
+  const kept = cols.textMatches.get(match);
+  if (kept) {
+    cols.textMatches.delete(match);
+    const touched = cols.touchedSince(kept.generation);
+    if (touched) {
+      if (touched.length > 0) {
+        const sql = 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))';
+        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched))).sort((a, b) => a - b);
+        kept.keys = patchKeys(kept.keys, [...new Set(touched)].sort((a, b) => a - b), now);
+      }
+      kept.generation = cols.generation;
+      cols.textMatches.set(match, kept); // last used last
+      return kept.keys;
+    }
+  }
+  const keys = allKeys(db, match);
+  if (keys.length >= KEEP_FROM && keys.length <= KEEP_KEYS) {
+    cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
+    let total = 0;
+    for (const m of cols.textMatches.values()) total += m.keys.length;
+    for (const [oldest, m] of cols.textMatches) {
+      if (total <= KEEP_KEYS) break;
+      cols.textMatches.delete(oldest);
+      total -= m.keys.length;
+    }
+  }
+  return keys;
+}
+
+/** Sorted keys without the touched ones, with those of them that match now merged in (all ascending). */
+function patchKeys(keys: Float64Array, touched: number[], matching: number[]): Float64Array {
+  const out = new Float64Array(keys.length + matching.length);
+  let [n, t, m] = [0, 0, 0];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    while (t < touched.length && touched[t]! < k) t++;
+    while (m < matching.length && matching[m]! < k) out[n++] = matching[m++]!;
+    if (t < touched.length && touched[t] === k) continue;
+    out[n++] = k;
+  }
+  while (m < matching.length) out[n++] = matching[m++]!;
+  return out.slice(0, n);
+}
+
 /** The newest `limit` keys matching an FTS5 expression below `below`, newest first. */
 function newestKeys(db: Db, match: string, limit: number, below: number): number[] {
   const keys = parseKeys(
@@ -314,20 +369,19 @@ const CATEGORY = 4;
 const FIRST_ATTRIBUTE = 8;
 
 /**
- * The one pass over the candidates (newest first): every filter decided on the facet columns, the matches kept in
- * order, and each facet group counted over the listings that fail no filter but its own.
+ * The one pass over the candidates, newest first (the keys of a text match, oldest first as FTS5 gives them, or
+ * every row): every filter decided on the facet columns, the matches kept in order (with their price when sorting by
+ * it), and each facet group counted over the listings that fail no filter but its own.
  */
-function filterAndCount(db: Db, req: EngineRequest, candidates: { asc?: number[]; newest?: [number[], number[]] }) {
+function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> | null, byPrice: 'priceMin' | 'priceMax' | null) {
   const cols = facetColumns(db);
   const f = req.filters;
   const now = req.now;
-  const { key: K, expires: E, published: P, priceMin: LO, priceMax: HI, flags: FL } = cols;
-  const [KC, CC, RC, TC, SC] = [cols.kind.codes, cols.city.codes, cols.region.codes, cols.top.codes, cols.cat.codes];
-  const kindCode = f.kind ? cols.kind.code(f.kind) : 0;
-  const cityCode = f.cityId !== undefined ? cols.city.code(f.cityId) : 0;
-  const regionCode = f.regionId !== undefined ? cols.region.code(f.regionId) : 0;
-  const topCode = f.topCategoryId !== undefined ? cols.top.code(f.topCategoryId) : 0;
-  const catCode = f.categoryId !== undefined ? cols.cat.code(f.categoryId) : 0;
+  const kindCode = f.kind ? cols.kindCodes.code(f.kind) : 0;
+  const cityCode = f.cityId !== undefined ? cols.cityCodes.code(f.cityId) : 0;
+  const regionCode = f.regionId !== undefined ? cols.regionCodes.code(f.regionId) : 0;
+  const topCode = f.topCategoryId !== undefined ? cols.topCodes.code(f.topCategoryId) : 0;
+  const catCode = f.categoryId !== undefined ? cols.catCodes.code(f.categoryId) : 0;
   const flags = (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0);
   const hasPrice = f.priceMin !== undefined || f.priceMax !== undefined;
   const [pMin, pMax] = [f.priceMin ?? -Infinity, f.priceMax ?? Infinity];
@@ -339,29 +393,29 @@ function filterAndCount(db: Db, req: EngineRequest, candidates: { asc?: number[]
   const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
   const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
   const attributes = needAttributes ? cols.attributesOf(db, f.categoryId!) : undefined;
-  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], facets: emptyFacets() };
+  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], facets: emptyFacets() };
 
-  const kindN = new Uint32Array(cols.kind.values.length + 1);
-  const cityN = new Uint32Array(cols.city.values.length + 1);
-  const regionN = new Uint32Array(cols.region.values.length + 1);
-  const topN = new Uint32Array(cols.top.values.length + 1);
-  const catN = new Uint32Array(cols.cat.values.length + 1);
+  const kindN = new Uint32Array(cols.kindCodes.values.length + 1);
+  const cityN = new Uint32Array(cols.cityCodes.values.length + 1);
+  const regionN = new Uint32Array(cols.regionCodes.values.length + 1);
+  const topN = new Uint32Array(cols.topCodes.values.length + 1);
+  const catN = new Uint32Array(cols.catCodes.values.length + 1);
   const attributeN = facetKeys.map(() => new Map<string, number>());
-  const matched: number[] = [];
+  let matched: number[] = [];
+  let prices: number[] = [];
 
-  const visit = (k: number) => {
-    const id = k % ID_SPACE;
-    if (K[id] !== k || !(E[id]! > now)) return;
-    if ((cityCode !== 0 && CC[id] !== cityCode) || (topCode !== 0 && TC[id] !== topCode) || (FL[id]! & flags) !== flags) return;
-    if (hasPrice && !(HI[id]! >= pMin && LO[id]! <= pMax)) return;
-    if (P[id]! < after) return;
+  const visit = (b: Block, p: number) => {
+    if (!(b.expires[p]! > now)) return;
+    if ((cityCode !== 0 && b.city[p] !== cityCode) || (topCode !== 0 && b.top[p] !== topCode) || (b.flags[p]! & flags) !== flags) return;
+    if (hasPrice && !(b.priceMax[p]! >= pMin && b.priceMin[p]! <= pMax)) return;
+    if (b.published[p]! < after) return;
     let failed = 0;
-    if (kindCode !== 0 && KC[id] !== kindCode) failed |= KIND;
-    if (regionCode !== 0 && RC[id] !== regionCode) failed |= REGION;
-    if (catCode !== 0 && SC[id] !== catCode) failed |= CATEGORY;
+    if (kindCode !== 0 && b.kind[p] !== kindCode) failed |= KIND;
+    if (regionCode !== 0 && b.region[p] !== regionCode) failed |= REGION;
+    if (catCode !== 0 && b.cat[p] !== catCode) failed |= CATEGORY;
     let attrs: Record<string, unknown> | undefined;
     if (attributes) {
-      attrs = attributes.get(id);
+      attrs = attributes.get(b.key[p]! % ID_SPACE);
       for (const r of ranges) {
         const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
         if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) return;
@@ -375,15 +429,18 @@ function filterAndCount(db: Db, req: EngineRequest, candidates: { asc?: number[]
       }
     }
     if (failed & (failed - 1)) return; // two groups or more: in no count
-    if (failed === 0) matched.push(k);
-    if (failed === 0 || failed === KIND) kindN[KC[id]!]!++;
+    if (failed === 0) {
+      matched.push(b.key[p]!);
+      if (byPrice) prices.push(b[byPrice][p]!);
+    }
+    if (failed === 0 || failed === KIND) kindN[b.kind[p]!]!++;
     if (failed === 0 || failed === REGION) {
-      cityN[CC[id]!]!++;
-      regionN[RC[id]!]!++;
+      cityN[b.city[p]!]!++;
+      regionN[b.region[p]!]!++;
     }
     if (failed === 0 || failed === CATEGORY) {
-      topN[TC[id]!]!++;
-      catN[SC[id]!]!++;
+      topN[b.top[p]!]!++;
+      catN[b.cat[p]!]!++;
     }
     if (attrs) {
       for (let i = 0; i < facetKeys.length; i++) {
@@ -396,75 +453,101 @@ function filterAndCount(db: Db, req: EngineRequest, candidates: { asc?: number[]
     }
   };
 
-  if (candidates.asc) {
-    const keys = candidates.asc;
-    for (let i = keys.length - 1; i >= 0; i--) visit(keys[i]!);
-  } else {
-    // Two lists newest first (facet-columns.ts keysNewestFirst), merged; a key seen just before is a repeat.
-    const [a, b] = candidates.newest!;
-    let [i, j, prev] = [0, 0, -1];
-    while (i < a.length || j < b.length) {
-      const k = j >= b.length || (i < a.length && a[i]! > b[j]!) ? a[i++]! : b[j++]!;
-      if (k !== prev) visit(k);
-      prev = k;
+  const { main, recent } = cols;
+  if (textKeys) {
+    // Newest first, each found by a walk down the main block's keys (a listing changed since the load: the recent block).
+    let from = 0;
+    for (let i = textKeys.length - 1; i >= 0; i--) {
+      const k = textKeys[i]!;
+      const q = recent.length > 0 ? recent.find(k) : -1;
+      if (q >= 0) {
+        visit(recent, q);
+        continue;
+      }
+      from = main.atOrOlder(k, from);
+      if (from < main.length && main.key[from] === k) visit(main, from);
     }
+  } else {
+    // Every row, newest first: the recent block's and the main block's visited in turn (merged by key after). Listings
+    // of a city or an industry are read from that code's list; a publish-date filter stops at the first older row.
+    const end = f.publishedAfter === undefined ? main.length : main.firstOlder(documentKey({ id: 1, publishedAt: f.publishedAfter }) - 1);
+    for (let q = 0; q < recent.length; q++) visit(recent, q);
+    const fromRecent = matched.length;
+    const list = cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
+    if (list) {
+      for (let i = 0; i < list.length && list[i]! < end; i++) visit(main, list[i]!);
+    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visit(main, p);
+    if (fromRecent > 0 && matched.length > fromRecent) [matched, prices] = mergeNewest(matched, prices, fromRecent);
   }
 
   const facets: Facets = {
-    kind: cols.kind.named(kindN),
-    city: cols.city.named(cityN),
-    region: cols.region.named(regionN),
-    topCategory: cols.top.named(topN),
-    category: cols.cat.named(catN),
+    kind: cols.kindCodes.named(kindN),
+    city: cols.cityCodes.named(cityN),
+    region: cols.regionCodes.named(regionN),
+    topCategory: cols.topCodes.named(topN),
+    category: cols.catCodes.named(catN),
     attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(attributeN[i]!)])),
   };
-  return { matched, facets };
+  return { matched, prices, facets };
 }
 
-/** The `n` first of the keys in the order of `value` (ascending), ties newest first: a bounded heap, no full sort. */
-function firstBy(keys: number[], value: (k: number) => number, n: number): number[] {
-  const before = (a: number, b: number) => {
-    const [va, vb] = [value(a), value(b)];
-    return va < vb || (va === vb && a > b);
-  };
-  if (keys.length <= n * 4) return [...keys].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, n);
+/** The shorter of the main block's row lists for a city and an industry code (0: no such filter). */
+function shortest(main: Block, cityCode: number, topCode: number): Int32Array {
+  if (cityCode <= 0) return main.rowsWith('top', topCode);
+  if (topCode <= 0) return main.rowsWith('city', cityCode);
+  const [a, b] = [main.rowsWith('city', cityCode), main.rowsWith('top', topCode)];
+  return a.length <= b.length ? a : b;
+}
+
+/** Merges two runs of matches, each newest first ([0, split) and [split, end)), into one, prices alongside. */
+function mergeNewest(keys: number[], prices: number[], split: number): [number[], number[]] {
+  const [outKeys, outPrices]: [number[], number[]] = [[], []];
+  let [i, j] = [0, split];
+  while (i < split || j < keys.length) {
+    const from = j >= keys.length || (i < split && keys[i]! > keys[j]!) ? i++ : j++;
+    outKeys.push(keys[from]!);
+    if (prices.length > 0) outPrices.push(prices[from]!);
+  }
+  return [outKeys, outPrices];
+}
+
+/**
+ * Indices of the `n` first of `count` items by `value` (ascending), ties by `keys` descending (newest first): a
+ * bounded heap, not a sort of every match.
+ */
+function firstBy(count: number, value: number[], keys: number[], n: number): number[] {
+  const before = (a: number, b: number) => value[a]! < value[b]! || (value[a] === value[b] && keys[a]! > keys[b]!);
+  const order = (a: number, b: number) => (before(a, b) ? -1 : before(b, a) ? 1 : 0);
   // A max-heap (by `before`) of the n best so far: its root is the worst of them.
   const heap: number[] = [];
-  const down = (i: number) => {
-    for (;;) {
-      const [l, r] = [2 * i + 1, 2 * i + 2];
-      let w = i;
-      if (l < heap.length && before(heap[w]!, heap[l]!)) w = l;
-      if (r < heap.length && before(heap[w]!, heap[r]!)) w = r;
-      if (w === i) return;
-      [heap[i], heap[w]] = [heap[w]!, heap[i]!];
-      i = w;
-    }
-  };
-  for (const k of keys) {
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  for (let x = 0; x < count; x++) {
     if (heap.length < n) {
-      heap.push(k);
-      for (let i = heap.length - 1; i > 0; ) {
-        const p = (i - 1) >> 1;
-        if (!before(heap[p]!, heap[i]!)) break;
-        [heap[i], heap[p]] = [heap[p]!, heap[i]!];
-        i = p;
+      heap.push(x);
+      for (let i = heap.length - 1; i > 0 && before(heap[(i - 1) >> 1]!, heap[i]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (before(x, heap[0]!)) {
+      heap[0] = x;
+      for (let i = 0; ; ) {
+        const [l, r] = [2 * i + 1, 2 * i + 2];
+        let w = i;
+        if (l < heap.length && before(heap[w]!, heap[l]!)) w = l;
+        if (r < heap.length && before(heap[w]!, heap[r]!)) w = r;
+        if (w === i) break;
+        swap(i, w);
+        i = w;
       }
-    } else if (before(k, heap[0]!)) {
-      heap[0] = k;
-      down(0);
     }
   }
-  return heap.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  return heap.sort(order);
 }
 
 /**
  * One page of the matches in relevance order: each tier read newest first from FTS5 (only as far as the page
  * needs), a match counted in the first tier it is in; the last tier is the rest of the matches.
  */
-function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], capacity: number, offset: number, size: number): number[] {
-  // 1: a match not yet in a tier; 2: in one.
-  const state = new Uint8Array(capacity);
+function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], cols: FacetColumns, offset: number, size: number): number[] {
+  // By listing id: 1, a match not yet in a tier; 2, in one.
+  const state = new Uint8Array(cols.idLimit);
   for (const k of matched) state[k % ID_SPACE] = 1;
   const page: number[] = [];
   let skip = offset;
@@ -498,22 +581,21 @@ function relevancePage(db: Db, tiers: string[], base: string[], matched: number[
 
 export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const cols = facetColumns(db);
-  const f = req.filters;
   const tiers = relevanceTiers(req.query);
-  const base = baseTokens(f);
-  const { matched, facets } = filterAndCount(db, req, tiers ? { asc: allKeys(db, combine(tiers.at(-1)!, base)) } : { newest: cols.keysNewestFirst() });
+  const base = baseTokens(req.filters);
+  const byPrice = req.sort === 'price_asc' ? 'priceMin' : req.sort === 'price_desc' ? 'priceMax' : null;
+  const { matched, prices, facets } = filterAndCount(db, req, tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null, byPrice);
   const offset = (req.page - 1) * req.pageSize;
   let keys: number[] = [];
   if (matched.length > offset) {
-    if (req.sort === 'price_asc' || req.sort === 'price_desc') {
-      // Negotiable (no price) last both ways.
-      const [price, sign] = req.sort === 'price_asc' ? [cols.priceMin, 1] : [cols.priceMax, -1];
-      const value = (k: number) => {
-        const p = price[k % ID_SPACE]!;
-        return Number.isNaN(p) ? Infinity : sign * p;
-      };
-      keys = firstBy(matched, value, offset + req.pageSize).slice(offset);
-    } else if (tiers && req.sort === 'relevance') keys = relevancePage(db, tiers, base, matched, cols.key.length, offset, req.pageSize);
+    if (byPrice) {
+      // Negotiable (no price) last both ways; ties newest first.
+      const sign = byPrice === 'priceMin' ? 1 : -1;
+      const value = prices.map((p) => (Number.isNaN(p) ? Infinity : sign * p));
+      keys = firstBy(matched.length, value, matched, offset + req.pageSize)
+        .slice(offset)
+        .map((i) => matched[i]!);
+    } else if (tiers && req.sort === 'relevance') keys = relevancePage(db, tiers, base, matched, cols, offset, req.pageSize);
     else keys = matched.slice(offset, offset + req.pageSize);
   }
   return { ids: keys.map(idOfKey), total: matched.length, exact: true, facetsExact: true, facets };
