@@ -260,23 +260,29 @@ export class FacetColumns {
     return p >= 0 ? [this.main, p] : null;
   }
 
-  /** Adds or replaces a listing's row: always in the recent block (the main one never changes but for dead marks). */
-  set(row: ColumnRow): void {
-    if (row.id < this.keyOf.length && this.keyOf[row.id] !== 0) this.remove(row.id);
-    this.touched.push(row.key);
-    const recent = this.recent;
-    const same = recent.find(row.key);
-    if (same >= 0) {
+  /**
+   * Adds or replaces listings' rows: always in the recent block (the main one never changes but for dead marks), in
+   * one merge of the block with the new rows.
+   */
+  set(...rows: ColumnRow[]): void {
+    const fresh: ColumnRow[] = [];
+    for (const row of rows) {
+      if (row.id < this.keyOf.length && this.keyOf[row.id] !== 0) this.remove(row.id);
+      this.touched.push(row.key);
+      const same = this.recent.find(row.key);
       // Taken out and put back with the same key: its dead row comes back to life.
-      this.fill(recent, same, row);
-      return;
+      if (same >= 0) this.fill(this.recent, same, row);
+      else fresh.push(row);
     }
-    // In key order: a new listing is the newest, so it nearly always goes first.
-    const at = recent.firstOlder(row.key);
-    const next = new Block(recent.length + 1);
-    for (let p = 0; p < at; p++) next.copyRow(p, recent, p);
-    this.fill(next, at, row);
-    for (let p = at; p < recent.length; p++) next.copyRow(p + 1, recent, p);
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => b.key - a.key);
+    const recent = this.recent;
+    const next = new Block(recent.length + fresh.length);
+    let [i, j, o] = [0, 0, 0];
+    while (i < recent.length || j < fresh.length) {
+      if (j >= fresh.length || (i < recent.length && recent.key[i]! > fresh[j]!.key)) next.copyRow(o++, recent, i++);
+      else this.fill(next, o++, fresh[j++]!);
+    }
     this.recent = next;
     if (next.length > 4096) this.merge();
   }
