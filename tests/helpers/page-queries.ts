@@ -61,6 +61,9 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['feed, industry', (s) => feed(s, { categorySlug: s.industry })],
   ['search in a city and industry, by price', (s) => searchListings(s.db, { q: '供应', region: s.city, category: s.industry, sort: 'price_asc' }, s.now)],
   ['search suggestions', (s) => suggest(s.db, '钢')],
+  // Search reads FTS5 and its own search_rows only: a subcategory's attributes (for its facets) by the cat index.
+  ['search a subcategory without words, by price', (s) => searchListings(s.db, { category: s.subcategory, sort: 'price_desc' }, s.now)],
+  ['search a word in a city, deep page', (s) => searchListings(s.db, { q: '钢', region: s.city, page: '3' }, s.now)],
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
 ];

@@ -302,7 +302,7 @@ function allKeys(db: Db, match: string): number[] {
 /** Text matches this big are kept for the next search with the same words; smaller ones are cheap to read again. */
 const KEEP_FROM = 20_000;
 /** At most this many keys kept in all (8 bytes each). */
-const KEEP_KEYS = 3_000_000;
+const KEEP_KEYS = 2_000_000;
 
 /**
  * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
