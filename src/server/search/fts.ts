@@ -299,10 +299,12 @@ function allKeys(db: Db, match: string): number[] {
   return parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
 }
 
-/** Text matches this big are kept for the next search with the same words; smaller ones are cheap to read again. */
-const KEEP_FROM = 20_000;
-/** At most this many keys kept in all (8 bytes each). */
-const KEEP_KEYS = 2_000_000;
+/**
+ * Text matches of `from` keys or more are kept for the next search with the same words (smaller ones are cheap to
+ * read again), at most `keys` keys in all (8 bytes each). The exactness test keeps every match, to hold kept ones to
+ * brute force too.
+ */
+export const KEPT = { from: 20_000, keys: 4_000_000 };
 
 /**
  * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
@@ -326,12 +328,12 @@ function textKeys(db: Db, cols: FacetColumns, match: string): ArrayLike<number> 
     }
   }
   const keys = allKeys(db, match);
-  if (keys.length >= KEEP_FROM && keys.length <= KEEP_KEYS) {
+  if (keys.length >= KEPT.from && keys.length <= KEPT.keys) {
     cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
     let total = 0;
     for (const m of cols.textMatches.values()) total += m.keys.length;
     for (const [oldest, m] of cols.textMatches) {
-      if (total <= KEEP_KEYS) break;
+      if (total <= KEPT.keys) break;
       cols.textMatches.delete(oldest);
       total -= m.keys.length;
     }
@@ -547,7 +549,7 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
  * One page of the matches in relevance order: each tier read newest first from FTS5 (only as far as the page
  * needs), a match counted in the first tier it is in; the last tier is the rest of the matches.
  */
-function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], cols: FacetColumns, offset: number, size: number): number[] {
+function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], textCount: number, cols: FacetColumns, offset: number, size: number): number[] {
   // By listing id: 1, a match not yet in a tier; 2, in one.
   const state = new Uint8Array(cols.idLimit);
   for (const k of matched) state[k % ID_SPACE] = 1;
@@ -560,8 +562,17 @@ function relevancePage(db: Db, tiers: string[], base: string[], matched: number[
     if (skip > 0) skip--;
     else page.push(k);
   };
+  // Filters that leave few of a broad word's matches make a tier read newest first go through most of the tier (and
+  // FTS5 reads positions for the column filter) to find a page: the whole tier is read once and kept instead.
+  const keepTiers = textCount >= KEPT.from && matched.length * 4 < textCount;
   for (const tier of tiers.slice(0, -1)) {
     const match = combine(tier, base);
+    if (keepTiers) {
+      const keys = textKeys(db, cols, match);
+      for (let i = keys.length - 1; i >= 0 && page.length < size; i--) take(keys[i]!);
+      if (page.length >= size) return page;
+      continue;
+    }
     let limit = Math.max(256, 2 * (skip + size));
     for (let below = Number.MAX_SAFE_INTEGER; page.length < size; limit *= 4) {
       const keys = newestKeys(db, match, limit, below);
@@ -586,7 +597,8 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const tiers = relevanceTiers(req.query);
   const base = baseTokens(req.filters);
   const byPrice = req.sort === 'price_asc' ? 'priceMin' : req.sort === 'price_desc' ? 'priceMax' : null;
-  const { matched, prices, facets } = filterAndCount(db, req, tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null, byPrice);
+  const text = tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null;
+  const { matched, prices, facets } = filterAndCount(db, req, text, byPrice);
   const offset = (req.page - 1) * req.pageSize;
   let keys: number[] = [];
   if (matched.length > offset) {
@@ -597,7 +609,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       keys = firstBy(matched.length, value, matched, offset + req.pageSize)
         .slice(offset)
         .map((i) => matched[i]!);
-    } else if (tiers && req.sort === 'relevance') keys = relevancePage(db, tiers, base, matched, cols, offset, req.pageSize);
+    } else if (tiers && req.sort === 'relevance') keys = relevancePage(db, tiers, base, matched, text!.length, cols, offset, req.pageSize);
     else keys = matched.slice(offset, offset + req.pageSize);
   }
   return { ids: keys.map(idOfKey), total: matched.length, exact: true, facetsExact: true, facets };
