@@ -392,7 +392,13 @@ const FIRST_ATTRIBUTE = 8;
  * every row): every filter decided on the facet columns, the matches kept in order (with their price when sorting by
  * it), and each facet group counted over the listings that fail no filter but its own.
  */
-function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> | null, byPrice: 'priceMin' | 'priceMax' | null) {
+function filterAndCount(
+  db: Db,
+  req: EngineRequest,
+  textKeys: ArrayLike<number> | null,
+  byPrice: 'priceMin' | 'priceMax' | null,
+  window: { offset: number; size: number } | null,
+) {
   const cols = facetColumns(db);
   const f = req.filters;
   const now = req.now;
@@ -412,7 +418,7 @@ function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> 
   const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
   const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
   const attributes = needAttributes ? cols.attributesOf(db, f.categoryId!) : undefined;
-  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], facets: emptyFacets() };
+  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], total: 0, facets: emptyFacets() };
 
   const kindN = new Uint32Array(cols.kindCodes.values.length + 1);
   const cityN = new Uint32Array(cols.cityCodes.values.length + 1);
@@ -420,8 +426,9 @@ function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> 
   const topN = new Uint32Array(cols.topCodes.values.length + 1);
   const catN = new Uint32Array(cols.catCodes.values.length + 1);
   const attributeN = facetKeys.map(() => new Map<string, number>());
-  let matched: number[] = [];
-  let prices: number[] = [];
+  const matched: number[] = [];
+  const prices: number[] = [];
+  let total = 0;
 
   const visit = (b: Block, p: number) => {
     if (!(b.expires[p]! > now)) return;
@@ -449,8 +456,10 @@ function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> 
     }
     if (failed & (failed - 1)) return; // two groups or more: in no count
     if (failed === 0) {
-      matched.push(b.key[p]!);
+      // Newest first, only the page needs the keys: the others are counted.
+      if (!window || (total >= window.offset && total < window.offset + window.size)) matched.push(b.key[p]!);
       if (byPrice) prices.push(b[byPrice][p]!);
+      total++;
     }
     if (failed === 0 || failed === KIND) kindN[b.kind[p]!]!++;
     if (failed === 0 || failed === REGION) {
@@ -487,16 +496,19 @@ function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> 
       if (from < main.length && main.key[from] === k) visit(main, from);
     }
   } else {
-    // Every row, newest first: the recent block's and the main block's visited in turn (merged by key after). Listings
-    // of a city or an industry are read from that code's list; a publish-date filter stops at the first older row.
+    // Every row, newest first: the main block's, with the recent block's rows visited in their turn. Listings of a
+    // city or an industry are read from that code's list; a publish-date filter stops at the first older row.
     const end = f.publishedAfter === undefined ? main.length : main.firstOlder(documentKey({ id: 1, publishedAt: f.publishedAfter }) - 1);
-    for (let q = 0; q < recent.length; q++) visit(recent, q);
-    const fromRecent = matched.length;
+    let q = 0;
+    const visitMain = (p: number) => {
+      while (q < recent.length && recent.key[q]! > main.key[p]!) visit(recent, q++);
+      visit(main, p);
+    };
     const list = cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
     if (list) {
-      for (let i = 0; i < list.length && list[i]! < end; i++) visit(main, list[i]!);
-    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visit(main, p);
-    if (fromRecent > 0 && matched.length > fromRecent) [matched, prices] = mergeNewest(matched, prices, fromRecent);
+      for (let i = 0; i < list.length && list[i]! < end; i++) visitMain(list[i]!);
+    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visitMain(p);
+    while (q < recent.length) visit(recent, q++);
   }
 
   const facets: Facets = {
@@ -507,7 +519,7 @@ function filterAndCount(db: Db, req: EngineRequest, textKeys: ArrayLike<number> 
     category: cols.catCodes.named(catN),
     attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(attributeN[i]!)])),
   };
-  return { matched, prices, facets };
+  return { matched, prices, total, facets };
 }
 
 /** The shorter of the main block's row lists for a city and an industry code (0: no such filter). */
@@ -516,18 +528,6 @@ function shortest(main: Block, cityCode: number, topCode: number): Int32Array {
   if (topCode <= 0) return main.rowsWith('city', cityCode);
   const [a, b] = [main.rowsWith('city', cityCode), main.rowsWith('top', topCode)];
   return a.length <= b.length ? a : b;
-}
-
-/** Merges two runs of matches, each newest first ([0, split) and [split, end)), into one, prices alongside. */
-function mergeNewest(keys: number[], prices: number[], split: number): [number[], number[]] {
-  const [outKeys, outPrices]: [number[], number[]] = [[], []];
-  let [i, j] = [0, split];
-  while (i < split || j < keys.length) {
-    const from = j >= keys.length || (i < split && keys[i]! > keys[j]!) ? i++ : j++;
-    outKeys.push(keys[from]!);
-    if (prices.length > 0) outPrices.push(prices[from]!);
-  }
-  return [outKeys, outPrices];
 }
 
 /**
@@ -613,10 +613,13 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const base = baseTokens(req.filters);
   const byPrice = req.sort === 'price_asc' ? 'priceMin' : req.sort === 'price_desc' ? 'priceMax' : null;
   const text = tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null;
-  const { matched, prices, facets } = filterAndCount(db, req, text, byPrice);
   const offset = (req.page - 1) * req.pageSize;
+  // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
+  const newest = !byPrice && !(tiers && req.sort === 'relevance');
+  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null);
   let keys: number[] = [];
-  if (matched.length > offset) {
+  if (newest) keys = matched;
+  else if (total > offset) {
     if (byPrice) {
       // Negotiable (no price) last both ways; ties newest first.
       const sign = byPrice === 'priceMin' ? 1 : -1;
@@ -624,10 +627,9 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       keys = firstBy(matched.length, value, matched, offset + req.pageSize)
         .slice(offset)
         .map((i) => matched[i]!);
-    } else if (tiers && req.sort === 'relevance') keys = relevancePage(db, tiers, base, matched, text!.length, cols, offset, req.pageSize);
-    else keys = matched.slice(offset, offset + req.pageSize);
+    } else keys = relevancePage(db, tiers!, base, matched, text!.length, cols, offset, req.pageSize);
   }
-  return { ids: keys.map(idOfKey), total: matched.length, exact: true, facetsExact: true, facets };
+  return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
 
 export class FtsEngine implements SearchEngine {
