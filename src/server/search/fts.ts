@@ -326,7 +326,7 @@ export const KEPT = { from: 20_000, keys: 4_000_000 };
  * milliseconds to read out of FTS5 however it is asked) is kept and brought up to date at the next search with the
  * same words: only the keys written or removed since are asked of FTS5 again.
  */
-function textKeys(db: Db, cols: FacetColumns, match: string): ArrayLike<number> {
+function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): ArrayLike<number> {
   const kept = cols.textMatches.get(match);
   if (kept) {
     cols.textMatches.delete(match);
@@ -343,7 +343,7 @@ function textKeys(db: Db, cols: FacetColumns, match: string): ArrayLike<number> 
     }
   }
   const keys = allKeys(db, match);
-  if (keys.length >= KEPT.from && keys.length <= KEPT.keys) {
+  if (keys.length >= keepFrom && keys.length <= KEPT.keys) {
     cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
     let total = 0;
     for (const m of cols.textMatches.values()) total += m.keys.length;
@@ -583,7 +583,8 @@ function relevancePage(db: Db, tiers: string[], base: string[], matched: number[
   for (const tier of tiers.slice(0, -1)) {
     const match = combine(tier, base);
     if (keepTiers) {
-      const keys = textKeys(db, cols, match);
+      // However few keys: what is slow here is finding them (a tier with no match in a title reads every position).
+      const keys = textKeys(db, cols, match, 0);
       for (let i = keys.length - 1; i >= 0 && page.length < size; i--) take(keys[i]!);
       if (page.length >= size) return page;
       continue;
