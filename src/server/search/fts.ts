@@ -23,9 +23,8 @@ import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type S
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
 export const FTS_VERSION = '8';
-/** Facet counts are exact up to this many matches, estimates from a sample past it. */
+/** Counts are exact up to this many matches on every engine (FTS5 counts exactly at any size; Meilisearch up to it). */
 export const EXACT_LIMIT = 100_000;
-const SAMPLE = 4000;
 
 /** FTS5's default and the rebuild's size of the pending terms held in memory before they are written out. */
 const DEFAULT_HASH_BYTES = 1024 * 1024;
