@@ -140,10 +140,10 @@ export class Block {
   }
 
   /**
-   * The rows with one city or industry code, in row order (built on first use: only for the main block, whose rows
+   * The rows with one city, industry or subcategory code, in row order (built on first use: only for the main block, whose rows
    * never change but for dead marks).
    */
-  rowsWith(column: 'city' | 'top', code: number): Int32Array {
+  rowsWith(column: 'city' | 'top' | 'cat', code: number): Int32Array {
     this.lists ??= new Map();
     const id = `${column}${code}`;
     let rows = this.lists.get(id);

@@ -503,7 +503,10 @@ function filterAndCount(
       while (q < recent.length && recent.key[q]! > main.key[p]!) visit(recent, q++);
       visit(main, p);
     };
-    const list = cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
+    // An attribute filter fails every listing outside the subcategory, which then fails two filters and counts
+    // nowhere: only the subcategory's rows need a visit.
+    const leafOnly = catCode > 0 && (choices.length > 0 || ranges.length > 0);
+    const list = leafOnly ? main.rowsWith('cat', catCode) : cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
     if (list) {
       for (let i = 0; i < list.length && list[i]! < end; i++) visitMain(list[i]!);
     } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visitMain(p);
