@@ -1,7 +1,7 @@
 // `npm run reindex -- --engine fts|meili`: rebuilds a search engine's index from SQLite (the source of truth).
 // FTS5 is rebuilt in place; Meilisearch (MEILI_URL) gets its settings applied, then every live listing.
 import { config } from '../src/server/config.ts';
-import { analyzeDatabase, getDb } from '../src/server/db.ts';
+import { getDb } from '../src/server/db.ts';
 import { meiliEngine } from '../src/server/search/index.ts';
 import { rebuildFts, rebuildMeili } from '../src/server/search/indexer.ts';
 import { args, runCli, UsageError } from './lib/cli.ts';
@@ -13,8 +13,12 @@ await runCli(async () => {
   const db = getDb();
   let n: number;
   if (opts.engine === 'fts') {
-    n = rebuildFts(db);
-    analyzeDatabase(db); // the FTS tables were rewritten from scratch
+    // Progress on a terminal (a rebuild of a million listings takes minutes), one line rewritten in place.
+    const progress = process.stderr.isTTY
+      ? (done: number, step: string) => process.stderr.write(`\r${step} ${done} listings, ${((performance.now() - started) / 1000).toFixed(0)} s   `)
+      : undefined;
+    n = rebuildFts(db, Date.now(), progress);
+    if (progress) process.stderr.write('\n');
   }
   else if (opts.engine === 'meili') {
     const meili = meiliEngine();

@@ -94,6 +94,9 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ]),
   // 相关推荐 of a live listing: its subcategory in its county, its city, then anywhere, other companies' only.
   ['listing, related from other companies', (s) => similarListings(s.db, findListing(s.db, s.liveListing.id)!, 8, s.now, { otherCompanies: true })],
+  // Search reads FTS5 and its own search_rows only: a subcategory's attributes (for its facets) by the cat index.
+  ['search a subcategory without words, by price', (s) => searchListings(s.db, { category: s.subcategory, sort: 'price_desc' }, s.now)],
+  ['search a word in a city, deep page', (s) => searchListings(s.db, { q: '钢', region: s.city, page: '3' }, s.now)],
   ['view count flush', (s) => (recordView(s.liveListing.id, null, { userId: null, userAgent: 'Mozilla/5.0' }), flushViews(s.db))],
   ['expiry sweep', (s) => expireListings(s.db, s.now)],
   ['saved searches: a listing matched against them, its instant alerts', (s) => (savedSearchesOf(s), savedSearchRound(s.db, () => s.now))],

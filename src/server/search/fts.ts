@@ -1,35 +1,30 @@
 // The SQLite FTS5 engine: always maintained, the default, and the fallback when Meilisearch is away. The only raw
 // SQL of the site lives here (FTS5 has no drizzle builder).
 //
-// Every filter is applied before anything is cut, counted or ranked (figures in the note of scripts/bench/search.ts):
+// Every filter is applied before anything is cut, counted or ranked (figures in docs/search.md):
 //  - search_fts is contentless (content=''): the text is not stored twice (the listings table holds it). Its rowid is
 //    a freshness key, (minute published, listing id), so `ORDER BY rowid DESC` is "newest first" with a stable
 //    tie-break, read straight off the index;
-//  - search_rows holds the few numbers a result needs (place, price, dates, attributes), keyed by the same key;
-//  - every filter is a token of the hidden column `f` (starting with `_`, which text tokens never do, so no column
-//    filter is needed), so FTS5 intersects it with the text in C: equalities (kind,
-//    city, county, industry, subcategory, images, verified, attribute options) exactly, ranges (price, publish date,
-//    number attributes) as bucket tokens at a few sizes, so a range is a handful of tokens. A range's end buckets
-//    hold listings on both sides of the bound: only they are checked exactly against search_rows (a join), and a
-//    count is FTS5's count of the inner buckets plus the checked ends, so it is exact without reading every match;
+//  - FTS5 decides the words only: the keys of a text match come out of SQLite as one JSON array (with the city and
+//    industry, which no facet leaves out, ANDed in as hidden tokens to hand over fewer). Every filter is then decided
+//    in one pass of JS over typed arrays of each listing's facts (facet-columns.ts), which also counts every facet
+//    group over the listings that fail no filter but the group's own: totals and facets are exact, and a search
+//    without words is the same pass over every listing newest first, with no FTS5 at all;
 //  - relevance is a sequence of tiers (title, then category/attributes, then the rest; within each the query as
-//    typed, its words apart, synonyms), each a MATCH that leaves out the earlier ones, read newest first: a title
-//    match outranks any description match whatever their ages, and no tier needs more rows than the page reaches;
-//  - facets: the ids of the match (each group's without its own filter) come out as one JSON array and are counted
-//    against typed arrays in memory (facet-columns.ts); exact up to EXACT_LIMIT matches, scaled from the newest
-//    SAMPLE past it (`facetsExact: false`). Totals are always exact.
+//    typed, its words apart, synonyms): each tier is read newest first only as far as the page needs, a match belongs
+//    to the first tier it is in, so a title match outranks any description match whatever their ages;
+//  - search_rows holds the same facts on disk (the columns are read from it at start-up), keyed by the same key.
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
-import { bumpGeneration, facetColumns, loadedFacetColumns, type Column } from './facet-columns.ts';
+import { bumpGeneration, facetColumns, ID_SPACE, IMAGES, loadedFacetColumns, VERIFIED, type Block, type FacetColumns } from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
-export const FTS_VERSION = '6';
-/** Facet counts are exact up to this many matches, estimates from a sample past it. */
+export const FTS_VERSION = '8';
+/** Counts are exact up to this many matches on every engine (FTS5 counts exactly at any size; Meilisearch up to it). */
 export const EXACT_LIMIT = 100_000;
-const SAMPLE = 4000;
 
 /** FTS5's default and the rebuild's size of the pending terms held in memory before they are written out. */
 const DEFAULT_HASH_BYTES = 1024 * 1024;
@@ -37,7 +32,6 @@ const BULK_HASH_BYTES = 64 * 1024 * 1024;
 
 // ---- keys: newest first is rowid order ----
 
-const ID_SPACE = 2 ** 28;
 const KEY_EPOCH = Date.UTC(2020, 0, 1);
 const MINUTE = 60_000;
 
@@ -55,20 +49,23 @@ export const idOfKey = (key: number) => key % ID_SPACE;
 // ---- tables ----
 
 const tables = (suffix: string) => `
+-- The text arrives as tokens already (text.ts indexTokens: normalised, lower case, separated by spaces), so the ascii
+-- tokenizer, which only splits on ASCII separators, stores the same tokens as unicode61 for two thirds of the time.
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts${suffix} USING fts5(
   title, category, attrs, company, description, f,
-  content='', contentless_delete=1, prefix='1', tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+  content='', contentless_delete=1, prefix='1', tokenize="ascii tokenchars '_'"
 );
 CREATE TABLE IF NOT EXISTS search_rows${suffix} (
   key INTEGER PRIMARY KEY, id INTEGER NOT NULL, kind TEXT NOT NULL, city INTEGER NOT NULL, region INTEGER NOT NULL,
   top INTEGER NOT NULL, cat INTEGER NOT NULL, price_min INTEGER, price_max INTEGER, published_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL, company_id INTEGER NOT NULL, attributes TEXT
+  expires_at INTEGER NOT NULL, company_id INTEGER NOT NULL, flags INTEGER NOT NULL, attributes TEXT
 );`;
 
 // Index names outlive a table rename, so each build names its own.
 const rowIndexes = (suffix: string, tag: string) => `
 CREATE UNIQUE INDEX IF NOT EXISTS search_rows_id_${tag} ON search_rows${suffix}(id);
-CREATE INDEX IF NOT EXISTS search_rows_expires_${tag} ON search_rows${suffix}(expires_at);`;
+CREATE INDEX IF NOT EXISTS search_rows_expires_${tag} ON search_rows${suffix}(expires_at);
+CREATE INDEX IF NOT EXISTS search_rows_cat_${tag} ON search_rows${suffix}(cat);`;
 
 export function ensureFtsSchema(db: Db): void {
   db.$client.exec('CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);');
@@ -80,7 +77,7 @@ export function ensureFtsSchema(db: Db): void {
 /** Whether the index tables have this version's shape (an older one is rebuilt, not searched). */
 export function hasCurrentShape(db: Db): boolean {
   const cols = db.$client.prepare("SELECT name FROM pragma_table_info('search_rows')").all() as { name: string }[];
-  return cols.some((c) => c.name === 'key');
+  return cols.some((c) => c.name === 'flags');
 }
 
 /**
@@ -119,6 +116,9 @@ export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocumen
           ALTER TABLE search_fts_new RENAME TO search_fts; ALTER TABLE search_rows_new RENAME TO search_rows;`);
         bumpGeneration(db);
       })();
+      // Statistics for the new row table's indexes only: an ANALYZE of the whole database reads every index of a
+      // million listings again for nothing that changed.
+      db.$client.exec('ANALYZE search_rows');
       statements.delete(db.$client);
     },
   };
@@ -135,99 +135,17 @@ export function setFtsMeta(db: Db, key: string, value: string): void {
 
 // ---- filter tokens ----
 
-/** FNV-1a, so an attribute option of any script becomes a plain alphanumeric token. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(36);
-}
-
-export const attributeToken = (key: string, value: string) => `_a${hash(`${key}=${value}`)}`;
-
 /**
- * A number line cut into buckets (any monotone function will do: equal values always share a bucket), indexed at
- * several sizes (1, 4, 16 ... buckets), so a range of buckets is a few tokens of the biggest sizes that fit.
- */
-interface Scale {
-  bucket: (v: number) => number;
-  max: number;
-  shifts: number[];
-}
-
-const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));
-/**
- * Fen: eight buckets per doubling (prices within a bucket differ by at most 9%), so the end buckets a price filter
- * checks exactly hold few listings besides the matches.
- */
-const PRICE: Scale = { bucket: (fen) => (fen < 1 ? 0 : clamp(1 + Math.floor(8 * Math.log2(fen)), 511)), max: 511, shifts: [0, 2, 4, 6, 8] };
-/** Publish time: six-hour buckets since 2020, indexed at six hours, two days and sixteen days. */
-const DATE: Scale = { bucket: (ms) => clamp(Math.floor((ms - KEY_EPOCH) / (6 * 3_600_000)), 2 ** 18 - 1), max: 2 ** 18 - 1, shifts: [0, 3, 6] };
-/** Number attributes, negative too: eight buckets per doubling of the magnitude. */
-const NUMBER: Scale = {
-  bucket: (v) => clamp(256 + Math.sign(v) * Math.floor(8 * Math.log2(1 + Math.abs(v))), 511),
-  max: 511,
-  shifts: [0, 3, 6],
-};
-
-const levelTokens = (prefix: string, scale: Scale, v: number) => {
-  const b = scale.bucket(v);
-  return scale.shifts.map((s) => `${prefix}${s}x${b >> s}`);
-};
-
-/** The fewest tokens whose buckets are exactly [lo, hi] (an empty list for an empty range). */
-function cover(prefix: string, scale: Scale, lo: number, hi: number): string[] {
-  const out: string[] = [];
-  for (let b = Math.max(0, lo); b <= Math.min(hi, scale.max); ) {
-    let shift = 0;
-    for (const s of scale.shifts) if (b % (1 << s) === 0 && b + (1 << s) - 1 <= hi) shift = s;
-    out.push(`${prefix}${shift}x${b >> shift}`);
-    b += 1 << shift;
-  }
-  return out;
-}
-
-const numberPrefix = (key: string) => `_n${hash(key)}q`;
-/** A number attribute's value as a number, or NaN (a text that is not one). */
-export const attributeNumber = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
-
-/**
- * The hidden filter tokens of a document, all starting with `_`: text tokens never do (they are runs of letters and
- * digits), so a filter token needs no column filter (`f : ...` makes FTS5 read positions and cost twice as much).
- * Every document has `_all`, which an empty search matches.
+ * The hidden filter tokens of a document, all starting with `_` (text tokens never do, so no column filter is
+ * needed): its city and industry, ANDed into a text match when those filters are set, so FTS5 hands over fewer keys.
+ * Every other filter is decided on the facet columns.
  */
 export function filterTokens(doc: SearchDocument): string {
-  const tokens = ['_all', `_k${doc.kind}`, `_c${doc.cityId}`, `_r${doc.regionId}`, `_t${doc.topCategoryId}`, `_s${doc.categoryId}`];
-  if (doc.hasImages) tokens.push('_img');
-  if (doc.verified) tokens.push('_ver');
-  if (doc.priceMin !== null && doc.priceMax !== null) {
-    // Most price ranges are narrow (both ends in the same or the next bucket): a price filter on them is a range of
-    // the low end alone. The few wide ones are tested on both ends.
-    const narrow = PRICE.bucket(doc.priceMax) - PRICE.bucket(doc.priceMin) <= 1;
-    tokens.push(narrow ? '_pn' : '_pw', ...levelTokens('_pl', PRICE, doc.priceMin));
-    if (!narrow) tokens.push(...levelTokens('_ph', PRICE, doc.priceMax));
-  }
-  tokens.push(...levelTokens('_pd', DATE, doc.publishedAt));
-  for (const [key, value] of Object.entries(doc.attributes)) tokens.push(attributeTokens(key, value));
-  return tokens.join(' ');
+  return `_c${doc.cityId} _t${doc.topCategoryId}`;
 }
 
-// Attribute values repeat across listings (options, common sizes): their tokens are made once (a rebuild makes
-// millions).
-const attributeTokenCache = new Map<string, string>();
-function attributeTokens(key: string, value: string | number): string {
-  const id = `${key}\u0000${typeof value}\u0000${value}`;
-  let out = attributeTokenCache.get(id);
-  if (out === undefined) {
-    const n = attributeNumber(value);
-    out = [attributeToken(key, String(value)), ...(Number.isFinite(n) ? levelTokens(numberPrefix(key), NUMBER, n) : [])].join(' ');
-    if (attributeTokenCache.size > 100_000) attributeTokenCache.clear();
-    attributeTokenCache.set(id, out);
-  }
-  return out;
-}
+/** A number attribute's value as a number, or NaN (a text that is not one). */
+export const attributeNumber = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
 type Stmt = Database.Statement;
 const statements = new WeakMap<Database.Database, Map<string, Stmt>>();
@@ -246,16 +164,28 @@ function prepared(db: Db, sql: string): Stmt {
 const insertText = (suffix: string) =>
   `INSERT INTO search_fts${suffix}(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 const insertRow = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
-  published_at, expires_at, company_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  published_at, expires_at, company_id, flags, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+// Category names, attributes and company names repeat across listings: their tokens are made once (a rebuild makes
+// millions).
+const repeated = new Map<string, string>();
+function repeatedTokens(text: string): string {
+  let tokens = repeated.get(text);
+  if (tokens === undefined) {
+    if (repeated.size > 200_000) repeated.clear();
+    repeated.set(text, (tokens = indexTokens(text)));
+  }
+  return tokens;
+}
 
 function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
   const key = documentKey(doc);
   prepared(db, insertText(suffix)).run(
     key,
     indexTokens(doc.title),
-    indexTokens(doc.categoryNames.join(' ')),
-    indexTokens([...Object.values(doc.attributes), ...doc.attributeNames].join(' ')),
-    indexTokens(doc.companyName),
+    repeatedTokens(doc.categoryNames.join(' ')),
+    repeatedTokens([...Object.values(doc.attributes), ...doc.attributeNames].join(' ')),
+    repeatedTokens(doc.companyName),
     indexTokens(doc.description),
     filterTokens(doc),
   );
@@ -272,6 +202,7 @@ function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
     doc.publishedAt,
     doc.expiresAt,
     doc.companyId,
+    (doc.hasImages ? IMAGES : 0) | (doc.verified ? VERIFIED : 0),
     Object.keys(doc.attributes).length > 0 ? JSON.stringify(doc.attributes) : null,
   );
 }
@@ -293,8 +224,25 @@ function change(db: Db, write: () => void, removed: readonly number[], added: re
   })();
   if (cols && cols.generation === generation - 1) {
     for (const id of removed) cols.remove(id);
-    for (const d of added) cols.set(d.id, { kind: d.kind, city: d.cityId, region: d.regionId, top: d.topCategoryId, cat: d.categoryId });
-    cols.generation = generation;
+    cols.set(
+      ...added.map((d) => ({
+        id: d.id,
+        key: documentKey(d),
+        kind: d.kind,
+        city: d.cityId,
+        region: d.regionId,
+        top: d.topCategoryId,
+        cat: d.categoryId,
+        priceMin: d.priceMin,
+        priceMax: d.priceMax,
+        publishedAt: d.publishedAt,
+        expiresAt: d.expiresAt,
+        hasImages: d.hasImages,
+        verified: d.verified,
+      })),
+    );
+    for (const d of added) cols.setAttributes(d.id, d.categoryId, d.attributes);
+    cols.changed(generation);
   }
 }
 
@@ -330,366 +278,361 @@ export function ftsCount(db: Db): number {
 
 // ---- searching ----
 
-/** Filter groups; a facet group is counted with its own group left out. */
-type Group = 'kind' | 'region' | 'category' | `attr:${string}`;
-
-/** A range filter as bucket tokens: every listing in range is in `all`; those in `inner` surely are; `ends` = the rest. */
-interface RangeTokens {
-  all: string;
-  inner: string | null;
-  ends: string | null;
-}
-
-/** How FTS5 and SQLite apply a set of filters. */
-interface FilterPlan {
-  /** Exact equality tokens (ANDed). */
-  tokens: string[];
-  ranges: RangeTokens[];
-  /** SQL on search_rows `r` that decides the listings in the ends exactly, with its parameters. */
-  sql: string[];
-  params: (number | string)[];
-}
-
-const anyOf = (tokens: string[]) => (tokens.length === 0 ? null : tokens.length === 1 ? tokens[0]! : `(${tokens.join(' OR ')})`);
-
-/** Bucket ranges [lo, hi] (all) and [innerLo, innerHi] (sure) as token expressions. */
-function rangeTokens(prefix: string, scale: Scale, lo: number, hi: number, innerLo: number, innerHi: number): { all: string[]; inner: string[]; ends: string[] } {
-  const inner = innerLo <= innerHi ? cover(prefix, scale, innerLo, innerHi) : [];
-  const ends = inner.length === 0 ? cover(prefix, scale, lo, hi) : [...cover(prefix, scale, lo, innerLo - 1), ...cover(prefix, scale, innerHi + 1, hi)];
-  return { all: cover(prefix, scale, lo, hi), inner, ends };
-}
-
-function filterPlan(f: SearchFilters, now: number, without?: Group): FilterPlan {
-  const plan: FilterPlan = { tokens: [], ranges: [], sql: [], params: [] };
-  if (f.kind && without !== 'kind') plan.tokens.push(`_k${f.kind}`);
-  // Without its own filter, a region or category group is still counted within the chosen city or industry: the
-  // facet shows that city's counties or that industry's subcategories, and nothing else is asked of it.
-  if (f.regionId !== undefined && without !== 'region') plan.tokens.push(`_r${f.regionId}`);
-  else if (f.cityId !== undefined) plan.tokens.push(`_c${f.cityId}`);
-  if (f.categoryId !== undefined && without !== 'category') plan.tokens.push(`_s${f.categoryId}`);
-  else if (f.topCategoryId !== undefined) plan.tokens.push(`_t${f.topCategoryId}`);
-  if (f.hasImages) plan.tokens.push('_img');
-  if (f.verified) plan.tokens.push('_ver');
-  for (const [key, value] of Object.entries(f.attributes ?? {})) {
-    if (without !== `attr:${key}`) plan.tokens.push(attributeToken(key, value));
-  }
-  const simple = (t: { all: string[]; inner: string[]; ends: string[] }): RangeTokens => ({ all: anyOf(t.all) ?? '_none', inner: anyOf(t.inner), ends: anyOf(t.ends) });
-
-  // Price ranges overlap the asked one: the listing's highest price reaches its minimum and its lowest its maximum.
-  if (f.priceMin !== undefined || f.priceMax !== undefined) {
-    const [hasMin, hasMax] = [f.priceMin !== undefined, f.priceMax !== undefined];
-    const [a, b] = [hasMin ? PRICE.bucket(f.priceMin!) : 0, hasMax ? PRICE.bucket(f.priceMax!) : PRICE.max];
-    // Listings that surely overlap: the high end's bucket past the minimum's, the low end's before the maximum's.
-    const [highFrom, lowTo] = [hasMin ? a + 1 : 0, hasMax ? b - 1 : PRICE.max];
-    const low = (from: number, to: number) => anyOf(cover('_pl', PRICE, from, to));
-    const high = (from: number, to: number) => anyOf(cover('_ph', PRICE, from, to));
-    const and = (...parts: (string | null)[]) => (parts.some((x) => x === null) ? null : `(${parts.join(' AND ')})`);
-    const or = (...parts: (string | null)[]) => anyOf(parts.filter((x): x is string => x !== null));
-    // A narrow range (both ends in the same or the next bucket) can overlap only if its low end is in [a - 1, b], and
-    // surely does if in [a + 1, b - 1]: one range of low ends. A wide one is tested on both ends.
-    const narrow = rangeTokens('_pl', PRICE, Math.max(0, a - 1), b, hasMin ? a + 1 : 0, lowTo);
-    const n = (tokens: string[]) => and('_pn', anyOf(tokens));
-    // Without a minimum (or maximum) every high (low) end qualifies: no tokens for it, just `_pw`.
-    const highAtLeast = (from: number) => (hasMin ? high(from, PRICE.max) : '_pw');
-    const lowAtMost = (to: number) => (hasMax ? low(0, to) : '_pw');
-    plan.ranges.push({
-      all: or(n(narrow.all), and('_pw', highAtLeast(a), lowAtMost(b))) ?? '_none',
-      inner: or(n(narrow.inner), and('_pw', highAtLeast(highFrom), lowAtMost(lowTo))),
-      ends: or(n(narrow.ends), hasMin ? and('_pw', high(a, a), lowAtMost(b)) : null, hasMax ? and('_pw', highAtLeast(highFrom), low(b, b)) : null),
-    });
-    if (hasMin) {
-      plan.sql.push('r.price_max >= ?');
-      plan.params.push(f.priceMin!);
-    }
-    if (hasMax) {
-      plan.sql.push('r.price_min <= ?');
-      plan.params.push(f.priceMax!);
-    }
-  }
-  if (f.publishedAfter !== undefined) {
-    // Nothing is published in the future: the range ends a week past now (clock skew), not at the end of time.
-    const [lo, hi] = [DATE.bucket(f.publishedAfter), DATE.bucket(now) + 28];
-    plan.ranges.push(simple(rangeTokens('_pd', DATE, lo, hi, lo + 1, hi)));
-    plan.sql.push('r.published_at >= ?');
-    plan.params.push(f.publishedAfter);
-  }
-  for (const [key, { min, max }] of Object.entries(f.attributeRanges ?? {})) {
-    if (min === undefined && max === undefined) continue;
-    const [lo, hi] = [min === undefined ? 0 : NUMBER.bucket(min), max === undefined ? NUMBER.max : NUMBER.bucket(max)];
-    plan.ranges.push(simple(rangeTokens(numberPrefix(key), NUMBER, lo, hi, min === undefined ? lo : lo + 1, max === undefined ? hi : hi - 1)));
-    const path = `$."${key.replace(/["\\]/g, '')}"`;
-    if (min !== undefined) {
-      plan.sql.push('CAST(json_extract(r.attributes, ?) AS REAL) >= ?');
-      plan.params.push(path, min);
-    }
-    if (max !== undefined) {
-      plan.sql.push('CAST(json_extract(r.attributes, ?) AS REAL) <= ?');
-      plan.params.push(path, max);
-    }
-  }
-  return plan;
-}
-
-/**
- * The matches of a plan as disjoint parts: the listings inside every range (FTS5 alone decides them), and for each
- * range, those at its ends that are inside the ranges before it (these are checked against search_rows).
- */
-function planParts(plan: FilterPlan): { tokens: string[]; checked: boolean }[] {
-  if (plan.ranges.length === 0) return [{ tokens: plan.tokens, checked: false }];
-  const parts: { tokens: string[]; checked: boolean }[] = [];
-  const inners = plan.ranges.map((r) => r.inner);
-  if (inners.every((x) => x !== null)) parts.push({ tokens: [...plan.tokens, ...(inners as string[])], checked: false });
-  plan.ranges.forEach((r, d) => {
-    const before = plan.ranges.slice(0, d).map((x) => x.inner);
-    if (r.ends === null || before.some((x) => x === null)) return;
-    parts.push({ tokens: [...plan.tokens, ...(before as string[]), r.ends, ...plan.ranges.slice(d + 1).map((x) => x.all)], checked: true });
-  });
-  return parts;
-}
-
 // Where the words matched, best first. Filter tokens start with `_` and text tokens never do, so the last set (every
 // text column) needs no column filter, which would make FTS5 read positions.
 const COLUMNS = ['{title} : ', '{title category attrs} : ', ''] as const;
 const READINGS: Reading[] = ['phrase', 'typed', 'synonyms'];
 
-/** A text expression ANDed with filter tokens; `_all` when there is neither. */
-function combine(text: string | null, tokens: string[]): string {
-  const parts: string[] = [];
-  if (text) parts.push(`(${text})`);
-  parts.push(...tokens);
-  return parts.length > 0 ? parts.join(' AND ') : '_all';
+/** A text expression ANDed with filter tokens. */
+function combine(text: string, tokens: string[]): string {
+  return tokens.length === 0 ? text : [`(${text})`, ...tokens].join(' AND ');
 }
 
 /**
- * The text expressions of the relevance tiers, best first, each leaving out what earlier ones match; `all` (the
- * last column set's last reading) is the whole match.
+ * The text expressions of the relevance tiers, best first (title / category and attributes / everything, each as
+ * typed, words apart, synonyms): a match belongs to the first tier it matches. The last is the whole match.
  */
-export function relevanceTiers(q: ParsedQuery): { tiers: string[]; all: string } | null {
+export function relevanceTiers(q: ParsedQuery): string[] | null {
   if (!ftsExpression(q)) return null;
   const readings = READINGS.filter((r, i) => i === 0 || readingAdds(q, r));
-  const text = (cols: string, reading: Reading) => `${cols}(${ftsExpression(q, { reading })})`;
-  const tiers: string[] = [];
-  COLUMNS.forEach((cols, ci) => {
-    readings.forEach((reading, ri) => {
-      let expr = `(${text(cols, reading)})`;
-      if (ri > 0) expr += ` NOT (${text(cols, readings[ri - 1]!)})`;
-      if (ci > 0) expr += ` NOT (${text(COLUMNS[ci - 1]!, readings.at(-1)!)})`;
-      tiers.push(expr);
-    });
-  });
-  return { tiers, all: text(COLUMNS.at(-1)!, readings.at(-1)!) };
+  return COLUMNS.flatMap((cols) => readings.map((reading) => `${cols}(${ftsExpression(q, { reading })})`));
 }
 
-/** One search's reads: the FTS5 match with the exact checks of a filter plan and the expired listings left out. */
-class Reader {
-  private expired: number[] | undefined;
-  constructor(
-    private readonly db: Db,
-    private readonly now: number,
-  ) {}
-
-  /** Keys of indexed listings past expiry not yet swept out (usually none). */
-  private expiredKeys(): number[] {
-    this.expired ??= prepared(this.db, 'SELECT key FROM search_rows WHERE expires_at <= ?').pluck().all(this.now) as number[];
-    return this.expired;
-  }
-
-  private checkedWhere(plan: FilterPlan): string {
-    return ['search_fts MATCH ?', 'r.expires_at > ?', ...plan.sql].join(' AND ');
-  }
-
-  private static readonly JOIN = 'search_fts CROSS JOIN search_rows r ON r.key = search_fts.rowid';
-
-  /** Exact number of matches of a text expression under a filter plan. */
-  count(text: string | null, plan: FilterPlan): number {
-    if (!text && plan.tokens.length === 0 && plan.ranges.length === 0) {
-      // Everything: the facet columns know how many listings the index holds (counting a million rows takes tens of
-      // milliseconds), less those past expiry.
-      return facetColumns(this.db).size - this.expiredKeys().length;
-    }
-    let n = 0;
-    for (const part of planParts(plan)) {
-      const match = combine(text, part.tokens);
-      if (part.checked) {
-        n += prepared(this.db, `SELECT count(*) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params) as number;
-        continue;
-      }
-      n += prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match) as number;
-      const expired = this.expiredKeys();
-      if (expired.length > 0) {
-        n -= prepared(this.db, 'SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))')
-          .pluck()
-          .get(match, JSON.stringify(expired)) as number;
-      }
-    }
-    return n;
-  }
-
-  /** Keys of matches, newest first, `limit` from `offset`: each part read that far, merged. */
-  newest(text: string | null, plan: FilterPlan, limit: number, offset: number): number[] {
-    const parts = planParts(plan);
-    const expired = this.expiredKeys();
-    const read = (part: { tokens: string[]; checked: boolean }, n: number, skip: number) => {
-      const match = combine(text, part.tokens);
-      if (part.checked) {
-        return prepared(this.db, `SELECT search_fts.rowid FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?`)
-          .pluck()
-          .all(match, this.now, ...plan.params, n, skip) as number[];
-      }
-      const notExpired = expired.length > 0 ? ' AND rowid NOT IN (SELECT value FROM json_each(?))' : '';
-      return prepared(this.db, `SELECT rowid FROM search_fts WHERE search_fts MATCH ?${notExpired} ORDER BY rowid DESC LIMIT ? OFFSET ?`)
-        .pluck()
-        .all(...(expired.length > 0 ? [match, JSON.stringify(expired)] : [match]), n, skip) as number[];
-    };
-    if (parts.length === 1) return read(parts[0]!, limit, offset);
-    return parts
-      .flatMap((part) => read(part, offset + limit, 0))
-      .sort((a, b) => b - a)
-      .slice(offset, offset + limit);
-  }
-
-  /** Keys of matches by price (negotiable last both ways, then newest first), `limit` from `offset`. */
-  byPrice(text: string | null, plan: FilterPlan, dir: 'asc' | 'desc', limit: number, offset: number): number[] {
-    const orderBy = dir === 'asc' ? 'r.price_min IS NULL, r.price_min' : 'r.price_max IS NULL, r.price_max DESC';
-    const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
-    return prepared(this.db, `SELECT search_fts.rowid FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} ORDER BY ${orderBy}, search_fts.rowid DESC LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(match, this.now, ...plan.params, limit, offset) as number[];
-  }
-
-  /** Listing ids of every match (or with `sample`, of the newest SAMPLE candidates that match), for facets. */
-  matchIds(text: string | null, plan: FilterPlan, sample: boolean): number[] {
-    const parse = (json: unknown) => JSON.parse((json as string | null) ?? '[]') as number[];
-    if (sample) {
-      const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
-      return parse(
-        prepared(
-          this.db,
-          `SELECT json_group_array(m.k % ${ID_SPACE}) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE}) m
-           CROSS JOIN search_rows r ON r.key = m.k WHERE ${['r.expires_at > ?', ...plan.sql].join(' AND ')}`,
-        )
-          .pluck()
-          .get(match, this.now, ...plan.params),
-      );
-    }
-    // One JSON array from SQLite: much cheaper than a row per key through the driver (45,000 keys: 5 ms, not 30).
-    const ids = planParts(plan).flatMap((part) => {
-      const match = combine(text, part.tokens);
-      return part.checked
-        ? parse(prepared(this.db, `SELECT json_group_array(search_fts.rowid % ${ID_SPACE}) FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)}`).pluck().get(match, this.now, ...plan.params))
-        : parse(prepared(this.db, `SELECT json_group_array(rowid % ${ID_SPACE}) FROM search_fts WHERE search_fts MATCH ?`).pluck().get(match));
-    });
-    const expired = this.expiredKeys();
-    if (expired.length === 0) return ids;
-    const gone = new Set(expired.map(idOfKey));
-    return ids.filter((id) => !gone.has(id));
-  }
-
-  /** Counts of one attribute's values over the matches (a chosen subcategory's: few matches). */
-  attributeCounts(text: string | null, plan: FilterPlan, key: string): Record<string, number> {
-    const match = combine(text, [...plan.tokens, ...plan.ranges.map((r) => r.all)]);
-    const rows = prepared(this.db, `SELECT json_extract(r.attributes, ?) AS v, count(*) AS n FROM ${Reader.JOIN} WHERE ${this.checkedWhere(plan)} GROUP BY v`).all(
-      `$."${key.replace(/["\\]/g, '')}"`,
-      match,
-      this.now,
-      ...plan.params,
-    ) as { v: unknown; n: number }[];
-    return Object.fromEntries(rows.filter((r) => r.v !== null).map((r) => [String(r.v), r.n]));
-  }
+/** The FTS5 tokens of the filters no facet group ever leaves out: they narrow what FTS5 hands over. */
+function baseTokens(f: SearchFilters): string[] {
+  const tokens: string[] = [];
+  if (f.cityId !== undefined) tokens.push(`_c${f.cityId}`);
+  if (f.topCategoryId !== undefined) tokens.push(`_t${f.topCategoryId}`);
+  return tokens;
 }
 
-type Counts = Record<string, number>;
+const parseKeys = (json: unknown) => JSON.parse((json as string | null) ?? '[]') as number[];
+
+/** Every key matching an FTS5 expression, oldest first (one JSON array: far cheaper than a row each). */
+function allKeys(db: Db, match: string): number[] {
+  return parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
+}
 
 /**
- * Counts scaled from a sample to `total` by largest remainders, so a group where every match has a value (kind,
- * city, industry...) still sums to the total; every value seen counts at least one.
+ * Text matches of `from` keys or more are kept for the next search with the same words (smaller ones are cheap to
+ * read again), at most `keys` keys in all (8 bytes each). The exactness test keeps every match, to hold kept ones to
+ * brute force too.
  */
-function scaleCounts(raw: Counts, sampled: number, total: number): Counts {
-  if (sampled === total || sampled === 0) return raw;
-  const scaled = Object.entries(raw).map(([k, n]) => ({ k, exact: (n * total) / sampled }));
-  let left = Math.round(Object.values(raw).reduce((a, b) => a + b, 0) * (total / sampled));
-  for (const s of scaled) left -= Math.floor(s.exact);
-  scaled.sort((a, b) => (b.exact % 1) - (a.exact % 1));
-  const out: Counts = {};
-  for (const s of scaled) out[s.k] = Math.max(1, Math.floor(s.exact) + (left-- > 0 ? 1 : 0));
-  return out;
+export const KEPT = { from: 20_000, keys: 4_000_000 };
+
+/**
+ * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
+ * milliseconds to read out of FTS5 however it is asked) is kept and brought up to date at the next search with the
+ * same words: only the keys written or removed since are asked of FTS5 again.
+ */
+function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): ArrayLike<number> {
+  const kept = cols.textMatches.get(match);
+  if (kept) {
+    cols.textMatches.delete(match);
+    const touched = cols.touchedSince(kept.generation);
+    if (touched) {
+      if (touched.length > 0) {
+        const sql = 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))';
+        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched))).sort((a, b) => a - b);
+        kept.keys = patchKeys(kept.keys, [...new Set(touched)].sort((a, b) => a - b), now);
+      }
+      kept.generation = cols.generation;
+      cols.textMatches.set(match, kept); // last used last
+      return kept.keys;
+    }
+  }
+  const keys = allKeys(db, match);
+  if (keys.length >= keepFrom && keys.length <= KEPT.keys) {
+    cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
+    let total = 0;
+    for (const m of cols.textMatches.values()) total += m.keys.length;
+    for (const [oldest, m] of cols.textMatches) {
+      if (total <= KEPT.keys) break;
+      cols.textMatches.delete(oldest);
+      total -= m.keys.length;
+    }
+  }
+  return keys;
+}
+
+/** Sorted keys without the touched ones, with those of them that match now merged in (all ascending). */
+function patchKeys(keys: Float64Array, touched: number[], matching: number[]): Float64Array {
+  const out = new Float64Array(keys.length + matching.length);
+  let [n, t, m] = [0, 0, 0];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    while (t < touched.length && touched[t]! < k) t++;
+    while (m < matching.length && matching[m]! < k) out[n++] = matching[m++]!;
+    if (t < touched.length && touched[t] === k) continue;
+    out[n++] = k;
+  }
+  while (m < matching.length) out[n++] = matching[m++]!;
+  return out.slice(0, n);
+}
+
+/** The newest `limit` keys matching an FTS5 expression below `below`, newest first. */
+function newestKeys(db: Db, match: string, limit: number, below: number): number[] {
+  const keys = parseKeys(
+    prepared(db, 'SELECT json_group_array(k) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)')
+      .pluck()
+      .get(match, below, limit),
+  );
+  return keys.sort((a, b) => b - a);
+}
+
+/** Facet groups: a group's counts leave out its own filter. Bits of a listing's "failed" mask. */
+const KIND = 1;
+const REGION = 2;
+const CATEGORY = 4;
+const FIRST_ATTRIBUTE = 8;
+
+/**
+ * The one pass over the candidates, newest first (the keys of a text match, oldest first as FTS5 gives them, or
+ * every row): every filter decided on the facet columns, the matches kept in order (with their price when sorting by
+ * it), and each facet group counted over the listings that fail no filter but its own.
+ */
+function filterAndCount(
+  db: Db,
+  req: EngineRequest,
+  textKeys: ArrayLike<number> | null,
+  byPrice: 'priceMin' | 'priceMax' | null,
+  window: { offset: number; size: number } | null,
+) {
+  const cols = facetColumns(db);
+  const f = req.filters;
+  const now = req.now;
+  const kindCode = f.kind ? cols.kindCodes.code(f.kind) : 0;
+  const cityCode = f.cityId !== undefined ? cols.cityCodes.code(f.cityId) : 0;
+  const regionCode = f.regionId !== undefined ? cols.regionCodes.code(f.regionId) : 0;
+  const topCode = f.topCategoryId !== undefined ? cols.topCodes.code(f.topCategoryId) : 0;
+  const catCode = f.categoryId !== undefined ? cols.catCodes.code(f.categoryId) : 0;
+  const flags = (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0);
+  const hasPrice = f.priceMin !== undefined || f.priceMax !== undefined;
+  const [pMin, pMax] = [f.priceMin ?? -Infinity, f.priceMax ?? Infinity];
+  const after = f.publishedAfter ?? -Infinity;
+
+  // Attributes belong to the chosen subcategory: its listings' attributes, with a group bit per counted attribute.
+  const facetKeys = req.facetAttributes.map((a) => a.key);
+  const choices = Object.entries(f.attributes ?? {}).map(([key, value]) => ({ key, value, bit: facetKeys.includes(key) ? FIRST_ATTRIBUTE << facetKeys.indexOf(key) : -1 }));
+  const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
+  const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
+  const attributes = needAttributes ? cols.attributesOf(db, f.categoryId!) : undefined;
+  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], total: 0, facets: emptyFacets() };
+
+  const kindN = new Uint32Array(cols.kindCodes.values.length + 1);
+  const cityN = new Uint32Array(cols.cityCodes.values.length + 1);
+  const regionN = new Uint32Array(cols.regionCodes.values.length + 1);
+  const topN = new Uint32Array(cols.topCodes.values.length + 1);
+  const catN = new Uint32Array(cols.catCodes.values.length + 1);
+  const attributeN = facetKeys.map(() => new Map<string, number>());
+  const matched: number[] = [];
+  const prices: number[] = [];
+  let total = 0;
+
+  const visit = (b: Block, p: number) => {
+    if (!(b.expires[p]! > now)) return;
+    if ((cityCode !== 0 && b.city[p] !== cityCode) || (topCode !== 0 && b.top[p] !== topCode) || (b.flags[p]! & flags) !== flags) return;
+    if (hasPrice && !(b.priceMax[p]! >= pMin && b.priceMin[p]! <= pMax)) return;
+    if (b.published[p]! < after) return;
+    let failed = 0;
+    if (kindCode !== 0 && b.kind[p] !== kindCode) failed |= KIND;
+    if (regionCode !== 0 && b.region[p] !== regionCode) failed |= REGION;
+    if (catCode !== 0 && b.cat[p] !== catCode) failed |= CATEGORY;
+    let attrs: Record<string, unknown> | undefined;
+    if (attributes) {
+      attrs = attributes.get(b.key[p]! % ID_SPACE);
+      for (const r of ranges) {
+        const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
+        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) return;
+      }
+      for (const c of choices) {
+        const v = attrs?.[c.key];
+        if (v === undefined || v === null || String(v) !== c.value) {
+          if (c.bit < 0) return;
+          failed |= c.bit;
+        }
+      }
+    }
+    if (failed & (failed - 1)) return; // two groups or more: in no count
+    if (failed === 0) {
+      // Newest first, only the page needs the keys: the others are counted.
+      if (!window || (total >= window.offset && total < window.offset + window.size)) matched.push(b.key[p]!);
+      if (byPrice) prices.push(b[byPrice][p]!);
+      total++;
+    }
+    if (failed === 0 || failed === KIND) kindN[b.kind[p]!]!++;
+    if (failed === 0 || failed === REGION) {
+      cityN[b.city[p]!]!++;
+      regionN[b.region[p]!]!++;
+    }
+    if (failed === 0 || failed === CATEGORY) {
+      topN[b.top[p]!]!++;
+      catN[b.cat[p]!]!++;
+    }
+    if (attrs) {
+      for (let i = 0; i < facetKeys.length; i++) {
+        if (failed !== 0 && failed !== FIRST_ATTRIBUTE << i) continue;
+        const v = attrs[facetKeys[i]!];
+        if (v === undefined || v === null) continue;
+        const m = attributeN[i]!;
+        m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+      }
+    }
+  };
+
+  const { main, recent } = cols;
+  if (textKeys) {
+    // Newest first, each found by a walk down the main block's keys (a listing changed since the load: the recent block).
+    let from = 0;
+    for (let i = textKeys.length - 1; i >= 0; i--) {
+      const k = textKeys[i]!;
+      const q = recent.length > 0 ? recent.find(k) : -1;
+      if (q >= 0) {
+        visit(recent, q);
+        continue;
+      }
+      from = main.atOrOlder(k, from);
+      if (from < main.length && main.key[from] === k) visit(main, from);
+    }
+  } else {
+    // Every row, newest first: the main block's, with the recent block's rows visited in their turn. Listings of a
+    // city or an industry are read from that code's list; a publish-date filter stops at the first older row.
+    const end = f.publishedAfter === undefined ? main.length : main.firstOlder(documentKey({ id: 1, publishedAt: f.publishedAfter }) - 1);
+    let q = 0;
+    const visitMain = (p: number) => {
+      while (q < recent.length && recent.key[q]! > main.key[p]!) visit(recent, q++);
+      visit(main, p);
+    };
+    // An attribute filter fails every listing outside the subcategory, which then fails two filters and counts
+    // nowhere: only the subcategory's rows need a visit.
+    const leafOnly = catCode > 0 && (choices.length > 0 || ranges.length > 0);
+    const list = leafOnly ? main.rowsWith('cat', catCode) : cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
+    if (list) {
+      for (let i = 0; i < list.length && list[i]! < end; i++) visitMain(list[i]!);
+    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visitMain(p);
+    while (q < recent.length) visit(recent, q++);
+  }
+
+  const facets: Facets = {
+    kind: cols.kindCodes.named(kindN),
+    city: cols.cityCodes.named(cityN),
+    region: cols.regionCodes.named(regionN),
+    topCategory: cols.topCodes.named(topN),
+    category: cols.catCodes.named(catN),
+    attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(attributeN[i]!)])),
+  };
+  return { matched, prices, total, facets };
+}
+
+/** The shorter of the main block's row lists for a city and an industry code (0: no such filter). */
+function shortest(main: Block, cityCode: number, topCode: number): Int32Array {
+  if (cityCode <= 0) return main.rowsWith('top', topCode);
+  if (topCode <= 0) return main.rowsWith('city', cityCode);
+  const [a, b] = [main.rowsWith('city', cityCode), main.rowsWith('top', topCode)];
+  return a.length <= b.length ? a : b;
+}
+
+/**
+ * Indices of the `n` first of `count` items by `value` (ascending), ties by `keys` descending (newest first): a
+ * bounded heap, not a sort of every match.
+ */
+function firstBy(count: number, value: number[], keys: number[], n: number): number[] {
+  const before = (a: number, b: number) => value[a]! < value[b]! || (value[a] === value[b] && keys[a]! > keys[b]!);
+  const order = (a: number, b: number) => (before(a, b) ? -1 : before(b, a) ? 1 : 0);
+  // A max-heap (by `before`) of the n best so far: its root is the worst of them.
+  const heap: number[] = [];
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  for (let x = 0; x < count; x++) {
+    if (heap.length < n) {
+      heap.push(x);
+      for (let i = heap.length - 1; i > 0 && before(heap[(i - 1) >> 1]!, heap[i]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (before(x, heap[0]!)) {
+      heap[0] = x;
+      for (let i = 0; ; ) {
+        const [l, r] = [2 * i + 1, 2 * i + 2];
+        let w = i;
+        if (l < heap.length && before(heap[w]!, heap[l]!)) w = l;
+        if (r < heap.length && before(heap[w]!, heap[r]!)) w = r;
+        if (w === i) break;
+        swap(i, w);
+        i = w;
+      }
+    }
+  }
+  return heap.sort(order);
+}
+
+/**
+ * One page of the matches in relevance order: each tier read newest first from FTS5 (only as far as the page
+ * needs), a match counted in the first tier it is in; the last tier is the rest of the matches.
+ */
+function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], textCount: number, cols: FacetColumns, offset: number, size: number): number[] {
+  // By listing id: 1, a match not yet in a tier; 2, in one.
+  const state = new Uint8Array(cols.idLimit);
+  for (const k of matched) state[k % ID_SPACE] = 1;
+  const page: number[] = [];
+  let skip = offset;
+  const take = (k: number) => {
+    const id = k % ID_SPACE;
+    if (state[id] !== 1) return;
+    state[id] = 2;
+    if (skip > 0) skip--;
+    else page.push(k);
+  };
+  // Filters that leave few of a broad word's matches make a tier read newest first go through most of the tier (and
+  // FTS5 reads positions for the column filter) to find a page: the whole tier is read once and kept instead.
+  const keepTiers = textCount >= KEPT.from && matched.length * 4 < textCount;
+  for (const tier of tiers.slice(0, -1)) {
+    const match = combine(tier, base);
+    if (keepTiers) {
+      // However few keys: what is slow here is finding them (a tier with no match in a title reads every position).
+      const keys = textKeys(db, cols, match, 0);
+      for (let i = keys.length - 1; i >= 0 && page.length < size; i--) take(keys[i]!);
+      if (page.length >= size) return page;
+      continue;
+    }
+    let limit = Math.max(256, 2 * (skip + size));
+    for (let below = Number.MAX_SAFE_INTEGER; page.length < size; limit *= 4) {
+      const keys = newestKeys(db, match, limit, below);
+      for (const k of keys) {
+        take(k);
+        if (page.length >= size) break;
+      }
+      if (keys.length < limit) break;
+      below = keys[keys.length - 1]!;
+    }
+    if (page.length >= size) return page;
+  }
+  for (const k of matched) {
+    take(k);
+    if (page.length >= size) break;
+  }
+  return page;
 }
 
 export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
-  const reader = new Reader(db, req.now);
-  const f = req.filters;
-  const tiers = relevanceTiers(req.query);
-  const text = tiers?.all ?? null;
-  const plan = filterPlan(f, req.now);
-  const total = reader.count(text, plan);
-
-  const offset = (req.page - 1) * req.pageSize;
-  let keys: number[] = [];
-  if (tiers && req.sort === 'relevance') {
-    // Tier by tier, newest first in each: a tier that ends before the page is only read up to the page's start.
-    let skip = offset;
-    for (const tier of tiers.tiers) {
-      const rows = reader.newest(tier, plan, skip + req.pageSize - keys.length, 0);
-      if (rows.length <= skip) {
-        skip -= rows.length;
-        continue;
-      }
-      keys.push(...rows.slice(skip));
-      skip = 0;
-      if (keys.length >= req.pageSize) break;
-    }
-  } else if (total > offset) {
-    keys =
-      req.sort === 'price_asc' || req.sort === 'price_desc'
-        ? reader.byPrice(text, plan, req.sort === 'price_asc' ? 'asc' : 'desc', req.pageSize, offset)
-        : reader.newest(text, plan, req.pageSize, offset);
-  }
-
-  // Facets: each group over the match without its own filter (the main match when the group has none).
   const cols = facetColumns(db);
-  const facets: Facets = emptyFacets();
-  let facetsExact = true;
-  interface Pass {
-    total: number;
-    plan: FilterPlan;
-    ids?: number[];
+  const tiers = relevanceTiers(req.query);
+  const base = baseTokens(req.filters);
+  const byPrice = req.sort === 'price_asc' ? 'priceMin' : req.sort === 'price_desc' ? 'priceMax' : null;
+  const text = tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null;
+  const offset = (req.page - 1) * req.pageSize;
+  // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
+  const newest = !byPrice && !(tiers && req.sort === 'relevance');
+  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null);
+  let keys: number[] = [];
+  if (newest) keys = matched;
+  else if (total > offset) {
+    if (byPrice) {
+      // Negotiable (no price) last both ways; ties newest first.
+      const sign = byPrice === 'priceMin' ? 1 : -1;
+      const value = prices.map((p) => (Number.isNaN(p) ? Infinity : sign * p));
+      keys = firstBy(matched.length, value, matched, offset + req.pageSize)
+        .slice(offset)
+        .map((i) => matched[i]!);
+    } else keys = relevancePage(db, tiers!, base, matched, text!.length, cols, offset, req.pageSize);
   }
-  const passes = new Map<string, Pass>();
-  const pass = (group: Group, active: boolean): Pass => {
-    const id = active ? group : '';
-    let p = passes.get(id);
-    if (!p) {
-      const groupPlan = active ? filterPlan(f, req.now, group) : plan;
-      passes.set(id, (p = { total: active ? reader.count(text, groupPlan) : total, plan: groupPlan }));
-    }
-    return p;
-  };
-  const counts = (p: Pass, column: Column<string | number>) => {
-    if (!p.ids) {
-      const sample = p.total > EXACT_LIMIT;
-      if (sample) facetsExact = false;
-      p.ids = p.total === 0 ? [] : reader.matchIds(text, p.plan, sample);
-    }
-    return scaleCounts(column.count(p.ids), p.ids.length, p.total);
-  };
-
-  if (f.kind) {
-    // Two values: the chosen kind's count is the total; the other is one more count, not a pass over every id.
-    const other = f.kind === 'supply' ? 'demand' : 'supply';
-    facets.kind = { [f.kind]: total, [other]: reader.count(text, filterPlan({ ...f, kind: other }, req.now)) };
-  } else facets.kind = counts(pass('kind', false), cols.kind);
-  const regionPass = pass('region', f.regionId !== undefined);
-  facets.city = counts(regionPass, cols.city);
-  facets.region = counts(regionPass, cols.region);
-  const categoryPass = pass('category', f.categoryId !== undefined);
-  facets.topCategory = counts(categoryPass, cols.top);
-  facets.category = counts(categoryPass, cols.cat);
-  for (const { key } of req.facetAttributes) {
-    const p = pass(`attr:${key}`, f.attributes?.[key] !== undefined);
-    const raw = p.total === 0 ? {} : reader.attributeCounts(text, p.plan, key);
-    facets.attributes[key] = raw;
-  }
-  return { ids: keys.map(idOfKey), total, exact: true, facetsExact, facets };
+  return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
 
 export class FtsEngine implements SearchEngine {

@@ -131,7 +131,7 @@ export function stem(word: string): string {
   return word;
 }
 
-/** The space-separated tokens FTS5 stores for a text (its unicode61 tokenizer then only splits on the spaces). */
+/** The space-separated tokens FTS5 stores for a text (its tokenizer then only splits on the spaces). */
 export function indexTokens(text: string): string {
   const out: string[] = [];
   for (const run of runs(normalize(text))) {
