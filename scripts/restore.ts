@@ -3,7 +3,7 @@
 // index. Nothing is replaced when a check fails or the database is in use.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { BackupError, restoreBackup } from '../src/server/backup/index.ts';
+import { BackupError, imageCount, restoreBackup } from '../src/server/backup/index.ts';
 import { config } from '../src/server/config.ts';
 import { runCli, UsageError } from './lib/cli.ts';
 import { terminalProgress } from './lib/progress.ts';
@@ -24,7 +24,7 @@ await runCli(async () => {
     bar.end();
     console.log(
       `Restored the backup of ${new Date(manifest.createdAt).toISOString()} into ${cfg.dbFile}: ${listings} listings, ` +
-        `${Object.keys(manifest.media).length} image files, search index rebuilt.` +
+        `${imageCount(manifest)} image files, search index rebuilt.` +
         (keptAs ? ` The replaced database is kept as ${keptAs}.` : ''),
     );
   } catch (e) {

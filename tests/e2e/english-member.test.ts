@@ -2,7 +2,7 @@
 // company, posts and edits a listing, and walks every page of the member area, which stays in English (/en/...,
 // English text, English units and place names) and private (noindex, never cached).
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../scripts/lib/server-process.ts';
 import { launchBrowser } from '../helpers/browser.ts';
@@ -44,15 +44,21 @@ async function chrome(): Promise<string> {
 async function expectEnglishPage(pathname: string): Promise<string> {
   const res = await page.goto(server.url + pathname);
   expect(res!.status(), pathname).toBe(200);
+  return expectEnglishMemberPage(pathname, res!);
+}
+
+/** The page the browser is on (reached by a link or a form), as expectEnglishPage checks it. */
+async function expectEnglishMemberPage(pathname: string, res: Response): Promise<string> {
   expect(new URL(page.url()).pathname, pathname).toBe(pathname.split('?')[0]);
   expect(await page.getAttribute('html', 'lang')).toBe('en');
   expect(res!.headers()['cache-control'], pathname).toBe('private, no-store');
   expect(await page.locator('meta[name=robots]').getAttribute('content'), pathname).toContain('noindex');
   const text = await chrome();
   expect(text.match(new RegExp(HAN.source, 'gu')) ?? [], `${pathname}: ${text}`).toEqual([]);
-  // Every link and form inside the member area keeps the reader in English (but the switch to Chinese).
-  const hrefs = await page.$$eval('a[href^="/dashboard"]:not([hreflang]), a[href^="/account"]:not([hreflang]), form[action^="/dashboard"], form[action^="/account"], form[action="/logout"]', (els) =>
-    els.map((e) => e.getAttribute('href') ?? e.getAttribute('action')),
+  // Every link and form keeps the reader in English (but the switch to Chinese, and the feeds, which are one per site).
+  const hrefs = await page.$$eval(
+    'a[href^="/"]:not([href^="/en"]):not([hreflang]):not([href$=".xml"]), form[action^="/"]:not([action^="/en"])',
+    (els) => els.map((e) => e.getAttribute('href') ?? e.getAttribute('action')),
   );
   expect(hrefs, pathname).toEqual([]);
   return text;
@@ -166,6 +172,26 @@ describe('an English-speaking member', () => {
       await expectEnglishPage(p);
     }
     expect(await page.goto(server.url + '/en/dashboard/analytics?range=1').then((r) => r!.status())).not.toBe(500);
+  });
+
+  it('saves a search from the English search page and manages it in English', async () => {
+    await page.goto(`${server.url}/en/search?q=${encodeURIComponent('steel pipe')}&category=steel-pipe`);
+    await submit(page, 'Save search');
+    expect(new URL(page.url()).pathname).toBe('/en/dashboard/saved-searches');
+    const saved = await submit(page, 'Save');
+    expect(saved.status()).toBe(200);
+    expect(page.url()).toContain('/en/dashboard/saved-searches?done=created');
+    expect(await page.locator('[data-saved-search]').count()).toBe(1);
+    await expectEnglishPage('/en/dashboard/saved-searches');
+  });
+
+  it('asks for company verification in English and gets its refusal in English', async () => {
+    await page.goto(server.url + '/en/dashboard/company');
+    const refused = await submit(page, 'Ask for verification');
+    expect(refused.status()).toBe(422);
+    const text = await expectEnglishMemberPage('/en/dashboard/company/verification', refused);
+    expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('Company verification');
   });
 
   it('keeps English on an error of the member area, and the Chinese dashboard stays Chinese', async () => {

@@ -75,6 +75,8 @@ describe('saved searches', () => {
     const site = openDatabase(path.join(dataDir, 'site.db'));
     const owner = site.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, 'mill@example.com')).get()!;
     const token = createApiToken(site, owner.id, { name: 'erp' }, Date.now()).token;
+    // A verified mill: an unverified company's bulk load waits for review as one batch, and alerts wait with it.
+    site.update(schema.companies).set({ verified: true, verifiedAt: Date.now() }).where(eq(schema.companies.ownerId, owner.id)).run();
     site.$client.close();
     const item = (ref: string, title: string, category: string) => ({ ref, kind: 'supply', title, category, region: '西湖区', price: '3800元/吨' });
     const res = await fetch(`${server.url}/api/v1/listings/bulk`, {
@@ -83,7 +85,11 @@ describe('saved searches', () => {
       body: JSON.stringify([item('a', 'HRB400E螺纹钢 厂家直供', 'rebar'), item('b', '三级螺纹钢 现货', 'rebar'), item('c', '无缝钢管 20#', 'steel-pipe')]),
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { items: { status: string }[] }).items.map((i) => i.status)).toEqual(['created', 'created', 'created']);
+    expect(((await res.json()) as { items: { status: string; listingStatus: string }[] }).items.map((i) => [i.status, i.listingStatus])).toEqual([
+      ['created', 'active'],
+      ['created', 'active'],
+      ['created', 'active'],
+    ]);
     const mail = await smtp.waitFor((m) => m.to.includes('saver@example.com'));
     expect(mail.subject).toBe('“螺纹钢货源”有 2 条新信息');
     expect(mail.text).toContain('HRB400E螺纹钢 厂家直供');

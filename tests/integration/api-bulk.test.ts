@@ -130,3 +130,21 @@ describe('POST /api/v1/listings/bulk', () => {
     expect(Number(big.headers.get('ratelimit-remaining'))).toBe(remaining - 3);
   });
 });
+
+describe('bulk loads that wait for review', () => {
+  it("tells an unverified company its new listings wait for review in one batch, and a verified one's are live", async () => {
+    const unverified = tokenHolder(db, 'shop');
+    const res = await callApi(bulk, { method: 'POST', path: '/api/v1/listings/bulk', token: unverified.token, body: [item(1), item(2)] });
+    expect(res.status).toBe(200);
+    const batchId = res.json.batchId;
+    expect(batchId).toEqual(expect.any(Number));
+    expect(res.json.summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 0 });
+    for (const r of res.json.items) expect(r).toMatchObject({ status: 'created', listingStatus: 'pending', batchId });
+    expect(db.select().from(listings).where(eq(listings.id, res.json.items[0].id)).get()).toMatchObject({ status: 'pending', batchId });
+
+    const live = await send([item(9000)]);
+    expect(live.json.batchId).toBeNull();
+    expect(live.json.items[0]).toMatchObject({ status: 'created', listingStatus: 'active' });
+    expect(live.json.items[0]).not.toHaveProperty('batchId');
+  });
+});

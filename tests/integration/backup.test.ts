@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listBackups, readManifest } from '../../src/server/backup/index.ts';
 import { backupIfDue } from '../../src/server/backup/job.ts';
 import { openDatabase } from '../../src/server/db.ts';
+import { imageFolder } from '../../src/server/media/index.ts';
+import { privateMediaRoot } from '../../src/server/verification/index.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { seedTaxonomy } from '../../src/server/taxonomy/seed.ts';
 import { REFERENCE_FILES, tempDir } from '../helpers/db.ts';
@@ -35,13 +37,17 @@ const db = openDatabase(dbFile);
 seedTaxonomy(db, REFERENCE_FILES);
 writeDemoData(db, { listings: 3000, seed: 7, now: Date.now() });
 db.$client.close();
-function addImage(hash: string) {
-  const folder = path.join(dataDir, 'media', hash.slice(0, 2), hash.slice(2, 4), hash);
+function addImage(hash: string, root = dataDir) {
+  const folder = imageFolder(root, hash);
   fs.mkdirSync(folder, { recursive: true });
   for (const w of [320, 800]) fs.writeFileSync(path.join(folder, `${hash}-${w}.webp`), `image ${hash} ${w}`);
 }
 addImage('aa11' + 'f'.repeat(60));
 addImage('bb22' + 'e'.repeat(60));
+// A company's business licence photo, which verification keeps outside the served media folder.
+const licenceHash = 'dd44' + 'c'.repeat(60);
+addImage(licenceHash, privateMediaRoot(dataDir));
+const licenceFile = path.join(imageFolder(privateMediaRoot(dataDir), licenceHash), `${licenceHash}-800.webp`);
 
 /** Another process committing one write after another, printing the id of each once it is committed. */
 function startWriter(): { child: ChildProcess; acked: () => number; stop: () => Promise<void> } {
@@ -101,7 +107,7 @@ describe('npm run backup during a stream of writes, then npm run restore', () =>
     const res = await runAlongside('scripts/backup.ts', ['--to', backups], { DATA_DIR: dataDir });
     expect(res.status, res.stderr).toBe(0);
     expect(writer.acked()).toBeGreaterThan(ackedBefore); // the writes went on meanwhile
-    expect(res.stdout).toMatch(/Backed up 3000 listings .* and 4 image files \(4 new, 0 linked/);
+    expect(res.stdout).toMatch(/Backed up 3000 listings .* and 6 image files \(6 new, 0 linked/);
     [first] = listBackups(backups) as [string];
     expect(readManifest(first).listings).toBe(3000);
   });
@@ -116,9 +122,11 @@ describe('npm run backup during a stream of writes, then npm run restore', () =>
 
   it('restores every write acknowledged before the backup began, into a database that passes integrity_check', async () => {
     await writer!.stop();
+    fs.rmSync(privateMediaRoot(dataDir), { recursive: true }); // the disk that held the licence photos is lost
     const res = run('scripts/restore.ts', [first], { DATA_DIR: dataDir });
     expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/3000 listings, 4 image files, search index rebuilt\. The replaced database is kept as .*before-restore/);
+    expect(res.stdout).toMatch(/3000 listings, 6 image files, search index rebuilt\. The replaced database is kept as .*before-restore/);
+    expect(fs.readFileSync(licenceFile, 'utf8')).toBe(`image ${licenceHash} 800`);
     const { ids, check } = outboxIds(dbFile);
     expect(check).toBe('ok');
     const missing = Array.from({ length: ackedBefore }, (_, i) => i + 1).filter((id) => !ids.has(id));
@@ -129,10 +137,40 @@ describe('npm run backup during a stream of writes, then npm run restore', () =>
     addImage('cc33' + 'd'.repeat(60));
     const res = run('scripts/backup.ts', ['--to', backups, '--keep', '5'], { DATA_DIR: dataDir });
     expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/6 image files \(2 new, 4 linked/);
+    expect(res.stdout).toMatch(/8 image files \(2 new, 6 linked/);
     const [second] = listBackups(backups) as [string];
     const rel = path.join('aa', '11', 'aa11' + 'f'.repeat(60), `aa11${'f'.repeat(60)}-320.webp`);
     expect(fs.statSync(path.join(second, 'media', rel)).ino).toBe(fs.statSync(path.join(first, 'media', rel)).ino);
+    const licence = path.relative(dataDir, licenceFile);
+    expect(fs.statSync(path.join(second, licence)).ino).toBe(fs.statSync(path.join(first, licence)).ino);
+  });
+
+  it('refuses a backup whose licence photo is damaged', () => {
+    const [newest] = listBackups(backups) as [string];
+    const photo = path.join(newest, path.relative(dataDir, licenceFile));
+    const good = fs.readFileSync(photo);
+    fs.unlinkSync(photo); // a hard link shared with the first backup: replace it, don't write through it
+    fs.writeFileSync(photo, 'not the photo');
+    try {
+      const res = run('scripts/restore.ts', [newest], { DATA_DIR: dataDir });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toMatch(/licence photo .* does not match its checksum/);
+    } finally {
+      fs.unlinkSync(photo);
+      fs.writeFileSync(photo, good);
+    }
+  });
+
+  it('still restores a backup written before licence photos were backed up (manifest format 1)', async () => {
+    const [newest] = listBackups(backups) as [string];
+    const old = path.join(tempDir(), 'old-backup');
+    fs.cpSync(newest, old, { recursive: true });
+    const { privateMedia: _dropped, ...manifest } = readManifest(old);
+    fs.rmSync(path.join(old, 'private'), { recursive: true });
+    fs.writeFileSync(path.join(old, 'manifest.json'), JSON.stringify({ ...manifest, format: 1 }));
+    const res = run('scripts/restore.ts', [old], { DATA_DIR: dataDir });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/3000 listings, 6 image files/);
   });
 
   it('refuses a damaged backup before replacing anything', () => {

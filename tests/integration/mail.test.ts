@@ -4,7 +4,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mailOutbox } from '../../db/schema.ts';
-import { html, paragraphs, queueMail, type MailTemplate } from '../../src/server/mail/index.ts';
+import { registerAttemptMail } from '../../src/server/auth/mails.ts';
+import { config } from '../../src/server/config.ts';
+import { escapeHtml, html, paragraphs, queueMail, type MailTemplate } from '../../src/server/mail/index.ts';
 import { LEASE_MS, MAX_ATTEMPTS, mailBackoffMs, messageIdFor, sendDueMail, smtpTransport, startMailSender } from '../../src/server/mail/sender.ts';
 import { log } from '../../src/server/observability/log.ts';
 import { freshDb } from '../helpers/db.ts';
@@ -52,6 +54,23 @@ describe('mail queue', () => {
     expect(mail.html).not.toContain('<script>');
     expect(mail.text).toContain('请勿直接回复');
     expect(row('k1')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it("names the site in the reader's language: the English site name in an English mail, the Chinese one otherwise", async () => {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      db.transaction((tx) => queueMail(tx, { to: `${locale}@example.com`, template: registerAttemptMail, data: { loginUrl: 'https://example.com/login' }, idempotencyKey: `site-name:${locale}`, locale }, NOW));
+    }
+    expect(await sendDueMail(db, smtpTransport(smtp.url), NOW, { from: FROM })).toMatchObject({ sent: 2 });
+    const en = smtp.mails.find((m) => m.to[0] === 'en@example.com')!;
+    const zh = smtp.mails.find((m) => m.to[0] === 'zh-cn@example.com')!;
+    const { SITE_NAME, SITE_NAME_EN } = config();
+    expect(SITE_NAME_EN).not.toBe(SITE_NAME);
+    expect(en.subject).toContain(SITE_NAME_EN);
+    expect(en.text).toContain(SITE_NAME_EN);
+    expect(en.html).toContain(escapeHtml(SITE_NAME_EN));
+    for (const part of [en.subject, en.text, en.html]) expect(part).not.toContain(SITE_NAME);
+    expect(zh.subject).toContain(SITE_NAME);
+    expect(zh.text).toContain(SITE_NAME);
   });
 
   it('queues a key once: the same use case run twice sends one mail', async () => {

@@ -100,6 +100,8 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
         status: o.status,
         id: o.listing.id,
         url: SITE_URL + listingPath(o.listing),
+        listingStatus: o.listing.status,
+        ...(o.listing.status === 'pending' && o.listing.batchId !== null ? { batchId: o.listing.batchId } : {}),
         ...(notes.length > 0 ? { notices: noticesJson(notes, locale) } : {}),
       };
     });
@@ -107,5 +109,5 @@ export async function bulkUpsertApi(db: Db, principal: ApiPrincipal, items: unkn
 
   const summary: Record<BulkStatus, number> = { created: 0, updated: 0, unchanged: 0, error: 0 };
   for (const r of results) summary[r.status]++;
-  return { summary, items: results };
+  return { summary, batchId: load.batchId, items: results };
 }

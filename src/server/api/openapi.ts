@@ -153,7 +153,8 @@ export function openApiDocument() {
     description:
       `A JSON array, or NDJSON (Content-Type: application/x-ndjson, one item a line; a line that is not JSON is that item's error), of at most ${MAX_BULK_ITEMS} items and ${MAX_BULK_BODY_BYTES / 1024 / 1024} MB. ` +
       'Each item is the whole listing: created when its ref is new, updated when it changed, unchanged otherwise (a retry is harmless). ' +
-      `Counts as one request per ${BULK_ITEMS_PER_REQUEST} items. Every item gets its own answer; a bad item does not stop the others.`,
+      `Counts as one request per ${BULK_ITEMS_PER_REQUEST} items. Every item gets its own answer; a bad item does not stop the others. ` +
+      "An unverified company's new listings wait for review as one batch (batchId; each item's listingStatus is pending and its url answers 404 until approved); a verified company's are active at once.",
     security,
     request: {
       body: {

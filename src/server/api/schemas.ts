@@ -78,9 +78,14 @@ export const bulkItemResultSchema = z
   .object({
     index: z.int().meta({ description: "The item's position in the request, from 0" }),
     ref: z.string().nullable(),
-    status: z.enum(['created', 'updated', 'unchanged', 'error']),
+    status: z.enum(['created', 'updated', 'unchanged', 'error']).meta({ description: 'What this call did with the item' }),
     id: z.int().optional(),
-    url: z.url().optional(),
+    url: z.url().optional().meta({ description: "The listing's public page; it answers 404 while the listing is not active (e.g. pending review)" }),
+    listingStatus: z
+      .enum(LISTING_STATUSES)
+      .optional()
+      .meta({ description: 'The listing\'s status after the call: active (live), pending (waiting for review, in the batch batchId when it came in a bulk load), or another status an update left as it was; absent for an error' }),
+    batchId: z.int().optional().meta({ description: 'The review batch the listing waits in (pending only)' }),
     errors: z.record(z.string(), z.string()).optional().meta({ description: 'Field -> message naming the value received and what is accepted' }),
     notices: z.array(noticeSchema).optional(),
   })
@@ -90,6 +95,10 @@ export type BulkItemResult = z.infer<typeof bulkItemResultSchema>;
 export const bulkAnswerSchema = z
   .object({
     summary: z.object({ created: z.int(), updated: z.int(), unchanged: z.int(), error: z.int() }),
+    batchId: z
+      .int()
+      .nullable()
+      .meta({ description: "The review batch this call's new listings wait in (an unverified company's bulk load: an administrator approves it, then they go live); null when they were published at once" }),
     items: z.array(bulkItemResultSchema),
   })
   .meta({ id: 'BulkAnswer' });

@@ -1,7 +1,8 @@
 // Backups of the database and the uploaded images, and restoring one.
 //
 // A backup is a folder `<root>/<UTC time>/` holding site.db (SQLite's online backup API, so the site keeps writing),
-// media/ and manifest.json (the migration level and a SHA-256 of every file). It is written as `<name>.partial` and
+// media/, private/media/ (the licence photos of company verification, kept out of the folder /media serves) and
+// manifest.json (the migration level and a SHA-256 of every file). It is written as `<name>.partial` and
 // renamed when complete, so a half-written backup never counts. Images are stored by content hash and never change:
 // a file the previous backup has is hard-linked from it instead of copied, so a daily backup costs only the new images.
 //
@@ -18,12 +19,14 @@ import { listings } from '../../../db/schema.ts';
 import { appliedMigration, latestMigration, openDatabase, type Db } from '../db.ts';
 import { setFtsMeta } from '../search/fts.ts';
 import { rebuildFts } from '../search/indexer.ts';
+import { privateMediaRoot } from '../verification/index.ts';
 
 export const MANIFEST = 'manifest.json';
 const DB_NAME = 'site.db';
 
 export interface Manifest {
-  format: 1;
+  /** 1: before private media was backed up (no `privateMedia`); 2: with it. */
+  format: 1 | 2;
   createdAt: number;
   /** The newest migration the database had applied (drizzle's `when`). */
   migration: number;
@@ -31,6 +34,25 @@ export interface Manifest {
   database: { file: string; bytes: number; sha256: string };
   /** Every image file, by its path under media/, with its SHA-256. */
   media: Record<string, string>;
+  /** Every licence photo file, by its path under private/media/, with its SHA-256 (absent in format 1). */
+  privateMedia?: Record<string, string>;
+}
+
+/**
+ * The content-addressed image trees a backup carries: where each lives under DATA_DIR, and the same path inside the
+ * backup folder. Both are written once per hash and never changed, so both are linked from the previous backup.
+ */
+const TREES = [
+  { key: 'media', label: 'image', dir: (dataDir: string) => path.join(dataDir, 'media') },
+  { key: 'privateMedia', label: 'licence photo', dir: (dataDir: string) => path.join(privateMediaRoot(dataDir), 'media') },
+] as const;
+type TreeKey = (typeof TREES)[number]['key'];
+
+const treeFiles = (manifest: Manifest, key: TreeKey): Record<string, string> => manifest[key] ?? {};
+
+/** Every image file a backup holds, both trees together. */
+export function imageCount(manifest: Manifest): number {
+  return TREES.reduce((n, t) => n + Object.keys(treeFiles(manifest, t.key)).length, 0);
 }
 
 /** The backup cannot be taken or restored; the message says why and what to do. */
@@ -121,34 +143,39 @@ export async function takeBackup(db: Db, dataDir: string, root: string, opts: Ba
   }
   const database = { file: DB_NAME, bytes: fs.statSync(copy).size, sha256: await sha256(copy) };
 
-  const mediaRoot = path.join(dataDir, 'media');
-  const files = await filesUnder(mediaRoot);
-  const before = previous ? readManifest(previous).media : {};
-  const media: Record<string, string> = {};
+  const before = previous ? readManifest(previous) : null;
+  const trees = {} as Record<TreeKey, Record<string, string>>;
   let linked = 0;
   let copied = 0;
-  for (const [i, rel] of files.entries()) {
-    if (i % 100 === 0) progress('media', i, files.length);
-    const target = path.join(partial, 'media', rel);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    const known = before[rel];
-    if (previous && known) {
-      try {
-        await fs.promises.link(path.join(previous, 'media', rel), target);
-        media[rel] = known;
-        linked++;
-        continue;
-      } catch {
-        // Another file system or a pruned file: copy it instead.
+  for (const tree of TREES) {
+    const liveRoot = tree.dir(dataDir);
+    const files = await filesUnder(liveRoot);
+    const known = before ? treeFiles(before, tree.key) : {};
+    const sums: Record<string, string> = {};
+    for (const [i, rel] of files.entries()) {
+      if (i % 100 === 0) progress('media', i, files.length);
+      const target = path.join(tree.dir(partial), rel);
+      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      const sum = known[rel];
+      if (previous && sum) {
+        try {
+          await fs.promises.link(path.join(tree.dir(previous), rel), target);
+          sums[rel] = sum;
+          linked++;
+          continue;
+        } catch {
+          // Another file system or a pruned file: copy it instead.
+        }
       }
+      await fs.promises.copyFile(path.join(liveRoot, rel), target);
+      sums[rel] = await sha256(target);
+      copied++;
     }
-    await fs.promises.copyFile(path.join(mediaRoot, rel), target);
-    media[rel] = await sha256(target);
-    copied++;
+    progress('media', files.length, files.length);
+    trees[tree.key] = sums;
   }
-  progress('media', files.length, files.length);
 
-  const manifest: Manifest = { format: 1, createdAt: now, migration, listings: listingCount, database, media };
+  const manifest: Manifest = { format: 2, createdAt: now, migration, listings: listingCount, database, ...trees };
   fs.writeFileSync(path.join(partial, MANIFEST), JSON.stringify(manifest, null, 1));
   fs.renameSync(partial, dir);
   return { dir, manifest, linked, copied };
@@ -168,14 +195,14 @@ export function pruneBackups(root: string, keep: number): string[] {
 export async function verifyBackup(dir: string, onProgress: Progress = () => {}): Promise<Manifest> {
   const manifest = readManifest(dir);
   const dbCopy = path.join(dir, manifest.database.file);
-  const entries = Object.entries(manifest.media);
+  const entries = TREES.flatMap((t) => Object.entries(treeFiles(manifest, t.key)).map(([rel, sum]) => ({ tree: t, rel, sum })));
   const total = entries.length + 1;
   if (!fs.existsSync(dbCopy) || (await sha256(dbCopy)) !== manifest.database.sha256) {
     throw new BackupError(`The database copy in ${dir} is missing or does not match its checksum: this backup is damaged.`);
   }
-  for (const [i, [rel, sum]] of entries.entries()) {
-    const file = path.join(dir, 'media', rel);
-    if (!fs.existsSync(file) || (await sha256(file)) !== sum) throw new BackupError(`The image ${rel} in ${dir} is missing or does not match its checksum: this backup is damaged.`);
+  for (const [i, { tree, rel, sum }] of entries.entries()) {
+    const file = path.join(tree.dir(dir), rel);
+    if (!fs.existsSync(file) || (await sha256(file)) !== sum) throw new BackupError(`The ${tree.label} ${rel} in ${dir} is missing or does not match its checksum: this backup is damaged.`);
     if (i % 100 === 0) onProgress('checksums', i + 2, total);
   }
   onProgress('checksums', total, total);
@@ -245,14 +272,13 @@ export async function restoreBackup(dir: string, dataDir: string, onProgress: Pr
   }
   fs.renameSync(incoming, dbFile);
 
-  const mediaRoot = path.join(dataDir, 'media');
-  const entries = Object.keys(manifest.media);
-  for (const [i, rel] of entries.entries()) {
-    const target = path.join(mediaRoot, rel);
+  const entries = TREES.flatMap((tree) => Object.keys(treeFiles(manifest, tree.key)).map((rel) => ({ tree, rel })));
+  for (const [i, { tree, rel }] of entries.entries()) {
+    const target = path.join(tree.dir(dataDir), rel);
+    if (i % 100 === 0) onProgress('media', i + 1, entries.length);
     if (fs.existsSync(target)) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(path.join(dir, 'media', rel), target);
-    if (i % 100 === 0) onProgress('media', i + 1, entries.length);
+    fs.copyFileSync(path.join(tree.dir(dir), rel), target);
   }
   onProgress('media', entries.length, entries.length);
 

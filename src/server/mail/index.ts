@@ -8,7 +8,7 @@
 // knowledge of any concept, and the inbox can show the same notification while mail is off.
 import { and, desc, eq } from 'drizzle-orm';
 import { mailOutbox } from '../../../db/schema.ts';
-import { config } from '../config.ts';
+import { config, siteName } from '../config.ts';
 import type { Db } from '../db.ts';
 import { translator, type Locale, type Translate } from '../i18n/index.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -49,8 +49,7 @@ const listeners = new Set<Listener>();
 let scheduled = false;
 
 function mailContext(locale: Locale): MailContext {
-  const { SITE_NAME, SITE_URL } = config();
-  return { t: translator(locale), locale, site: SITE_NAME, siteUrl: SITE_URL };
+  return { t: translator(locale), locale, site: siteName(locale), siteUrl: config().SITE_URL };
 }
 
 /** Subject, text and HTML of a mail, in the frame every mail of the site shares. */
