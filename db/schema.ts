@@ -841,3 +841,14 @@ export const dailyCounts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.metric, t.day] })],
 );
+
+// The search dictionary (synonym groups and industry words) as administrators edit it in the console. Each edit
+// appends a row; the current dictionary is the highest id, and that id is the version every process compares on
+// each search to apply an edit without a restart. No row yet: the file SEARCH_DICTIONARY_FILE is the dictionary.
+export const searchDictionaries = sqliteTable('search_dictionaries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  synonyms: text('synonyms', { mode: 'json' }).$type<string[][]>().notNull(),
+  words: text('words', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by'),
+});

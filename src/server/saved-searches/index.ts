@@ -45,7 +45,7 @@ export function parseSavedQuery(db: Db, query: string, now: number): ParsedSaved
   const state = parseSearchState(getTaxonomy(db), rawParams(new URLSearchParams(query)));
   // A "published within N days" filter means nothing for listings that are new anyway.
   const kept = { ...state, days: undefined, sort: undefined, page: 1 };
-  return { state: kept, query: parseQuery(kept.q, searchDictionary()), filters: filtersOf(getTaxonomy(db), kept, now) };
+  return { state: kept, query: parseQuery(kept.q, searchDictionary(db)), filters: filtersOf(getTaxonomy(db), kept, now) };
 }
 
 /** The stored form of a state: its query string, with regions and categories by id (slugs may be renamed). */

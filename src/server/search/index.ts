@@ -10,7 +10,7 @@ import { log } from '../observability/log.ts';
 import { observeSearch } from '../observability/metrics.ts';
 import { pageCount, PAGE_SIZE } from '../pagination.ts';
 import { getTaxonomy, type Category, type Region } from '../taxonomy/taxonomy.ts';
-import { readDictionary, type Dictionary } from './dictionary.ts';
+import { currentDictionary, type Dictionary } from './dictionary.ts';
 import { isLive } from './documents.ts';
 import { ftsSuggest, FtsEngine } from './fts.ts';
 import { MeiliEngine } from './meili.ts';
@@ -20,12 +20,9 @@ import type { EngineResult, Facets, SearchEngine } from './types.ts';
 
 export type { SearchState } from './params.ts';
 
-let dictionary: { file: string; dict: Dictionary } | undefined;
-/** The synonym dictionary of SEARCH_DICTIONARY_FILE, read once per process (a restart applies an edit). */
-export function searchDictionary(): Dictionary {
-  const file = config().SEARCH_DICTIONARY_FILE;
-  if (dictionary?.file !== file) dictionary = { file, dict: readDictionary(file) };
-  return dictionary.dict;
+/** The search dictionary in force: as edited in the console, else SEARCH_DICTIONARY_FILE; an edit applies at once. */
+export function searchDictionary(db: Db): Dictionary {
+  return currentDictionary(db, config().SEARCH_DICTIONARY_FILE);
 }
 
 let meili: MeiliEngine | null | undefined;
@@ -143,7 +140,7 @@ export async function searchListings(
 ): Promise<SearchResults> {
   const taxonomy = getTaxonomy(db);
   const state = parseSearchState(taxonomy, input instanceof URLSearchParams ? rawParams(input) : input);
-  const query = parseQuery(state.q, searchDictionary());
+  const query = parseQuery(state.q, searchDictionary(db));
   const sort = effectiveSort(state);
   const category = state.category;
   const leaf = category && category.parentId !== null ? category : undefined;
@@ -218,7 +215,7 @@ const SUGGESTIONS = 8;
 export function suggest(db: Db, raw: string | null | undefined): Suggestion[] {
   const q = normalize((raw ?? '').slice(0, 100)).trim();
   if (!q) return [];
-  const query = parseQuery(q, searchDictionary());
+  const query = parseQuery(q, searchDictionary(db));
   const taxonomy = getTaxonomy(db);
   const out: Suggestion[] = [];
   // Categories whose name starts with what is typed come first, then those containing it.

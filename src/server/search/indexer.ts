@@ -174,7 +174,7 @@ function changedSince(db: Db, since: number): number[] {
 
 /** Rebuilds the Meilisearch index from SQLite in a side index swapped in at the end. */
 export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now()): Promise<number> {
-  const n = await meili.rebuild(searchDictionary(), allDocuments(db, now, 10_000));
+  const n = await meili.rebuild(searchDictionary(db), allDocuments(db, now, 10_000));
   const changed = changedSince(db, now);
   if (changed.length > 0) {
     const docs = documentsFor(db, changed, Date.now());
@@ -238,7 +238,7 @@ export function requestDrain(db: Db): void {
 
 /** Prepares Meilisearch (settings; a rebuild when its index is empty or of another version). */
 async function prepareMeili(db: Db, meili: MeiliEngine): Promise<void> {
-  await meili.applySettings(searchDictionary());
+  await meili.applySettings(searchDictionary(db));
   const wanted = `${MEILI_VERSION}:${meili.settings.index}`;
   if (ftsMeta(db, 'meili_version') !== wanted || ((await meili.documentCount()) === 0 && liveCount(db, Date.now()) > 0)) {
     const n = await rebuildMeili(db, meili);
