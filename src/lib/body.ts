@@ -41,6 +41,8 @@ const SMALL_FORMS =
 
 const ROUTES: readonly [RegExp, BodyLimits][] = [
   [SMALL_FORMS, SMALL_FORM],
+  // The whole search dictionary in two textareas: a province's thousands of words are far over 64 KB urlencoded.
+  [/^\/admin\/dictionary$/, { maxBytes: 1024 * KB, maxFileBytes: 0 }],
   [/^\/dashboard\/listings\/(?:new|[1-9]\d*\/edit)$/, { maxBytes: MAX_IMAGES * MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
   [/^\/dashboard\/company(?:\/verification)?$/, { maxBytes: MAX_IMAGE_BYTES + FIELDS_ROOM, maxFileBytes: MAX_IMAGE_BYTES }],
   [

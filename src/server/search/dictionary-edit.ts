@@ -18,7 +18,8 @@ import { meiliEngine } from './index.ts';
 /** Words of one line: separated by commas (half or full width), 、 or semicolons; spaces inside a word are kept. */
 const splitWords = (line: string) => line.split(/[,，、;；]/).map((w) => w.trim()).filter(Boolean);
 
-const MAX_TEXT = 200_000;
+/** Characters of each textarea: what fits the route's body limit (src/lib/body.ts) urlencoded. */
+const MAX_TEXT = 100_000;
 const MAX_WORD = 40;
 
 const editSchema = z.object({
