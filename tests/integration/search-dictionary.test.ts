@@ -8,7 +8,8 @@ import { NotFoundError } from '../../src/server/errors.ts';
 import { DEFAULT_DICTIONARY_FILE, readDictionaryFile } from '../../src/server/search/dictionary.ts';
 import { dictionaryForEdit, dictionaryText, saveDictionary } from '../../src/server/search/dictionary-edit.ts';
 import { searchListings } from '../../src/server/search/index.ts';
-import { ensureSearchIndex } from '../../src/server/search/indexer.ts';
+import { ensureSearchIndex, rebuildMeili } from '../../src/server/search/indexer.ts';
+import { MeiliEngine } from '../../src/server/search/meili.ts';
 import { categoryBySlug, freshDb, makeCompany, makeListing, makeUser } from '../helpers/db.ts';
 
 const db = freshDb();
@@ -76,5 +77,24 @@ describe('the search dictionary in the console', () => {
     });
     await expect(saveDictionary(db, admin.id, { ...fileText }, Date.now())).rejects.toMatchObject({ fields: { confirm: 'moderation.confirmRequired' } });
     await expect(saveDictionary(db, admin.id, { synonyms: '', words: '钢'.repeat(41), confirm: 'on' }, Date.now())).rejects.toMatchObject({ fields: { words: 'admin.dictionary.wordTooLong' } });
+  });
+});
+
+const meiliUrl = process.env.MEILI_URL;
+describe.skipIf(!meiliUrl)('the search dictionary in Meilisearch (skipped: MEILI_URL not set)', () => {
+  const engine = meiliUrl
+    ? new MeiliEngine({ url: meiliUrl, apiKey: process.env.MEILI_API_KEY ?? process.env.MEILI_MASTER_KEY, index: `dictionary_${process.pid}_${Date.now()}` })
+    : null;
+  afterAll(async () => {
+    await engine?.client.deleteIndex(engine.settings.index).waitTask();
+  });
+
+  it('receives an added synonym group with the save, so its next search finds the listing', async () => {
+    await rebuildMeili(db, engine!);
+    const meiliIds = async (q: string) => (await searchListings(db, { q }, Date.now(), { engine: engine! })).hits.map((h) => h.id);
+    expect(await meiliIds('翡翠绿测试词')).not.toContain(roof.id);
+    const saved = await saveDictionary(db, admin.id, { synonyms: `${fileText.synonyms}\n彩钢瓦，翡翠绿测试词`, words: fileText.words, confirm: 'on' }, Date.now(), undefined, engine);
+    expect(saved.meili).toBe('applied');
+    expect(await meiliIds('翡翠绿测试词')).toContain(roof.id);
   });
 });

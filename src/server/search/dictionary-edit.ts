@@ -14,6 +14,7 @@ import { log } from '../observability/log.ts';
 import { parseInput } from '../validation.ts';
 import { buildDictionary, dictionarySource, SynonymConflictError, type DictionarySource } from './dictionary.ts';
 import { meiliEngine } from './index.ts';
+import type { MeiliEngine } from './meili.ts';
 
 /** Words of one line: separated by commas (half or full width), 、 or semicolons; spaces inside a word are kept. */
 const splitWords = (line: string) => line.split(/[,，、;；]/).map((w) => w.trim()).filter(Boolean);
@@ -45,7 +46,15 @@ export type MeiliOutcome = 'none' | 'applied' | 'failed';
  * Saves the dictionary of the form (fields synonyms, words, confirm). Refuses a group of one word, an over-long
  * word and a word in two groups (InvalidError naming them). Returns the new version and what Meilisearch did.
  */
-export async function saveDictionary(db: Db, adminId: string, input: unknown, now: number, ip?: string): Promise<{ version: number; meili: MeiliOutcome }> {
+export async function saveDictionary(
+  db: Db,
+  adminId: string,
+  input: unknown,
+  now: number,
+  ip?: string,
+  /** The Meilisearch index to update (a test's throwaway one); by default MEILI_URL's, or none. */
+  meili: MeiliEngine | null = meiliEngine(),
+): Promise<{ version: number; meili: MeiliOutcome }> {
   assertAdmin(db, adminId);
   const form = parseInput(editSchema, input);
   const synonyms = form.synonyms.split(/\r?\n/).map(splitWords).filter((g) => g.length > 0);
@@ -82,7 +91,6 @@ export async function saveDictionary(db: Db, adminId: string, input: unknown, no
     },
     { behavior: 'immediate' },
   );
-  const meili = meiliEngine();
   if (!meili) return { version, meili: 'none' };
   try {
     await meili.applySettings(dict);
