@@ -165,3 +165,12 @@ describe('kept text matches (broad words at scale) stay exact as listings change
     }
   });
 });
+
+describe('documents for many listings at once', () => {
+  it('reads more ids than SQLite binds in one statement (a rebuild catching up a large bulk load)', () => {
+    const ids = Array.from({ length: 40_000 }, (_, i) => i + 1);
+    const live = db.select({ id: listings.id, status: listings.status, expiresAt: listings.expiresAt }).from(listings).all();
+    const expected = live.filter((l) => l.status === 'active' && l.expiresAt !== null && l.expiresAt > NOW).map((l) => l.id);
+    expect(documentsFor(db, ids, NOW).map((d) => d.id).sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+  });
+});

@@ -101,14 +101,18 @@ export function isLive(row: { status: string; expiresAt: number | null }, now: n
 
 /** Documents of those of `ids` that are live now; the others are to be removed from the engines. */
 export function documentsFor(db: Db, ids: readonly number[], now: number): SearchDocument[] {
-  if (ids.length === 0) return [];
-  // Liveness tested in JS so SQLite reads the ids by primary key, not the status index.
-  return baseQuery(db)
-    .where(inArray(listings.id, [...ids]))
-    .all()
-    .filter((row) => isLive(row, now))
-    .map((row) => toDocument(db, row));
+  const docs: SearchDocument[] = [];
+  // In slices: SQLite takes at most 32,766 bound values in one statement.
+  for (let i = 0; i < ids.length; i += ID_SLICE) {
+    // Liveness tested in JS so SQLite reads the ids by primary key, not the status index.
+    for (const row of baseQuery(db).where(inArray(listings.id, ids.slice(i, i + ID_SLICE))).all()) {
+      if (isLive(row, now)) docs.push(toDocument(db, row));
+    }
+  }
+  return docs;
 }
+
+const ID_SLICE = 10_000;
 
 /** Every live listing's document, in id order, `batchSize` at a time (for a full rebuild). */
 export function* allDocuments(db: Db, now: number, batchSize = 5000): Generator<SearchDocument[]> {
