@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { companies, listings, matchOutbox, savedSearchOutbox, type ListingAttributes, type ListingStatus } from '../../../db/schema.ts';
 import { analyzeDatabase, type Db } from '../db.ts';
 import { fillPlaceholders } from '../i18n/index.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { placeListing } from '../listings/placement.ts';
 import { slugify, uniqueSlug } from '../slug.ts';
 import { getTaxonomy, type Category, type Region, type Taxonomy } from '../taxonomy/taxonomy.ts';
@@ -319,13 +318,12 @@ export function writeDemoData(db: Db, opts: DemoOptions): { companies: number; l
       // Made-up listings have nobody to tell: the matching triggers queued them, the demo takes them back.
       tx.delete(matchOutbox).where(gte(matchOutbox.listingId, firstListingId)).run();
       tx.delete(savedSearchOutbox).where(gte(savedSearchOutbox.listingId, firstListingId)).run();
-      forgetCounts(db);
       return { companies: demoCompanies.length, listings: opts.listings };
     },
     { behavior: 'immediate' },
   );
   analyzeDatabase(db);
-  listingsChanged(db, 'all');
+  listingsMovedInBulk(db);
   return written;
 }
 
@@ -338,8 +336,7 @@ const DEMO_AREA_CODES: Record<string, string> = {
 /** Deletes the demo companies (those nobody owns) and, by cascade, their listings; members' companies stay. */
 export function removeDemoData(db: Db): number {
   const removed = db.transaction((tx) => tx.delete(companies).where(isNull(companies.ownerId)).run().changes, { behavior: 'immediate' });
-  forgetCounts(db);
-  listingsChanged(db, 'all');
+  listingsMovedInBulk(db);
   return removed;
 }
 
@@ -350,6 +347,5 @@ export function isEmpty(db: Db): boolean {
 /** Deletes every company and (by cascade) listing; the reference data stays. */
 export function deleteDemoData(db: Db): void {
   db.transaction((tx) => void tx.delete(companies).run(), { behavior: 'immediate' });
-  forgetCounts(db);
-  listingsChanged(db, 'all');
+  listingsMovedInBulk(db);
 }

@@ -8,6 +8,7 @@
 import { and, count, eq, gt, lte, sql, sum } from 'drizzle-orm';
 import { companies, listingCounts, listings, type ListingKind, type ListingStatus } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import { listingsChanged } from './changes.ts';
 import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
 const TTL_MS = 60_000;
@@ -50,6 +51,16 @@ export function liveCounts(db: Db, now: number): LiveCounts {
 /** Drops the kept counts, for changes too broad to adjust for (bulk loads, companies). */
 export function forgetCounts(db: Db): void {
   cache.delete(db);
+}
+
+/**
+ * Call after a commit that moved listings on or off the public lists in bulk (moderation, reports, suspension, demo
+ * data): the counts are tallied again and every kept page is dropped. A change that leaves the lists as they are (a
+ * company's name or badge) calls listingsChanged(db, 'all') alone and keeps the counts.
+ */
+export function listingsMovedInBulk(db: Db): void {
+  forgetCounts(db);
+  listingsChanged(db, 'all');
 }
 
 /** What a listing's row says about whether it is counted. */

@@ -10,8 +10,7 @@ import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
 import { confirm, confirmOnly, reason } from './confirm.ts';
@@ -133,8 +132,7 @@ export function decideBatch(db: Db, adminId: string, batchId: number, decision: 
     { behavior: 'immediate' },
   );
   if (result.listings > 0) {
-    forgetCounts(db);
-    listingsChanged(db, 'all');
+    listingsMovedInBulk(db);
   }
   return result;
 }

@@ -9,8 +9,7 @@ import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { listingPath } from '../urls.ts';
 import { parseInput } from '../validation.ts';
@@ -121,8 +120,7 @@ export function decideListing(db: Db, adminId: string, listingId: number, decisi
   );
   if (changed) {
     // Moderation moves listings on or off the public lists: the counts and the kept pages follow (a rare, admin-sized event).
-    forgetCounts(db);
-    listingsChanged(db, 'all');
+    listingsMovedInBulk(db);
   }
   return { listingId, changed };
 }

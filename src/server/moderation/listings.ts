@@ -13,8 +13,7 @@ import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { searchListings } from '../search/index.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
@@ -150,8 +149,7 @@ export function takeDownListing(db: Db, adminId: string, listingId: number, inpu
     { behavior: 'immediate' },
   );
   if (changed) {
-    forgetCounts(db);
-    listingsChanged(db, 'all');
+    listingsMovedInBulk(db);
   }
   return { changed };
 }

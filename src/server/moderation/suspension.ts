@@ -8,8 +8,7 @@ import { assertAdmin } from '../admin.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { parseInput } from '../validation.ts';
 import { confirm, reason } from './confirm.ts';
@@ -65,8 +64,7 @@ export function setCompanySuspended(db: Db, adminId: string, companyId: number, 
   );
   if (result.changed) {
     // Moderation moves listings on or off the public lists: the counts and the kept pages follow (a rare, admin-sized event).
-    forgetCounts(db);
-    listingsChanged(db, 'all');
+    listingsMovedInBulk(db);
   }
   return result;
 }

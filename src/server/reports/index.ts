@@ -9,8 +9,7 @@ import { recordAudit } from '../audit/index.ts';
 import { config } from '../config.ts';
 import type { Db } from '../db.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { listingsChanged } from '../listings/changes.ts';
-import { forgetCounts } from '../listings/counts.ts';
+import { listingsMovedInBulk } from '../listings/counts.ts';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 import { enqueueSearchUpdate } from '../search/outbox.ts';
 import { hashToken } from '../tokens.ts';
@@ -104,8 +103,7 @@ export function fileReport(
   );
   if (hidden) {
     // Moderation moves listings on or off the public lists: the counts and the kept pages follow (a rare, admin-sized event).
-    forgetCounts(db);
-    listingsChanged(db, 'all');
+    listingsMovedInBulk(db);
   }
   return { id, hidden };
 }
