@@ -96,6 +96,7 @@ export function openDatabase(file: string): Db {
     assertKnownMigrations(sqlite, file);
     sqlite.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     const db = drizzle(sqlite, { schema });
+    keepStatements(db);
     const before = migrationsApplied(sqlite);
     migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     // A migration can add or drop an index: the planner's statistics must describe the schema it plans for.
@@ -106,6 +107,37 @@ export function openDatabase(file: string): Db {
     sqlite?.close();
     throw databaseProblem(file, e);
   }
+}
+
+/** Statements drizzle's queries reuse, by SQL text: the newest this many. */
+const KEPT_STATEMENTS = 500;
+
+/**
+ * drizzle prepares every query's statement anew, so SQLite parses and plans the same SQL on every call: 7% of the
+ * server's CPU under the load bench (`npm run bench:load`). Only drizzle's own session gets the kept statements;
+ * code that prepares on `$client` itself (the search) keeps its statements and their modes (pluck) as it likes.
+ * drizzle sets raw mode where it wants arrays and never resets it, so a kept statement is handed back in row mode.
+ */
+function keepStatements(db: Db): void {
+  const sqlite = db.$client;
+  const kept = new Map<string, Database.Statement>();
+  const prepare = (source: string): Database.Statement => {
+    const stmt = kept.get(source);
+    // A statement still being iterated cannot run again: that caller gets a fresh one.
+    if (stmt && !stmt.busy) {
+      kept.delete(source);
+      kept.set(source, stmt); // newest last: the oldest is the first in the Map's order
+      return stmt.reader ? stmt.raw(false) : stmt;
+    }
+    const fresh = sqlite.prepare(source);
+    if (!stmt) {
+      kept.set(source, fresh);
+      if (kept.size > KEPT_STATEMENTS) kept.delete(kept.keys().next().value!);
+    }
+    return fresh;
+  };
+  const session = (db as unknown as { session: { client: Pick<Database.Database, 'prepare' | 'transaction'> } }).session;
+  session.client = { prepare, transaction: sqlite.transaction.bind(sqlite) } as typeof session.client;
 }
 
 // The planner's statistics (sqlite_stat1). Without them SQLite guesses which index serves a query, and one added

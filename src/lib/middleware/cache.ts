@@ -14,7 +14,7 @@ import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { countPageCache } from '../../server/observability/metrics.ts';
 import { chooseEncoding, etagMatches, etagOf, hasSessionCookie } from '../http-cache.ts';
-import { answer, cachedPage, COMPRESSIBLE, keepPage, takePageHints, type Entry } from '../page-cache.ts';
+import { answer, cachedPage, COMPRESSIBLE, encodeFor, keepPage, takePageHints, type Entry } from '../page-cache.ts';
 
 export { forgetCachedPages } from '../page-cache.ts';
 
@@ -23,7 +23,8 @@ export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 const COUNTED_CACHE_CONTROL = 'public, no-cache';
 const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
-function send(entry: Entry, request: Request, status = 200): Response {
+async function send(entry: Entry, request: Request, status = 200): Promise<Response> {
+  await encodeFor(entry, request.headers.get('accept-encoding'));
   const a = answer(entry, {
     method: request.method,
     ifNoneMatch: request.headers.get('if-none-match'),
