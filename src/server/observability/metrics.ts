@@ -48,6 +48,12 @@ function build() {
       labelNames: ['job'] as const,
       registers: [registry],
     }),
+    // process_cpu_seconds_total counts every thread (zlib, the garbage collector): this is the one a node runs out of.
+    mainThreadCpu: new client.Gauge({
+      name: 'nodejs_main_thread_cpu_seconds_total',
+      help: 'CPU time of the JavaScript thread (the event loop), the one core that bounds what a node serves.',
+      registers: [registry],
+    }),
     sliceMaxima: new Map<string, number>(),
   };
 }
@@ -128,5 +134,7 @@ export async function metricsText(db: Db, dbFile: string): Promise<{ contentType
   metrics.jobSliceMax.reset();
   for (const [job, ms] of metrics.sliceMaxima) metrics.jobSliceMax.set({ job }, ms / 1000);
   metrics.sliceMaxima.clear();
+  const thread = process.threadCpuUsage();
+  metrics.mainThreadCpu.set((thread.user + thread.system) / 1e6);
   return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
 }
