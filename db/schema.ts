@@ -852,3 +852,16 @@ export const searchDictionaries = sqliteTable('search_dictionaries', {
   createdAt: integer('created_at').notNull(),
   createdBy: text('created_by'),
 });
+
+// Rate-limit counters shared by every app process on this database (RATE_LIMIT_STORE=sqlite, src/server/rate-limit.ts):
+// one row per limiter and key, its count in the current window and when that window ends (a backoff's window slides
+// with each failure). Rows whose window ended are swept; none is needed past `ends_at`.
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    endsAt: integer('ends_at').notNull(),
+  },
+  (t) => [index('rate_limits_ends_idx').on(t.endsAt)],
+);

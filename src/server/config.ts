@@ -70,6 +70,9 @@ const schema = z.object({
   // Operations. Logs: pino levels; `auto` is pretty on a terminal and JSON (one object a line) otherwise.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  // Where rate limits count: `memory` (each process its own), or `sqlite` (the database: every app process on it
+  // enforces one limit together; docs/scaling.md).
+  RATE_LIMIT_STORE: z.enum(['memory', 'sqlite']).default('memory'),
   // /metrics answers only when this is set, and then only to `Authorization: Bearer <METRICS_TOKEN>`.
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   // The daily backup job writes into BACKUP_DIR when set (off otherwise), keeping the newest BACKUP_KEEP backups.

@@ -20,7 +20,7 @@ describe('opening the database', () => {
       'daily_counts', 'favourites', 'inquiry_blocks', 'inquiry_messages', 'inquiry_threads', 'lead_prefs', 'leads',
       'listing_batches', 'listing_changes', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands',
       'listing_images', 'listings', 'mail_outbox', 'match_outbox', 'password_resets', 'pending_uploads',
-      'prohibited_terms', 'regions', 'reports', 'saved_search_anchors', 'saved_search_hits', 'saved_search_outbox',
+      'prohibited_terms', 'rate_limits', 'regions', 'reports', 'saved_search_anchors', 'saved_search_hits', 'saved_search_outbox',
       'saved_searches', 'search_dictionaries', 'search_outbox', 'sessions', 'site_keys', 'users',
       'webhook_deliveries', 'webhook_endpoints',
     ]);

@@ -3,7 +3,7 @@
 // call counts as one request per BULK_ITEMS_PER_REQUEST items, so a catalogue costs the same whichever way it is sent.
 import { createRateLimiter } from '../rate-limit.ts';
 
-export const apiRateLimiter = createRateLimiter({ limit: 120, windowMs: 60_000 });
+export const apiRateLimiter = createRateLimiter({ name: 'api-token', limit: 120, windowMs: 60_000 });
 
 /** A bulk call of n items counts as ceil(n / 100) requests. */
 export const BULK_ITEMS_PER_REQUEST = 100;
@@ -16,7 +16,7 @@ export interface ApiRateState {
   windowSeconds: number;
 }
 
-const keyOf = (tokenId: number) => `api-token:${tokenId}`;
+const keyOf = (tokenId: number) => String(tokenId);
 
 /** Counts `cost` requests of the token, or throws RateLimitedError with the seconds until its window ends. */
 export function consumeApiRate(tokenId: number, now: number, cost = 1): void {

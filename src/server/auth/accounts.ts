@@ -63,20 +63,20 @@ export interface AuthPolicy {
 const KNOWN_PAIR_MS = 30 * 24 * 60 * MINUTE;
 const MAX_KNOWN_PAIRS = 100_000;
 
-function defaultPolicy(): AuthPolicy {
-  const delays = { firstDelayMs: 1000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
+function defaultPolicy(db: Db): AuthPolicy {
+  const delays = { db, firstDelayMs: 1000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
   return {
     cost: DEFAULT_COST,
-    signInPerPair: createBackoff({ free: 3, ...delays }),
-    signInPerAccount: createBackoff({ free: 50, ...delays }),
-    signInPerIp: createRateLimiter({ limit: 30, windowMs: 15 * MINUTE }),
+    signInPerPair: createBackoff({ name: 'signin-pair', free: 3, ...delays }),
+    signInPerAccount: createBackoff({ name: 'signin-account', free: 50, ...delays }),
+    signInPerIp: createRateLimiter({ name: 'signin-ip', db, limit: 30, windowMs: 15 * MINUTE }),
     knownPairs: new Map(),
     busyQueue: 8,
-    registerPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
-    passwordChangePerUser: createRateLimiter({ limit: 5, windowMs: 15 * MINUTE }),
-    resetRequestPerIp: createRateLimiter({ limit: 10, windowMs: 60 * MINUTE }),
-    resetRequestPerEmail: createRateLimiter({ limit: 3, windowMs: 60 * MINUTE }),
-    resetPerIp: createRateLimiter({ limit: 20, windowMs: 15 * MINUTE }),
+    registerPerIp: createRateLimiter({ name: 'register-ip', db, limit: 10, windowMs: 60 * MINUTE }),
+    passwordChangePerUser: createRateLimiter({ name: 'password-change-user', db, limit: 5, windowMs: 15 * MINUTE }),
+    resetRequestPerIp: createRateLimiter({ name: 'reset-request-ip', db, limit: 10, windowMs: 60 * MINUTE }),
+    resetRequestPerEmail: createRateLimiter({ name: 'reset-request-email', db, limit: 3, windowMs: 60 * MINUTE }),
+    resetPerIp: createRateLimiter({ name: 'reset-ip', db, limit: 20, windowMs: 15 * MINUTE }),
   };
 }
 
@@ -100,7 +100,7 @@ const policies = new WeakMap<Db, AuthPolicy>();
 export function authPolicy(db: Db): AuthPolicy {
   let p = policies.get(db);
   if (!p) {
-    p = defaultPolicy();
+    p = defaultPolicy(db);
     policies.set(db, p);
     void dummyHash(p.cost); // ready before the first sign-in of an unknown email needs it
   }
@@ -109,7 +109,7 @@ export function authPolicy(db: Db): AuthPolicy {
 
 /** Replaces parts of a database's policy (tests: a cheaper hash cost, limits with their own clock). */
 export function setAuthPolicy(db: Db, overrides: Partial<AuthPolicy>): void {
-  const p = { ...(policies.get(db) ?? defaultPolicy()), ...overrides };
+  const p = { ...(policies.get(db) ?? defaultPolicy(db)), ...overrides };
   policies.set(db, p);
   void dummyHash(p.cost);
 }

@@ -12,8 +12,8 @@ import { findCompanyBySlug } from './queries.ts';
 
 const HOUR = 3_600_000;
 export const REVEAL_LIMITS = { ip: 30, member: 60 } as const;
-const perIp = createRateLimiter({ limit: REVEAL_LIMITS.ip, windowMs: HOUR });
-const perMember = createRateLimiter({ limit: REVEAL_LIMITS.member, windowMs: HOUR });
+const perIp = createRateLimiter({ name: 'contact-reveal-ip', limit: REVEAL_LIMITS.ip, windowMs: HOUR });
+const perMember = createRateLimiter({ name: 'contact-reveal-member', limit: REVEAL_LIMITS.member, windowMs: HOUR });
 
 /** The company's card data for the reveal page (no phone: that needs the POST). */
 export function contactPage(db: Db, slug: string) {

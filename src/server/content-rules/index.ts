@@ -61,17 +61,21 @@ export function prohibitedWordIn(db: Db, text: string, words = prohibitedLists(d
 
 const textOf = (l: Pick<ListingText, 'title' | 'description' | 'attributes'>) => [l.title, l.description, ...Object.values(l.attributes).map(String)];
 
-// Posting limits: in memory per process, like the sign-in limits (one server per database).
+// Posting limits: in the configured rate-limit store, like the sign-in limits (shared by the app processes on one
+// database when RATE_LIMIT_STORE=sqlite).
 const limiters = new WeakMap<Db, { limit: number; limiter: RateLimiter | null }>();
 function dailyLimit(db: Db): { limit: number; limiter: RateLimiter | null } {
   let l = limiters.get(db);
   if (!l) {
     const limit = config().POSTING_LIMIT_PER_DAY;
-    l = { limit, limiter: limit === 0 ? null : createRateLimiter({ limit, windowMs: 86_400_000 }) };
+    l = { limit, limiter: postingLimiter(db, limit) };
     limiters.set(db, l);
   }
   return l;
 }
+
+const postingLimiter = (db: Db, limit: number) =>
+  limit === 0 ? null : createRateLimiter({ name: 'posting-company', db, limit, windowMs: 86_400_000 });
 
 const duplicateChecks = new WeakMap<Db, boolean>();
 
@@ -82,7 +86,7 @@ export function setDuplicateCheck(db: Db, on: boolean): void {
 
 /** Sets a database's daily limit of new listings per unverified company (tests; 0 = none). */
 export function setPostingLimit(db: Db, limit: number): void {
-  limiters.set(db, { limit, limiter: limit === 0 ? null : createRateLimiter({ limit, windowMs: 86_400_000 }) });
+  limiters.set(db, { limit, limiter: postingLimiter(db, limit) });
 }
 
 /**

@@ -5,10 +5,10 @@ import { createRateLimiter, addressKey } from '../rate-limit.ts';
 const HOUR = 3_600_000;
 export const LIMITS = { member: 20, visitorEmail: 5, ip: 30, repliesPerThreadSide: 30 } as const;
 
-const perMember = createRateLimiter({ limit: LIMITS.member, windowMs: HOUR });
-const perEmail = createRateLimiter({ limit: LIMITS.visitorEmail, windowMs: HOUR });
-const perIp = createRateLimiter({ limit: LIMITS.ip, windowMs: HOUR });
-const perThreadSide = createRateLimiter({ limit: LIMITS.repliesPerThreadSide, windowMs: HOUR });
+const perMember = createRateLimiter({ name: 'inquiry-member', limit: LIMITS.member, windowMs: HOUR });
+const perEmail = createRateLimiter({ name: 'inquiry-email', limit: LIMITS.visitorEmail, windowMs: HOUR });
+const perIp = createRateLimiter({ name: 'inquiry-ip', limit: LIMITS.ip, windowMs: HOUR });
+const perThreadSide = createRateLimiter({ name: 'inquiry-replies', limit: LIMITS.repliesPerThreadSide, windowMs: HOUR });
 
 /** Counts one inquiry against every limit that applies; throws RateLimitedError (counting nothing) when one is used up. */
 export function consumeInquiryLimits(who: { userId: string | null; email: string; ip: string }, now: number): void {

@@ -32,8 +32,8 @@ export function reportPolicy(db: Db): ReportPolicy {
   if (!p) {
     p = {
       hideThreshold: config().REPORT_HIDE_THRESHOLD,
-      visitorLimiter: createRateLimiter({ limit: 5, windowMs: HOUR }),
-      memberLimiter: createRateLimiter({ limit: 20, windowMs: HOUR }),
+      visitorLimiter: createRateLimiter({ name: 'report-visitor', db, limit: 5, windowMs: HOUR }),
+      memberLimiter: createRateLimiter({ name: 'report-member', db, limit: 20, windowMs: HOUR }),
     };
     policies.set(db, p);
   }
