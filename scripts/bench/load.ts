@@ -167,7 +167,16 @@ await runCli(async () => {
     for (let i = 0; i < nodes; i++) {
       servers.push(
         await startServer(
-          { DATA_DIR: dataDir, DEMO_LISTINGS: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'debug', METRICS_TOKEN, ASTRO_NODE_LOGGING: 'disabled' },
+          {
+            DATA_DIR: dataDir,
+            DEMO_LISTINGS: '0',
+            LOG_FORMAT: 'json',
+            LOG_LEVEL: 'debug',
+            METRICS_TOKEN,
+            ASTRO_NODE_LOGGING: 'disabled',
+            // Two nodes must count the API's and the posting limits together, as a two-node deployment does.
+            RATE_LIMIT_STORE: nodes > 1 ? 'sqlite' : 'memory',
+          },
           600_000,
           Number(opts.port) + i,
         ),
