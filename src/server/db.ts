@@ -93,6 +93,7 @@ export function openDatabase(file: string): Db {
     // stayed with the server.
     sqlite.pragma('cache_size = -16384');
     sqlite.pragma('temp_store = MEMORY');
+    beginImmediately(sqlite);
     assertKnownMigrations(sqlite, file);
     sqlite.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
     const db = drizzle(sqlite, { schema });
@@ -107,6 +108,20 @@ export function openDatabase(file: string): Db {
     sqlite?.close();
     throw databaseProblem(file, e);
   }
+}
+
+/**
+ * Makes `sqlite.transaction(fn)()` begin IMMEDIATE (drizzle's transactions name their behaviour; the search's raw ones
+ * did not). A deferred transaction that reads before it writes holds a snapshot; when another process (a second app
+ * node on this file) commits before its first write, SQLite refuses the upgrade at once with SQLITE_BUSY, "database
+ * is locked", without waiting busy_timeout, since no wait can make the snapshot current. The search indexer's
+ * transaction read each listing's index key first: the `job failed (search-indexer): database is locked` lines of a
+ * two-node run. IMMEDIATE takes the write lock before the first read and waits for it like any writer.
+ * `.deferred()` stays available to a transaction that only reads.
+ */
+function beginImmediately(sqlite: Database.Database): void {
+  const transaction = sqlite.transaction.bind(sqlite);
+  sqlite.transaction = ((fn: Parameters<typeof transaction>[0]) => transaction(fn).immediate) as typeof sqlite.transaction;
 }
 
 /** Statements drizzle's queries reuse, by SQL text: the newest this many. */

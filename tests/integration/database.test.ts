@@ -65,3 +65,38 @@ describe('opening the database', () => {
     expect(() => openDatabase(path.join(dir, 'site.db'))).toThrow(new RegExp(`data folder ${dir}`));
   });
 });
+
+describe('two connections to one file (two app processes)', () => {
+  // What the search indexer's transaction did: read an index key, then write. The other connection commits a write
+  // in between (here synchronously inside the transaction, as another process would at any moment).
+  const readThenWrite = (mine: ReturnType<typeof openDatabase>, other: ReturnType<typeof openDatabase>) => () => {
+    mine.$client.prepare('SELECT value FROM site_keys').all();
+    other.$client.prepare("INSERT INTO site_keys (name, value, created_at) VALUES ('other', 'x', 0)").run();
+    mine.$client.prepare("INSERT INTO site_keys (name, value, created_at) VALUES ('mine', 'y', 0)").run();
+  };
+
+  it('a transaction begins with the write lock: the other writer waits, and nothing fails for a stale read', () => {
+    const file = path.join(tempDir(), 'site.db');
+    const [mine, other] = [openDatabase(file), openDatabase(file)];
+    try {
+      // No waiting in a test: the other connection gives up at once where it would wait busy_timeout.
+      other.$client.pragma('busy_timeout = 0');
+      const names = () => mine.$client.prepare('SELECT name FROM site_keys ORDER BY name').pluck().all();
+      expect(() => mine.$client.transaction(readThenWrite(mine, other))()).toThrow(/database is locked/);
+      expect(names()).toEqual([]);
+      mine.$client.transaction(() => {
+        mine.$client.prepare('SELECT value FROM site_keys').all();
+        expect(() => other.$client.prepare("INSERT INTO site_keys (name, value, created_at) VALUES ('other', 'x', 0)").run()).toThrow(/database is locked/);
+        mine.$client.prepare("INSERT INTO site_keys (name, value, created_at) VALUES ('mine', 'y', 0)").run();
+      })();
+      expect(names()).toEqual(['mine']);
+      // Deferred, as before: the other commit lands between the read and the write, and the write fails at once
+      // with SQLITE_BUSY whatever the busy timeout (the "database is locked" job lines of a two-node run).
+      mine.$client.pragma('busy_timeout = 5000');
+      expect(() => mine.$client.transaction(readThenWrite(mine, other)).deferred()).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY_SNAPSHOT' }));
+    } finally {
+      mine.$client.close();
+      other.$client.close();
+    }
+  });
+});
