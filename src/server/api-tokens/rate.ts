@@ -16,7 +16,7 @@ export interface ApiRateState {
   windowSeconds: number;
 }
 
-const keyOf = (tokenId: number) => String(tokenId);
+const keyOf = (tokenId: number) => `api-token:${tokenId}`;
 
 /** Counts `cost` requests of the token, or throws RateLimitedError with the seconds until its window ends. */
 export function consumeApiRate(tokenId: number, now: number, cost = 1): void {
