@@ -1,13 +1,13 @@
-// Listing sitemap chunks at a size where they are packed: demo data of 100,000 listings, two companies in three given
+// Listing sitemap chunks at a size where they are packed: demo data of 30,000 listings, two companies in three given
 // an owner (demo companies' listings are noindex and stay out), so the listed listings are spread thin over the ids.
-// The index must list no empty chunk, each chunk at most 50,000 URLs, and together exactly the listings a crawler
+// The index must list no empty chunk, each chunk at most CHUNK_URLS (10,000) URLs, and together exactly the listings a crawler
 // should see: live, of a company someone owns.
 import { and, asc, count, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { companies, listings, sitemapBlocks, users } from '../../db/schema.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { NotFoundError } from '../../src/server/errors.ts';
-import { getSitemapFile, getSitemapIndex, MAX_URLS } from '../../src/server/seo/sitemap.ts';
+import { CHUNK_URLS, getSitemapFile, getSitemapIndex } from '../../src/server/seo/sitemap.ts';
 import { listingPath } from '../../src/server/urls.ts';
 import { ownDemoCompanies } from '../../scripts/bench/pages.ts';
 import { freshDb, makeListing } from '../helpers/db.ts';
@@ -18,7 +18,7 @@ const NOW = Date.UTC(2026, 5, 1);
 const db = freshDb();
 
 beforeAll(() => {
-  writeDemoData(db, { listings: 100_000, seed: 1, now: NOW });
+  writeDemoData(db, { listings: 30_000, seed: 1, now: NOW });
   ownDemoCompanies(db, NOW, 3);
 }, 120_000);
 
@@ -64,17 +64,18 @@ function blocksAgainstListings() {
 }
 
 describe('listing sitemap chunks over sparse listings', () => {
-  it('list no empty chunk, at most 50,000 URLs each (full but the last), and together every listed listing once', () => {
+  it('list no empty chunk, at most 10,000 URLs each (nearly full but the last), and together every listed listing once', () => {
     const chunks = listingChunksServed(NOW);
     const expected = listedListings(NOW);
-    // Two companies in three own about 56,000 of the 84,000 live listings: two chunks, where blocks of 50,000 ids made two half-empty ones.
-    expect(expected.length).toBeGreaterThan(MAX_URLS);
+    // Two companies in three own about 17,000 of the 25,000 live listings: two chunks, where blocks of ids made three.
+    expect(expected.length).toBeGreaterThan(CHUNK_URLS);
+    expect(expected.length).toBeLessThan(2 * CHUNK_URLS);
     expect(chunks.map((c) => c.name)).toEqual(['listings-0', 'listings-1']);
     for (const c of chunks) {
       expect(c.urls.length).toBeGreaterThan(0);
-      expect(c.urls.length).toBeLessThanOrEqual(MAX_URLS);
+      expect(c.urls.length).toBeLessThanOrEqual(CHUNK_URLS);
     }
-    expect(chunks[0]!.urls.length).toBeGreaterThan(MAX_URLS - 1000);
+    expect(chunks[0]!.urls.length).toBeGreaterThan(CHUNK_URLS - 1000);
     expect(chunks.flatMap((c) => c.urls)).toEqual(expected);
     expect(() => getSitemapFile(db, SITE, 'listings-2', NOW)).toThrow(NotFoundError);
   });
