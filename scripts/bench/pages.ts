@@ -65,7 +65,16 @@ export function ownDemoCompanies(db: Db, now: number, leaveDemoEvery = 0): numbe
       tx.insert(users)
         .select(
           tx
-            .select({ id: ownerOf, email: sql<string>`'owner-' || ${companies.id} || '@example.invalid'`, passwordHash: sql<string>`'!'`, displayName: companies.name, isAdmin: sql<boolean>`0`, createdAt: sql<number>`${now}`, suspendedAt: sql<null>`NULL`, suspendReason: sql<null>`NULL` })
+            .select({
+              id: ownerOf.as('id'),
+              email: sql<string>`'owner-' || ${companies.id} || '@example.invalid'`.as('email'),
+              passwordHash: sql<string>`'!'`.as('password_hash'),
+              displayName: companies.name,
+              isAdmin: sql<boolean>`0`.as('is_admin'),
+              createdAt: sql<number>`${now}`.as('created_at'),
+              suspendedAt: sql<null>`NULL`.as('suspended_at'),
+              suspendReason: sql<null>`NULL`.as('suspend_reason'),
+            })
             .from(companies)
             .where(demo),
         )
