@@ -53,12 +53,12 @@ export function sampleOf(db: Db, now: number): Sample {
 }
 
 /**
- * Gives demo companies (nobody's) an owner each, a member made for it, as if real companies had posted the listings:
- * demo listings are noindex and left out of the sitemaps, so on demo data alone the sitemap chunks are empty. With
- * `leaveDemoEvery` n, the companies whose id is a multiple of n stay demo. Returns how many companies got an owner.
+ * Gives one demo company (nobody's) in `every` an owner, a member made for it, as if members had posted those
+ * listings: demo listings are noindex and left out of the sitemaps, so on demo data alone the sitemap chunks are
+ * empty. Returns how many companies got an owner.
  */
-export function ownDemoCompanies(db: Db, now: number, leaveDemoEvery = 0): number {
-  const demo = and(isNull(companies.ownerId), leaveDemoEvery > 0 ? sql`${companies.id} % ${leaveDemoEvery} <> 0` : undefined);
+export function ownDemoCompanies(db: Db, now: number, every = 1): number {
+  const demo = and(isNull(companies.ownerId), sql`${companies.id} % ${every} = 0`);
   const ownerOf = sql<string>`'owner-' || ${companies.id}`;
   return db.transaction(
     (tx) => {
