@@ -2,8 +2,8 @@
 // busiest region, industry and company of a demo database. The page bench (scripts/bench.ts) times both; the plan
 // test (tests/integration/query-plans.test.ts) reads the plans of the same calls.
 import type { ListingKind } from '../../db/schema.ts';
-import { count, desc, eq } from 'drizzle-orm';
-import { companies, listings } from '../../db/schema.ts';
+import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { companies, listings, users } from '../../db/schema.ts';
 import { getBrowsePage, getHomePage } from '../../src/server/browse/index.ts';
 import { getCompanyPage } from '../../src/server/companies/page.ts';
 import type { Db } from '../../src/server/db.ts';
@@ -50,6 +50,39 @@ export function sampleOf(db: Db, now: number): Sample {
     liveListing: one('active'),
     expiredListing: one('expired'),
   };
+}
+
+/**
+ * Gives one demo company (nobody's) in `every` an owner, a member made for it, as if members had posted those
+ * listings: demo listings are noindex and left out of the sitemaps, so on demo data alone the sitemap chunks are
+ * empty. Returns how many companies got an owner.
+ */
+export function ownDemoCompanies(db: Db, now: number, every = 1): number {
+  const demo = and(isNull(companies.ownerId), sql`${companies.id} % ${every} = 0`);
+  const ownerOf = sql<string>`'owner-' || ${companies.id}`;
+  return db.transaction(
+    (tx) => {
+      tx.insert(users)
+        .select(
+          tx
+            .select({
+              id: ownerOf.as('id'),
+              email: sql<string>`'owner-' || ${companies.id} || '@example.invalid'`.as('email'),
+              passwordHash: sql<string>`'!'`.as('password_hash'),
+              displayName: companies.name,
+              isAdmin: sql<boolean>`0`.as('is_admin'),
+              createdAt: sql<number>`${now}`.as('created_at'),
+              suspendedAt: sql<null>`NULL`.as('suspended_at'),
+              suspendReason: sql<null>`NULL`.as('suspend_reason'),
+            })
+            .from(companies)
+            .where(demo),
+        )
+        .run();
+      return tx.update(companies).set({ ownerId: ownerOf }).where(demo).run().changes;
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export const SITE_URL = 'http://localhost:4321';

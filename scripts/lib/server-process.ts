@@ -25,13 +25,14 @@ export async function freePort(): Promise<number> {
 }
 
 // What `npm run serve` runs, read from package.json so tests and benches run the server as it is deployed: node
-// itself (so a signal reaches the server and nothing else), its flags, and the start script `astro build` compiles
-// (scripts/lib/bundle-start.mjs).
-const START = (() => {
+// itself (so a signal reaches the server and nothing else), the environment and flags it is given, and the start
+// script `astro build` compiles (scripts/lib/bundle-start.mjs).
+const { START, START_ENV } = (() => {
   const serve = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.serve ?? '';
-  const m = /^exec node (.+)$/.exec(serve);
-  if (!m) throw new Error(`package.json's serve script should be \`exec node [flags] <script>\`, not \`${serve}\``);
-  return m[1]!.split(/\s+/);
+  const m = /^((?:\w+=\S+ )*)exec node (.+)$/.exec(serve);
+  if (!m) throw new Error(`package.json's serve script should be \`[NAME=value ...] exec node [flags] <script>\`, not \`${serve}\``);
+  const env = Object.fromEntries(m[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return { START: m[2]!.split(/\s+/), START_ENV: env as Record<string, string> };
 })();
 
 function assertBuilt(): void {
@@ -53,7 +54,7 @@ export async function startServer(
   const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, START, {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), SITE_URL: url, ASTRO_NODE_LOGGING: 'disabled', ...env },
+    env: { ...process.env, ...START_ENV, HOST: '127.0.0.1', PORT: String(port), SITE_URL: url, ASTRO_NODE_LOGGING: 'disabled', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...user,
   });
@@ -85,7 +86,7 @@ export async function startServer(
 /** Runs the built start script expecting it to fail; resolves with its exit code and output. */
 export async function runStartExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   assertBuilt();
-  const child = spawn(process.execPath, START, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, START, { env: { ...process.env, ...START_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { onListingsChanged, type ListingChanges } from '../server/listings/changes.ts';
 import { recordView } from '../server/listings/views.ts';
-import { listingSitemapOf, parseSitemapName } from '../server/seo/sitemap.ts';
+import { parseSitemapName } from '../server/seo/sitemap.ts';
 import { config } from '../server/config.ts';
 import { inRequest, requestIdFrom } from '../server/observability/log.ts';
 import { countPageCache } from '../server/observability/metrics.ts';
@@ -63,11 +63,15 @@ export const pageTags = {
   list: (regionId: number, categoryId: number | null) => [`list:${regionId}:${categoryId ?? 0}`],
   company: (companyId: number) => [`company:${companyId}`],
   listing: (listingId: number, companyId: number) => [`listing:${listingId}`, `company:${companyId}`],
-  /** A chunk of listings or companies by its name; the hub sitemaps follow the counts. Unknown names: none. */
+  /**
+   * A chunk of companies by its name; every chunk of listings under one tag (they are packed by count, so one listing
+   * more or less moves the ones after it); the hub sitemaps follow the counts. Unknown names: none.
+   */
   sitemap: (name: string | undefined): string[] => {
     const parsed = parseSitemapName(name);
     if (!parsed) return [];
-    return 'chunk' in parsed ? [`sitemap:${name}`] : pageTags.counts();
+    if (!('chunk' in parsed)) return pageTags.counts();
+    return [parsed.type === 'listings' ? 'sitemap:listings' : `sitemap:${name}`];
   },
 };
 
@@ -95,9 +99,9 @@ export function forgetTaggedPages(tags: Iterable<string>): void {
  * the directories (counts), and each list of their regions and categories with the ancestors of both.
  */
 export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<string> {
-  const tags = new Set([...pageTags.home(), ...pageTags.counts()]);
+  const tags = new Set([...pageTags.home(), ...pageTags.counts(), ...pageTags.sitemap('listings-0')]);
   for (const l of changes) {
-    for (const t of [...pageTags.listing(l.id, l.companyId), ...pageTags.sitemap(listingSitemapOf(l.id))]) tags.add(t);
+    for (const t of pageTags.listing(l.id, l.companyId)) tags.add(t);
     for (const r of l.regionIds) for (const c of [null, ...l.categoryIds]) tags.add(pageTags.list(r, c)[0]!);
   }
   return tags;

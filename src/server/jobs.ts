@@ -14,13 +14,11 @@ import { startExpirySweep } from './listings/expiry.ts';
 import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
-import { placeNames, titleWords } from './category-suggest/index.ts';
 import { scheduleJob, warmUpOnce } from './observability/jobs.ts';
 import { outsideRequest } from './observability/log.ts';
 import { startSavedSearchAlerts } from './saved-searches/alerts.ts';
 import { searchListings } from './search/index.ts';
 import { startIndexer } from './search/indexer.ts';
-import { getTaxonomy } from './taxonomy/taxonomy.ts';
 import { startWebhookSender } from './webhooks/index.ts';
 
 const started = new WeakSet<Db>();
@@ -31,10 +29,9 @@ export function startJobs(db: Db): void {
   started.add(db);
   outsideRequest(() => {
     // Before traffic (/readyz waits for it): the first search loads the segmenter and the facet columns (about a
-    // second at 100k listings, measured), the first title split loads the word list the matcher uses.
+    // second at 100k listings, measured). The title splitter of category suggestions and lead matching is not loaded
+    // here: its dictionary is 36 MB that a server nobody posts to never needs, and its first title takes 120 ms.
     void warmUpOnce(db, async () => {
-      const taxonomy = getTaxonomy(db);
-      titleWords('供应 大米', placeNames(taxonomy.regions));
       await searchListings(db, { q: '供应' }, Date.now());
       return 1;
     });

@@ -25,7 +25,7 @@ import { queueSavedSearchAlerts, savedSearchRound } from '../../src/server/saved
 import { createSavedSearch, savedSearchesPage } from '../../src/server/saved-searches/index.ts';
 import { suggest, searchListings } from '../../src/server/search/index.ts';
 import { rebuildFts } from '../../src/server/search/indexer.ts';
-import { getSitemapFile, sitemapFiles } from '../../src/server/seo/sitemap.ts';
+import { getSitemapFile, listingChunks, sitemapFiles } from '../../src/server/seo/sitemap.ts';
 import { browse, feed, PAGE_TYPES, sampleOf, SITE_URL, type Sample } from '../../scripts/bench/pages.ts';
 
 export type { Sample };
@@ -81,6 +81,9 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['county x industry, demand tab', (s) => browse(s, { regionSlug: s.county, categorySlug: s.industry, kind: 'demand' })],
   ...DASHBOARD_TABS.map((tab): [string, (s: Sample) => unknown] => [`dashboard, ${tab}`, (s) => getDashboard(s.db, OWNER_ID, tab, 1, s.now)]),
   ['sitemap index', (s) => sitemapFiles(s.db, s.now)],
+  // Listing chunks are packed from the block counts less the active listings past expiry the sweep has not marked.
+  ['sitemap index, a month on (many listings past expiry, not swept yet)', (s) => sitemapFiles(s.db, s.now + 30 * 86_400_000)],
+  ['sitemap of listings, the last chunk', (s) => [...getSitemapFile(s.db, SITE_URL, `listings-${listingChunks(s.db, s.now).length - 1}`, s.now).body()]],
   ['sitemap of companies', (s) => [...getSitemapFile(s.db, SITE_URL, 'companies-0', s.now).body()]],
   ['sitemap of region x category pages', (s) => [...getSitemapFile(s.db, SITE_URL, 'region-categories', s.now).body()]],
   ['feed, site', (s) => feed(s, {})],

@@ -21,7 +21,7 @@ describe('opening the database', () => {
       'listing_batches', 'listing_changes', 'listing_counts', 'listing_daily_stats', 'listing_dup_bands',
       'listing_images', 'listings', 'mail_outbox', 'match_outbox', 'password_resets', 'pending_uploads',
       'prohibited_terms', 'rate_limits', 'regions', 'reports', 'saved_search_anchors', 'saved_search_hits', 'saved_search_outbox',
-      'saved_searches', 'search_dictionaries', 'search_outbox', 'sessions', 'site_keys', 'users',
+      'saved_searches', 'search_dictionaries', 'search_outbox', 'sessions', 'site_keys', 'sitemap_blocks', 'users',
       'webhook_deliveries', 'webhook_endpoints',
     ]);
     // Migrations ran, so the planner's statistics were computed for the schema they made.

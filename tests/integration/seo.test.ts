@@ -26,35 +26,35 @@ const live = makeListing(db, company.id, { title: '供应优质早籼稻 & 晚�
 const other = makeListing(db, company.id, { kind: 'demand', title: '求购晚稻 500 吨', categoryId: leafB!.id, regionId: ruijin.id });
 const expired = makeListing(db, company.id, { title: '过期的早籼稻', categoryId: leafA!.id, regionId: donghu.id, expiresAt: now - DAY });
 const removed = makeListing(db, company.id, { title: '已删除的信息', status: 'removed', categoryId: leafA!.id });
-// A listing in the second block of 50,000 ids lands in the second chunk.
+// A listing far in the ids: chunks are packed by count, so it shares the first chunk (ids hold no URL of their own).
 const far = makeListing(db, company.id, { id: 50_001, title: '第二块的信息', categoryId: leafA!.id, regionId: donghu.id, updatedAt: now - 3 * DAY });
 forgetCounts(db);
 
 const body = (name: string) => [...getSitemapFile(db, SITE, name, now).body()].join('');
 
 describe('sitemap index', () => {
-  it('points to the hub sitemaps and one chunk per block of 50,000 listing or company ids', () => {
+  it('points to the hub sitemaps, the company chunks that list a company, and the listing chunks packed by count', () => {
     expect(sitemapFiles(db, now).map((f) => f.name)).toEqual([
       'regions.xml',
       'categories.xml',
       'region-categories.xml',
       'companies-0.xml',
       'listings-0.xml',
-      'listings-1.xml',
     ]);
     const { xml } = getSitemapIndex(db, SITE, now);
     expect(checkXml(xml).errors).toEqual([]);
-    expect(xmlTexts(xml, 'loc')).toContain(`${SITE}/sitemaps/listings-1.xml`);
+    expect(xmlTexts(xml, 'loc')).toContain(`${SITE}/sitemaps/listings-0.xml`);
   });
 
   it('dates a listing chunk in the index by the version it was last served with', () => {
     const lastmodOf = (name: string) => sitemapFiles(db, now).find((f) => f.name === name)!.lastmod;
-    getSitemapFile(db, SITE, 'listings-1', now);
+    const served = getSitemapFile(db, SITE, 'listings-0', now);
     getSitemapFile(db, SITE, 'companies-0', now);
-    expect(lastmodOf('listings-1.xml')).toBe(far.updatedAt);
+    expect(served.lastmod).toBe(Math.max(live.updatedAt, other.updatedAt, far.updatedAt));
+    expect(lastmodOf('listings-0.xml')).toBe(served.lastmod);
     expect(lastmodOf('companies-0.xml')).toBe(company.updatedAt);
     // Ten minutes on, that version is no longer trusted and the index leaves lastmod out.
-    expect(sitemapFiles(db, now + 11 * 60_000).find((f) => f.name === 'listings-1.xml')!.lastmod).toBeNull();
+    expect(sitemapFiles(db, now + 11 * 60_000).find((f) => f.name === 'listings-0.xml')!.lastmod).toBeNull();
   });
 });
 
@@ -63,15 +63,14 @@ describe('listing sitemaps', () => {
     const xml = body('listings-0');
     expect(checkXml(xml).errors).toEqual([]);
     const locs = xmlTexts(xml, 'loc');
-    expect(locs).toEqual([`${SITE}/listing/${live.id}-${live.slug}`, `${SITE}/listing/${other.id}-${other.slug}`]);
+    expect(locs).toEqual([`${SITE}/listing/${live.id}-${live.slug}`, `${SITE}/listing/${other.id}-${other.slug}`, `${SITE}/listing/50001-${far.slug}`]);
     expect(locs.join()).not.toContain(`/listing/${expired.id}-`);
     expect(locs.join()).not.toContain(`/listing/${removed.id}-`);
     expect(xmlTexts(xml, 'lastmod')[0]).toBe(new Date(live.updatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    expect(xmlTexts(body('listings-1'), 'loc')).toEqual([`${SITE}/listing/50001-${far.slug}`]);
   });
 
-  it('answer chunks past the highest id, and unknown names, with NotFound', () => {
-    expect(() => getSitemapFile(db, SITE, 'listings-2', now)).toThrow(NotFoundError);
+  it('answer chunks past the last (listings) or the highest id (companies), and unknown names, with NotFound', () => {
+    expect(() => getSitemapFile(db, SITE, 'listings-1', now)).toThrow(NotFoundError);
     expect(() => getSitemapFile(db, SITE, 'companies-1', now)).toThrow(NotFoundError);
     expect(() => getSitemapFile(db, SITE, 'users-0', now)).toThrow(NotFoundError);
   });
@@ -87,11 +86,10 @@ describe('listing sitemaps', () => {
     db.update(listings).set({ expiresAt: other.expiresAt, updatedAt: other.updatedAt }).where(eq(listings.id, other.id)).run();
     expect(getSitemapFile(db, SITE, 'listings-0', now).etag).toBe(before);
   });
-  it('serve a block whose listings all expired as an empty, valid urlset', () => {
-    const later = far.expiresAt! + 1;
-    const xml = [...getSitemapFile(db, SITE, 'listings-1', later).body()].join('');
-    expect(checkXml(xml).errors).toEqual([]);
-    expect(xmlTexts(xml, 'loc')).toEqual([]);
+  it('leave a chunk out of the index once its listings have all expired, before the sweep marks them', () => {
+    const later = Math.max(live.expiresAt!, other.expiresAt!, far.expiresAt!) + 1;
+    expect(sitemapFiles(db, later).map((f) => f.name)).not.toContain('listings-0.xml');
+    expect(() => getSitemapFile(db, SITE, 'listings-0', later)).toThrow(NotFoundError);
   });
 });
 

@@ -2,10 +2,10 @@
 // title's words best (through the search service, whichever engine answers), plus the subcategory names the title
 // itself contains. Used by the posting form's first step, by GET /api/v1/categories/suggest, and to fill a missing
 // category on an API create, a bulk item or a CSV row.
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import type { Jieba } from '@node-rs/jieba';
 import type { Db } from '../db.ts';
 import { InvalidError } from '../errors.ts';
+import { jiebaWithDefaultDict } from '../jieba.ts';
 import type { ListingNote } from '../listings/input.ts';
 import { searchListings } from '../search/index.ts';
 import { getTaxonomy, type Category, type Taxonomy } from '../taxonomy/taxonomy.ts';
@@ -29,7 +29,8 @@ let jieba: Jieba | undefined;
  * what leads/ matches a listing by.
  */
 export function titleWords(title: string, places: Set<string>): string[] {
-  jieba ??= Jieba.withDict(dict);
+  // Built on the first title, not at start-up: a server that only serves pages never pays its 36 MB.
+  jieba ??= jiebaWithDefaultDict();
   const seen = new Set<string>();
   for (const w of jieba.cut(title.normalize('NFKC').toLowerCase(), false)) {
     const word = w.trim();

@@ -1,7 +1,7 @@
-// Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 50,000 URLs each, written from SQLite
+// Sitemaps (sitemaps.org protocol 0.9): an index pointing to chunks of at most 10,000 URLs each, written from SQLite
 // as a stream of text pieces, so a million listings never sit in memory at once.
 import { and, asc, count, eq, gt, gte, isNotNull, isNull, lte, max } from 'drizzle-orm';
-import { companies, listings } from '../../../db/schema.ts';
+import { companies, listings, sitemapBlocks } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { liveCounts } from '../listings/counts.ts';
@@ -12,6 +12,12 @@ import { escapeXml, w3cDate } from './xml.ts';
 
 /** The protocol's limits per file: 50,000 URLs and 50 MB uncompressed. */
 export const MAX_URLS = 50_000;
+/**
+ * URLs per company or listing chunk: a fifth of what the protocol allows, so a chunk is about 1.4 MB, not 7. A chunk
+ * is kept whole in the page cache and copied per answer Astro makes of it: at 50,000 URLs, crawlers on one chunk left
+ * the server 25-65 MB larger after a load at a million listings (measured). Crawlers fetch five files for one.
+ */
+export const CHUNK_URLS = 10_000;
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 
@@ -46,19 +52,54 @@ export function sitemapIndexXml(entries: SitemapEntry[]): string {
 
 // --- What the sitemaps list, read from SQLite ---
 
-/** A listing chunk holds the live listings whose id falls in one block of 50,000 ids, so each chunk is one primary-key range. */
 // Demo companies (nobody owns them) and their listings are sample data, noindex on their pages: not in the sitemaps
 // either. A check on the company read by its primary key, beside the id range.
 const NOT_DEMO = isNotNull(companies.ownerId);
+const LISTED_COMPANY = and(isNull(companies.suspendedAt), NOT_DEMO);
 
+/** A company chunk holds the companies whose id falls in one block of 10,000 ids: one primary-key range. */
 function idRange(chunk: number): [number, number] {
-  return [chunk * MAX_URLS + 1, (chunk + 1) * MAX_URLS];
+  return [chunk * CHUNK_URLS + 1, (chunk + 1) * CHUNK_URLS];
 }
 
-/** The name of the chunk that lists a listing (`listings-<n>`), live or not: a change to it changes that file. */
-export function listingSitemapOf(listingId: number): string {
-  return `listings-${Math.floor((listingId - 1) / MAX_URLS)}`;
+/** Listing ids are counted for the sitemaps in blocks of this many (the sitemap_blocks table, kept by triggers). */
+const BLOCK = 1_000;
+
+/** One listing chunk: the sitemaps' listings whose id is in from..to (one primary-key range), `urls` of them. */
+export interface ListingChunk {
+  from: number;
+  to: number;
+  urls: number;
 }
+
+/**
+ * The listing chunks, in id order: consecutive blocks packed while they fit in one file, so each chunk holds up to
+ * 10,000 URLs (at least 9,001 but the last) and none is empty, however sparse the listings the sitemaps list
+ * (expired, closed, demo). Reads the few block counts, and takes off the active listings already past expiry that
+ * the sweep has not marked (a short range of the (status, expires_at) index), so the counts are exact.
+ */
+export function listingChunks(db: Db, now: number): ListingChunk[] {
+  const unswept = new Map<number, number>();
+  const expired = db
+    .select({ id: listings.id })
+    .from(listings)
+    .innerJoin(companies, eq(companies.id, listings.companyId))
+    .where(and(eq(listings.status, 'active'), lte(listings.expiresAt, now), NOT_DEMO))
+    .all();
+  for (const { id } of expired) unswept.set(blockOf(id), (unswept.get(blockOf(id)) ?? 0) + 1);
+  const chunks: ListingChunk[] = [];
+  let last: ListingChunk | undefined;
+  for (const { block, n } of db.select().from(sitemapBlocks).where(gt(sitemapBlocks.n, 0)).orderBy(asc(sitemapBlocks.block)).all()) {
+    const urls = n - (unswept.get(block) ?? 0);
+    if (urls <= 0) continue;
+    const to = (block + 1) * BLOCK;
+    if (last && last.urls + urls <= CHUNK_URLS) Object.assign(last, { to, urls: last.urls + urls });
+    else chunks.push((last = { from: block * BLOCK + 1, to, urls }));
+  }
+  return chunks;
+}
+
+const blockOf = (listingId: number) => Math.floor((listingId - 1) / BLOCK);
 
 export interface SitemapFile {
   /** File name under /sitemaps/, e.g. `listings-3.xml`. */
@@ -83,8 +124,20 @@ function newestPublished(db: Db): number | null {
   return db.select({ t: max(listings.publishedAt) }).from(listings).where(eq(listings.status, 'active')).get()?.t ?? null;
 }
 
-function chunksUpTo(maxId: number | null): number[] {
-  return maxId ? Array.from({ length: Math.floor((maxId - 1) / MAX_URLS) + 1 }, (_, i) => i) : [];
+/** The company chunks that list at least one company: a block's first listed company is one index seek away. */
+function companyChunks(db: Db): number[] {
+  const maxCompany = db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0;
+  return Array.from({ length: Math.ceil(maxCompany / CHUNK_URLS) }, (_, k) => k).filter((k) => {
+    const [from, to] = idRange(k);
+    return db.select({ id: companies.id }).from(companies).where(and(gte(companies.id, from), lte(companies.id, to), LISTED_COMPANY)).limit(1).get();
+  });
+}
+
+/** Where a chunk's rows are, by id: undefined for a chunk that does not exist. */
+function chunkRange(db: Db, name: { type: 'listings' | 'companies'; chunk: number }, now: number): [number, number] | undefined {
+  if (name.type === 'companies') return idRange(name.chunk);
+  const chunk = listingChunks(db, now)[name.chunk];
+  return chunk && [chunk.from, chunk.to];
 }
 
 // The last version each chunk was served with. Reading every chunk's version for the index would scan the whole
@@ -105,32 +158,31 @@ function recentVersion(db: Db, file: string, now: number): number | null {
 }
 
 /**
- * Every sitemap file: the hubs, and one chunk per block of 50,000 ids up to the highest listing and company id
- * (two index seeks, whatever the table size). A block whose listings have all expired is an empty urlset.
+ * Every sitemap file: the hubs, the company chunks that list a company, and the listing chunks (listingChunks). No
+ * chunk in it is empty (a listing expiring since is the exception, until the index's minute is up).
  */
 export function sitemapFiles(db: Db, now: number): SitemapFile[] {
-  const maxListing = db.select({ m: max(listings.id) }).from(listings).get()?.m ?? null;
-  const maxCompany = db.select({ m: max(companies.id) }).from(companies).get()?.m ?? null;
   const newest = newestPublished(db);
   const chunk = (type: string, k: number) => ({ name: `${type}-${k}.xml`, lastmod: recentVersion(db, `${type}-${k}`, now) });
   return [
     { name: 'regions.xml', lastmod: newest },
     { name: 'categories.xml', lastmod: newest },
     { name: 'region-categories.xml', lastmod: newest },
-    ...chunksUpTo(maxCompany).map((k) => chunk('companies', k)),
-    ...chunksUpTo(maxListing).map((k) => chunk('listings', k)),
+    ...companyChunks(db).map((k) => chunk('companies', k)),
+    ...listingChunks(db, now).map((_, k) => chunk('listings', k)),
   ];
 }
 
 /**
  * A fingerprint of one sitemap's content, cheap to read (one primary-key range), for ETag and Last-Modified: the
  * number of URLs and the newest change. A listing expiring lowers the count, so the fingerprint moves with it.
- * `exists` is false past the highest id.
+ * `exists` is false for a listing chunk past the last, and for a company chunk past the highest id.
  */
-export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: number; lastmod: number | null; exists: boolean } {
+export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: number; lastmod: number | null; exists: boolean; range?: [number, number] } {
   if (name.type === 'listings' || name.type === 'companies') {
-    const [from, to] = idRange(name.chunk);
-    const table = name.type === 'listings' ? listings : companies;
+    const range = chunkRange(db, name, now);
+    if (!range) return { urls: 0, lastmod: null, exists: false };
+    const [from, to] = range;
     const row =
       name.type === 'listings'
         ? db
@@ -142,11 +194,11 @@ export function sitemapVersion(db: Db, name: SitemapName, now: number): { urls: 
         : db
             .select({ n: count(), lastmod: max(companies.updatedAt) })
             .from(companies)
-            .where(and(gte(companies.id, from), lte(companies.id, to), isNull(companies.suspendedAt), NOT_DEMO))
+            .where(and(gte(companies.id, from), lte(companies.id, to), LISTED_COMPANY))
             .get();
-    const exists = row!.n > 0 || (db.select({ m: max(table.id) }).from(table).get()?.m ?? 0) >= from;
+    const exists = row!.n > 0 || name.type === 'listings' || (db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0) >= from;
     rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
-    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists };
+    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists, range };
   }
   // Hub pages: their content follows the live counts, which refresh each minute.
   return { urls: liveCounts(db, now).total, lastmod: newestPublished(db), exists: true };
@@ -165,13 +217,18 @@ function* batched<T extends { id: number }>(read: (afterId: number) => T[]): Gen
   }
 }
 
-/** The URLs of one sitemap file, streamed. Unknown or empty chunks are a NotFoundError. */
-export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: number): Iterable<SitemapEntry> {
+/**
+ * The URLs of one sitemap file, streamed; a chunk's ids as sitemapVersion found them, or looked up. A listing chunk
+ * past the last is a NotFoundError.
+ */
+export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: number, chunkIds?: [number, number]): Iterable<SitemapEntry> {
   const abs = (path: string) => absoluteUrl(siteUrl, path);
   const taxonomy = getTaxonomy(db);
   switch (name.type) {
     case 'listings': {
-      const [from, to] = idRange(name.chunk);
+      const range = chunkIds ?? chunkRange(db, name, now);
+      if (!range) throw new NotFoundError(`sitemap listings-${name.chunk}`);
+      const [from, to] = range;
       const rows = batched((after) =>
         db
           .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
@@ -185,13 +242,13 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
       return mapIter(rows, (l) => ({ loc: abs(listingPath(l)), lastmod: l.updatedAt }));
     }
     case 'companies': {
-      const [from, to] = idRange(name.chunk);
+      const [from, to] = chunkIds ?? idRange(name.chunk);
       const rows = batched((after) =>
         db
           .select({ id: companies.id, slug: companies.slug, updatedAt: companies.updatedAt })
           .from(companies)
           // A suspended company's page answers 410: not in the sitemap (a primary-key range, filtered in place).
-          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to), isNull(companies.suspendedAt), NOT_DEMO))
+          .where(and(gt(companies.id, Math.max(after, from - 1)), lte(companies.id, to), LISTED_COMPANY))
           .orderBy(asc(companies.id))
           .limit(BATCH)
           .all(),
@@ -233,9 +290,10 @@ export function getSitemapFile(db: Db, siteUrl: string, rawName: string | undefi
   const version = sitemapVersion(db, name, now);
   if (!version.exists) throw new NotFoundError(`sitemap ${rawName}`);
   return {
-    etag: `W/"${rawName}-${version.urls}-${version.lastmod ?? 0}"`,
+    // A listing chunk's ids move as listings come and go: they are part of what it is.
+    etag: `W/"${rawName}-${version.range ? `${version.range.join('-')}-` : ''}${version.urls}-${version.lastmod ?? 0}"`,
     lastmod: version.lastmod,
-    body: () => coalesce(urlsetXml(sitemapEntries(db, siteUrl, name, now))),
+    body: () => coalesce(urlsetXml(sitemapEntries(db, siteUrl, name, now, version.range))),
   };
 }
 
