@@ -1,6 +1,6 @@
 // What every filter, facet and sort reads about an indexed listing, held in memory as typed arrays, so a search
 // filters, counts and orders its matches in one pass of JS instead of SQL per filter value. FTS5 decides only the
-// words (fts.ts); the rest is decided here, exactly. About 50 bytes per listing (50 MB at a million).
+// words (fts.ts); the rest is decided here, exactly. About 30 bytes per listing (30 MB at a million; Block).
 //
 // Rows are stored newest first (index key order, fts.ts documentKey), not by listing id: a pass over every listing
 // then reads memory in order, and the keys of a text match (sorted) land on rows in order too. Reading a million rows
@@ -66,47 +66,65 @@ export interface ColumnRow {
 export const IMAGES = 1;
 export const VERIFIED = 2;
 
-/** Rows newest first (keys descending). Prices NaN: negotiable. A dead row (removed or re-keyed) has expires -Infinity. */
+/** A price column's value for "no price" (negotiable): prices are at least one fen. */
+export const NO_PRICE = 0;
+/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): see bigPrices. */
+export const BIG_PRICE = 0xffffffff;
+const IN_RECENT = -1;
+
+/** An expiry column's value for a dead row (removed or re-keyed); live rows hold their expiry in whole seconds. */
+export const DEAD = 0;
+
+/** Whole seconds of an expiry, never DEAD: a row is live while its second is after now's (the second itself: see fts.ts). */
+export const expirySecond = (ms: number) => Math.min(0xfffffffe, Math.max(1, Math.floor(ms / 1000)));
+/** The minute a key was published in (fts.ts documentKey): the days filter reads it off the key. */
+export const minuteOfKey = (key: number) => Math.floor(key / ID_SPACE);
+const priceCell = (fen: number | null) => (fen === null || Number.isNaN(fen) ? NO_PRICE : Number.isInteger(fen) && fen > 0 && fen < BIG_PRICE ? fen : BIG_PRICE);
+
+/**
+ * Rows newest first (keys descending), about 26 bytes each. A place is a (city, region) pair and a category a (top,
+ * category) pair, each a small code (FacetColumns.places / cats), so one column answers both levels. The publish
+ * time is the key's minute; the exact millisecond (the days filter's boundary minute), an expiry within the current
+ * second and prices too large for a Uint32 are read from search_rows or bigPrices, so every filter stays exact.
+ */
 export class Block {
   readonly key: Float64Array;
-  readonly expires: Float64Array;
-  readonly published: Float64Array;
-  readonly priceMin: Float64Array;
-  readonly priceMax: Float64Array;
-  readonly kind: Uint16Array;
-  readonly city: Uint16Array;
-  readonly region: Uint16Array;
-  readonly top: Uint16Array;
-  readonly cat: Uint16Array;
+  readonly expires: Uint32Array;
+  readonly priceMin: Uint32Array;
+  readonly priceMax: Uint32Array;
+  readonly kind: Uint8Array;
   readonly flags: Uint8Array;
-  private lists: Map<string, Int32Array> | undefined;
+  readonly place: Uint16Array;
+  readonly cat: Uint16Array;
 
   constructor(readonly length: number) {
     this.key = new Float64Array(length);
-    this.expires = new Float64Array(length);
-    this.published = new Float64Array(length);
-    this.priceMin = new Float64Array(length);
-    this.priceMax = new Float64Array(length);
-    this.kind = new Uint16Array(length);
-    this.city = new Uint16Array(length);
-    this.region = new Uint16Array(length);
-    this.top = new Uint16Array(length);
-    this.cat = new Uint16Array(length);
+    this.expires = new Uint32Array(length);
+    this.priceMin = new Uint32Array(length);
+    this.priceMax = new Uint32Array(length);
+    this.kind = new Uint8Array(length);
     this.flags = new Uint8Array(length);
+    this.place = new Uint16Array(length);
+    this.cat = new Uint16Array(length);
+  }
+
+  get bytes(): number {
+    return this.length * 26;
+  }
+
+  dead(p: number): boolean {
+    return this.expires[p] === DEAD;
   }
 
   copyRow(to: number, from: Block, p: number): void {
     this.key[to] = from.key[p]!;
     this.expires[to] = from.expires[p]!;
-    this.published[to] = from.published[p]!;
     this.priceMin[to] = from.priceMin[p]!;
     this.priceMax[to] = from.priceMax[p]!;
     this.kind[to] = from.kind[p]!;
-    this.city[to] = from.city[p]!;
-    this.region[to] = from.region[p]!;
-    this.top[to] = from.top[p]!;
-    this.cat[to] = from.cat[p]!;
     this.flags[to] = from.flags[p]!;
+    this.place[to] = from.place[p]!;
+    this.cat[to] = from.cat[p]!;
   }
 
   /** The row of a key, or -1. */
@@ -138,45 +156,95 @@ export class Block {
     }
     return lo;
   }
+}
+
+/** Codes of value pairs (a region with its city, a category with its industry): each level's code of a pair code. */
+export class Pairs {
+  readonly outer = new Codes<number>();
+  readonly inner = new Codes<number>();
+  /** By pair code (index 0 unused): the outer and inner value codes. */
+  outerOf: number[] = [0];
+  innerOf: number[] = [0];
+  private readonly codeOf = new Map<number, number>();
+
+  add(outer: number, inner: number): number {
+    const id = outer * 2 ** 26 + inner;
+    let code = this.codeOf.get(id);
+    if (code === undefined) {
+      code = this.outerOf.length;
+      if (code > 0xffff) throw new Error('search columns: more than 65535 places or categories');
+      this.codeOf.set(id, code);
+      this.outerOf.push(this.outer.add(outer));
+      this.innerOf.push(this.inner.add(inner));
+    }
+    return code;
+  }
+
+  get size(): number {
+    return this.outerOf.length;
+  }
+
+  /** Counts by pair code summed by outer and by inner value. */
+  named(n: ArrayLike<number>): { outer: Record<string, number>; inner: Record<string, number> } {
+    const outer = new Uint32Array(this.outer.values.length + 1);
+    const inner = new Uint32Array(this.inner.values.length + 1);
+    for (let c = 1; c < n.length; c++) {
+      outer[this.outerOf[c]!]! += n[c]!;
+      inner[this.innerOf[c]!]! += n[c]!;
+    }
+    return { outer: this.outer.named(outer), inner: this.inner.named(inner) };
+  }
 
   /**
-   * The rows with one city, industry or subcategory code, in row order (built on first use: only for the main block, whose rows
-   * never change but for dead marks).
+   * A state per pair code for a filter on the outer value (must pass: 0 fails) and one on the inner value (a facet
+   * group: 2 fails only it): 1 passes both. Undefined values: no such filter.
    */
-  rowsWith(column: 'city' | 'top' | 'cat', code: number): Int32Array {
-    this.lists ??= new Map();
-    const id = `${column}${code}`;
-    let rows = this.lists.get(id);
-    if (!rows) {
-      const codes = this[column];
-      let n = 0;
-      for (let p = 0; p < this.length; p++) if (codes[p] === code) n++;
-      rows = new Int32Array(n);
-      for (let p = 0, i = 0; p < this.length; p++) if (codes[p] === code) rows[i++] = p;
-      this.lists.set(id, rows);
-    }
-    return rows;
+  states(outer: number | undefined, inner: number | undefined): Uint8Array {
+    const oc = outer === undefined ? 0 : this.outer.code(outer);
+    const ic = inner === undefined ? 0 : this.inner.code(inner);
+    const out = new Uint8Array(this.size);
+    for (let c = 1; c < this.size; c++) out[c] = oc !== 0 && this.outerOf[c] !== oc ? 0 : ic !== 0 && this.innerOf[c] !== ic ? 2 : 1;
+    return out;
   }
+}
+
+/** A text match kept for the next search with the same words (fts.ts textKeys). */
+export interface KeptMatch {
+  generation: number;
+  /** The main block's matching rows (ascending: newest first), as a list or as a bitset (broad words: fewer bytes). */
+  rows: Int32Array | null;
+  bits: Uint32Array | null;
+  count: number;
+  /** Keys of matching rows of the recent block, descending (brought up to date by the change log). */
+  recent: number[];
+  bytes: number;
 }
 
 export class FacetColumns {
   readonly kindCodes = new Codes<string>();
-  readonly cityCodes = new Codes<number>();
-  readonly regionCodes = new Codes<number>();
-  readonly topCodes = new Codes<number>();
-  readonly catCodes = new Codes<number>();
+  /** (city, region) and (industry, subcategory) pairs: the place and cat columns' codes. */
+  readonly places = new Pairs();
+  readonly cats = new Pairs();
   /** The rows at load (or the last merge) and the rows written since. */
   main = new Block(0);
   recent = new Block(0);
-  /** Each listing's current key, by id (0: not indexed): where to find its row. */
-  private keyOf = new Float64Array(0);
+  /** Bumped when the main block is rebuilt (a merge): row numbers of the main block held elsewhere are void. */
+  mainVersion = 0;
+  /**
+   * Where each listing's row is, by id: its main block row + 1, IN_RECENT (its key in recentKeyOf), or 0 (not
+   * indexed). A text match's keys find their rows through it, one read each instead of a search down the keys.
+   */
+  private rowOf = new Int32Array(0);
+  private readonly recentKeyOf = new Map<number, number>();
+  /** Prices a Uint32 of fen cannot hold, by key (BIG_PRICE in the columns). */
+  readonly bigPrices = new Map<number, [number | null, number | null]>();
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
 
-  /** Keys of text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression. */
-  readonly textMatches = new Map<string, { generation: number; keys: Float64Array }>();
+  /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */
+  readonly textMatches = new Map<string, KeptMatch>();
   /** The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date. */
   private log: { generation: number; keys: number[] }[] = [];
   private logFrom: number;
@@ -208,7 +276,27 @@ export class FacetColumns {
 
   /** Above every indexed listing id. */
   get idLimit(): number {
-    return this.keyOf.length;
+    return this.rowOf.length;
+  }
+
+  /** The current key of a listing, or 0. */
+  keyOf(id: number): number {
+    const r = id < this.rowOf.length ? this.rowOf[id]! : 0;
+    return r > 0 ? this.main.key[r - 1]! : r === IN_RECENT ? this.recentKeyOf.get(id)! : 0;
+  }
+
+  /** The main block row of a key, or -1 (not indexed, or in the recent block). */
+  mainRow(key: number): number {
+    const id = key % ID_SPACE;
+    const r = id < this.rowOf.length ? this.rowOf[id]! - 1 : -1;
+    return r >= 0 && this.main.key[r] === key ? r : -1;
+  }
+
+  /** Bytes held: the blocks, the id index and the kept text matches. */
+  get bytes(): number {
+    let kept = 0;
+    for (const m of this.textMatches.values()) kept += m.bytes;
+    return this.main.bytes + this.recent.bytes + this.rowOf.byteLength + kept;
   }
 
   /** Loads the rows, newest first. */
@@ -217,9 +305,10 @@ export class FacetColumns {
     let p = 0;
     for (const row of rows) {
       if (p >= count) break;
-      this.fill(block, p++, row);
+      this.fill(block, p++, row, true);
     }
     this.main = p === count ? block : this.slice(block, p);
+    this.mainVersion++;
   }
 
   private slice(block: Block, n: number): Block {
@@ -228,25 +317,29 @@ export class FacetColumns {
     return out;
   }
 
-  private fill(block: Block, p: number, row: ColumnRow): void {
+  private fill(block: Block, p: number, row: ColumnRow, inMain = false): void {
     block.key[p] = row.key;
-    block.expires[p] = row.expiresAt;
-    block.published[p] = row.publishedAt;
-    block.priceMin[p] = row.priceMin ?? NaN;
-    block.priceMax[p] = row.priceMax ?? NaN;
+    block.expires[p] = expirySecond(row.expiresAt);
+    block.priceMin[p] = priceCell(row.priceMin);
+    block.priceMax[p] = priceCell(row.priceMax);
+    if (block.priceMin[p] === BIG_PRICE || block.priceMax[p] === BIG_PRICE) this.bigPrices.set(row.key, [row.priceMin, row.priceMax]);
     block.kind[p] = this.kindCodes.add(row.kind);
-    block.city[p] = this.cityCodes.add(row.city);
-    block.region[p] = this.regionCodes.add(row.region);
-    block.top[p] = this.topCodes.add(row.top);
-    block.cat[p] = this.catCodes.add(row.cat);
     block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
-    if (row.id >= this.keyOf.length) {
-      const grown = new Float64Array(Math.max(1024, row.id + 1, Math.ceil(this.keyOf.length * 1.5)));
-      grown.set(this.keyOf);
-      this.keyOf = grown;
+    block.place[p] = this.places.add(row.city, row.region);
+    block.cat[p] = this.cats.add(row.top, row.cat);
+    if (row.id >= this.rowOf.length) {
+      const grown = new Int32Array(Math.max(1024, row.id + 1, Math.ceil(this.rowOf.length * 1.25)));
+      grown.set(this.rowOf);
+      this.rowOf = grown;
     }
-    if (this.keyOf[row.id] === 0) this.size++;
-    this.keyOf[row.id] = row.key;
+    if (this.rowOf[row.id] === 0) this.size++;
+    this.rowOf[row.id] = inMain ? p + 1 : IN_RECENT;
+    if (!inMain) this.recentKeyOf.set(row.id, row.key);
+  }
+
+  /** The exact prices of a row whose price column says BIG_PRICE. */
+  bigPrice(key: number): [number | null, number | null] {
+    return this.bigPrices.get(key)!;
   }
 
   /**
@@ -267,7 +360,7 @@ export class FacetColumns {
   set(...rows: ColumnRow[]): void {
     const fresh: ColumnRow[] = [];
     for (const row of rows) {
-      if (row.id < this.keyOf.length && this.keyOf[row.id] !== 0) this.remove(row.id);
+      if (this.keyOf(row.id) !== 0) this.remove(row.id);
       this.touched.push(row.key);
       const same = this.recent.find(row.key);
       // Taken out and put back with the same key: its dead row comes back to life.
@@ -288,33 +381,39 @@ export class FacetColumns {
   }
 
   remove(id: number): void {
-    const key = id < this.keyOf.length ? this.keyOf[id]! : 0;
+    const key = this.keyOf(id);
     if (key === 0) return;
     this.touched.push(key);
     const found = this.locate(key);
     if (found) {
       const [block, p] = found;
-      block.expires[p] = -Infinity;
-      this.attributes.get(this.catCodes.values[block.cat[p]! - 1] as number)?.delete(id);
+      block.expires[p] = DEAD;
+      this.bigPrices.delete(key);
+      this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);
     }
-    this.keyOf[id] = 0;
+    this.rowOf[id] = 0;
+    this.recentKeyOf.delete(id);
     this.size--;
   }
 
-  /** Both blocks as one, without dead rows. */
+  /** Both blocks as one, without dead rows. Kept text matches hold main block rows: they are read again. */
   private merge(): void {
     const [a, b] = [this.main, this.recent];
     let live = 0;
-    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (block.expires[p] !== -Infinity) live++;
+    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) live++;
     const out = new Block(live);
     let [i, j, o] = [0, 0, 0];
     while (i < a.length || j < b.length) {
       const fromA = j >= b.length || (i < a.length && a.key[i]! > b.key[j]!);
       const [block, p] = fromA ? [a, i++] : [b, j++];
-      if (block.expires[p] !== -Infinity) out.copyRow(o++, block, p);
+      if (!block.dead(p)) out.copyRow(o++, block, p);
     }
     this.main = out;
     this.recent = new Block(0);
+    for (let o = 0; o < out.length; o++) this.rowOf[out.key[o]! % ID_SPACE] = o + 1;
+    this.recentKeyOf.clear();
+    this.mainVersion++;
+    this.textMatches.clear();
   }
 
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */

@@ -17,7 +17,21 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
-import { bumpGeneration, facetColumns, ID_SPACE, IMAGES, loadedFacetColumns, VERIFIED, type Block, type FacetColumns } from './facet-columns.ts';
+import type { ListingAttributes } from '../../../db/schema.ts';
+import {
+  BIG_PRICE,
+  bumpGeneration,
+  facetColumns,
+  ID_SPACE,
+  IMAGES,
+  loadedFacetColumns,
+  minuteOfKey,
+  NO_PRICE,
+  VERIFIED,
+  type Block,
+  type FacetColumns,
+  type KeptMatch,
+} from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
@@ -315,17 +329,77 @@ function allKeys(db: Db, match: string): number[] {
 
 /**
  * Text matches of `from` keys or more are kept for the next search with the same words (smaller ones are cheap to
- * read again), at most `keys` keys in all (8 bytes each). The exactness test keeps every match, to hold kept ones to
- * brute force too.
+ * read again), at most `bytes` in all (a row number each, or a bit per row of the columns for broad words). The
+ * exactness test keeps every match, to hold kept ones to brute force too.
  */
-export const KEPT = { from: 20_000, keys: 4_000_000 };
+export const KEPT = { from: 20_000, bytes: 6 * 2 ** 20 };
+
+/** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
+interface TextMatch {
+  main: Int32Array;
+  recent: number[];
+}
+
+/** Where keys (ascending, as FTS5 gives them) are in the columns: the main block's rows by listing id. */
+function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
+  const { recent } = cols;
+  const rows = new Int32Array(keys.length);
+  const inRecent: number[] = [];
+  let n = 0;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    const p = cols.mainRow(k);
+    if (p >= 0) rows[n++] = p;
+    // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
+    else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
+  }
+  return { main: n === rows.length ? rows : rows.slice(0, n), recent: inRecent };
+}
+
+/** A kept match's main rows as a list (a bitset is unpacked). */
+function keptRows(kept: KeptMatch): Int32Array {
+  if (kept.rows) return kept.rows;
+  const bits = kept.bits!;
+  const rows = new Int32Array(kept.count);
+  let n = 0;
+  for (let w = 0; w < bits.length; w++) {
+    for (let x = bits[w]!; x !== 0; ) {
+      const low = x & -x;
+      rows[n++] = (w << 5) + 31 - Math.clz32(low);
+      x ^= low;
+    }
+  }
+  return rows;
+}
+
+function keep(cols: FacetColumns, match: string, m: TextMatch): void {
+  const count = m.main.length;
+  const words = (cols.main.length + 31) >> 5;
+  let kept: KeptMatch;
+  if (count > words) {
+    // More than one row in 32: a bit per row is smaller than a row number per match.
+    const bits = new Uint32Array(words);
+    for (let i = 0; i < count; i++) bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
+    kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length };
+  } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length };
+  if (kept.bytes > KEPT.bytes) return;
+  cols.textMatches.set(match, kept);
+  let total = 0;
+  for (const k of cols.textMatches.values()) total += k.bytes;
+  for (const [oldest, k] of cols.textMatches) {
+    if (total <= KEPT.bytes) break;
+    cols.textMatches.delete(oldest);
+    total -= k.bytes;
+  }
+}
 
 /**
- * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
- * milliseconds to read out of FTS5 however it is asked) is kept and brought up to date at the next search with the
- * same words: only the keys written or removed since are asked of FTS5 again.
+ * Every row matching an FTS5 expression. A broad word's match (hundreds of thousands of keys, tens of milliseconds to
+ * read out of FTS5 however it is asked) is kept and brought up to date at the next search with the same words: the
+ * main block's rows never change but for dead marks (a merge drops what is kept), and of the keys written or removed
+ * since, only those are asked of FTS5 again.
  */
-function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): ArrayLike<number> {
+function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): TextMatch {
   const kept = cols.textMatches.get(match);
   if (kept) {
     cols.textMatches.delete(match);
@@ -333,41 +407,23 @@ function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.fro
     if (touched) {
       if (touched.length > 0) {
         const sql = 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))';
-        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched))).sort((a, b) => a - b);
-        kept.keys = patchKeys(kept.keys, [...new Set(touched)].sort((a, b) => a - b), now);
+        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched)));
+        kept.recent = patchKeys(kept.recent, new Set(touched), now);
+        kept.bytes += 8 * now.length;
       }
       kept.generation = cols.generation;
       cols.textMatches.set(match, kept); // last used last
-      return kept.keys;
+      return { main: keptRows(kept), recent: kept.recent.filter((k) => cols.recent.find(k) >= 0) };
     }
   }
-  const keys = allKeys(db, match);
-  if (keys.length >= keepFrom && keys.length <= KEPT.keys) {
-    cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
-    let total = 0;
-    for (const m of cols.textMatches.values()) total += m.keys.length;
-    for (const [oldest, m] of cols.textMatches) {
-      if (total <= KEPT.keys) break;
-      cols.textMatches.delete(oldest);
-      total -= m.keys.length;
-    }
-  }
-  return keys;
+  const m = locateKeys(cols, allKeys(db, match));
+  if (m.main.length + m.recent.length >= keepFrom) keep(cols, match, m);
+  return m;
 }
 
-/** Sorted keys without the touched ones, with those of them that match now merged in (all ascending). */
-function patchKeys(keys: Float64Array, touched: number[], matching: number[]): Float64Array {
-  const out = new Float64Array(keys.length + matching.length);
-  let [n, t, m] = [0, 0, 0];
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    while (t < touched.length && touched[t]! < k) t++;
-    while (m < matching.length && matching[m]! < k) out[n++] = matching[m++]!;
-    if (t < touched.length && touched[t] === k) continue;
-    out[n++] = k;
-  }
-  while (m < matching.length) out[n++] = matching[m++]!;
-  return out.slice(0, n);
+/** Keys (descending) without the touched ones, with those of them that match now (any order) merged in. */
+function patchKeys(keys: number[], touched: Set<number>, matching: number[]): number[] {
+  return [...new Set([...keys.filter((k) => !touched.has(k)), ...matching])].sort((a, b) => b - a);
 }
 
 /** The newest `limit` keys matching an FTS5 expression below `below`, newest first. */
@@ -386,150 +442,218 @@ const REGION = 2;
 const CATEGORY = 4;
 const FIRST_ATTRIBUTE = 8;
 
+/** What one pass decides and counts; `keys` (and `prices`) are the matches in the order visited. */
+interface Pass {
+  nowSec: number;
+  kindCode: number;
+  /** By place / category pair code: 0 fails a must-pass filter (city, industry), 2 fails only its facet group's, 1 passes. */
+  placeState: Uint8Array;
+  catState: Uint8Array;
+  flags: number;
+  hasPrice: boolean;
+  pMin: number;
+  pMax: number;
+  /** Keys of the publish filter's boundary minute: below `afterLo` too old, from `afterHi` new enough, between: exact check. */
+  afterLo: number;
+  afterHi: number;
+  afterMs: number;
+  /** Matches to keep in `keys` (the others are only counted). */
+  limit: number;
+  byPrice: 'priceMin' | 'priceMax' | null;
+  attributes: AttributeCheck | null;
+  exact: ExactRow;
+  kindN: Uint32Array;
+  placeN: Uint32Array;
+  catN: Uint32Array;
+  keys: number[];
+  prices: number[];
+  total: number;
+}
+
+interface AttributeCheck {
+  of: Map<number, ListingAttributes>;
+  ranges: [string, { min?: number; max?: number }][];
+  choices: { key: string; value: string; bit: number }[];
+  facetKeys: string[];
+  counts: Map<string, number>[];
+}
+
+/** The exact facts the columns hold rounded: read from search_rows only at a filter's boundary (a rare row). */
+type ExactRow = (key: number) => { publishedAt: number; expiresAt: number; priceMin: number | null; priceMax: number | null } | undefined;
+
+function exactRows(db: Db, cols: FacetColumns): ExactRow {
+  return (key) => {
+    const row = prepared(db, 'SELECT published_at, expires_at, price_min, price_max FROM search_rows WHERE key = ?').raw().get(key) as
+      | [number, number, number | null, number | null]
+      | undefined;
+    const big = cols.bigPrices.get(key);
+    return row && { publishedAt: row[0], expiresAt: row[1], priceMin: big ? big[0] : row[2], priceMax: big ? big[1] : row[3] };
+  };
+}
+
 /**
- * The one pass over the candidates, newest first (the keys of a text match, oldest first as FTS5 gives them, or
- * every row): every filter decided on the facet columns, the matches kept in order (with their price when sorting by
- * it), and each facet group counted over the listings that fail no filter but its own.
+ * Visits rows of a block (`rows` given: those, else `from` to `to`), newest first: every filter decided on the
+ * columns, the matches kept in order up to the limit (with their price when sorting by it), and each facet group
+ * counted over the listings that fail no filter but the group's own. One tight loop over typed arrays.
  */
-function filterAndCount(
-  db: Db,
-  req: EngineRequest,
-  textKeys: ArrayLike<number> | null,
-  byPrice: 'priceMin' | 'priceMax' | null,
-  window: { offset: number; size: number } | null,
-) {
+function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number): void {
+  const { key, expires, priceMin, priceMax, kind, flags, place, cat } = b;
+  const { nowSec, kindCode, placeState, catState, hasPrice, pMin, pMax, afterLo, afterHi, byPrice, attributes, kindN, placeN, catN, keys, prices } = s;
+  const need = s.flags;
+  let total = s.total;
+  for (let i = from; i < to; i++) {
+    const p = rows === null ? i : rows[i]!;
+    const e = expires[p]!;
+    if (e <= nowSec && (e < nowSec || !((s.exact(key[p]!)?.expiresAt ?? 0) > now))) continue;
+    const ps = placeState[place[p]!]!;
+    const cs = catState[cat[p]!]!;
+    if (ps === 0 || cs === 0 || (flags[p]! & need) !== need) continue;
+    const k = key[p]!;
+    if (k < afterHi && (k < afterLo || !((s.exact(k)?.publishedAt ?? -Infinity) >= s.afterMs))) continue;
+    let lo = priceMin[p]!;
+    let hi = priceMax[p]!;
+    if (lo === BIG_PRICE || hi === BIG_PRICE) [lo, hi] = bigPrices(s, k);
+    if (hasPrice && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    const kd = kind[p]!;
+    let failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
+    let attrs: ListingAttributes | undefined;
+    if (attributes && cs === 1) {
+      attrs = attributes.of.get(k % ID_SPACE);
+      let out = false;
+      for (const r of attributes.ranges) {
+        const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
+        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) out = true;
+      }
+      for (const c of attributes.choices) {
+        const v = attrs?.[c.key];
+        if (v === undefined || v === null || String(v) !== c.value) {
+          if (c.bit < 0) out = true;
+          failed |= c.bit;
+        }
+      }
+      if (out) continue;
+    } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
+    if (failed === 0) {
+      // Newest first: only the page needs the keys, the others are counted.
+      if (total < s.limit) {
+        keys.push(k);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      }
+      total++;
+      kindN[kd]!++;
+      placeN[place[p]!]!++;
+      catN[cat[p]!]!++;
+    } else if (failed === KIND) kindN[kd]!++;
+    else if (failed === REGION) placeN[place[p]!]!++;
+    else if (failed === CATEGORY) catN[cat[p]!]!++;
+    if (attrs && (failed === 0 || failed >= FIRST_ATTRIBUTE)) {
+      for (let a = 0; a < attributes!.facetKeys.length; a++) {
+        if (failed !== 0 && failed !== FIRST_ATTRIBUTE << a) continue;
+        const v = attrs[attributes!.facetKeys[a]!];
+        if (v === undefined || v === null) continue;
+        const m = attributes!.counts[a]!;
+        m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+      }
+    }
+  }
+  s.total = total;
+}
+
+function bigPrices(s: Pass, key: number): [number, number] {
+  const row = s.exact(key);
+  // Negotiable is NO_PRICE; a price is at least one fen.
+  return [row?.priceMin ?? NO_PRICE, row?.priceMax ?? NO_PRICE];
+}
+
+/** Two lists of keys descending (with values alongside), merged. */
+function mergeDescending(a: number[], av: number[], b: number[], bv: number[]): [number[], number[]] {
+  if (b.length === 0) return [a, av];
+  const keys: number[] = [];
+  const values: number[] = [];
+  let [i, j] = [0, 0];
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! > b[j]!)) {
+      keys.push(a[i]!);
+      if (av.length > 0) values.push(av[i]!);
+      i++;
+    } else {
+      keys.push(b[j]!);
+      if (bv.length > 0) values.push(bv[j]!);
+      j++;
+    }
+  }
+  return [keys, values];
+}
+
+/**
+ * The one pass over the candidates, newest first (the rows of a text match, or every row): every filter decided on
+ * the facet columns, the matches kept in order (with their price when sorting by it), and each facet group counted
+ * over the listings that fail no filter but its own.
+ */
+function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPrice: 'priceMin' | 'priceMax' | null, window: { offset: number; size: number } | null) {
   const cols = facetColumns(db);
   const f = req.filters;
-  const now = req.now;
-  const kindCode = f.kind ? cols.kindCodes.code(f.kind) : 0;
-  const cityCode = f.cityId !== undefined ? cols.cityCodes.code(f.cityId) : 0;
-  const regionCode = f.regionId !== undefined ? cols.regionCodes.code(f.regionId) : 0;
-  const topCode = f.topCategoryId !== undefined ? cols.topCodes.code(f.topCategoryId) : 0;
-  const catCode = f.categoryId !== undefined ? cols.catCodes.code(f.categoryId) : 0;
-  const flags = (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0);
-  const hasPrice = f.priceMin !== undefined || f.priceMax !== undefined;
-  const [pMin, pMax] = [f.priceMin ?? -Infinity, f.priceMax ?? Infinity];
-  const after = f.publishedAfter ?? -Infinity;
-
   // Attributes belong to the chosen subcategory: its listings' attributes, with a group bit per counted attribute.
   const facetKeys = req.facetAttributes.map((a) => a.key);
   const choices = Object.entries(f.attributes ?? {}).map(([key, value]) => ({ key, value, bit: facetKeys.includes(key) ? FIRST_ATTRIBUTE << facetKeys.indexOf(key) : -1 }));
   const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
   const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
-  const attributes = needAttributes ? cols.attributesOf(db, f.categoryId!) : undefined;
   if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], total: 0, facets: emptyFacets() };
-
-  const kindN = new Uint32Array(cols.kindCodes.values.length + 1);
-  const cityN = new Uint32Array(cols.cityCodes.values.length + 1);
-  const regionN = new Uint32Array(cols.regionCodes.values.length + 1);
-  const topN = new Uint32Array(cols.topCodes.values.length + 1);
-  const catN = new Uint32Array(cols.catCodes.values.length + 1);
-  const attributeN = facetKeys.map(() => new Map<string, number>());
-  const matched: number[] = [];
-  const prices: number[] = [];
-  let total = 0;
-
-  const visit = (b: Block, p: number) => {
-    if (!(b.expires[p]! > now)) return;
-    if ((cityCode !== 0 && b.city[p] !== cityCode) || (topCode !== 0 && b.top[p] !== topCode) || (b.flags[p]! & flags) !== flags) return;
-    if (hasPrice && !(b.priceMax[p]! >= pMin && b.priceMin[p]! <= pMax)) return;
-    if (b.published[p]! < after) return;
-    let failed = 0;
-    if (kindCode !== 0 && b.kind[p] !== kindCode) failed |= KIND;
-    if (regionCode !== 0 && b.region[p] !== regionCode) failed |= REGION;
-    if (catCode !== 0 && b.cat[p] !== catCode) failed |= CATEGORY;
-    let attrs: Record<string, unknown> | undefined;
-    if (attributes) {
-      attrs = attributes.get(b.key[p]! % ID_SPACE);
-      for (const r of ranges) {
-        const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
-        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) return;
-      }
-      for (const c of choices) {
-        const v = attrs?.[c.key];
-        if (v === undefined || v === null || String(v) !== c.value) {
-          if (c.bit < 0) return;
-          failed |= c.bit;
-        }
-      }
-    }
-    if (failed & (failed - 1)) return; // two groups or more: in no count
-    if (failed === 0) {
-      // Newest first, only the page needs the keys: the others are counted.
-      if (!window || (total >= window.offset && total < window.offset + window.size)) matched.push(b.key[p]!);
-      if (byPrice) prices.push(b[byPrice][p]!);
-      total++;
-    }
-    if (failed === 0 || failed === KIND) kindN[b.kind[p]!]!++;
-    if (failed === 0 || failed === REGION) {
-      cityN[b.city[p]!]!++;
-      regionN[b.region[p]!]!++;
-    }
-    if (failed === 0 || failed === CATEGORY) {
-      topN[b.top[p]!]!++;
-      catN[b.cat[p]!]!++;
-    }
-    if (attrs) {
-      for (let i = 0; i < facetKeys.length; i++) {
-        if (failed !== 0 && failed !== FIRST_ATTRIBUTE << i) continue;
-        const v = attrs[facetKeys[i]!];
-        if (v === undefined || v === null) continue;
-        const m = attributeN[i]!;
-        m.set(String(v), (m.get(String(v)) ?? 0) + 1);
-      }
-    }
+  const after = f.publishedAfter;
+  const afterMinute = after === undefined ? -1 : minuteOfKey(documentKey({ id: 1, publishedAt: after }));
+  const s: Pass = {
+    nowSec: Math.floor(req.now / 1000),
+    kindCode: f.kind ? cols.kindCodes.code(f.kind) : 0,
+    placeState: cols.places.states(f.cityId, f.regionId),
+    catState: cols.cats.states(f.topCategoryId, f.categoryId),
+    flags: (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0),
+    hasPrice: f.priceMin !== undefined || f.priceMax !== undefined,
+    pMin: f.priceMin ?? -Infinity,
+    pMax: f.priceMax ?? Infinity,
+    afterLo: after === undefined ? -Infinity : afterMinute * ID_SPACE,
+    afterHi: after === undefined ? -Infinity : (afterMinute + 1) * ID_SPACE,
+    afterMs: after ?? -Infinity,
+    limit: window ? window.offset + window.size : Infinity,
+    byPrice,
+    attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
+    exact: exactRows(db, cols),
+    kindN: new Uint32Array(cols.kindCodes.values.length + 1),
+    placeN: new Uint32Array(cols.places.size),
+    catN: new Uint32Array(cols.cats.size),
+    keys: [],
+    prices: [],
+    total: 0,
   };
-
+  // A kind, city or industry no listing has: nothing matches (its code is -1).
   const { main, recent } = cols;
-  if (textKeys) {
-    // Newest first, each found by a walk down the main block's keys (a listing changed since the load: the recent block).
-    let from = 0;
-    for (let i = textKeys.length - 1; i >= 0; i--) {
-      const k = textKeys[i]!;
-      const q = recent.length > 0 ? recent.find(k) : -1;
-      if (q >= 0) {
-        visit(recent, q);
-        continue;
-      }
-      from = main.atOrOlder(k, from);
-      if (from < main.length && main.key[from] === k) visit(main, from);
-    }
-  } else {
-    // Every row, newest first: the main block's, with the recent block's rows visited in their turn. Listings of a
-    // city or an industry are read from that code's list; a publish-date filter stops at the first older row.
-    const end = f.publishedAfter === undefined ? main.length : main.firstOlder(documentKey({ id: 1, publishedAt: f.publishedAfter }) - 1);
-    let q = 0;
-    const visitMain = (p: number) => {
-      while (q < recent.length && recent.key[q]! > main.key[p]!) visit(recent, q++);
-      visit(main, p);
-    };
-    // An attribute filter fails every listing outside the subcategory, which then fails two filters and counts
-    // nowhere: only the subcategory's rows need a visit.
-    const leafOnly = catCode > 0 && (choices.length > 0 || ranges.length > 0);
-    const list = leafOnly ? main.rowsWith('cat', catCode) : cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
-    if (list) {
-      for (let i = 0; i < list.length && list[i]! < end; i++) visitMain(list[i]!);
-    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visitMain(p);
-    while (q < recent.length) visit(recent, q++);
+  if (s.kindCode >= 0) {
+    if (text) scan(main, text.main, 0, text.main.length, s, req.now);
+    // A publish-date filter stops at the first row older than its minute.
+    else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
   }
+  const [mainKeys, mainPrices, mainTotal] = [s.keys, s.prices, s.total];
+  s.keys = [];
+  s.prices = [];
+  s.total = 0;
+  if (s.kindCode >= 0 && recent.length > 0) {
+    const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
+    scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
+  }
+  const total = mainTotal + s.total;
+  let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
+  if (window) matched = matched.slice(window.offset, window.offset + window.size);
 
+  const places = cols.places.named(s.placeN);
+  const cats = cols.cats.named(s.catN);
   const facets: Facets = {
-    kind: cols.kindCodes.named(kindN),
-    city: cols.cityCodes.named(cityN),
-    region: cols.regionCodes.named(regionN),
-    topCategory: cols.topCodes.named(topN),
-    category: cols.catCodes.named(catN),
-    attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(attributeN[i]!)])),
+    kind: cols.kindCodes.named(s.kindN),
+    city: places.outer,
+    region: places.inner,
+    topCategory: cats.outer,
+    category: cats.inner,
+    attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
   };
   return { matched, prices, total, facets };
-}
-
-/** The shorter of the main block's row lists for a city and an industry code (0: no such filter). */
-function shortest(main: Block, cityCode: number, topCode: number): Int32Array {
-  if (cityCode <= 0) return main.rowsWith('top', topCode);
-  if (topCode <= 0) return main.rowsWith('city', cityCode);
-  const [a, b] = [main.rowsWith('city', cityCode), main.rowsWith('top', topCode)];
-  return a.length <= b.length ? a : b;
 }
 
 /**
@@ -586,8 +710,14 @@ function relevancePage(db: Db, tiers: string[], base: string[], matched: number[
     const match = combine(tier, base);
     if (keepTiers) {
       // However few keys: what is slow here is finding them (a tier with no match in a title reads every position).
-      const keys = textKeys(db, cols, match, 0);
-      for (let i = keys.length - 1; i >= 0 && page.length < size; i--) take(keys[i]!);
+      const m = textKeys(db, cols, match, 0);
+      // Newest first across both blocks.
+      let r = 0;
+      for (let i = 0; i <= m.main.length && page.length < size; i++) {
+        const k = i < m.main.length ? cols.main.key[m.main[i]!]! : -Infinity;
+        while (r < m.recent.length && m.recent[r]! > k && page.length < size) take(m.recent[r++]!);
+        if (i < m.main.length && page.length < size) take(k);
+      }
       if (page.length >= size) return page;
       continue;
     }
@@ -626,15 +756,14 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
     if (byPrice) {
       // Negotiable (no price) last both ways; ties newest first.
       const sign = byPrice === 'priceMin' ? 1 : -1;
-      const value = prices.map((p) => (Number.isNaN(p) ? Infinity : sign * p));
+      const value = prices.map((p) => (p === NO_PRICE ? Infinity : sign * p));
       keys = firstBy(matched.length, value, matched, offset + req.pageSize)
         .slice(offset)
         .map((i) => matched[i]!);
-    } else keys = relevancePage(db, tiers!, base, matched, text!.length, cols, offset, req.pageSize);
+    } else keys = relevancePage(db, tiers!, base, matched, text!.main.length + text!.recent.length, cols, offset, req.pageSize);
   }
   return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
-
 export class FtsEngine implements SearchEngine {
   readonly name = 'fts' as const;
   constructor(private readonly db: Db) {}
