@@ -208,6 +208,25 @@ export class Pairs {
   }
 }
 
+/**
+ * Rows not dead counted by (kind, place, category) code, kept in step with every write, and the keys of the rows
+ * among them that expire before `horizon` (seconds): a search without words or other filters than these reads its
+ * total and facets off the table (those keys' rows that expired by now taken off) instead of a pass over every row.
+ */
+export interface ComboCounts {
+  n: Uint32Array;
+  kinds: number;
+  places: number;
+  cats: number;
+  horizon: number;
+  expiring: Set<number>;
+}
+
+/** How far ahead the combo counts list expiring rows; past it they are counted again (one pass). */
+const COMBO_HORIZON_SECONDS = 3600;
+/** Beyond this many cells (kinds x places x categories) there is no table: searches count in their pass. */
+const COMBO_CELLS = 1 << 20;
+
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
   generation: number;
@@ -239,6 +258,7 @@ export class FacetColumns {
   /** Prices a Uint32 of fen cannot hold, by key (BIG_PRICE in the columns). */
   readonly bigPrices = new Map<number, [number | null, number | null]>();
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
+  private combos: ComboCounts | null = null;
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
@@ -327,6 +347,7 @@ export class FacetColumns {
     block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
     block.place[p] = this.places.add(row.city, row.region);
     block.cat[p] = this.cats.add(row.top, row.cat);
+    if (this.combos) this.count(block, p, 1);
     if (row.id >= this.rowOf.length) {
       const grown = new Int32Array(Math.max(1024, row.id + 1, Math.ceil(this.rowOf.length * 1.25)));
       grown.set(this.rowOf);
@@ -335,6 +356,28 @@ export class FacetColumns {
     if (this.rowOf[row.id] === 0) this.size++;
     this.rowOf[row.id] = inMain ? p + 1 : IN_RECENT;
     if (!inMain) this.recentKeyOf.set(row.id, row.key);
+  }
+
+  /** The combo counts as of `nowSec` (built by one pass over every row when missing or past their horizon), or null. */
+  combosAt(nowSec: number): ComboCounts | null {
+    if (this.combos && nowSec <= this.combos.horizon) return this.combos;
+    const [kinds, places, cats] = [this.kindCodes.values.length + 1, this.places.size, this.cats.size];
+    if (kinds * places * cats > COMBO_CELLS) return null;
+    this.combos = { n: new Uint32Array(kinds * places * cats), kinds, places, cats, horizon: nowSec + COMBO_HORIZON_SECONDS, expiring: new Set() };
+    for (const block of [this.main, this.recent]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) this.count(block, p, 1);
+    return this.combos;
+  }
+
+  /** Counts a row in (or out of) the combo counts; a code the table has no room for drops it (built again when asked). */
+  private count(block: Block, p: number, w: number): void {
+    const c = this.combos!;
+    const [kd, pl, ct] = [block.kind[p]!, block.place[p]!, block.cat[p]!];
+    if (kd >= c.kinds || pl >= c.places || ct >= c.cats) {
+      this.combos = null;
+      return;
+    }
+    c.n[(kd * c.places + pl) * c.cats + ct]! += w;
+    if (w > 0 && block.expires[p]! <= c.horizon) c.expiring.add(block.key[p]!);
   }
 
   /** The exact prices of a row whose price column says BIG_PRICE. */
@@ -347,6 +390,8 @@ export class FacetColumns {
    * live row there and a dead one in the main block.
    */
   locate(key: number): [Block, number] | null {
+    const r = this.mainRow(key);
+    if (r >= 0) return [this.main, r];
     const q = this.recent.find(key);
     if (q >= 0) return [this.recent, q];
     const p = this.main.find(key);
@@ -387,6 +432,7 @@ export class FacetColumns {
     const found = this.locate(key);
     if (found) {
       const [block, p] = found;
+      if (this.combos && !block.dead(p)) this.count(block, p, -1);
       block.expires[p] = DEAD;
       this.bigPrices.delete(key);
       this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);

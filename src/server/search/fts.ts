@@ -29,6 +29,7 @@ import {
   NO_PRICE,
   VERIFIED,
   type Block,
+  type ComboCounts,
   type FacetColumns,
   type KeptMatch,
 } from './facet-columns.ts';
@@ -459,6 +460,8 @@ interface Pass {
   afterMs: number;
   /** Matches to keep in `keys` (the others are only counted). */
   limit: number;
+  /** False: facets are counted elsewhere (ComboCounts); the pass only finds matches, and stops at the limit. */
+  countAll: boolean;
   byPrice: 'priceMin' | 'priceMax' | null;
   attributes: AttributeCheck | null;
   exact: ExactRow;
@@ -533,6 +536,13 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
       }
       if (out) continue;
     } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
+    if (!s.countAll) {
+      if (failed !== 0) continue;
+      keys.push(k);
+      if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      if (++total >= s.limit) break;
+      continue;
+    }
     if (failed === 0) {
       // Newest first: only the page needs the keys, the others are counted.
       if (total < s.limit) {
@@ -557,6 +567,41 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     }
   }
   s.total = total;
+}
+
+/** Total and facet counts of a search without words off the combo counts, less the rows expired by now. */
+function countCombos(cols: FacetColumns, c: ComboCounts, s: Pass, now: number): number {
+  const { kindCode, placeState, catState, kindN, placeN, catN } = s;
+  let total = 0;
+  const add = (kd: number, pl: number, ct: number, w: number) => {
+    const [ps, cs] = [placeState[pl]!, catState[ct]!];
+    if (ps === 0 || cs === 0) return;
+    const failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
+    if (failed === 0) {
+      total += w;
+      kindN[kd]! += w;
+      placeN[pl]! += w;
+      catN[ct]! += w;
+    } else if (failed === KIND) kindN[kd]! += w;
+    else if (failed === REGION) placeN[pl]! += w;
+    else if (failed === CATEGORY) catN[ct]! += w;
+  };
+  for (let kd = 1; kd < c.kinds; kd++) {
+    for (let pl = 1; pl < c.places; pl++) {
+      if (placeState[pl] === 0) continue;
+      const base = (kd * c.places + pl) * c.cats;
+      for (let ct = 1; ct < c.cats; ct++) if (c.n[base + ct] !== 0) add(kd, pl, ct, c.n[base + ct]!);
+    }
+  }
+  for (const key of c.expiring) {
+    const at = cols.locate(key);
+    if (!at || at[0].dead(at[1])) continue;
+    const [b, p] = at;
+    const e = b.expires[p]!;
+    if (e > s.nowSec || (e === s.nowSec && (s.exact(key)?.expiresAt ?? 0) > now)) continue;
+    add(b.kind[p]!, b.place[p]!, b.cat[p]!, -1);
+  }
+  return total;
 }
 
 function bigPrices(s: Pass, key: number): [number, number] {
@@ -614,6 +659,7 @@ function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPr
     afterHi: after === undefined ? -Infinity : (afterMinute + 1) * ID_SPACE,
     afterMs: after ?? -Infinity,
     limit: window ? window.offset + window.size : Infinity,
+    countAll: true,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
     exact: exactRows(db, cols),
@@ -624,22 +670,24 @@ function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPr
     prices: [],
     total: 0,
   };
-  // A kind, city or industry no listing has: nothing matches (its code is -1).
+  // Without words, and filtered on kind, place and category only: facets and total off the combo counts, and the
+  // pass only walks newest first as far as the page.
+  const combos = !text && !s.hasPrice && after === undefined && s.flags === 0 && !s.attributes ? cols.combosAt(s.nowSec) : null;
+  const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
+  s.countAll = !combos;
   const { main, recent } = cols;
-  if (s.kindCode >= 0) {
-    if (text) scan(main, text.main, 0, text.main.length, s, req.now);
-    // A publish-date filter stops at the first row older than its minute.
-    else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
-  }
+  if (text) scan(main, text.main, 0, text.main.length, s, req.now);
+  // A publish-date filter stops at the first row older than its minute.
+  else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
   const [mainKeys, mainPrices, mainTotal] = [s.keys, s.prices, s.total];
   s.keys = [];
   s.prices = [];
   s.total = 0;
-  if (s.kindCode >= 0 && recent.length > 0) {
+  if (recent.length > 0) {
     const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
   }
-  const total = mainTotal + s.total;
+  const total = combos ? comboTotal : mainTotal + s.total;
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
   if (window) matched = matched.slice(window.offset, window.offset + window.size);
 
