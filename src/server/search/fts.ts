@@ -427,16 +427,6 @@ function patchKeys(keys: number[], touched: Set<number>, matching: number[]): nu
   return [...new Set([...keys.filter((k) => !touched.has(k)), ...matching])].sort((a, b) => b - a);
 }
 
-/** The newest `limit` keys matching an FTS5 expression below `below`, newest first. */
-function newestKeys(db: Db, match: string, limit: number, below: number): number[] {
-  const keys = parseKeys(
-    prepared(db, 'SELECT json_group_array(k) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)')
-      .pluck()
-      .get(match, below, limit),
-  );
-  return keys.sort((a, b) => b - a);
-}
-
 /** Facet groups: a group's counts leave out its own filter. Bits of a listing's "failed" mask. */
 const KIND = 1;
 const REGION = 2;
@@ -735,10 +725,13 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
 }
 
 /**
- * One page of the matches in relevance order: each tier read newest first from FTS5 (only as far as the page
- * needs), a match counted in the first tier it is in; the last tier is the rest of the matches.
+ * One page of the matches in relevance order: the tiers in turn, each newest first, a match counted in the first
+ * tier it is in; the last tier is the rest of the matches. Each tier's rows are read whole once and kept with the
+ * text matches (brought up to date like them), so the next page or the next search with the same words reads no
+ * FTS5 at all: reading a tier newest first only as far as the page needs still went through all of a rare tier, and
+ * FTS5 reads positions for the column filter.
  */
-function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], textCount: number, cols: FacetColumns, offset: number, size: number): number[] {
+function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], cols: FacetColumns, offset: number, size: number): number[] {
   // By listing id: 1, a match not yet in a tier; 2, in one.
   const state = new Uint8Array(cols.idLimit);
   for (const k of matched) state[k % ID_SPACE] = 1;
@@ -751,33 +744,14 @@ function relevancePage(db: Db, tiers: string[], base: string[], matched: number[
     if (skip > 0) skip--;
     else page.push(k);
   };
-  // Filters that leave few of a broad word's matches make a tier read newest first go through most of the tier (and
-  // FTS5 reads positions for the column filter) to find a page: the whole tier is read once and kept instead.
-  const keepTiers = textCount >= KEPT.from && matched.length * 4 < textCount;
   for (const tier of tiers.slice(0, -1)) {
-    const match = combine(tier, base);
-    if (keepTiers) {
-      // However few keys: what is slow here is finding them (a tier with no match in a title reads every position).
-      const m = textKeys(db, cols, match, 0);
-      // Newest first across both blocks.
-      let r = 0;
-      for (let i = 0; i <= m.main.length && page.length < size; i++) {
-        const k = i < m.main.length ? cols.main.key[m.main[i]!]! : -Infinity;
-        while (r < m.recent.length && m.recent[r]! > k && page.length < size) take(m.recent[r++]!);
-        if (i < m.main.length && page.length < size) take(k);
-      }
-      if (page.length >= size) return page;
-      continue;
-    }
-    let limit = Math.max(256, 2 * (skip + size));
-    for (let below = Number.MAX_SAFE_INTEGER; page.length < size; limit *= 4) {
-      const keys = newestKeys(db, match, limit, below);
-      for (const k of keys) {
-        take(k);
-        if (page.length >= size) break;
-      }
-      if (keys.length < limit) break;
-      below = keys[keys.length - 1]!;
+    const m = textKeys(db, cols, combine(tier, base), 0);
+    // Newest first across both blocks.
+    let r = 0;
+    for (let i = 0; i <= m.main.length && page.length < size; i++) {
+      const k = i < m.main.length ? cols.main.key[m.main[i]!]! : -Infinity;
+      while (r < m.recent.length && m.recent[r]! > k && page.length < size) take(m.recent[r++]!);
+      if (i < m.main.length && page.length < size) take(k);
     }
     if (page.length >= size) return page;
   }
@@ -808,7 +782,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       keys = firstBy(matched.length, value, matched, offset + req.pageSize)
         .slice(offset)
         .map((i) => matched[i]!);
-    } else keys = relevancePage(db, tiers!, base, matched, text!.main.length + text!.recent.length, cols, offset, req.pageSize);
+    } else keys = relevancePage(db, tiers!, base, matched, cols, offset, req.pageSize);
   }
   return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
