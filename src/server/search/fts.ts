@@ -452,6 +452,8 @@ interface Pass {
   limit: number;
   /** False: facets are counted elsewhere (ComboCounts); the pass only finds matches, and stops at the limit. */
   countAll: boolean;
+  /** Relevance order: matches are marked (1) by row of the block scanned instead of listed. */
+  mark: Uint8Array | null;
   byPrice: 'priceMin' | 'priceMax' | null;
   attributes: AttributeCheck | null;
   exact: ExactRow;
@@ -535,7 +537,8 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     }
     if (failed === 0) {
       // Newest first: only the page needs the keys, the others are counted.
-      if (total < s.limit) {
+      if (s.mark) s.mark[p] = 1;
+      else if (total < s.limit) {
         keys.push(k);
         if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       }
@@ -625,7 +628,14 @@ function mergeDescending(a: number[], av: number[], b: number[], bv: number[]): 
  * the facet columns, the matches kept in order (with their price when sorting by it), and each facet group counted
  * over the listings that fail no filter but its own.
  */
-function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPrice: 'priceMin' | 'priceMax' | null, window: { offset: number; size: number } | null) {
+function filterAndCount(
+  db: Db,
+  req: EngineRequest,
+  text: TextMatch | null,
+  byPrice: 'priceMin' | 'priceMax' | null,
+  window: { offset: number; size: number } | null,
+  marks: Marks | null = null,
+) {
   const cols = facetColumns(db);
   const f = req.filters;
   // Attributes belong to the chosen subcategory: its listings' attributes, with a group bit per counted attribute.
@@ -650,6 +660,7 @@ function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPr
     afterMs: after ?? -Infinity,
     limit: window ? window.offset + window.size : Infinity,
     countAll: true,
+    mark: null,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
     exact: exactRows(db, cols),
@@ -666,6 +677,7 @@ function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPr
   const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
   s.countAll = !combos;
   const { main, recent } = cols;
+  s.mark = marks?.main ?? null;
   if (text) scan(main, text.main, 0, text.main.length, s, req.now);
   // A publish-date filter stops at the first row older than its minute.
   else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
@@ -673,6 +685,7 @@ function filterAndCount(db: Db, req: EngineRequest, text: TextMatch | null, byPr
   s.keys = [];
   s.prices = [];
   s.total = 0;
+  s.mark = marks?.recent ?? null;
   if (recent.length > 0) {
     const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
@@ -724,6 +737,27 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
   return heap.sort(order);
 }
 
+/** The matches of a search in relevance order, by row of each block (1: a match not yet in a page's tier, 2: placed). */
+interface Marks {
+  main: Uint8Array;
+  recent: Uint8Array;
+}
+
+/** Visits a text match's rows newest first across both blocks, until `visit` says stop. */
+function newestFirst(cols: FacetColumns, m: TextMatch, visit: (inRecent: boolean, p: number, key: number) => boolean): void {
+  const { main, recent } = cols;
+  let r = 0;
+  for (let i = 0; i <= m.main.length; i++) {
+    const k = i < m.main.length ? main.key[m.main[i]!]! : -Infinity;
+    while (r < m.recent.length && m.recent[r]! > k) {
+      const key = m.recent[r++]!;
+      const q = recent.find(key);
+      if (q >= 0 && !visit(true, q, key)) return;
+    }
+    if (i < m.main.length && !visit(false, m.main[i]!, k)) return;
+  }
+}
+
 /**
  * One page of the matches in relevance order: the tiers in turn, each newest first, a match counted in the first
  * tier it is in; the last tier is the rest of the matches. Each tier's rows are read whole once and kept with the
@@ -731,34 +765,23 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
  * FTS5 at all: reading a tier newest first only as far as the page needs still went through all of a rare tier, and
  * FTS5 reads positions for the column filter.
  */
-function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], cols: FacetColumns, offset: number, size: number): number[] {
-  // By listing id: 1, a match not yet in a tier; 2, in one.
-  const state = new Uint8Array(cols.idLimit);
-  for (const k of matched) state[k % ID_SPACE] = 1;
+function relevancePage(db: Db, tiers: string[], base: string[], text: TextMatch, marks: Marks, cols: FacetColumns, offset: number, size: number): number[] {
   const page: number[] = [];
   let skip = offset;
-  const take = (k: number) => {
-    const id = k % ID_SPACE;
-    if (state[id] !== 1) return;
-    state[id] = 2;
-    if (skip > 0) skip--;
-    else page.push(k);
+  const take = (inRecent: boolean, p: number, k: number) => {
+    const mark = inRecent ? marks.recent : marks.main;
+    if (mark[p] === 1) {
+      mark[p] = 2;
+      if (skip > 0) skip--;
+      else page.push(k);
+    }
+    return page.length < size;
   };
   for (const tier of tiers.slice(0, -1)) {
-    const m = textKeys(db, cols, combine(tier, base), 0);
-    // Newest first across both blocks.
-    let r = 0;
-    for (let i = 0; i <= m.main.length && page.length < size; i++) {
-      const k = i < m.main.length ? cols.main.key[m.main[i]!]! : -Infinity;
-      while (r < m.recent.length && m.recent[r]! > k && page.length < size) take(m.recent[r++]!);
-      if (i < m.main.length && page.length < size) take(k);
-    }
+    newestFirst(cols, textKeys(db, cols, combine(tier, base), 0), take);
     if (page.length >= size) return page;
   }
-  for (const k of matched) {
-    take(k);
-    if (page.length >= size) break;
-  }
+  newestFirst(cols, text, take);
   return page;
 }
 
@@ -771,7 +794,8 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const offset = (req.page - 1) * req.pageSize;
   // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
   const newest = !byPrice && !(tiers && req.sort === 'relevance');
-  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null);
+  const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length) } : null;
+  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks);
   let keys: number[] = [];
   if (newest) keys = matched;
   else if (total > offset) {
@@ -782,7 +806,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       keys = firstBy(matched.length, value, matched, offset + req.pageSize)
         .slice(offset)
         .map((i) => matched[i]!);
-    } else keys = relevancePage(db, tiers!, base, matched, cols, offset, req.pageSize);
+    } else keys = relevancePage(db, tiers!, base, text!, marks!, cols, offset, req.pageSize);
   }
   return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
