@@ -329,11 +329,12 @@ function allKeys(db: Db, match: string): number[] {
 }
 
 /**
- * Text matches of `from` keys or more are kept for the next search with the same words (smaller ones are cheap to
- * read again), at most `bytes` in all (a row number each, or a bit per row of the columns for broad words). The
- * exactness test keeps every match, to hold kept ones to brute force too.
+ * Text matches of `from` keys or more are kept for the next search with the same words, at most `bytes` in all (a
+ * row number each, or a bit per row of the columns for broad words), the least recently used dropped first. Even a
+ * few thousand keys cost milliseconds to read out of FTS5 again (and a relevance tier's column filter more), so
+ * every match is kept by default.
  */
-export const KEPT = { from: 20_000, bytes: 6 * 2 ** 20 };
+export const KEPT = { from: 0, bytes: 6 * 2 ** 20 };
 
 /** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
 interface TextMatch {
@@ -491,7 +492,7 @@ function exactRows(db: Db, cols: FacetColumns): ExactRow {
  * columns, the matches kept in order up to the limit (with their price when sorting by it), and each facet group
  * counted over the listings that fail no filter but the group's own. One tight loop over typed arrays.
  */
-function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number): void {
+export function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number): void {
   const { key, expires, priceMin, priceMax, kind, flags, place, cat } = b;
   const { nowSec, kindCode, placeState, catState, hasPrice, pMin, pMax, afterLo, afterHi, byPrice, attributes, kindN, placeN, catN, keys, prices } = s;
   const need = s.flags;
