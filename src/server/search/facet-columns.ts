@@ -259,6 +259,8 @@ export class FacetColumns {
   readonly bigPrices = new Map<number, [number | null, number | null]>();
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
   private combos: ComboCounts | null = null;
+  /** The main block's rows grouped by category pair code, each group newest first (built on first use). */
+  private byCat: { rows: Int32Array; start: Int32Array; version: number } | null = null;
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
@@ -316,7 +318,7 @@ export class FacetColumns {
   get bytes(): number {
     let kept = 0;
     for (const m of this.textMatches.values()) kept += m.bytes;
-    return this.main.bytes + this.recent.bytes + this.rowOf.byteLength + kept;
+    return this.main.bytes + this.recent.bytes + this.rowOf.byteLength + (this.byCat?.rows.byteLength ?? 0) + (this.combos?.n.byteLength ?? 0) + kept;
   }
 
   /** Loads the rows, newest first. */
@@ -378,6 +380,41 @@ export class FacetColumns {
     }
     c.n[(kd * c.places + pl) * c.cats + ct]! += w;
     if (w > 0 && block.expires[p]! <= c.horizon) c.expiring.add(block.key[p]!);
+  }
+
+  /**
+   * The main block's rows of the category pair codes `accept` takes, newest first, or null when they are more than
+   * `most` (a pass over every row is then as cheap). A search restricted to an industry or a subcategory visits these.
+   */
+  rowsOfCats(accept: (code: number) => boolean, most: number): Int32Array | null {
+    const main = this.main;
+    if (this.byCat?.version !== this.mainVersion) {
+      // Counting sort: stable, so each code's rows stay in row order.
+      const start = new Int32Array(this.cats.size + 1);
+      for (let p = 0; p < main.length; p++) start[main.cat[p]! + 1]!++;
+      for (let c = 1; c < start.length; c++) start[c]! += start[c - 1]!;
+      const at = start.slice();
+      const rows = new Int32Array(main.length);
+      for (let p = 0; p < main.length; p++) rows[at[main.cat[p]!]!++] = p;
+      this.byCat = { rows, start, version: this.mainVersion };
+    }
+    const { rows, start } = this.byCat;
+    const codes: number[] = [];
+    let n = 0;
+    for (let c = 1; c < start.length - 1; c++) {
+      if (!accept(c)) continue;
+      codes.push(c);
+      n += start[c + 1]! - start[c]!;
+    }
+    if (n > most) return null;
+    if (codes.length === 1) return rows.subarray(start[codes[0]!]!, start[codes[0]! + 1]!);
+    const out = new Int32Array(n);
+    let o = 0;
+    for (const c of codes) {
+      out.set(rows.subarray(start[c]!, start[c + 1]!), o);
+      o += start[c + 1]! - start[c]!;
+    }
+    return out.sort();
   }
 
   /** The exact prices of a row whose price column says BIG_PRICE. */

@@ -340,6 +340,8 @@ export const KEPT = { from: 0, bytes: 6 * 2 ** 20 };
 interface TextMatch {
   main: Int32Array;
   recent: number[];
+  /** The main block's rows as a bitset, when kept so: a match of a good share of all rows is scanned in row order. */
+  bits: Uint32Array | null;
 }
 
 /** Where keys (ascending, as FTS5 gives them) are in the columns: the main block's rows by listing id. */
@@ -355,7 +357,7 @@ function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
     // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
     else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
   }
-  return { main: n === rows.length ? rows : rows.slice(0, n), recent: inRecent };
+  return { main: n === rows.length ? rows : rows.slice(0, n), recent: inRecent, bits: null };
 }
 
 /** A kept match's main rows as a list (a bitset is unpacked). */
@@ -415,7 +417,7 @@ function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.fro
       }
       kept.generation = cols.generation;
       cols.textMatches.set(match, kept); // last used last
-      return { main: keptRows(kept), recent: kept.recent.filter((k) => cols.recent.find(k) >= 0) };
+      return { main: keptRows(kept), recent: kept.recent.filter((k) => cols.recent.find(k) >= 0), bits: kept.bits };
     }
   }
   const m = locateKeys(cols, allKeys(db, match));
@@ -492,29 +494,52 @@ function exactRows(db: Db, cols: FacetColumns): ExactRow {
  * columns, the matches kept in order up to the limit (with their price when sorting by it), and each facet group
  * counted over the listings that fail no filter but the group's own. One tight loop over typed arrays.
  */
-export function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number): void {
+function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number, bits: Uint32Array | null = null): void {
   const { key, expires, priceMin, priceMax, kind, flags, place, cat } = b;
   const { nowSec, kindCode, placeState, catState, hasPrice, pMin, pMax, afterLo, afterHi, byPrice, attributes, kindN, placeN, catN, keys, prices } = s;
   const need = s.flags;
+  const hasAfter = afterHi !== -Infinity;
+  const usePrice = hasPrice || byPrice !== null;
   let total = s.total;
+  // Columns are read only when a filter or the order needs them: a row of a text match is a cache miss per column.
   for (let i = from; i < to; i++) {
     const p = rows === null ? i : rows[i]!;
+    if (bits !== null && (bits[p >> 5]! & (1 << (p & 31))) === 0) continue;
+    if (hasPrice) {
+      // Most often the narrowest filter: tested first, on two columns.
+      const lo = priceMin[p]!;
+      const hi = priceMax[p]!;
+      if (lo !== BIG_PRICE && hi !== BIG_PRICE && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    }
     const e = expires[p]!;
     if (e <= nowSec && (e < nowSec || !((s.exact(key[p]!)?.expiresAt ?? 0) > now))) continue;
-    const ps = placeState[place[p]!]!;
-    const cs = catState[cat[p]!]!;
-    if (ps === 0 || cs === 0 || (flags[p]! & need) !== need) continue;
-    const k = key[p]!;
-    if (k < afterHi && (k < afterLo || !((s.exact(k)?.publishedAt ?? -Infinity) >= s.afterMs))) continue;
-    let lo = priceMin[p]!;
-    let hi = priceMax[p]!;
-    if (lo === BIG_PRICE || hi === BIG_PRICE) [lo, hi] = bigPrices(s, k);
-    if (hasPrice && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    const pl = place[p]!;
+    const ct = cat[p]!;
+    const ps = placeState[pl]!;
+    const cs = catState[ct]!;
+    if (ps === 0 || cs === 0) continue;
+    if (need !== 0 && (flags[p]! & need) !== need) continue;
+    if (hasAfter) {
+      const k = key[p]!;
+      if (k < afterHi && (k < afterLo || !((s.exact(k)?.publishedAt ?? -Infinity) >= s.afterMs))) continue;
+    }
+    let lo = NO_PRICE;
+    let hi = NO_PRICE;
+    if (usePrice) {
+      lo = priceMin[p]!;
+      hi = priceMax[p]!;
+      if (lo === BIG_PRICE || hi === BIG_PRICE) {
+        const exact = bigPrices(s, key[p]!);
+        lo = exact[0];
+        hi = exact[1];
+      }
+      if (hasPrice && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    }
     const kd = kind[p]!;
     let failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
     let attrs: ListingAttributes | undefined;
     if (attributes && cs === 1) {
-      attrs = attributes.of.get(k % ID_SPACE);
+      attrs = attributes.of.get(key[p]! % ID_SPACE);
       let out = false;
       for (const r of attributes.ranges) {
         const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
@@ -531,7 +556,7 @@ export function scan(b: Block, rows: Int32Array | null, from: number, to: number
     } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
     if (!s.countAll) {
       if (failed !== 0) continue;
-      keys.push(k);
+      keys.push(key[p]!);
       if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       if (++total >= s.limit) break;
       continue;
@@ -540,16 +565,16 @@ export function scan(b: Block, rows: Int32Array | null, from: number, to: number
       // Newest first: only the page needs the keys, the others are counted.
       if (s.mark) s.mark[p] = 1;
       else if (total < s.limit) {
-        keys.push(k);
+        keys.push(key[p]!);
         if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       }
       total++;
       kindN[kd]!++;
-      placeN[place[p]!]!++;
-      catN[cat[p]!]!++;
+      placeN[pl]!++;
+      catN[ct]!++;
     } else if (failed === KIND) kindN[kd]!++;
-    else if (failed === REGION) placeN[place[p]!]!++;
-    else if (failed === CATEGORY) catN[cat[p]!]!++;
+    else if (failed === REGION) placeN[pl]!++;
+    else if (failed === CATEGORY) catN[ct]!++;
     if (attrs && (failed === 0 || failed >= FIRST_ATTRIBUTE)) {
       for (let a = 0; a < attributes!.facetKeys.length; a++) {
         if (failed !== 0 && failed !== FIRST_ATTRIBUTE << a) continue;
@@ -679,7 +704,15 @@ function filterAndCount(
   s.countAll = !combos;
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
-  if (text) scan(main, text.main, 0, text.main.length, s, req.now);
+  // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
+  // every listing outside it, which then fails two groups and counts nowhere).
+  const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
+  const catRows =
+    !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
+  const candidates = text ? text.main : catRows;
+  // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
+  if (text?.bits && text.main.length > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
+  else if (candidates) scan(main, candidates, 0, candidates.length, s, req.now);
   // A publish-date filter stops at the first row older than its minute.
   else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
   const [mainKeys, mainPrices, mainTotal] = [s.keys, s.prices, s.total];
