@@ -17,6 +17,7 @@ import { openDatabase, type Db } from '../../src/server/db.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { MAX_PAGE, PAGE_SIZE } from '../../src/server/pagination.ts';
 import { allDocuments } from '../../src/server/search/documents.ts';
+import { facetColumns } from '../../src/server/search/facet-columns.ts';
 import { searchListings, suggest } from '../../src/server/search/index.ts';
 import { ensureSearchIndex, rebuildFts, startIndexer } from '../../src/server/search/indexer.ts';
 import { enqueueSearchUpdate } from '../../src/server/search/outbox.ts';
@@ -330,6 +331,12 @@ export async function benchSearch(opts: {
         if (r > 0) suggestCpuMs.push((used.user + used.system) / 1000);
       }
     }
+    // The search module's resident state after the query mix: typed arrays (exact bytes) and what it keeps.
+    const state = facetColumns(db).memory();
+    const searchState = {
+      ...state,
+      typedArraysMb: round((state.columns! + state.rowByListing! + state.rowsByCategory! + state.comboCounts! + state.keptMatches!) / 2 ** 20, 1),
+    };
     progress('labelled queries');
     const labelled = truth ? await labelledSet(db, now, truth.labelled) : undefined;
     const fresh = await freshness(db);
@@ -354,6 +361,7 @@ export async function benchSearch(opts: {
       suggestMs: summary(suggestMs),
       suggestCpuMs: summary(suggestCpuMs),
       newListingSearchableMs: fresh.msUntilSearchable,
+      searchState,
       /** This process after the searches: the search columns and kept matches live here. */
       benchProcessRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
       labelled,

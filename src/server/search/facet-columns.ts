@@ -222,6 +222,9 @@ export interface ComboCounts {
   expiring: Set<number>;
 }
 
+/** At most this many listings' attributes are held (the subcategories used last), read again from search_rows after. */
+const ATTRIBUTE_ROWS = 20_000;
+
 /** How far ahead the combo counts list expiring rows; past it they are counted again (one pass). */
 const COMBO_HORIZON_SECONDS = 3600;
 /** Beyond this many cells (kinds x places x categories) there is no table: searches count in their pass. */
@@ -502,13 +505,41 @@ export class FacetColumns {
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
   attributesOf(db: Db, cat: number): Map<number, ListingAttributes> {
     let map = this.attributes.get(cat);
-    if (!map) {
+    if (map) this.attributes.delete(cat); // last used last
+    else {
       map = new Map();
       const rows = db.$client.prepare('SELECT id, attributes FROM search_rows WHERE cat = ?').raw().all(cat) as [number, string | null][];
       for (const [id, json] of rows) map.set(id, json ? (JSON.parse(json) as ListingAttributes) : {});
-      this.attributes.set(cat, map);
+      // Objects, not typed arrays (a hundred bytes or more a listing): only the subcategories used last are held.
+      let held = map.size;
+      for (const m of this.attributes.values()) held += m.size;
+      for (const [oldest, m] of this.attributes) {
+        if (held <= ATTRIBUTE_ROWS) break;
+        this.attributes.delete(oldest);
+        held -= m.size;
+      }
     }
+    this.attributes.set(cat, map);
     return map;
+  }
+
+  /** What the search holds in memory, in bytes (attribute maps: listings held, their objects not counted in bytes). */
+  memory(): Record<string, number> {
+    let [kept, keptRows] = [0, 0];
+    for (const m of this.textMatches.values()) [kept, keptRows] = [kept + m.bytes, keptRows + m.count + m.recent.length];
+    let attributeRows = 0;
+    for (const m of this.attributes.values()) attributeRows += m.size;
+    return {
+      columns: this.main.bytes + this.recent.bytes,
+      rowByListing: this.rowOf.byteLength,
+      rowsByCategory: this.byCat?.rows.byteLength ?? 0,
+      comboCounts: this.combos?.n.byteLength ?? 0,
+      keptMatches: kept,
+      keptMatchCount: this.textMatches.size,
+      keptMatchRows: keptRows,
+      attributeListings: attributeRows,
+      bigPrices: this.bigPrices.size,
+    };
   }
 
   /** Keeps a loaded subcategory's attributes in step with a changed listing. */
