@@ -222,8 +222,8 @@ export interface ComboCounts {
   expiring: Set<number>;
 }
 
-/** At most this many listings' attributes are held (the subcategories used last), read again from search_rows after. */
-const ATTRIBUTE_ROWS = 20_000;
+/** At most this many listings' attributes are held (about 5 MB; the subcategories used last), read again from search_rows after. */
+const ATTRIBUTE_ROWS = 40_000;
 
 /** How far ahead the combo counts list expiring rows; past it they are counted again (one pass). */
 const COMBO_HORIZON_SECONDS = 3600;

@@ -338,7 +338,9 @@ export const KEPT = { from: 0, bytes: 6 * 2 ** 20 };
 
 /** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
 interface TextMatch {
-  main: Int32Array;
+  /** The main block's rows, ascending (a kept bitset is unpacked on first use), and how many. */
+  readonly main: Int32Array;
+  count: number;
   recent: number[];
   /** The main block's rows as a bitset, when kept so: a match of a good share of all rows is scanned in row order. */
   bits: Uint32Array | null;
@@ -357,7 +359,7 @@ function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
     // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
     else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
   }
-  return { main: n === rows.length ? rows : rows.slice(0, n), recent: inRecent, bits: null };
+  return { main: n === rows.length ? rows : rows.slice(0, n), count: n, recent: inRecent, bits: null };
 }
 
 /** A kept match's main rows as a list (a bitset is unpacked). */
@@ -417,7 +419,15 @@ function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.fro
       }
       kept.generation = cols.generation;
       cols.textMatches.set(match, kept); // last used last
-      return { main: keptRows(kept), recent: kept.recent.filter((k) => cols.recent.find(k) >= 0), bits: kept.bits };
+      let rows: Int32Array | undefined;
+      return {
+        get main() {
+          return (rows ??= keptRows(kept));
+        },
+        count: kept.count,
+        recent: kept.recent.filter((k) => cols.recent.find(k) >= 0),
+        bits: kept.bits,
+      };
     }
   }
   const m = locateKeys(cols, allKeys(db, match));
@@ -709,10 +719,12 @@ function filterAndCount(
   const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
   const catRows =
     !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
-  const candidates = text ? text.main : catRows;
   // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
-  if (text?.bits && text.main.length > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
-  else if (candidates) scan(main, candidates, 0, candidates.length, s, req.now);
+  if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
+  else if (text || catRows) {
+    const candidates = text ? text.main : catRows!;
+    scan(main, candidates, 0, candidates.length, s, req.now);
+  }
   // A publish-date filter stops at the first row older than its minute.
   else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
   const [mainKeys, mainPrices, mainTotal] = [s.keys, s.prices, s.total];
@@ -781,15 +793,27 @@ interface Marks {
 function newestFirst(cols: FacetColumns, m: TextMatch, visit: (inRecent: boolean, p: number, key: number) => boolean): void {
   const { main, recent } = cols;
   let r = 0;
-  for (let i = 0; i <= m.main.length; i++) {
-    const k = i < m.main.length ? main.key[m.main[i]!]! : -Infinity;
+  const recentUntil = (k: number): boolean => {
     while (r < m.recent.length && m.recent[r]! > k) {
       const key = m.recent[r++]!;
       const q = recent.find(key);
-      if (q >= 0 && !visit(true, q, key)) return;
+      if (q >= 0 && !visit(true, q, key)) return false;
     }
-    if (i < m.main.length && !visit(false, m.main[i]!, k)) return;
-  }
+    return true;
+  };
+  const row = (p: number) => recentUntil(main.key[p]!) && visit(false, p, main.key[p]!);
+  if (m.bits) {
+    // Straight off a kept bitset: a deep page of a broad word unpacks no more than it reads.
+    const bits = m.bits;
+    for (let w = 0; w < bits.length; w++) {
+      for (let x = bits[w]!; x !== 0; ) {
+        const low = x & -x;
+        if (!row((w << 5) + 31 - Math.clz32(low))) return;
+        x ^= low;
+      }
+    }
+  } else for (let i = 0; i < m.main.length; i++) if (!row(m.main[i]!)) return;
+  recentUntil(-Infinity);
 }
 
 /**
