@@ -15,6 +15,7 @@
 import type Database from 'better-sqlite3';
 import type { ListingAttributes } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import type { Facets } from './types.ts';
 
 /** The listing id part of a key (fts.ts documentKey). */
 export const ID_SPACE = 2 ** 28;
@@ -230,6 +231,18 @@ const COMBO_HORIZON_SECONDS = 3600;
 /** Beyond this many cells (kinds x places x categories) there is no table: searches count in their pass. */
 const COMBO_CELLS = 1 << 20;
 
+/** A search's total and facets, good for its generation of the index from one moment (ms) until a second (an expiry). */
+export interface HeldCounts {
+  generation: number;
+  fromMs: number;
+  untilSecond: number;
+  total: number;
+  facets: Facets;
+}
+
+/** Searches whose counts are held (a kilobyte or so each). */
+const HELD_COUNTS = 256;
+
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
   generation: number;
@@ -267,6 +280,15 @@ export class FacetColumns {
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
+
+  /** Totals and facets of searches (fts.ts filterAndCount), by words and filters, last made last. */
+  readonly counted = new Map<string, HeldCounts>();
+
+  keepCounts(key: string, counts: HeldCounts): void {
+    this.counted.delete(key);
+    this.counted.set(key, counts);
+    if (this.counted.size > HELD_COUNTS) this.counted.delete(this.counted.keys().next().value!);
+  }
 
   /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */
   readonly textMatches = new Map<string, KeptMatch>();

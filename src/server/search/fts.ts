@@ -467,6 +467,8 @@ interface Pass {
   countAll: boolean;
   /** Relevance order: matches are marked (1) by row of the block scanned instead of listed. */
   mark: Uint8Array | null;
+  /** The first expiry (second) of a counted listing: the counts hold until then. */
+  minExpiry: number;
   byPrice: 'priceMin' | 'priceMax' | null;
   attributes: AttributeCheck | null;
   exact: ExactRow;
@@ -511,6 +513,7 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
   const hasAfter = afterHi !== -Infinity;
   const usePrice = hasPrice || byPrice !== null;
   let total = s.total;
+  let minExpiry = s.minExpiry;
   // Columns are read only when a filter or the order needs them: a row of a text match is a cache miss per column.
   for (let i = from; i < to; i++) {
     const p = rows === null ? i : rows[i]!;
@@ -566,11 +569,16 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
     if (!s.countAll) {
       if (failed !== 0) continue;
-      keys.push(key[p]!);
-      if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      if (s.mark) s.mark[p] = 1;
+      else {
+        keys.push(key[p]!);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      }
       if (++total >= s.limit) break;
       continue;
     }
+    // The counts hold until the first counted listing expires.
+    if (e < minExpiry) minExpiry = e;
     if (failed === 0) {
       // Newest first: only the page needs the keys, the others are counted.
       if (s.mark) s.mark[p] = 1;
@@ -596,6 +604,7 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     }
   }
   s.total = total;
+  s.minExpiry = minExpiry;
 }
 
 /** Total and facet counts of a search without words off the combo counts, less the rows expired by now. */
@@ -671,6 +680,7 @@ function filterAndCount(
   byPrice: 'priceMin' | 'priceMax' | null,
   window: { offset: number; size: number } | null,
   marks: Marks | null = null,
+  match = '',
 ) {
   const cols = facetColumns(db);
   const f = req.filters;
@@ -697,6 +707,7 @@ function filterAndCount(
     limit: window ? window.offset + window.size : Infinity,
     countAll: true,
     mark: null,
+    minExpiry: Infinity,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
     exact: exactRows(db, cols),
@@ -711,7 +722,13 @@ function filterAndCount(
   // pass only walks newest first as far as the page.
   const combos = !text && !s.hasPrice && after === undefined && s.flags === 0 && !s.attributes ? cols.combosAt(s.nowSec) : null;
   const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
-  s.countAll = !combos;
+  // Counts of the same words and filters made since the last change to the index, that no expiry has changed since:
+  // the next page, another order or the same search again only walks as far as its page needs (a publish-date
+  // filter moves with the clock: never kept).
+  const countKey = !combos && after === undefined ? JSON.stringify([match, f, facetKeys]) : null;
+  const held = countKey ? cols.counted.get(countKey) : undefined;
+  const counted = held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond ? held : undefined;
+  s.countAll = !combos && !counted;
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
   // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
@@ -736,9 +753,9 @@ function filterAndCount(
     const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
   }
-  const total = combos ? comboTotal : mainTotal + s.total;
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
   if (window) matched = matched.slice(window.offset, window.offset + window.size);
+  if (counted) return { matched, prices, total: counted.total, facets: counted.facets };
 
   const places = cols.places.named(s.placeN);
   const cats = cols.cats.named(s.catN);
@@ -750,6 +767,8 @@ function filterAndCount(
     category: cats.inner,
     attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
   };
+  const total = combos ? comboTotal : mainTotal + s.total;
+  if (countKey) cols.keepCounts(countKey, { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets });
   return { matched, prices, total, facets };
 }
 
@@ -853,7 +872,8 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
   const newest = !byPrice && !(tiers && req.sort === 'relevance');
   const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length) } : null;
-  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks);
+  const match = tiers ? combine(tiers.at(-1)!, base) : '';
+  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
   let keys: number[] = [];
   if (newest) keys = matched;
   else if (total > offset) {
