@@ -729,6 +729,11 @@ function filterAndCount(
   const held = countKey ? cols.counted.get(countKey) : undefined;
   const counted = held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond ? held : undefined;
   s.countAll = !combos && !counted;
+  if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
+    // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
+    marks.live = (b, p) => b.expires[p]! > s.nowSec || (b.expires[p] === s.nowSec && (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
+    return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets };
+  }
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
   // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
@@ -806,6 +811,8 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
 interface Marks {
   main: Uint8Array;
   recent: Uint8Array;
+  /** Set instead of marking when the words are the only filter and the counts were held: every live row is a match. */
+  live: ((b: Block, p: number) => boolean) | null;
 }
 
 /** Visits a text match's rows newest first across both blocks, until `visit` says stop. */
@@ -847,6 +854,7 @@ function relevancePage(db: Db, tiers: string[], base: string[], text: TextMatch,
   let skip = offset;
   const take = (inRecent: boolean, p: number, k: number) => {
     const mark = inRecent ? marks.recent : marks.main;
+    if (mark[p] === 0 && marks.live?.(inRecent ? cols.recent : cols.main, p)) mark[p] = 1;
     if (mark[p] === 1) {
       mark[p] = 2;
       if (skip > 0) skip--;
@@ -871,7 +879,7 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const offset = (req.page - 1) * req.pageSize;
   // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
   const newest = !byPrice && !(tiers && req.sort === 'relevance');
-  const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length) } : null;
+  const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length), live: null } : null;
   const match = tiers ? combine(tiers.at(-1)!, base) : '';
   const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
   let keys: number[] = [];
