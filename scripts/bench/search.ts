@@ -332,11 +332,8 @@ export async function benchSearch(opts: {
       }
     }
     // The search module's resident state after the query mix: typed arrays (exact bytes) and what it keeps.
-    const state = facetColumns(db).memory();
-    const searchState = {
-      ...state,
-      typedArraysMb: round((state.columns! + state.rowByListing! + state.rowsByCategory! + state.comboCounts! + state.keptMatches!) / 2 ** 20, 1),
-    };
+    const cols = facetColumns(db);
+    const searchState = { ...cols.memory(), typedArraysMb: round(cols.bytes / 2 ** 20, 1) };
     progress('labelled queries');
     const labelled = truth ? await labelledSet(db, now, truth.labelled) : undefined;
     const fresh = await freshness(db);

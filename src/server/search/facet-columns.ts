@@ -277,6 +277,7 @@ export class FacetColumns {
   private combos: ComboCounts | null = null;
   /** The main block's rows grouped by category pair code, each group newest first (built on first use). */
   private byCat: { rows: Int32Array; start: Int32Array; version: number } | null = null;
+  private readonly catLists = new Map<string, Int32Array>();
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
@@ -339,11 +340,10 @@ export class FacetColumns {
     return r >= 0 && this.main.key[r] === key ? r : -1;
   }
 
-  /** Bytes held: the blocks, the id index and the kept text matches. */
+  /** Bytes held in typed arrays: the blocks, the row indexes, the combo counts and the kept text matches. */
   get bytes(): number {
-    let kept = 0;
-    for (const m of this.textMatches.values()) kept += m.bytes;
-    return this.main.bytes + this.recent.bytes + this.rowOf.byteLength + (this.byCat?.rows.byteLength ?? 0) + (this.combos?.n.byteLength ?? 0) + kept;
+    const m = this.memory();
+    return m.columns! + m.rowByListing! + m.rowsByCategory! + m.comboCounts! + m.keptMatches!;
   }
 
   /** Loads the rows, newest first. */
@@ -433,13 +433,21 @@ export class FacetColumns {
     }
     if (n > most) return null;
     if (codes.length === 1) return rows.subarray(start[codes[0]!]!, start[codes[0]! + 1]!);
-    const out = new Int32Array(n);
-    let o = 0;
-    for (const c of codes) {
-      out.set(rows.subarray(start[c]!, start[c + 1]!), o);
-      o += start[c + 1]! - start[c]!;
+    // Several codes (an industry's subcategories): their rows in one list newest first, kept for the next search.
+    const id = `${this.mainVersion}:${codes.join(',')}`;
+    let out = this.catLists.get(id);
+    if (!out) {
+      out = new Int32Array(n);
+      let o = 0;
+      for (const c of codes) {
+        out.set(rows.subarray(start[c]!, start[c + 1]!), o);
+        o += start[c + 1]! - start[c]!;
+      }
+      out.sort();
+      if (this.catLists.size >= 4) this.catLists.delete(this.catLists.keys().next().value!);
+      this.catLists.set(id, out);
     }
-    return out.sort();
+    return out;
   }
 
   /** The exact prices of a row whose price column says BIG_PRICE. */
@@ -522,6 +530,7 @@ export class FacetColumns {
     this.recentKeyOf.clear();
     this.mainVersion++;
     this.textMatches.clear();
+    this.catLists.clear();
   }
 
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
@@ -554,7 +563,7 @@ export class FacetColumns {
     return {
       columns: this.main.bytes + this.recent.bytes,
       rowByListing: this.rowOf.byteLength,
-      rowsByCategory: this.byCat?.rows.byteLength ?? 0,
+      rowsByCategory: (this.byCat?.rows.byteLength ?? 0) + [...this.catLists.values()].reduce((n, l) => n + l.byteLength, 0),
       comboCounts: this.combos?.n.byteLength ?? 0,
       keptMatches: kept,
       keptMatchCount: this.textMatches.size,
