@@ -238,10 +238,14 @@ export interface HeldCounts {
   untilSecond: number;
   total: number;
   facets: Facets;
+  /** The rows that matched (the main block's, the recent block's), when few enough: a page then visits only those. */
+  rows: { main: Int32Array; recent: Int32Array } | null;
 }
 
-/** Searches whose counts are held (a kilobyte or so each). */
+/** Searches whose counts are held (a kilobyte or so each), and the bytes of the rows held with them. */
 const HELD_COUNTS = 256;
+const HELD_ROW_BYTES = 2 * 2 ** 20;
+const heldBytes = (c: HeldCounts) => (c.rows ? c.rows.main.byteLength + c.rows.recent.byteLength : 0);
 
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
@@ -289,6 +293,13 @@ export class FacetColumns {
     this.counted.delete(key);
     this.counted.set(key, counts);
     if (this.counted.size > HELD_COUNTS) this.counted.delete(this.counted.keys().next().value!);
+    let bytes = 0;
+    for (const c of this.counted.values()) bytes += heldBytes(c);
+    for (const c of this.counted.values()) {
+      if (bytes <= HELD_ROW_BYTES) break;
+      bytes -= heldBytes(c);
+      c.rows = null; // the oldest lose their rows first, and keep their counts
+    }
   }
 
   /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */
@@ -343,7 +354,7 @@ export class FacetColumns {
   /** Bytes held in typed arrays: the blocks, the row indexes, the combo counts and the kept text matches. */
   get bytes(): number {
     const m = this.memory();
-    return m.columns! + m.rowByListing! + m.rowsByCategory! + m.comboCounts! + m.keptMatches!;
+    return m.columns! + m.rowByListing! + m.rowsByCategory! + m.comboCounts! + m.keptMatches! + m.heldRows!;
   }
 
   /** Loads the rows, newest first. */
@@ -566,6 +577,8 @@ export class FacetColumns {
       rowsByCategory: (this.byCat?.rows.byteLength ?? 0) + [...this.catLists.values()].reduce((n, l) => n + l.byteLength, 0),
       comboCounts: this.combos?.n.byteLength ?? 0,
       keptMatches: kept,
+      heldRows: [...this.counted.values()].reduce((n, c) => n + heldBytes(c), 0),
+      heldCounts: this.counted.size,
       keptMatchCount: this.textMatches.size,
       keptMatchRows: keptRows,
       attributeListings: attributeRows,

@@ -334,7 +334,7 @@ function allKeys(db: Db, match: string): number[] {
  * few thousand keys cost milliseconds to read out of FTS5 again (and a relevance tier's column filter more), so
  * every match is kept by default.
  */
-export const KEPT = { from: 0, bytes: 6 * 2 ** 20 };
+export const KEPT = { from: 0, bytes: 4 * 2 ** 20 };
 
 /** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
 interface TextMatch {
@@ -440,6 +440,9 @@ function patchKeys(keys: number[], touched: Set<number>, matching: number[]): nu
   return [...new Set([...keys.filter((k) => !touched.has(k)), ...matching])].sort((a, b) => b - a);
 }
 
+/** Searches of at most this many matches hold their rows with their counts (see FacetColumns.keepCounts). */
+const HELD_ROWS = 50_000;
+
 /** Facet groups: a group's counts leave out its own filter. Bits of a listing's "failed" mask. */
 const KIND = 1;
 const REGION = 2;
@@ -469,6 +472,8 @@ interface Pass {
   mark: Uint8Array | null;
   /** The first expiry (second) of a counted listing: the counts hold until then. */
   minExpiry: number;
+  /** The matching rows, collected while counting for the counts held (null: not, or too many). */
+  hold: number[] | null;
   byPrice: 'priceMin' | 'priceMax' | null;
   attributes: AttributeCheck | null;
   exact: ExactRow;
@@ -580,6 +585,10 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     // The counts hold until the first counted listing expires.
     if (e < minExpiry) minExpiry = e;
     if (failed === 0) {
+      if (s.hold) {
+        if (s.hold.length < HELD_ROWS) s.hold.push(p);
+        else s.hold = null;
+      }
       // Newest first: only the page needs the keys, the others are counted.
       if (s.mark) s.mark[p] = 1;
       else if (total < s.limit) {
@@ -708,6 +717,7 @@ function filterAndCount(
     countAll: true,
     mark: null,
     minExpiry: Infinity,
+    hold: null,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
     exact: exactRows(db, cols),
@@ -741,21 +751,25 @@ function filterAndCount(
   const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
   const catRows =
     !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
+  s.hold = countKey && s.countAll ? [] : null;
+  // The rows that matched when the counts were made: the only ones that can still (a listing only leaves by the clock).
+  if (counted?.rows) scan(main, counted.rows.main, 0, counted.rows.main.length, s, req.now);
   // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
-  if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
+  else if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
   else if (text || catRows) {
     const candidates = text ? text.main : catRows!;
     scan(main, candidates, 0, candidates.length, s, req.now);
   }
   // A publish-date filter stops at the first row older than its minute.
   else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
-  const [mainKeys, mainPrices, mainTotal] = [s.keys, s.prices, s.total];
+  const [mainKeys, mainPrices, mainTotal, mainHeld] = [s.keys, s.prices, s.total, s.hold];
+  s.hold &&= [];
   s.keys = [];
   s.prices = [];
   s.total = 0;
   s.mark = marks?.recent ?? null;
   if (recent.length > 0) {
-    const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
+    const rows = counted?.rows ? counted.rows.recent : text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
   }
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
@@ -773,7 +787,8 @@ function filterAndCount(
     attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
   };
   const total = combos ? comboTotal : mainTotal + s.total;
-  if (countKey) cols.keepCounts(countKey, { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets });
+  const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
+  if (countKey) cols.keepCounts(countKey, { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets, rows });
   return { matched, prices, total, facets };
 }
 
