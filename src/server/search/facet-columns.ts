@@ -240,12 +240,15 @@ export interface HeldCounts {
   facets: Facets;
   /** The rows that matched (the main block's, the recent block's), when few enough: a page then visits only those. */
   rows: { main: Int32Array; recent: Int32Array } | null;
+  /** With the rows: every match's key in price order, ascending by the lower price or descending by the upper one. */
+  byPrice?: { priceMin?: Float64Array; priceMax?: Float64Array };
 }
 
 /** Searches whose counts are held (a kilobyte or so each), and the bytes of the rows held with them. */
 const HELD_COUNTS = 256;
 const HELD_ROW_BYTES = 2 * 2 ** 20;
-const heldBytes = (c: HeldCounts) => (c.rows ? c.rows.main.byteLength + c.rows.recent.byteLength : 0);
+const heldBytes = (c: HeldCounts) =>
+  (c.rows ? c.rows.main.byteLength + c.rows.recent.byteLength : 0) + (c.byPrice?.priceMin?.byteLength ?? 0) + (c.byPrice?.priceMax?.byteLength ?? 0);
 
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
@@ -299,7 +302,15 @@ export class FacetColumns {
       if (bytes <= HELD_ROW_BYTES) break;
       bytes -= heldBytes(c);
       c.rows = null; // the oldest lose their rows first, and keep their counts
+      c.byPrice = undefined;
     }
+  }
+
+  /** Holds a search's matches in price order with its counts (bytes bounded with its rows). */
+  holdOrder(held: HeldCounts, by: 'priceMin' | 'priceMax', order: Float64Array): void {
+    held.byPrice = { ...held.byPrice, [by]: order };
+    const key = [...this.counted].find(([, c]) => c === held)?.[0];
+    if (key) this.keepCounts(key, held);
   }
 
   /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */

@@ -31,6 +31,7 @@ import {
   type Block,
   type ComboCounts,
   type FacetColumns,
+  type HeldCounts,
   type KeptMatch,
 } from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
@@ -742,8 +743,9 @@ function filterAndCount(
   if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
     // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
     marks.live = (b, p) => b.expires[p]! > s.nowSec || (b.expires[p] === s.nowSec && (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
-    return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets };
+    return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
   }
+  if (counted && byPrice && counted.byPrice?.[byPrice]) return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
   // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
@@ -774,7 +776,7 @@ function filterAndCount(
   }
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
   if (window) matched = matched.slice(window.offset, window.offset + window.size);
-  if (counted) return { matched, prices, total: counted.total, facets: counted.facets };
+  if (counted) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
 
   const places = cols.places.named(s.placeN);
   const cats = cols.cats.named(s.catN);
@@ -788,8 +790,9 @@ function filterAndCount(
   };
   const total = combos ? comboTotal : mainTotal + s.total;
   const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
-  if (countKey) cols.keepCounts(countKey, { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets, rows });
-  return { matched, prices, total, facets };
+  const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets, rows, byPrice: {} };
+  if (countKey) cols.keepCounts(countKey, kept);
+  return { matched, prices, total, facets, held: countKey ? kept : undefined };
 }
 
 /**
@@ -896,17 +899,22 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const newest = !byPrice && !(tiers && req.sort === 'relevance');
   const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length), live: null } : null;
   const match = tiers ? combine(tiers.at(-1)!, base) : '';
-  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
+  const { matched, prices, total, facets, held } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
   let keys: number[] = [];
   if (newest) keys = matched;
   else if (total > offset) {
     if (byPrice) {
-      // Negotiable (no price) last both ways; ties newest first.
-      const sign = byPrice === 'priceMin' ? 1 : -1;
-      const value = prices.map((p) => (p === NO_PRICE ? Infinity : sign * p));
-      keys = firstBy(matched.length, value, matched, offset + req.pageSize)
-        .slice(offset)
-        .map((i) => matched[i]!);
+      let order = held?.byPrice?.[byPrice];
+      if (!order) {
+        // Negotiable (no price) last both ways; ties newest first. A search whose rows are held sorts all its
+        // matches once and holds the order with them (its next pages are a slice); others take the page's worth.
+        const sign = byPrice === 'priceMin' ? 1 : -1;
+        const value = prices.map((p) => (p === NO_PRICE ? Infinity : sign * p));
+        const whole = held?.rows ? held : undefined;
+        order = Float64Array.from(firstBy(matched.length, value, matched, whole ? matched.length : offset + req.pageSize), (i) => matched[i]!);
+        if (whole) cols.holdOrder(whole, byPrice, order);
+      }
+      keys = Array.from(order.subarray(offset, offset + req.pageSize));
     } else keys = relevancePage(db, tiers!, base, text!, marks!, cols, offset, req.pageSize);
   }
   return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
