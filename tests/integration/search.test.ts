@@ -241,5 +241,19 @@ describe('facet counts and totals follow the index', () => {
       expect(kindCount(gone, 'demand')).toBe(kindCount(live, 'demand') - 1);
       expect(gone.hits.map((h) => h.id)).not.toContain(l.id);
     }
+
+    // And past a publish-date filter: in on the millisecond it is `days` old, out one after.
+    const published = Date.now() - DAY + 600_000 + 77;
+    const aging = makeListing(db, company.id, { kind: 'demand', title: '求购陶瓷 发布测试', publishedAt: published });
+    enqueueSearchUpdate(db, [aging.id], Date.now());
+    await drainOutbox(db, null);
+    for (const q of [{ days: '1' }, { q: '陶瓷', days: '1' }, { q: '陶瓷', days: '1', sort: 'newest' }]) {
+      const live = await searchListings(db, q, published + DAY);
+      expect(live.hits.map((h) => h.id), JSON.stringify(q)).toContain(aging.id);
+      expect((await searchListings(db, q, published + DAY)).total).toBe(live.total);
+      const gone = await searchListings(db, q, published + DAY + 1);
+      expect(gone.total, JSON.stringify(q)).toBe(live.total - 1);
+      expect(gone.hits.map((h) => h.id)).not.toContain(aging.id);
+    }
   });
 });

@@ -236,6 +236,8 @@ export interface HeldCounts {
   generation: number;
   fromMs: number;
   untilSecond: number;
+  /** With a publish-date filter: when the oldest counted listing may age past it. */
+  untilMs: number;
   total: number;
   facets: Facets;
   /** The rows that matched (the main block's, the recent block's), when few enough: a page then visits only those. */

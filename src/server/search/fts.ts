@@ -471,8 +471,9 @@ interface Pass {
   countAll: boolean;
   /** Relevance order: matches are marked (1) by row of the block scanned instead of listed. */
   mark: Uint8Array | null;
-  /** The first expiry (second) of a counted listing: the counts hold until then. */
+  /** The first expiry (second) of a counted listing, and the oldest counted key: the counts hold until then. */
   minExpiry: number;
+  minKey: number;
   /** The matching rows, collected while counting for the counts held (null: not, or too many). */
   hold: number[] | null;
   byPrice: 'priceMin' | 'priceMax' | null;
@@ -583,8 +584,9 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
       if (++total >= s.limit) break;
       continue;
     }
-    // The counts hold until the first counted listing expires.
+    // The counts hold until the first counted listing expires (or ages past the publish-date filter).
     if (e < minExpiry) minExpiry = e;
+    if (hasAfter && key[p]! < s.minKey) s.minKey = key[p]!;
     if (failed === 0) {
       if (s.hold) {
         if (s.hold.length < HELD_ROWS) s.hold.push(p);
@@ -718,6 +720,7 @@ function filterAndCount(
     countAll: true,
     mark: null,
     minExpiry: Infinity,
+    minKey: Infinity,
     hold: null,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
@@ -733,12 +736,13 @@ function filterAndCount(
   // pass only walks newest first as far as the page.
   const combos = !text && !s.hasPrice && after === undefined && s.flags === 0 && !s.attributes ? cols.combosAt(s.nowSec) : null;
   const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
-  // Counts of the same words and filters made since the last change to the index, that no expiry has changed since:
-  // the next page, another order or the same search again only walks as far as its page needs (a publish-date
-  // filter moves with the clock: never kept).
-  const countKey = !combos && after === undefined ? JSON.stringify([match, f, facetKeys]) : null;
+  // Counts of the same words and filters made since the last change to the index, that no expiry has changed since
+  // (nor the clock moved a counted listing past a publish-date filter, kept by its length): the next page, another
+  // order or the same search again only walks as far as its page needs.
+  const countKey = !combos ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
   const held = countKey ? cols.counted.get(countKey) : undefined;
-  const counted = held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond ? held : undefined;
+  const counted =
+    held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs ? held : undefined;
   s.countAll = !combos && !counted;
   if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
     // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
@@ -790,7 +794,9 @@ function filterAndCount(
   };
   const total = combos ? comboTotal : mainTotal + s.total;
   const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
-  const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, total, facets, rows, byPrice: {} };
+  // A listing published in the oldest counted minute is past the filter no sooner than that minute's start + its length.
+  const untilMs = after === undefined || s.minKey === Infinity ? Infinity : KEY_EPOCH + minuteOfKey(s.minKey) * MINUTE + (req.now - after);
+  const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, untilMs, total, facets, rows, byPrice: {} };
   if (countKey) cols.keepCounts(countKey, kept);
   return { matched, prices, total, facets, held: countKey ? kept : undefined };
 }
