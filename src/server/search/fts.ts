@@ -442,7 +442,7 @@ function patchKeys(keys: number[], touched: Set<number>, matching: number[]): nu
 }
 
 /** Searches of at most this many matches hold their rows with their counts (see FacetColumns.keepCounts). */
-const HELD_ROWS = 50_000;
+const HELD_ROWS = 100_000;
 
 /** Facet groups: a group's counts leave out its own filter. Bits of a listing's "failed" mask. */
 const KIND = 1;
@@ -581,6 +581,8 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
         keys.push(key[p]!);
         if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       }
+      if (s.hold) s.hold.push(p);
+      if (e < minExpiry) minExpiry = e; // a price order held holds until a match expires
       if (++total >= s.limit) break;
       continue;
     }
@@ -739,7 +741,8 @@ function filterAndCount(
   // Counts of the same words and filters made since the last change to the index, that no expiry has changed since
   // (nor the clock moved a counted listing past a publish-date filter, kept by its length): the next page, another
   // order or the same search again only walks as far as its page needs.
-  const countKey = !combos ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
+  // (Without words, counted off the combo counts: only a price order is held, every match in it.)
+  const countKey = !combos || byPrice ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
   const held = countKey ? cols.counted.get(countKey) : undefined;
   const counted =
     held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs ? held : undefined;
@@ -749,7 +752,21 @@ function filterAndCount(
     marks.live = (b, p) => b.expires[p]! > s.nowSec || (b.expires[p] === s.nowSec && (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
     return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
   }
-  if (counted && byPrice && counted.byPrice?.[byPrice]) return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
+  const facetsNow = (): Facets => {
+    const places = cols.places.named(s.placeN);
+    const cats = cols.cats.named(s.catN);
+    return {
+      kind: cols.kindCodes.named(s.kindN),
+      city: places.outer,
+      region: places.inner,
+      topCategory: cats.outer,
+      category: cats.inner,
+      attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
+    };
+  };
+  if (counted && byPrice && counted.byPrice?.[byPrice]) {
+    return { matched: [] as number[], prices: [] as number[], total: combos ? comboTotal : counted.total, facets: combos ? facetsNow() : counted.facets, held: counted };
+  }
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
   // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
@@ -757,7 +774,7 @@ function filterAndCount(
   const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
   const catRows =
     !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
-  s.hold = countKey && s.countAll ? [] : null;
+  s.hold = countKey && (s.countAll || combos) ? [] : null;
   // The rows that matched when the counts were made: the only ones that can still (a listing only leaves by the clock).
   if (counted?.rows) scan(main, counted.rows.main, 0, counted.rows.main.length, s, req.now);
   // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
@@ -780,18 +797,8 @@ function filterAndCount(
   }
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
   if (window) matched = matched.slice(window.offset, window.offset + window.size);
-  if (counted) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
-
-  const places = cols.places.named(s.placeN);
-  const cats = cols.cats.named(s.catN);
-  const facets: Facets = {
-    kind: cols.kindCodes.named(s.kindN),
-    city: places.outer,
-    region: places.inner,
-    topCategory: cats.outer,
-    category: cats.inner,
-    attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
-  };
+  if (counted && !combos) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
+  const facets = facetsNow();
   const total = combos ? comboTotal : mainTotal + s.total;
   const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
   // A listing published in the oldest counted minute is past the filter no sooner than that minute's start + its length.
