@@ -471,9 +471,9 @@ interface Pass {
   countAll: boolean;
   /** Relevance order: matches are marked (1) by row of the block scanned instead of listed. */
   mark: Uint8Array | null;
-  /** The first expiry (second) of a counted listing, and the oldest counted key: the counts hold until then. */
+  /** The first expiry (second) of a counted listing, and the oldest publish time counted: the counts hold until then. */
   minExpiry: number;
-  minKey: number;
+  minPublished: number;
   /** The matching rows, collected while counting for the counts held (null: not, or too many). */
   hold: number[] | null;
   byPrice: 'priceMin' | 'priceMax' | null;
@@ -539,9 +539,15 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     const cs = catState[ct]!;
     if (ps === 0 || cs === 0) continue;
     if (need !== 0 && (flags[p]! & need) !== need) continue;
+    // When it was published: exactly in the filter's boundary minute, else no later than its minute's start.
+    let published = 0;
     if (hasAfter) {
       const k = key[p]!;
-      if (k < afterHi && (k < afterLo || !((s.exact(k)?.publishedAt ?? -Infinity) >= s.afterMs))) continue;
+      if (k < afterHi) {
+        if (k < afterLo) continue;
+        published = s.exact(k)?.publishedAt ?? -Infinity;
+        if (!(published >= s.afterMs)) continue;
+      } else published = KEY_EPOCH + minuteOfKey(k) * MINUTE;
     }
     let lo = NO_PRICE;
     let hi = NO_PRICE;
@@ -588,7 +594,7 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
     }
     // The counts hold until the first counted listing expires (or ages past the publish-date filter).
     if (e < minExpiry) minExpiry = e;
-    if (hasAfter && key[p]! < s.minKey) s.minKey = key[p]!;
+    if (hasAfter && published < s.minPublished) s.minPublished = published;
     if (failed === 0) {
       if (s.hold) {
         if (s.hold.length < HELD_ROWS) s.hold.push(p);
@@ -722,7 +728,7 @@ function filterAndCount(
     countAll: true,
     mark: null,
     minExpiry: Infinity,
-    minKey: Infinity,
+    minPublished: Infinity,
     hold: null,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
@@ -801,8 +807,8 @@ function filterAndCount(
   const facets = facetsNow();
   const total = combos ? comboTotal : mainTotal + s.total;
   const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
-  // A listing published in the oldest counted minute is past the filter no sooner than that minute's start + its length.
-  const untilMs = after === undefined || s.minKey === Infinity ? Infinity : KEY_EPOCH + minuteOfKey(s.minKey) * MINUTE + (req.now - after);
+  // The oldest counted listing is past the filter no sooner than when it was published + the filter's length.
+  const untilMs = after === undefined ? Infinity : s.minPublished + (req.now - after);
   const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, untilMs, total, facets, rows, byPrice: {} };
   if (countKey) cols.keepCounts(countKey, kept);
   return { matched, prices, total, facets, held: countKey ? kept : undefined };
