@@ -224,4 +224,36 @@ describe('facet counts and totals follow the index', () => {
     expect(removed.total).toBe(before.total);
     expect(kindCount(removed, 'demand')).toBe(kindCount(before, 'demand'));
   });
+
+  it('count by the clock: a listing expiring between two searches leaves total and facets with no write between', async () => {
+    // Within a second, to the millisecond: the columns hold whole seconds and read the boundary exactly.
+    const t = Date.now() + 600_000 + 123;
+    const l = makeListing(db, company.id, { kind: 'demand', title: '求购陶瓷 到期测试', expiresAt: t });
+    enqueueSearchUpdate(db, [l.id], Date.now());
+    await drainOutbox(db, null);
+    // Without words (counts by kind, place and category), with words, with words and a filter (counts held).
+    for (const q of [{}, { q: '陶瓷' }, { q: '陶瓷', kind: 'demand' }, { q: '陶瓷', sort: 'newest' }]) {
+      const live = await searchListings(db, q, t - 1);
+      expect(live.hits.map((h) => h.id), JSON.stringify(q)).toContain(l.id);
+      expect((await searchListings(db, q, t - 1)).total).toBe(live.total);
+      const gone = await searchListings(db, q, t);
+      expect(gone.total, JSON.stringify(q)).toBe(live.total - 1);
+      expect(kindCount(gone, 'demand')).toBe(kindCount(live, 'demand') - 1);
+      expect(gone.hits.map((h) => h.id)).not.toContain(l.id);
+    }
+
+    // And past a publish-date filter: in on the millisecond it is `days` old, out one after.
+    const published = Date.now() - DAY + 600_000 + 77;
+    const aging = makeListing(db, company.id, { kind: 'demand', title: '求购陶瓷 发布测试', publishedAt: published });
+    enqueueSearchUpdate(db, [aging.id], Date.now());
+    await drainOutbox(db, null);
+    for (const q of [{ days: '1' }, { q: '陶瓷', days: '1' }, { q: '陶瓷', days: '1', sort: 'newest' }]) {
+      const live = await searchListings(db, q, published + DAY);
+      expect(live.hits.map((h) => h.id), JSON.stringify(q)).toContain(aging.id);
+      expect((await searchListings(db, q, published + DAY)).total).toBe(live.total);
+      const gone = await searchListings(db, q, published + DAY + 1);
+      expect(gone.total, JSON.stringify(q)).toBe(live.total - 1);
+      expect(gone.hits.map((h) => h.id)).not.toContain(aging.id);
+    }
+  });
 });

@@ -2,11 +2,12 @@
 // load and the block of rows written since, dead rows skipped, merges keeping the order, and the log of touched keys
 // that brings kept text matches up to date.
 import { describe, expect, it } from 'vitest';
-import { FacetColumns, type Block, type ColumnRow } from '../../src/server/search/facet-columns.ts';
+import { FacetColumns, ID_SPACE, type Block, type ColumnRow } from '../../src/server/search/facet-columns.ts';
 
-const row = (id: number, key: number, city = 1): ColumnRow => ({
+// A row published in a minute: its key is the index's (fts.ts documentKey), minute above id.
+const row = (id: number, minute: number, city = 1): ColumnRow => ({
   id,
-  key,
+  key: minute * ID_SPACE + id,
   kind: 'supply',
   city,
   region: 10,
@@ -14,15 +15,16 @@ const row = (id: number, key: number, city = 1): ColumnRow => ({
   cat: 1000,
   priceMin: null,
   priceMax: null,
-  publishedAt: key,
+  publishedAt: minute,
   expiresAt: Number.MAX_SAFE_INTEGER,
   hasImages: false,
   verified: false,
 });
 
-/** Live keys newest first, as a search without words reads them (both blocks merged). */
+/** Minutes of the live keys newest first, as a search without words reads them (both blocks merged). */
+const minute = (key: number) => Math.floor(key / ID_SPACE);
 function liveKeys(cols: FacetColumns): number[] {
-  const live = (b: Block) => Array.from({ length: b.length }, (_, p) => p).filter((p) => b.expires[p] !== -Infinity).map((p) => b.key[p]!);
+  const live = (b: Block) => Array.from({ length: b.length }, (_, p) => p).filter((p) => !b.dead(p)).map((p) => minute(b.key[p]!));
   return [...live(cols.main), ...live(cols.recent)].sort((a, b) => b - a);
 }
 
@@ -46,16 +48,16 @@ describe('search columns', () => {
     cols.remove(3);
     expect(liveKeys(cols)).toEqual([500, 400, 300]);
     expect(cols.size).toBe(3);
-    const [old, q] = cols.locate(100)!;
-    expect(old.expires[q]).toBe(-Infinity); // the renewed listing's old row is dead
+    const [old, q] = cols.locate(100 * ID_SPACE + 1)!;
+    expect(old.dead(q)).toBe(true); // the renewed listing's old row is dead
 
     // Taken out and put back with the same key, and edited in place: one live row each.
     cols.remove(4);
     cols.set(row(4, 400, 2));
     cols.set(row(2, 300, 3));
     expect(liveKeys(cols)).toEqual([500, 400, 300]);
-    const [block, p] = cols.locate(300)!;
-    expect(cols.cityCodes.values[block.city[p]! - 1]).toBe(3);
+    const [block, p] = cols.locate(300 * ID_SPACE + 2)!;
+    expect(cols.places.outer.values[cols.places.outerOf[block.place[p]!]! - 1]).toBe(3);
   });
 
   it('merges the recent block into the main one when it grows, in order and without dead rows', () => {
@@ -74,7 +76,8 @@ describe('search columns', () => {
   it('finds a key walking down the main block from any row before it', () => {
     const cols = loaded(Array.from({ length: 1000 }, (_, i) => row(i + 1, (i + 1) * 2)));
     let from = 0;
-    for (let key = 2000; key > 0; key--) {
+    for (let m = 2000; m > 0; m--) {
+      const key = m * ID_SPACE + 500; // between keys of that minute or the next
       from = cols.main.atOrOlder(key, from);
       expect(from === cols.main.length || cols.main.key[from]! <= key).toBe(true);
       if (from > 0) expect(cols.main.key[from - 1]! > key).toBe(true);
@@ -87,8 +90,8 @@ describe('search columns', () => {
     cols.changed(2);
     cols.set(row(1, 300));
     cols.changed(3);
-    expect(cols.touchedSince(1)!.sort()).toEqual([100, 200, 300]);
-    expect(cols.touchedSince(2)!.sort()).toEqual([100, 300]);
+    expect(cols.touchedSince(1)!.map(minute).sort()).toEqual([100, 200, 300]);
+    expect(cols.touchedSince(2)!.map(minute).sort()).toEqual([100, 300]);
     expect(cols.touchedSince(3)).toEqual([]);
     for (let i = 0; i < 30; i++) {
       cols.set(...Array.from({ length: 1000 }, (_, j) => row(10_000 + i * 1000 + j, 1000 + i * 1000 + j)));

@@ -1,6 +1,6 @@
 // What every filter, facet and sort reads about an indexed listing, held in memory as typed arrays, so a search
 // filters, counts and orders its matches in one pass of JS instead of SQL per filter value. FTS5 decides only the
-// words (fts.ts); the rest is decided here, exactly. About 50 bytes per listing (50 MB at a million).
+// words (fts.ts); the rest is decided here, exactly. About 30 bytes per listing (30 MB at a million; Block).
 //
 // Rows are stored newest first (index key order, fts.ts documentKey), not by listing id: a pass over every listing
 // then reads memory in order, and the keys of a text match (sorted) land on rows in order too. Reading a million rows
@@ -15,6 +15,7 @@
 import type Database from 'better-sqlite3';
 import type { ListingAttributes } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
+import type { Facets } from './types.ts';
 
 /** The listing id part of a key (fts.ts documentKey). */
 export const ID_SPACE = 2 ** 28;
@@ -66,47 +67,65 @@ export interface ColumnRow {
 export const IMAGES = 1;
 export const VERIFIED = 2;
 
-/** Rows newest first (keys descending). Prices NaN: negotiable. A dead row (removed or re-keyed) has expires -Infinity. */
+/** A price column's value for "no price" (negotiable): prices are at least one fen. */
+export const NO_PRICE = 0;
+/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): see bigPrices. */
+export const BIG_PRICE = 0xffffffff;
+const IN_RECENT = -1;
+
+/** An expiry column's value for a dead row (removed or re-keyed); live rows hold their expiry in whole seconds. */
+export const DEAD = 0;
+
+/** Whole seconds of an expiry, never DEAD: a row is live while its second is after now's (the second itself: see fts.ts). */
+export const expirySecond = (ms: number) => Math.min(0xfffffffe, Math.max(1, Math.floor(ms / 1000)));
+/** The minute a key was published in (fts.ts documentKey): the days filter reads it off the key. */
+export const minuteOfKey = (key: number) => Math.floor(key / ID_SPACE);
+const priceCell = (fen: number | null) => (fen === null || Number.isNaN(fen) ? NO_PRICE : Number.isInteger(fen) && fen > 0 && fen < BIG_PRICE ? fen : BIG_PRICE);
+
+/**
+ * Rows newest first (keys descending), about 26 bytes each. A place is a (city, region) pair and a category a (top,
+ * category) pair, each a small code (FacetColumns.places / cats), so one column answers both levels. The publish
+ * time is the key's minute; the exact millisecond (the days filter's boundary minute), an expiry within the current
+ * second and prices too large for a Uint32 are read from search_rows or bigPrices, so every filter stays exact.
+ */
 export class Block {
   readonly key: Float64Array;
-  readonly expires: Float64Array;
-  readonly published: Float64Array;
-  readonly priceMin: Float64Array;
-  readonly priceMax: Float64Array;
-  readonly kind: Uint16Array;
-  readonly city: Uint16Array;
-  readonly region: Uint16Array;
-  readonly top: Uint16Array;
-  readonly cat: Uint16Array;
+  readonly expires: Uint32Array;
+  readonly priceMin: Uint32Array;
+  readonly priceMax: Uint32Array;
+  readonly kind: Uint8Array;
   readonly flags: Uint8Array;
-  private lists: Map<string, Int32Array> | undefined;
+  readonly place: Uint16Array;
+  readonly cat: Uint16Array;
 
   constructor(readonly length: number) {
     this.key = new Float64Array(length);
-    this.expires = new Float64Array(length);
-    this.published = new Float64Array(length);
-    this.priceMin = new Float64Array(length);
-    this.priceMax = new Float64Array(length);
-    this.kind = new Uint16Array(length);
-    this.city = new Uint16Array(length);
-    this.region = new Uint16Array(length);
-    this.top = new Uint16Array(length);
-    this.cat = new Uint16Array(length);
+    this.expires = new Uint32Array(length);
+    this.priceMin = new Uint32Array(length);
+    this.priceMax = new Uint32Array(length);
+    this.kind = new Uint8Array(length);
     this.flags = new Uint8Array(length);
+    this.place = new Uint16Array(length);
+    this.cat = new Uint16Array(length);
+  }
+
+  get bytes(): number {
+    return this.length * 26;
+  }
+
+  dead(p: number): boolean {
+    return this.expires[p] === DEAD;
   }
 
   copyRow(to: number, from: Block, p: number): void {
     this.key[to] = from.key[p]!;
     this.expires[to] = from.expires[p]!;
-    this.published[to] = from.published[p]!;
     this.priceMin[to] = from.priceMin[p]!;
     this.priceMax[to] = from.priceMax[p]!;
     this.kind[to] = from.kind[p]!;
-    this.city[to] = from.city[p]!;
-    this.region[to] = from.region[p]!;
-    this.top[to] = from.top[p]!;
-    this.cat[to] = from.cat[p]!;
     this.flags[to] = from.flags[p]!;
+    this.place[to] = from.place[p]!;
+    this.cat[to] = from.cat[p]!;
   }
 
   /** The row of a key, or -1. */
@@ -138,45 +157,166 @@ export class Block {
     }
     return lo;
   }
+}
+
+/** Codes of value pairs (a region with its city, a category with its industry): each level's code of a pair code. */
+export class Pairs {
+  readonly outer = new Codes<number>();
+  readonly inner = new Codes<number>();
+  /** By pair code (index 0 unused): the outer and inner value codes. */
+  outerOf: number[] = [0];
+  innerOf: number[] = [0];
+  private readonly codeOf = new Map<number, number>();
+
+  add(outer: number, inner: number): number {
+    const id = outer * 2 ** 26 + inner;
+    let code = this.codeOf.get(id);
+    if (code === undefined) {
+      code = this.outerOf.length;
+      if (code > 0xffff) throw new Error('search columns: more than 65535 places or categories');
+      this.codeOf.set(id, code);
+      this.outerOf.push(this.outer.add(outer));
+      this.innerOf.push(this.inner.add(inner));
+    }
+    return code;
+  }
+
+  get size(): number {
+    return this.outerOf.length;
+  }
+
+  /** Counts by pair code summed by outer and by inner value. */
+  named(n: ArrayLike<number>): { outer: Record<string, number>; inner: Record<string, number> } {
+    const outer = new Uint32Array(this.outer.values.length + 1);
+    const inner = new Uint32Array(this.inner.values.length + 1);
+    for (let c = 1; c < n.length; c++) {
+      outer[this.outerOf[c]!]! += n[c]!;
+      inner[this.innerOf[c]!]! += n[c]!;
+    }
+    return { outer: this.outer.named(outer), inner: this.inner.named(inner) };
+  }
 
   /**
-   * The rows with one city, industry or subcategory code, in row order (built on first use: only for the main block, whose rows
-   * never change but for dead marks).
+   * A state per pair code for a filter on the outer value (must pass: 0 fails) and one on the inner value (a facet
+   * group: 2 fails only it): 1 passes both. Undefined values: no such filter.
    */
-  rowsWith(column: 'city' | 'top' | 'cat', code: number): Int32Array {
-    this.lists ??= new Map();
-    const id = `${column}${code}`;
-    let rows = this.lists.get(id);
-    if (!rows) {
-      const codes = this[column];
-      let n = 0;
-      for (let p = 0; p < this.length; p++) if (codes[p] === code) n++;
-      rows = new Int32Array(n);
-      for (let p = 0, i = 0; p < this.length; p++) if (codes[p] === code) rows[i++] = p;
-      this.lists.set(id, rows);
-    }
-    return rows;
+  states(outer: number | undefined, inner: number | undefined): Uint8Array {
+    const oc = outer === undefined ? 0 : this.outer.code(outer);
+    const ic = inner === undefined ? 0 : this.inner.code(inner);
+    const out = new Uint8Array(this.size);
+    for (let c = 1; c < this.size; c++) out[c] = oc !== 0 && this.outerOf[c] !== oc ? 0 : ic !== 0 && this.innerOf[c] !== ic ? 2 : 1;
+    return out;
   }
+}
+
+/**
+ * Rows not dead counted by (kind, place, category) code, kept in step with every write, and the keys of the rows
+ * among them that expire before `horizon` (seconds): a search without words or other filters than these reads its
+ * total and facets off the table (those keys' rows that expired by now taken off) instead of a pass over every row.
+ */
+export interface ComboCounts {
+  n: Uint32Array;
+  kinds: number;
+  places: number;
+  cats: number;
+  horizon: number;
+  expiring: Set<number>;
+}
+
+/** At most this many listings' attributes are held (about 5 MB; the subcategories used last), read again from search_rows after. */
+const ATTRIBUTE_ROWS = 40_000;
+
+/** How far ahead the combo counts list expiring rows; past it they are counted again (one pass). */
+const COMBO_HORIZON_SECONDS = 3600;
+/** Beyond this many cells (kinds x places x categories) there is no table: searches count in their pass. */
+const COMBO_CELLS = 1 << 20;
+
+/** A search's total and facets, good for its generation of the index from one moment (ms) until a second (an expiry). */
+export interface HeldCounts {
+  generation: number;
+  fromMs: number;
+  untilSecond: number;
+  /** With a publish-date filter: when the oldest counted listing may age past it. */
+  untilMs: number;
+  total: number;
+  facets: Facets;
+  /** The rows that matched (the main block's, the recent block's), when few enough: a page then visits only those. */
+  rows: { main: Int32Array; recent: Int32Array } | null;
+  /** With the rows: every match's key in price order, ascending by the lower price or descending by the upper one. */
+  byPrice?: { priceMin?: Float64Array; priceMax?: Float64Array };
+}
+
+/** Searches whose counts are held (a kilobyte or so each), and the bytes of the rows held with them. */
+const HELD_COUNTS = 256;
+const HELD_ROW_BYTES = 2 * 2 ** 20;
+const heldBytes = (c: HeldCounts) =>
+  (c.rows ? c.rows.main.byteLength + c.rows.recent.byteLength : 0) + (c.byPrice?.priceMin?.byteLength ?? 0) + (c.byPrice?.priceMax?.byteLength ?? 0);
+
+/** A text match kept for the next search with the same words (fts.ts textKeys). */
+export interface KeptMatch {
+  generation: number;
+  /** The main block's matching rows (ascending: newest first), as a list or as a bitset (broad words: fewer bytes). */
+  rows: Int32Array | null;
+  bits: Uint32Array | null;
+  count: number;
+  /** Keys of matching rows of the recent block, descending (brought up to date by the change log). */
+  recent: number[];
+  bytes: number;
 }
 
 export class FacetColumns {
   readonly kindCodes = new Codes<string>();
-  readonly cityCodes = new Codes<number>();
-  readonly regionCodes = new Codes<number>();
-  readonly topCodes = new Codes<number>();
-  readonly catCodes = new Codes<number>();
+  /** (city, region) and (industry, subcategory) pairs: the place and cat columns' codes. */
+  readonly places = new Pairs();
+  readonly cats = new Pairs();
   /** The rows at load (or the last merge) and the rows written since. */
   main = new Block(0);
   recent = new Block(0);
-  /** Each listing's current key, by id (0: not indexed): where to find its row. */
-  private keyOf = new Float64Array(0);
+  /** Bumped when the main block is rebuilt (a merge): row numbers of the main block held elsewhere are void. */
+  mainVersion = 0;
+  /**
+   * Where each listing's row is, by id: its main block row + 1, IN_RECENT (its key in recentKeyOf), or 0 (not
+   * indexed). A text match's keys find their rows through it, one read each instead of a search down the keys.
+   */
+  private rowOf = new Int32Array(0);
+  private readonly recentKeyOf = new Map<number, number>();
+  /** Prices a Uint32 of fen cannot hold, by key (BIG_PRICE in the columns). */
+  readonly bigPrices = new Map<number, [number | null, number | null]>();
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
+  private combos: ComboCounts | null = null;
+  /** The main block's rows grouped by category pair code, each group newest first (built on first use). */
+  private byCat: { rows: Int32Array; start: Int32Array; version: number } | null = null;
+  private readonly catLists = new Map<string, Int32Array>();
 
   /** How many listings the index holds (expired ones not yet swept included). */
   size = 0;
 
-  /** Keys of text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression. */
-  readonly textMatches = new Map<string, { generation: number; keys: Float64Array }>();
+  /** Totals and facets of searches (fts.ts filterAndCount), by words and filters, last made last. */
+  readonly counted = new Map<string, HeldCounts>();
+
+  keepCounts(key: string, counts: HeldCounts): void {
+    this.counted.delete(key);
+    this.counted.set(key, counts);
+    if (this.counted.size > HELD_COUNTS) this.counted.delete(this.counted.keys().next().value!);
+    let bytes = 0;
+    for (const c of this.counted.values()) bytes += heldBytes(c);
+    for (const c of this.counted.values()) {
+      if (bytes <= HELD_ROW_BYTES) break;
+      bytes -= heldBytes(c);
+      c.rows = null; // the oldest lose their rows first, and keep their counts
+      c.byPrice = undefined;
+    }
+  }
+
+  /** Holds a search's matches in price order with its counts (bytes bounded with its rows). */
+  holdOrder(held: HeldCounts, by: 'priceMin' | 'priceMax', order: Float64Array): void {
+    held.byPrice = { ...held.byPrice, [by]: order };
+    const key = [...this.counted].find(([, c]) => c === held)?.[0];
+    if (key) this.keepCounts(key, held);
+  }
+
+  /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */
+  readonly textMatches = new Map<string, KeptMatch>();
   /** The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date. */
   private log: { generation: number; keys: number[] }[] = [];
   private logFrom: number;
@@ -208,7 +348,26 @@ export class FacetColumns {
 
   /** Above every indexed listing id. */
   get idLimit(): number {
-    return this.keyOf.length;
+    return this.rowOf.length;
+  }
+
+  /** The current key of a listing, or 0. */
+  keyOf(id: number): number {
+    const r = id < this.rowOf.length ? this.rowOf[id]! : 0;
+    return r > 0 ? this.main.key[r - 1]! : r === IN_RECENT ? this.recentKeyOf.get(id)! : 0;
+  }
+
+  /** The main block row of a key, or -1 (not indexed, or in the recent block). */
+  mainRow(key: number): number {
+    const id = key % ID_SPACE;
+    const r = id < this.rowOf.length ? this.rowOf[id]! - 1 : -1;
+    return r >= 0 && this.main.key[r] === key ? r : -1;
+  }
+
+  /** Bytes held in typed arrays: the blocks, the row indexes, the combo counts and the kept text matches. */
+  get bytes(): number {
+    const m = this.memory();
+    return m.columns! + m.rowByListing! + m.rowsByCategory! + m.comboCounts! + m.keptMatches! + m.heldRows!;
   }
 
   /** Loads the rows, newest first. */
@@ -217,9 +376,10 @@ export class FacetColumns {
     let p = 0;
     for (const row of rows) {
       if (p >= count) break;
-      this.fill(block, p++, row);
+      this.fill(block, p++, row, true);
     }
     this.main = p === count ? block : this.slice(block, p);
+    this.mainVersion++;
   }
 
   private slice(block: Block, n: number): Block {
@@ -228,25 +388,95 @@ export class FacetColumns {
     return out;
   }
 
-  private fill(block: Block, p: number, row: ColumnRow): void {
+  private fill(block: Block, p: number, row: ColumnRow, inMain = false): void {
     block.key[p] = row.key;
-    block.expires[p] = row.expiresAt;
-    block.published[p] = row.publishedAt;
-    block.priceMin[p] = row.priceMin ?? NaN;
-    block.priceMax[p] = row.priceMax ?? NaN;
+    block.expires[p] = expirySecond(row.expiresAt);
+    block.priceMin[p] = priceCell(row.priceMin);
+    block.priceMax[p] = priceCell(row.priceMax);
+    if (block.priceMin[p] === BIG_PRICE || block.priceMax[p] === BIG_PRICE) this.bigPrices.set(row.key, [row.priceMin, row.priceMax]);
     block.kind[p] = this.kindCodes.add(row.kind);
-    block.city[p] = this.cityCodes.add(row.city);
-    block.region[p] = this.regionCodes.add(row.region);
-    block.top[p] = this.topCodes.add(row.top);
-    block.cat[p] = this.catCodes.add(row.cat);
     block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
-    if (row.id >= this.keyOf.length) {
-      const grown = new Float64Array(Math.max(1024, row.id + 1, Math.ceil(this.keyOf.length * 1.5)));
-      grown.set(this.keyOf);
-      this.keyOf = grown;
+    block.place[p] = this.places.add(row.city, row.region);
+    block.cat[p] = this.cats.add(row.top, row.cat);
+    if (this.combos) this.count(block, p, 1);
+    if (row.id >= this.rowOf.length) {
+      const grown = new Int32Array(Math.max(1024, row.id + 1, Math.ceil(this.rowOf.length * 1.25)));
+      grown.set(this.rowOf);
+      this.rowOf = grown;
     }
-    if (this.keyOf[row.id] === 0) this.size++;
-    this.keyOf[row.id] = row.key;
+    if (this.rowOf[row.id] === 0) this.size++;
+    this.rowOf[row.id] = inMain ? p + 1 : IN_RECENT;
+    if (!inMain) this.recentKeyOf.set(row.id, row.key);
+  }
+
+  /** The combo counts as of `nowSec` (built by one pass over every row when missing or past their horizon), or null. */
+  combosAt(nowSec: number): ComboCounts | null {
+    if (this.combos && nowSec <= this.combos.horizon) return this.combos;
+    const [kinds, places, cats] = [this.kindCodes.values.length + 1, this.places.size, this.cats.size];
+    if (kinds * places * cats > COMBO_CELLS) return null;
+    this.combos = { n: new Uint32Array(kinds * places * cats), kinds, places, cats, horizon: nowSec + COMBO_HORIZON_SECONDS, expiring: new Set() };
+    for (const block of [this.main, this.recent]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) this.count(block, p, 1);
+    return this.combos;
+  }
+
+  /** Counts a row in (or out of) the combo counts; a code the table has no room for drops it (built again when asked). */
+  private count(block: Block, p: number, w: number): void {
+    const c = this.combos!;
+    const [kd, pl, ct] = [block.kind[p]!, block.place[p]!, block.cat[p]!];
+    if (kd >= c.kinds || pl >= c.places || ct >= c.cats) {
+      this.combos = null;
+      return;
+    }
+    c.n[(kd * c.places + pl) * c.cats + ct]! += w;
+    if (w > 0 && block.expires[p]! <= c.horizon) c.expiring.add(block.key[p]!);
+  }
+
+  /**
+   * The main block's rows of the category pair codes `accept` takes, newest first, or null when they are more than
+   * `most` (a pass over every row is then as cheap). A search restricted to an industry or a subcategory visits these.
+   */
+  rowsOfCats(accept: (code: number) => boolean, most: number): Int32Array | null {
+    const main = this.main;
+    if (this.byCat?.version !== this.mainVersion) {
+      // Counting sort: stable, so each code's rows stay in row order.
+      const start = new Int32Array(this.cats.size + 1);
+      for (let p = 0; p < main.length; p++) start[main.cat[p]! + 1]!++;
+      for (let c = 1; c < start.length; c++) start[c]! += start[c - 1]!;
+      const at = start.slice();
+      const rows = new Int32Array(main.length);
+      for (let p = 0; p < main.length; p++) rows[at[main.cat[p]!]!++] = p;
+      this.byCat = { rows, start, version: this.mainVersion };
+    }
+    const { rows, start } = this.byCat;
+    const codes: number[] = [];
+    let n = 0;
+    for (let c = 1; c < start.length - 1; c++) {
+      if (!accept(c)) continue;
+      codes.push(c);
+      n += start[c + 1]! - start[c]!;
+    }
+    if (n > most) return null;
+    if (codes.length === 1) return rows.subarray(start[codes[0]!]!, start[codes[0]! + 1]!);
+    // Several codes (an industry's subcategories): their rows in one list newest first, kept for the next search.
+    const id = `${this.mainVersion}:${codes.join(',')}`;
+    let out = this.catLists.get(id);
+    if (!out) {
+      out = new Int32Array(n);
+      let o = 0;
+      for (const c of codes) {
+        out.set(rows.subarray(start[c]!, start[c + 1]!), o);
+        o += start[c + 1]! - start[c]!;
+      }
+      out.sort();
+      if (this.catLists.size >= 4) this.catLists.delete(this.catLists.keys().next().value!);
+      this.catLists.set(id, out);
+    }
+    return out;
+  }
+
+  /** The exact prices of a row whose price column says BIG_PRICE. */
+  bigPrice(key: number): [number | null, number | null] {
+    return this.bigPrices.get(key)!;
   }
 
   /**
@@ -254,6 +484,8 @@ export class FacetColumns {
    * live row there and a dead one in the main block.
    */
   locate(key: number): [Block, number] | null {
+    const r = this.mainRow(key);
+    if (r >= 0) return [this.main, r];
     const q = this.recent.find(key);
     if (q >= 0) return [this.recent, q];
     const p = this.main.find(key);
@@ -267,7 +499,7 @@ export class FacetColumns {
   set(...rows: ColumnRow[]): void {
     const fresh: ColumnRow[] = [];
     for (const row of rows) {
-      if (row.id < this.keyOf.length && this.keyOf[row.id] !== 0) this.remove(row.id);
+      if (this.keyOf(row.id) !== 0) this.remove(row.id);
       this.touched.push(row.key);
       const same = this.recent.find(row.key);
       // Taken out and put back with the same key: its dead row comes back to life.
@@ -288,45 +520,83 @@ export class FacetColumns {
   }
 
   remove(id: number): void {
-    const key = id < this.keyOf.length ? this.keyOf[id]! : 0;
+    const key = this.keyOf(id);
     if (key === 0) return;
     this.touched.push(key);
     const found = this.locate(key);
     if (found) {
       const [block, p] = found;
-      block.expires[p] = -Infinity;
-      this.attributes.get(this.catCodes.values[block.cat[p]! - 1] as number)?.delete(id);
+      if (this.combos && !block.dead(p)) this.count(block, p, -1);
+      block.expires[p] = DEAD;
+      this.bigPrices.delete(key);
+      this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);
     }
-    this.keyOf[id] = 0;
+    this.rowOf[id] = 0;
+    this.recentKeyOf.delete(id);
     this.size--;
   }
 
-  /** Both blocks as one, without dead rows. */
+  /** Both blocks as one, without dead rows. Kept text matches hold main block rows: they are read again. */
   private merge(): void {
     const [a, b] = [this.main, this.recent];
     let live = 0;
-    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (block.expires[p] !== -Infinity) live++;
+    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) live++;
     const out = new Block(live);
     let [i, j, o] = [0, 0, 0];
     while (i < a.length || j < b.length) {
       const fromA = j >= b.length || (i < a.length && a.key[i]! > b.key[j]!);
       const [block, p] = fromA ? [a, i++] : [b, j++];
-      if (block.expires[p] !== -Infinity) out.copyRow(o++, block, p);
+      if (!block.dead(p)) out.copyRow(o++, block, p);
     }
     this.main = out;
     this.recent = new Block(0);
+    for (let o = 0; o < out.length; o++) this.rowOf[out.key[o]! % ID_SPACE] = o + 1;
+    this.recentKeyOf.clear();
+    this.mainVersion++;
+    this.textMatches.clear();
+    this.catLists.clear();
   }
 
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
   attributesOf(db: Db, cat: number): Map<number, ListingAttributes> {
     let map = this.attributes.get(cat);
-    if (!map) {
+    if (map) this.attributes.delete(cat); // last used last
+    else {
       map = new Map();
       const rows = db.$client.prepare('SELECT id, attributes FROM search_rows WHERE cat = ?').raw().all(cat) as [number, string | null][];
       for (const [id, json] of rows) map.set(id, json ? (JSON.parse(json) as ListingAttributes) : {});
-      this.attributes.set(cat, map);
+      // Objects, not typed arrays (a hundred bytes or more a listing): only the subcategories used last are held.
+      let held = map.size;
+      for (const m of this.attributes.values()) held += m.size;
+      for (const [oldest, m] of this.attributes) {
+        if (held <= ATTRIBUTE_ROWS) break;
+        this.attributes.delete(oldest);
+        held -= m.size;
+      }
     }
+    this.attributes.set(cat, map);
     return map;
+  }
+
+  /** What the search holds in memory, in bytes (attribute maps: listings held, their objects not counted in bytes). */
+  memory(): Record<string, number> {
+    let [kept, keptRows] = [0, 0];
+    for (const m of this.textMatches.values()) [kept, keptRows] = [kept + m.bytes, keptRows + m.count + m.recent.length];
+    let attributeRows = 0;
+    for (const m of this.attributes.values()) attributeRows += m.size;
+    return {
+      columns: this.main.bytes + this.recent.bytes,
+      rowByListing: this.rowOf.byteLength,
+      rowsByCategory: (this.byCat?.rows.byteLength ?? 0) + [...this.catLists.values()].reduce((n, l) => n + l.byteLength, 0),
+      comboCounts: this.combos?.n.byteLength ?? 0,
+      keptMatches: kept,
+      heldRows: [...this.counted.values()].reduce((n, c) => n + heldBytes(c), 0),
+      heldCounts: this.counted.size,
+      keptMatchCount: this.textMatches.size,
+      keptMatchRows: keptRows,
+      attributeListings: attributeRows,
+      bigPrices: this.bigPrices.size,
+    };
   }
 
   /** Keeps a loaded subcategory's attributes in step with a changed listing. */

@@ -17,7 +17,23 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SearchDocument } from './documents.ts';
-import { bumpGeneration, facetColumns, ID_SPACE, IMAGES, loadedFacetColumns, VERIFIED, type Block, type FacetColumns } from './facet-columns.ts';
+import type { ListingAttributes } from '../../../db/schema.ts';
+import {
+  BIG_PRICE,
+  bumpGeneration,
+  facetColumns,
+  ID_SPACE,
+  IMAGES,
+  loadedFacetColumns,
+  minuteOfKey,
+  NO_PRICE,
+  VERIFIED,
+  type Block,
+  type ComboCounts,
+  type FacetColumns,
+  type HeldCounts,
+  type KeptMatch,
+} from './facet-columns.ts';
 import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
 import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
@@ -314,18 +330,83 @@ function allKeys(db: Db, match: string): number[] {
 }
 
 /**
- * Text matches of `from` keys or more are kept for the next search with the same words (smaller ones are cheap to
- * read again), at most `keys` keys in all (8 bytes each). The exactness test keeps every match, to hold kept ones to
- * brute force too.
+ * Text matches of `from` keys or more are kept for the next search with the same words, at most `bytes` in all (a
+ * row number each, or a bit per row of the columns for broad words), the least recently used dropped first. Even a
+ * few thousand keys cost milliseconds to read out of FTS5 again (and a relevance tier's column filter more), so
+ * every match is kept by default.
  */
-export const KEPT = { from: 20_000, keys: 4_000_000 };
+export const KEPT = { from: 0, bytes: 4 * 2 ** 20 };
+
+/** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
+interface TextMatch {
+  /** The main block's rows, ascending (a kept bitset is unpacked on first use), and how many. */
+  readonly main: Int32Array;
+  count: number;
+  recent: number[];
+  /** The main block's rows as a bitset, when kept so: a match of a good share of all rows is scanned in row order. */
+  bits: Uint32Array | null;
+}
+
+/** Where keys (ascending, as FTS5 gives them) are in the columns: the main block's rows by listing id. */
+function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
+  const { recent } = cols;
+  const rows = new Int32Array(keys.length);
+  const inRecent: number[] = [];
+  let n = 0;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    const p = cols.mainRow(k);
+    if (p >= 0) rows[n++] = p;
+    // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
+    else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
+  }
+  return { main: n === rows.length ? rows : rows.slice(0, n), count: n, recent: inRecent, bits: null };
+}
+
+/** A kept match's main rows as a list (a bitset is unpacked). */
+function keptRows(kept: KeptMatch): Int32Array {
+  if (kept.rows) return kept.rows;
+  const bits = kept.bits!;
+  const rows = new Int32Array(kept.count);
+  let n = 0;
+  for (let w = 0; w < bits.length; w++) {
+    for (let x = bits[w]!; x !== 0; ) {
+      const low = x & -x;
+      rows[n++] = (w << 5) + 31 - Math.clz32(low);
+      x ^= low;
+    }
+  }
+  return rows;
+}
+
+function keep(cols: FacetColumns, match: string, m: TextMatch): void {
+  const count = m.main.length;
+  const words = (cols.main.length + 31) >> 5;
+  let kept: KeptMatch;
+  if (count > words) {
+    // More than one row in 32: a bit per row is smaller than a row number per match.
+    const bits = new Uint32Array(words);
+    for (let i = 0; i < count; i++) bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
+    kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length };
+  } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length };
+  if (kept.bytes > KEPT.bytes) return;
+  cols.textMatches.set(match, kept);
+  let total = 0;
+  for (const k of cols.textMatches.values()) total += k.bytes;
+  for (const [oldest, k] of cols.textMatches) {
+    if (total <= KEPT.bytes) break;
+    cols.textMatches.delete(oldest);
+    total -= k.bytes;
+  }
+}
 
 /**
- * Every key matching an FTS5 expression, oldest first. A broad word's match (hundreds of thousands of keys, tens of
- * milliseconds to read out of FTS5 however it is asked) is kept and brought up to date at the next search with the
- * same words: only the keys written or removed since are asked of FTS5 again.
+ * Every row matching an FTS5 expression. A broad word's match (hundreds of thousands of keys, tens of milliseconds to
+ * read out of FTS5 however it is asked) is kept and brought up to date at the next search with the same words: the
+ * main block's rows never change but for dead marks (a merge drops what is kept), and of the keys written or removed
+ * since, only those are asked of FTS5 again.
  */
-function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): ArrayLike<number> {
+function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): TextMatch {
   const kept = cols.textMatches.get(match);
   if (kept) {
     cols.textMatches.delete(match);
@@ -333,52 +414,35 @@ function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.fro
     if (touched) {
       if (touched.length > 0) {
         const sql = 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))';
-        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched))).sort((a, b) => a - b);
-        kept.keys = patchKeys(kept.keys, [...new Set(touched)].sort((a, b) => a - b), now);
+        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched)));
+        kept.recent = patchKeys(kept.recent, new Set(touched), now);
+        kept.bytes += 8 * now.length;
       }
       kept.generation = cols.generation;
       cols.textMatches.set(match, kept); // last used last
-      return kept.keys;
+      let rows: Int32Array | undefined;
+      return {
+        get main() {
+          return (rows ??= keptRows(kept));
+        },
+        count: kept.count,
+        recent: kept.recent.filter((k) => cols.recent.find(k) >= 0),
+        bits: kept.bits,
+      };
     }
   }
-  const keys = allKeys(db, match);
-  if (keys.length >= keepFrom && keys.length <= KEPT.keys) {
-    cols.textMatches.set(match, { generation: cols.generation, keys: Float64Array.from(keys) });
-    let total = 0;
-    for (const m of cols.textMatches.values()) total += m.keys.length;
-    for (const [oldest, m] of cols.textMatches) {
-      if (total <= KEPT.keys) break;
-      cols.textMatches.delete(oldest);
-      total -= m.keys.length;
-    }
-  }
-  return keys;
+  const m = locateKeys(cols, allKeys(db, match));
+  if (m.main.length + m.recent.length >= keepFrom) keep(cols, match, m);
+  return m;
 }
 
-/** Sorted keys without the touched ones, with those of them that match now merged in (all ascending). */
-function patchKeys(keys: Float64Array, touched: number[], matching: number[]): Float64Array {
-  const out = new Float64Array(keys.length + matching.length);
-  let [n, t, m] = [0, 0, 0];
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    while (t < touched.length && touched[t]! < k) t++;
-    while (m < matching.length && matching[m]! < k) out[n++] = matching[m++]!;
-    if (t < touched.length && touched[t] === k) continue;
-    out[n++] = k;
-  }
-  while (m < matching.length) out[n++] = matching[m++]!;
-  return out.slice(0, n);
+/** Keys (descending) without the touched ones, with those of them that match now (any order) merged in. */
+function patchKeys(keys: number[], touched: Set<number>, matching: number[]): number[] {
+  return [...new Set([...keys.filter((k) => !touched.has(k)), ...matching])].sort((a, b) => b - a);
 }
 
-/** The newest `limit` keys matching an FTS5 expression below `below`, newest first. */
-function newestKeys(db: Db, match: string, limit: number, below: number): number[] {
-  const keys = parseKeys(
-    prepared(db, 'SELECT json_group_array(k) FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)')
-      .pluck()
-      .get(match, below, limit),
-  );
-  return keys.sort((a, b) => b - a);
-}
+/** Searches of at most this many matches hold their rows with their counts (see FacetColumns.keepCounts). */
+const HELD_ROWS = 100_000;
 
 /** Facet groups: a group's counts leave out its own filter. Bits of a listing's "failed" mask. */
 const KIND = 1;
@@ -386,150 +450,368 @@ const REGION = 2;
 const CATEGORY = 4;
 const FIRST_ATTRIBUTE = 8;
 
+/** What one pass decides and counts; `keys` (and `prices`) are the matches in the order visited. */
+interface Pass {
+  nowSec: number;
+  kindCode: number;
+  /** By place / category pair code: 0 fails a must-pass filter (city, industry), 2 fails only its facet group's, 1 passes. */
+  placeState: Uint8Array;
+  catState: Uint8Array;
+  flags: number;
+  hasPrice: boolean;
+  pMin: number;
+  pMax: number;
+  /** Keys of the publish filter's boundary minute: below `afterLo` too old, from `afterHi` new enough, between: exact check. */
+  afterLo: number;
+  afterHi: number;
+  afterMs: number;
+  /** Matches to keep in `keys` (the others are only counted). */
+  limit: number;
+  /** False: facets are counted elsewhere (ComboCounts); the pass only finds matches, and stops at the limit. */
+  countAll: boolean;
+  /** Relevance order: matches are marked (1) by row of the block scanned instead of listed. */
+  mark: Uint8Array | null;
+  /** The first expiry (second) of a counted listing, and the oldest publish time counted: the counts hold until then. */
+  minExpiry: number;
+  minPublished: number;
+  /** The matching rows, collected while counting for the counts held (null: not, or too many). */
+  hold: number[] | null;
+  byPrice: 'priceMin' | 'priceMax' | null;
+  attributes: AttributeCheck | null;
+  exact: ExactRow;
+  kindN: Uint32Array;
+  placeN: Uint32Array;
+  catN: Uint32Array;
+  keys: number[];
+  prices: number[];
+  total: number;
+}
+
+interface AttributeCheck {
+  of: Map<number, ListingAttributes>;
+  ranges: [string, { min?: number; max?: number }][];
+  choices: { key: string; value: string; bit: number }[];
+  facetKeys: string[];
+  counts: Map<string, number>[];
+}
+
+/** The exact facts the columns hold rounded: read from search_rows only at a filter's boundary (a rare row). */
+type ExactRow = (key: number) => { publishedAt: number; expiresAt: number; priceMin: number | null; priceMax: number | null } | undefined;
+
+function exactRows(db: Db, cols: FacetColumns): ExactRow {
+  return (key) => {
+    const row = prepared(db, 'SELECT published_at, expires_at, price_min, price_max FROM search_rows WHERE key = ?').raw().get(key) as
+      | [number, number, number | null, number | null]
+      | undefined;
+    const big = cols.bigPrices.get(key);
+    return row && { publishedAt: row[0], expiresAt: row[1], priceMin: big ? big[0] : row[2], priceMax: big ? big[1] : row[3] };
+  };
+}
+
 /**
- * The one pass over the candidates, newest first (the keys of a text match, oldest first as FTS5 gives them, or
- * every row): every filter decided on the facet columns, the matches kept in order (with their price when sorting by
- * it), and each facet group counted over the listings that fail no filter but its own.
+ * Visits rows of a block (`rows` given: those, else `from` to `to`), newest first: every filter decided on the
+ * columns, the matches kept in order up to the limit (with their price when sorting by it), and each facet group
+ * counted over the listings that fail no filter but the group's own. One tight loop over typed arrays.
+ */
+function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number, bits: Uint32Array | null = null): void {
+  const { key, expires, priceMin, priceMax, kind, flags, place, cat } = b;
+  const { nowSec, kindCode, placeState, catState, hasPrice, pMin, pMax, afterLo, afterHi, byPrice, attributes, kindN, placeN, catN, keys, prices } = s;
+  const need = s.flags;
+  const hasAfter = afterHi !== -Infinity;
+  const usePrice = hasPrice || byPrice !== null;
+  let total = s.total;
+  let minExpiry = s.minExpiry;
+  // Columns are read only when a filter or the order needs them: a row of a text match is a cache miss per column.
+  for (let i = from; i < to; i++) {
+    const p = rows === null ? i : rows[i]!;
+    if (bits !== null && (bits[p >> 5]! & (1 << (p & 31))) === 0) continue;
+    if (hasPrice) {
+      // Most often the narrowest filter: tested first, on two columns.
+      const lo = priceMin[p]!;
+      const hi = priceMax[p]!;
+      if (lo !== BIG_PRICE && hi !== BIG_PRICE && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    }
+    const e = expires[p]!;
+    if (e <= nowSec && (e < nowSec || !((s.exact(key[p]!)?.expiresAt ?? 0) > now))) continue;
+    const pl = place[p]!;
+    const ct = cat[p]!;
+    const ps = placeState[pl]!;
+    const cs = catState[ct]!;
+    if (ps === 0 || cs === 0) continue;
+    if (need !== 0 && (flags[p]! & need) !== need) continue;
+    // When it was published: exactly in the filter's boundary minute, else no later than its minute's start.
+    let published = 0;
+    if (hasAfter) {
+      const k = key[p]!;
+      if (k < afterHi) {
+        if (k < afterLo) continue;
+        published = s.exact(k)?.publishedAt ?? -Infinity;
+        if (!(published >= s.afterMs)) continue;
+      } else published = KEY_EPOCH + minuteOfKey(k) * MINUTE;
+    }
+    let lo = NO_PRICE;
+    let hi = NO_PRICE;
+    if (usePrice) {
+      lo = priceMin[p]!;
+      hi = priceMax[p]!;
+      if (lo === BIG_PRICE || hi === BIG_PRICE) {
+        const exact = bigPrices(s, key[p]!);
+        lo = exact[0];
+        hi = exact[1];
+      }
+      if (hasPrice && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
+    }
+    const kd = kind[p]!;
+    let failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
+    let attrs: ListingAttributes | undefined;
+    if (attributes && cs === 1) {
+      attrs = attributes.of.get(key[p]! % ID_SPACE);
+      let out = false;
+      for (const r of attributes.ranges) {
+        const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
+        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) out = true;
+      }
+      for (const c of attributes.choices) {
+        const v = attrs?.[c.key];
+        if (v === undefined || v === null || String(v) !== c.value) {
+          if (c.bit < 0) out = true;
+          failed |= c.bit;
+        }
+      }
+      if (out) continue;
+    } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
+    if (!s.countAll) {
+      if (failed !== 0) continue;
+      if (s.mark) s.mark[p] = 1;
+      else {
+        keys.push(key[p]!);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      }
+      if (s.hold) s.hold.push(p);
+      if (e < minExpiry) minExpiry = e; // a price order held holds until a match expires
+      if (++total >= s.limit) break;
+      continue;
+    }
+    // The counts hold until the first counted listing expires (or ages past the publish-date filter).
+    if (e < minExpiry) minExpiry = e;
+    if (hasAfter && published < s.minPublished) s.minPublished = published;
+    if (failed === 0) {
+      if (s.hold) {
+        if (s.hold.length < HELD_ROWS) s.hold.push(p);
+        else s.hold = null;
+      }
+      // Newest first: only the page needs the keys, the others are counted.
+      if (s.mark) s.mark[p] = 1;
+      else if (total < s.limit) {
+        keys.push(key[p]!);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
+      }
+      total++;
+      kindN[kd]!++;
+      placeN[pl]!++;
+      catN[ct]!++;
+    } else if (failed === KIND) kindN[kd]!++;
+    else if (failed === REGION) placeN[pl]!++;
+    else if (failed === CATEGORY) catN[ct]!++;
+    if (attrs && (failed === 0 || failed >= FIRST_ATTRIBUTE)) {
+      for (let a = 0; a < attributes!.facetKeys.length; a++) {
+        if (failed !== 0 && failed !== FIRST_ATTRIBUTE << a) continue;
+        const v = attrs[attributes!.facetKeys[a]!];
+        if (v === undefined || v === null) continue;
+        const m = attributes!.counts[a]!;
+        m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+      }
+    }
+  }
+  s.total = total;
+  s.minExpiry = minExpiry;
+}
+
+/** Total and facet counts of a search without words off the combo counts, less the rows expired by now. */
+function countCombos(cols: FacetColumns, c: ComboCounts, s: Pass, now: number): number {
+  const { kindCode, placeState, catState, kindN, placeN, catN } = s;
+  let total = 0;
+  const add = (kd: number, pl: number, ct: number, w: number) => {
+    const [ps, cs] = [placeState[pl]!, catState[ct]!];
+    if (ps === 0 || cs === 0) return;
+    const failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
+    if (failed === 0) {
+      total += w;
+      kindN[kd]! += w;
+      placeN[pl]! += w;
+      catN[ct]! += w;
+    } else if (failed === KIND) kindN[kd]! += w;
+    else if (failed === REGION) placeN[pl]! += w;
+    else if (failed === CATEGORY) catN[ct]! += w;
+  };
+  for (let kd = 1; kd < c.kinds; kd++) {
+    for (let pl = 1; pl < c.places; pl++) {
+      if (placeState[pl] === 0) continue;
+      const base = (kd * c.places + pl) * c.cats;
+      for (let ct = 1; ct < c.cats; ct++) if (c.n[base + ct] !== 0) add(kd, pl, ct, c.n[base + ct]!);
+    }
+  }
+  for (const key of c.expiring) {
+    const at = cols.locate(key);
+    if (!at || at[0].dead(at[1])) continue;
+    const [b, p] = at;
+    const e = b.expires[p]!;
+    if (e > s.nowSec || (e === s.nowSec && (s.exact(key)?.expiresAt ?? 0) > now)) continue;
+    add(b.kind[p]!, b.place[p]!, b.cat[p]!, -1);
+  }
+  return total;
+}
+
+function bigPrices(s: Pass, key: number): [number, number] {
+  const row = s.exact(key);
+  // Negotiable is NO_PRICE; a price is at least one fen.
+  return [row?.priceMin ?? NO_PRICE, row?.priceMax ?? NO_PRICE];
+}
+
+/** Two lists of keys descending (with values alongside), merged. */
+function mergeDescending(a: number[], av: number[], b: number[], bv: number[]): [number[], number[]] {
+  if (b.length === 0) return [a, av];
+  const keys: number[] = [];
+  const values: number[] = [];
+  let [i, j] = [0, 0];
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! > b[j]!)) {
+      keys.push(a[i]!);
+      if (av.length > 0) values.push(av[i]!);
+      i++;
+    } else {
+      keys.push(b[j]!);
+      if (bv.length > 0) values.push(bv[j]!);
+      j++;
+    }
+  }
+  return [keys, values];
+}
+
+/**
+ * The one pass over the candidates, newest first (the rows of a text match, or every row): every filter decided on
+ * the facet columns, the matches kept in order (with their price when sorting by it), and each facet group counted
+ * over the listings that fail no filter but its own.
  */
 function filterAndCount(
   db: Db,
   req: EngineRequest,
-  textKeys: ArrayLike<number> | null,
+  text: TextMatch | null,
   byPrice: 'priceMin' | 'priceMax' | null,
   window: { offset: number; size: number } | null,
+  marks: Marks | null = null,
+  match = '',
 ) {
   const cols = facetColumns(db);
   const f = req.filters;
-  const now = req.now;
-  const kindCode = f.kind ? cols.kindCodes.code(f.kind) : 0;
-  const cityCode = f.cityId !== undefined ? cols.cityCodes.code(f.cityId) : 0;
-  const regionCode = f.regionId !== undefined ? cols.regionCodes.code(f.regionId) : 0;
-  const topCode = f.topCategoryId !== undefined ? cols.topCodes.code(f.topCategoryId) : 0;
-  const catCode = f.categoryId !== undefined ? cols.catCodes.code(f.categoryId) : 0;
-  const flags = (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0);
-  const hasPrice = f.priceMin !== undefined || f.priceMax !== undefined;
-  const [pMin, pMax] = [f.priceMin ?? -Infinity, f.priceMax ?? Infinity];
-  const after = f.publishedAfter ?? -Infinity;
-
   // Attributes belong to the chosen subcategory: its listings' attributes, with a group bit per counted attribute.
   const facetKeys = req.facetAttributes.map((a) => a.key);
   const choices = Object.entries(f.attributes ?? {}).map(([key, value]) => ({ key, value, bit: facetKeys.includes(key) ? FIRST_ATTRIBUTE << facetKeys.indexOf(key) : -1 }));
   const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
   const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
-  const attributes = needAttributes ? cols.attributesOf(db, f.categoryId!) : undefined;
   if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], total: 0, facets: emptyFacets() };
-
-  const kindN = new Uint32Array(cols.kindCodes.values.length + 1);
-  const cityN = new Uint32Array(cols.cityCodes.values.length + 1);
-  const regionN = new Uint32Array(cols.regionCodes.values.length + 1);
-  const topN = new Uint32Array(cols.topCodes.values.length + 1);
-  const catN = new Uint32Array(cols.catCodes.values.length + 1);
-  const attributeN = facetKeys.map(() => new Map<string, number>());
-  const matched: number[] = [];
-  const prices: number[] = [];
-  let total = 0;
-
-  const visit = (b: Block, p: number) => {
-    if (!(b.expires[p]! > now)) return;
-    if ((cityCode !== 0 && b.city[p] !== cityCode) || (topCode !== 0 && b.top[p] !== topCode) || (b.flags[p]! & flags) !== flags) return;
-    if (hasPrice && !(b.priceMax[p]! >= pMin && b.priceMin[p]! <= pMax)) return;
-    if (b.published[p]! < after) return;
-    let failed = 0;
-    if (kindCode !== 0 && b.kind[p] !== kindCode) failed |= KIND;
-    if (regionCode !== 0 && b.region[p] !== regionCode) failed |= REGION;
-    if (catCode !== 0 && b.cat[p] !== catCode) failed |= CATEGORY;
-    let attrs: Record<string, unknown> | undefined;
-    if (attributes) {
-      attrs = attributes.get(b.key[p]! % ID_SPACE);
-      for (const r of ranges) {
-        const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
-        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) return;
-      }
-      for (const c of choices) {
-        const v = attrs?.[c.key];
-        if (v === undefined || v === null || String(v) !== c.value) {
-          if (c.bit < 0) return;
-          failed |= c.bit;
-        }
-      }
-    }
-    if (failed & (failed - 1)) return; // two groups or more: in no count
-    if (failed === 0) {
-      // Newest first, only the page needs the keys: the others are counted.
-      if (!window || (total >= window.offset && total < window.offset + window.size)) matched.push(b.key[p]!);
-      if (byPrice) prices.push(b[byPrice][p]!);
-      total++;
-    }
-    if (failed === 0 || failed === KIND) kindN[b.kind[p]!]!++;
-    if (failed === 0 || failed === REGION) {
-      cityN[b.city[p]!]!++;
-      regionN[b.region[p]!]!++;
-    }
-    if (failed === 0 || failed === CATEGORY) {
-      topN[b.top[p]!]!++;
-      catN[b.cat[p]!]!++;
-    }
-    if (attrs) {
-      for (let i = 0; i < facetKeys.length; i++) {
-        if (failed !== 0 && failed !== FIRST_ATTRIBUTE << i) continue;
-        const v = attrs[facetKeys[i]!];
-        if (v === undefined || v === null) continue;
-        const m = attributeN[i]!;
-        m.set(String(v), (m.get(String(v)) ?? 0) + 1);
-      }
-    }
+  const after = f.publishedAfter;
+  const afterMinute = after === undefined ? -1 : minuteOfKey(documentKey({ id: 1, publishedAt: after }));
+  const s: Pass = {
+    nowSec: Math.floor(req.now / 1000),
+    kindCode: f.kind ? cols.kindCodes.code(f.kind) : 0,
+    placeState: cols.places.states(f.cityId, f.regionId),
+    catState: cols.cats.states(f.topCategoryId, f.categoryId),
+    flags: (f.hasImages ? IMAGES : 0) | (f.verified ? VERIFIED : 0),
+    hasPrice: f.priceMin !== undefined || f.priceMax !== undefined,
+    pMin: f.priceMin ?? -Infinity,
+    pMax: f.priceMax ?? Infinity,
+    afterLo: after === undefined ? -Infinity : afterMinute * ID_SPACE,
+    afterHi: after === undefined ? -Infinity : (afterMinute + 1) * ID_SPACE,
+    afterMs: after ?? -Infinity,
+    limit: window ? window.offset + window.size : Infinity,
+    countAll: true,
+    mark: null,
+    minExpiry: Infinity,
+    minPublished: Infinity,
+    hold: null,
+    byPrice,
+    attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
+    exact: exactRows(db, cols),
+    kindN: new Uint32Array(cols.kindCodes.values.length + 1),
+    placeN: new Uint32Array(cols.places.size),
+    catN: new Uint32Array(cols.cats.size),
+    keys: [],
+    prices: [],
+    total: 0,
   };
-
-  const { main, recent } = cols;
-  if (textKeys) {
-    // Newest first, each found by a walk down the main block's keys (a listing changed since the load: the recent block).
-    let from = 0;
-    for (let i = textKeys.length - 1; i >= 0; i--) {
-      const k = textKeys[i]!;
-      const q = recent.length > 0 ? recent.find(k) : -1;
-      if (q >= 0) {
-        visit(recent, q);
-        continue;
-      }
-      from = main.atOrOlder(k, from);
-      if (from < main.length && main.key[from] === k) visit(main, from);
-    }
-  } else {
-    // Every row, newest first: the main block's, with the recent block's rows visited in their turn. Listings of a
-    // city or an industry are read from that code's list; a publish-date filter stops at the first older row.
-    const end = f.publishedAfter === undefined ? main.length : main.firstOlder(documentKey({ id: 1, publishedAt: f.publishedAfter }) - 1);
-    let q = 0;
-    const visitMain = (p: number) => {
-      while (q < recent.length && recent.key[q]! > main.key[p]!) visit(recent, q++);
-      visit(main, p);
-    };
-    // An attribute filter fails every listing outside the subcategory, which then fails two filters and counts
-    // nowhere: only the subcategory's rows need a visit.
-    const leafOnly = catCode > 0 && (choices.length > 0 || ranges.length > 0);
-    const list = leafOnly ? main.rowsWith('cat', catCode) : cityCode > 0 || topCode > 0 ? shortest(main, cityCode, topCode) : null;
-    if (list) {
-      for (let i = 0; i < list.length && list[i]! < end; i++) visitMain(list[i]!);
-    } else if (cityCode >= 0 && topCode >= 0) for (let p = 0; p < end; p++) visitMain(p);
-    while (q < recent.length) visit(recent, q++);
+  // Without words, and filtered on kind, place and category only: facets and total off the combo counts, and the
+  // pass only walks newest first as far as the page.
+  const combos = !text && !s.hasPrice && after === undefined && s.flags === 0 && !s.attributes ? cols.combosAt(s.nowSec) : null;
+  const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
+  // Counts of the same words and filters made since the last change to the index, that no expiry has changed since
+  // (nor the clock moved a counted listing past a publish-date filter, kept by its length): the next page, another
+  // order or the same search again only walks as far as its page needs.
+  // (Without words, counted off the combo counts: only a price order is held, every match in it.)
+  const countKey = !combos || byPrice ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
+  const held = countKey ? cols.counted.get(countKey) : undefined;
+  const counted =
+    held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs ? held : undefined;
+  s.countAll = !combos && !counted;
+  if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
+    // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
+    marks.live = (b, p) => b.expires[p]! > s.nowSec || (b.expires[p] === s.nowSec && (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
+    return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
   }
-
-  const facets: Facets = {
-    kind: cols.kindCodes.named(kindN),
-    city: cols.cityCodes.named(cityN),
-    region: cols.regionCodes.named(regionN),
-    topCategory: cols.topCodes.named(topN),
-    category: cols.catCodes.named(catN),
-    attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(attributeN[i]!)])),
+  const facetsNow = (): Facets => {
+    const places = cols.places.named(s.placeN);
+    const cats = cols.cats.named(s.catN);
+    return {
+      kind: cols.kindCodes.named(s.kindN),
+      city: places.outer,
+      region: places.inner,
+      topCategory: cats.outer,
+      category: cats.inner,
+      attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
+    };
   };
-  return { matched, prices, total, facets };
-}
-
-/** The shorter of the main block's row lists for a city and an industry code (0: no such filter). */
-function shortest(main: Block, cityCode: number, topCode: number): Int32Array {
-  if (cityCode <= 0) return main.rowsWith('top', topCode);
-  if (topCode <= 0) return main.rowsWith('city', cityCode);
-  const [a, b] = [main.rowsWith('city', cityCode), main.rowsWith('top', topCode)];
-  return a.length <= b.length ? a : b;
+  if (counted && byPrice && counted.byPrice?.[byPrice]) {
+    return { matched: [] as number[], prices: [] as number[], total: combos ? comboTotal : counted.total, facets: combos ? facetsNow() : counted.facets, held: counted };
+  }
+  const { main, recent } = cols;
+  s.mark = marks?.main ?? null;
+  // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
+  // every listing outside it, which then fails two groups and counts nowhere).
+  const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
+  const catRows =
+    !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
+  s.hold = countKey && (s.countAll || combos) ? [] : null;
+  // The rows that matched when the counts were made: the only ones that can still (a listing only leaves by the clock).
+  if (counted?.rows) scan(main, counted.rows.main, 0, counted.rows.main.length, s, req.now);
+  // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
+  else if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
+  else if (text || catRows) {
+    const candidates = text ? text.main : catRows!;
+    scan(main, candidates, 0, candidates.length, s, req.now);
+  }
+  // A publish-date filter stops at the first row older than its minute.
+  else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
+  const [mainKeys, mainPrices, mainTotal, mainHeld] = [s.keys, s.prices, s.total, s.hold];
+  s.hold &&= [];
+  s.keys = [];
+  s.prices = [];
+  s.total = 0;
+  s.mark = marks?.recent ?? null;
+  if (recent.length > 0) {
+    const rows = counted?.rows ? counted.rows.recent : text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
+    scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
+  }
+  let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
+  if (window) matched = matched.slice(window.offset, window.offset + window.size);
+  if (counted && !combos) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
+  const facets = facetsNow();
+  const total = combos ? comboTotal : mainTotal + s.total;
+  const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
+  // The oldest counted listing is past the filter no sooner than when it was published + the filter's length.
+  const untilMs = after === undefined ? Infinity : s.minPublished + (req.now - after);
+  const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, untilMs, total, facets, rows, byPrice: {} };
+  if (countKey) cols.keepCounts(countKey, kept);
+  return { matched, prices, total, facets, held: countKey ? kept : undefined };
 }
 
 /**
@@ -562,51 +844,66 @@ function firstBy(count: number, value: number[], keys: number[], n: number): num
   return heap.sort(order);
 }
 
+/** The matches of a search in relevance order, by row of each block (1: a match not yet in a page's tier, 2: placed). */
+interface Marks {
+  main: Uint8Array;
+  recent: Uint8Array;
+  /** Set instead of marking when the words are the only filter and the counts were held: every live row is a match. */
+  live: ((b: Block, p: number) => boolean) | null;
+}
+
+/** Visits a text match's rows newest first across both blocks, until `visit` says stop. */
+function newestFirst(cols: FacetColumns, m: TextMatch, visit: (inRecent: boolean, p: number, key: number) => boolean): void {
+  const { main, recent } = cols;
+  let r = 0;
+  const recentUntil = (k: number): boolean => {
+    while (r < m.recent.length && m.recent[r]! > k) {
+      const key = m.recent[r++]!;
+      const q = recent.find(key);
+      if (q >= 0 && !visit(true, q, key)) return false;
+    }
+    return true;
+  };
+  const row = (p: number) => recentUntil(main.key[p]!) && visit(false, p, main.key[p]!);
+  if (m.bits) {
+    // Straight off a kept bitset: a deep page of a broad word unpacks no more than it reads.
+    const bits = m.bits;
+    for (let w = 0; w < bits.length; w++) {
+      for (let x = bits[w]!; x !== 0; ) {
+        const low = x & -x;
+        if (!row((w << 5) + 31 - Math.clz32(low))) return;
+        x ^= low;
+      }
+    }
+  } else for (let i = 0; i < m.main.length; i++) if (!row(m.main[i]!)) return;
+  recentUntil(-Infinity);
+}
+
 /**
- * One page of the matches in relevance order: each tier read newest first from FTS5 (only as far as the page
- * needs), a match counted in the first tier it is in; the last tier is the rest of the matches.
+ * One page of the matches in relevance order: the tiers in turn, each newest first, a match counted in the first
+ * tier it is in; the last tier is the rest of the matches. Each tier's rows are read whole once and kept with the
+ * text matches (brought up to date like them), so the next page or the next search with the same words reads no
+ * FTS5 at all: reading a tier newest first only as far as the page needs still went through all of a rare tier, and
+ * FTS5 reads positions for the column filter.
  */
-function relevancePage(db: Db, tiers: string[], base: string[], matched: number[], textCount: number, cols: FacetColumns, offset: number, size: number): number[] {
-  // By listing id: 1, a match not yet in a tier; 2, in one.
-  const state = new Uint8Array(cols.idLimit);
-  for (const k of matched) state[k % ID_SPACE] = 1;
+function relevancePage(db: Db, tiers: string[], base: string[], text: TextMatch, marks: Marks, cols: FacetColumns, offset: number, size: number): number[] {
   const page: number[] = [];
   let skip = offset;
-  const take = (k: number) => {
-    const id = k % ID_SPACE;
-    if (state[id] !== 1) return;
-    state[id] = 2;
-    if (skip > 0) skip--;
-    else page.push(k);
+  const take = (inRecent: boolean, p: number, k: number) => {
+    const mark = inRecent ? marks.recent : marks.main;
+    if (mark[p] === 0 && marks.live?.(inRecent ? cols.recent : cols.main, p)) mark[p] = 1;
+    if (mark[p] === 1) {
+      mark[p] = 2;
+      if (skip > 0) skip--;
+      else page.push(k);
+    }
+    return page.length < size;
   };
-  // Filters that leave few of a broad word's matches make a tier read newest first go through most of the tier (and
-  // FTS5 reads positions for the column filter) to find a page: the whole tier is read once and kept instead.
-  const keepTiers = textCount >= KEPT.from && matched.length * 4 < textCount;
   for (const tier of tiers.slice(0, -1)) {
-    const match = combine(tier, base);
-    if (keepTiers) {
-      // However few keys: what is slow here is finding them (a tier with no match in a title reads every position).
-      const keys = textKeys(db, cols, match, 0);
-      for (let i = keys.length - 1; i >= 0 && page.length < size; i--) take(keys[i]!);
-      if (page.length >= size) return page;
-      continue;
-    }
-    let limit = Math.max(256, 2 * (skip + size));
-    for (let below = Number.MAX_SAFE_INTEGER; page.length < size; limit *= 4) {
-      const keys = newestKeys(db, match, limit, below);
-      for (const k of keys) {
-        take(k);
-        if (page.length >= size) break;
-      }
-      if (keys.length < limit) break;
-      below = keys[keys.length - 1]!;
-    }
+    newestFirst(cols, textKeys(db, cols, combine(tier, base), 0), take);
     if (page.length >= size) return page;
   }
-  for (const k of matched) {
-    take(k);
-    if (page.length >= size) break;
-  }
+  newestFirst(cols, text, take);
   return page;
 }
 
@@ -619,22 +916,28 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const offset = (req.page - 1) * req.pageSize;
   // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
   const newest = !byPrice && !(tiers && req.sort === 'relevance');
-  const { matched, prices, total, facets } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null);
+  const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length), live: null } : null;
+  const match = tiers ? combine(tiers.at(-1)!, base) : '';
+  const { matched, prices, total, facets, held } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
   let keys: number[] = [];
   if (newest) keys = matched;
   else if (total > offset) {
     if (byPrice) {
-      // Negotiable (no price) last both ways; ties newest first.
-      const sign = byPrice === 'priceMin' ? 1 : -1;
-      const value = prices.map((p) => (Number.isNaN(p) ? Infinity : sign * p));
-      keys = firstBy(matched.length, value, matched, offset + req.pageSize)
-        .slice(offset)
-        .map((i) => matched[i]!);
-    } else keys = relevancePage(db, tiers!, base, matched, text!.length, cols, offset, req.pageSize);
+      let order = held?.byPrice?.[byPrice];
+      if (!order) {
+        // Negotiable (no price) last both ways; ties newest first. A search whose rows are held sorts all its
+        // matches once and holds the order with them (its next pages are a slice); others take the page's worth.
+        const sign = byPrice === 'priceMin' ? 1 : -1;
+        const value = prices.map((p) => (p === NO_PRICE ? Infinity : sign * p));
+        const whole = held?.rows ? held : undefined;
+        order = Float64Array.from(firstBy(matched.length, value, matched, whole ? matched.length : offset + req.pageSize), (i) => matched[i]!);
+        if (whole) cols.holdOrder(whole, byPrice, order);
+      }
+      keys = Array.from(order.subarray(offset, offset + req.pageSize));
+    } else keys = relevancePage(db, tiers!, base, text!, marks!, cols, offset, req.pageSize);
   }
   return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
-
 export class FtsEngine implements SearchEngine {
   readonly name = 'fts' as const;
   constructor(private readonly db: Db) {}
