@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { listings, searchOutbox } from '../../db/schema.ts';
 import { ftsCount, ftsMergeStep } from '../../src/server/search/fts.ts';
 import { searchListings } from '../../src/server/search/index.ts';
-import { ensureSearchIndex, INDEXER_BATCH, indexerBatch } from '../../src/server/search/indexer.ts';
+import { ensureSearchIndex, INDEXER_BATCH, indexerBatch, rebuildFts } from '../../src/server/search/indexer.ts';
 import { enqueueSearchUpdate } from '../../src/server/search/outbox.ts';
 import { freshDb, makeCompany, makeListing } from '../helpers/db.ts';
 
@@ -83,4 +83,27 @@ describe('the indexer job', () => {
     expect(await total('钐钴磁钢')).toBe(0);
     expect(queued()).toBe(0);
   });
+});
+
+describe('a full rebuild', () => {
+  /** Every token of the index where it is (FTS5's own vocabulary of it), and the facts of every row. */
+  function snapshot() {
+    db.$client.exec('DROP TABLE IF EXISTS temp.search_vocab; CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, search_fts, instance)');
+    const tokens = db.$client.prepare('SELECT term, doc, col, offset FROM temp.search_vocab ORDER BY term, doc, col, offset').raw().all();
+    db.$client.exec('DROP TABLE temp.search_vocab');
+    return { tokens, rows: db.$client.prepare('SELECT * FROM search_rows ORDER BY key').raw().all() };
+  }
+
+  it('builds the same index when a worker thread reads and tokenizes as when this thread does', async () => {
+    const live = rebuildFts(db, Date.now(), undefined, { worker: false });
+    expect(live).toBe(ftsCount(db));
+    const here = snapshot();
+    expect(here.tokens.length).toBeGreaterThan(live * 10);
+    const steps: string[] = [];
+    expect(rebuildFts(db, Date.now(), (_, step) => steps.includes(step) || steps.push(step), { worker: true })).toBe(live);
+    expect(snapshot()).toEqual(here);
+    expect(steps).toEqual(['indexed', 'merging the index', 'indexing the rows', 'swapping the new index in', 'statistics', 'catching up with writes made meanwhile']);
+    expect(await total('稀土抛光粉')).toBe(8);
+  });
+
 });

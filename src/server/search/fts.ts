@@ -84,7 +84,7 @@ export function hasCurrentShape(db: Db): boolean {
  * A rebuild writes into fresh `_new` tables in batches (searches and writers carry on meanwhile), then swaps them in
  * with one short transaction. Returns the swap, to call once every document is in.
  */
-export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocument[]) => void; swap: (step?: (name: string) => void) => void } {
+export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) => void; swap: (step?: (name: string) => void) => void } {
   ensureFtsSchema(db);
   db.$client.exec('DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;' + tables('_new'));
   // FTS5 writes its in-memory terms out as a new segment when they pass `hashsize` (1 MiB by default) and at every
@@ -96,12 +96,11 @@ export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocumen
   db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 0)");
   db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 200)");
   return {
-    insert: (docs) => {
-      // In key order: FTS5 writes its pending terms out whenever a rowid is lower than the one before, so a batch in
-      // listing-id order (random in key order) made a segment per listing and a million of them to merge.
-      const sorted = docs.map((doc) => ({ doc, key: documentKey(doc) })).sort((a, b) => a.key - b.key);
+    // In key order (indexRows): a batch in listing-id order (random in key order) made a segment per listing and a
+    // million of them to merge.
+    insert: (rows) => {
       db.$client.transaction(() => {
-        for (const { doc } of sorted) insertDocument(db, doc, '_new');
+        for (const row of rows) insertRow(db, row, '_new');
       })();
     },
     swap: (step = () => {}) => {
@@ -166,7 +165,7 @@ function prepared(db: Db, sql: string): Stmt {
 
 const insertText = (suffix: string) =>
   `INSERT INTO search_fts${suffix}(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)`;
-const insertRow = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
+const insertRowFacts = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
   published_at, expires_at, company_id, flags, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 // Category names, attributes and company names repeat across listings: their tokens are made once (a rebuild makes
@@ -181,19 +180,24 @@ function repeatedTokens(text: string): string {
   return tokens;
 }
 
-function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
-  const key = documentKey(doc);
-  prepared(db, insertText(suffix)).run(
-    key,
+/**
+ * What the index stores of a document, as the parameters of its two inserts, in one flat array (cheap to pass
+ * between threads): the key, the five text columns as tokens and the filter tokens (search_fts), then the facts of
+ * search_rows after the key. Made apart from the inserts so a rebuild can make them in a worker thread
+ * (rebuild-worker.ts) while this thread writes.
+ */
+export type IndexRow = (string | number | null)[];
+const TEXT_END = 7;
+
+export function indexRow(doc: SearchDocument): IndexRow {
+  return [
+    documentKey(doc),
     indexTokens(doc.title),
     repeatedTokens(doc.categoryNames.join(' ')),
     repeatedTokens([...Object.values(doc.attributes), ...doc.attributeNames].join(' ')),
     repeatedTokens(doc.companyName),
     indexTokens(doc.description),
     filterTokens(doc),
-  );
-  prepared(db, insertRow(suffix)).run(
-    key,
     doc.id,
     doc.kind,
     doc.cityId,
@@ -207,8 +211,20 @@ function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
     doc.companyId,
     (doc.hasImages ? IMAGES : 0) | (doc.verified ? VERIFIED : 0),
     Object.keys(doc.attributes).length > 0 ? JSON.stringify(doc.attributes) : null,
-  );
+  ];
 }
+
+/** Rows of documents in key order: FTS5 writes its pending terms out whenever a rowid is lower than the one before. */
+export function indexRows(docs: readonly SearchDocument[]): IndexRow[] {
+  return docs.map(indexRow).sort((a, b) => (a[0] as number) - (b[0] as number));
+}
+
+function insertRow(db: Db, row: IndexRow, suffix = ''): void {
+  prepared(db, insertText(suffix)).run(row.slice(0, TEXT_END));
+  prepared(db, insertRowFacts(suffix)).run(row[0], ...row.slice(TEXT_END));
+}
+
+const insertDocument = (db: Db, doc: SearchDocument) => insertRow(db, indexRow(doc));
 
 function deleteKey(db: Db, key: number): void {
   prepared(db, 'DELETE FROM search_fts WHERE rowid = ?').run(key);

@@ -14,6 +14,7 @@ import { ensureFtsSchema, ftsApply, ftsCount, ftsMergeSettings, ftsMergeStep, ft
 import { meiliEngine, searchDictionary } from './index.ts';
 import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
+import { rebuildRows } from './rebuild-rows.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
 /**
@@ -48,7 +49,7 @@ function liveCount(db: Db, now: number): number {
  * Rebuilds the FTS5 index from every live listing into new tables and swaps them in; returns how many it holds.
  * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
  */
-export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number, step: string) => void = () => {}): number {
+export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number, step: string) => void = () => {}, opts: { worker?: boolean } = {}): number {
   // Writes during the rebuild are caught up by the clock, not by `now` (the liveness reference): a bulk load stamped
   // with the same `now` (demo data, then a rebuild) would otherwise count every listing as changed and index it twice.
   const startedAt = Date.now();
@@ -62,7 +63,8 @@ export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number,
   let n = 0;
   try {
     const rebuild = ftsStartRebuild(db);
-    for (const batch of allDocuments(db, now, REBUILD_BATCH)) {
+    // Read and tokenized on the other core when the site is large (rebuild-rows.ts); this thread writes.
+    for (const batch of rebuildRows(db, now, REBUILD_BATCH, opts.worker)) {
       rebuild.insert(batch);
       n += batch.length;
       progress(n, 'indexed');
