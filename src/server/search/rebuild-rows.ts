@@ -51,11 +51,21 @@ export function* rebuildRows(db: Db, now: number, batchSize: number, worker?: bo
   for (const docs of allDocuments(db, now, batchSize)) yield indexRows(docs);
 }
 
+/**
+ * The worker's node options: none for the built file, whatever the parent ran with being refused by a worker
+ * (`--max-semi-space-size`, which `npm start` sets); for a .ts file, the TypeScript loader this process runs with
+ * (tsx), or tsx itself (under vitest, which has its own).
+ */
+function loaderArgs(file: URL): string[] {
+  if (!file.pathname.endsWith('.ts')) return [];
+  const args = process.execArgv;
+  const loader = args.flatMap((a, i) => (['--require', '--import'].includes(a) && args[i + 1]?.includes('tsx') ? [a, args[i + 1]!] : []));
+  return loader.length > 0 ? loader : ['--import', 'tsx'];
+}
+
 function* fromWorker(file: URL, data: RebuildWorkerData): Generator<IndexRow[]> {
   const { port1, port2 } = new MessageChannel();
-  // A worker of a .ts file needs the TypeScript loader this process runs with (tsx), or tsx itself (vitest).
-  const execArgv = file.pathname.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
-  const worker = new Worker(file, { workerData: { ...data, port: port2 }, transferList: [port2], execArgv });
+  const worker = new Worker(file, { workerData: { ...data, port: port2 }, transferList: [port2], execArgv: loaderArgs(file) });
   worker.unref();
   const counters = new Int32Array(data.counters);
   try {
