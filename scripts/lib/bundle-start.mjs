@@ -27,7 +27,8 @@ const externals = {
  */
 export async function bundleStart(outdir = 'dist/server') {
   await build({
-    entryPoints: { start: 'scripts/start.ts' },
+    // The search rebuild's reader thread is a file of its own (src/server/search/rebuild-rows.ts looks for it here).
+    entryPoints: { start: 'scripts/start.ts', 'search-rebuild-worker': 'src/server/search/rebuild-worker.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'start-chunks/[name]-[hash]',

@@ -100,7 +100,7 @@ export function hasCurrentShape(db: Db): boolean {
  * A rebuild writes into fresh `_new` tables in batches (searches and writers carry on meanwhile), then swaps them in
  * with one short transaction. Returns the swap, to call once every document is in.
  */
-export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocument[]) => void; swap: () => void } {
+export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) => void; swap: (step?: (name: string) => void) => void } {
   ensureFtsSchema(db);
   db.$client.exec('DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;' + tables('_new'));
   // FTS5 writes its in-memory terms out as a new segment when they pass `hashsize` (1 MiB by default) and at every
@@ -112,21 +112,22 @@ export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocumen
   db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 0)");
   db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 200)");
   return {
-    insert: (docs) => {
-      // In key order: FTS5 writes its pending terms out whenever a rowid is lower than the one before, so a batch in
-      // listing-id order (random in key order) made a segment per listing and a million of them to merge.
-      const sorted = docs.map((doc) => ({ doc, key: documentKey(doc) })).sort((a, b) => a.key - b.key);
+    // In key order (indexRows): a batch in listing-id order (random in key order) made a segment per listing and a
+    // million of them to merge.
+    insert: (rows) => {
       db.$client.transaction(() => {
-        for (const { doc } of sorted) insertDocument(db, doc, '_new');
+        for (const row of rows) insertRow(db, row, '_new');
       })();
     },
-    swap: () => {
+    swap: (step = () => {}) => {
       db.$client.exec(`INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${DEFAULT_HASH_BYTES})`);
+      step('merging the index');
       db.$client.exec("INSERT INTO search_fts_new(search_fts_new) VALUES ('optimize')");
-      db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 4)");
-      db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 16)");
+      ftsMergeSettings(db, '_new');
       // The row indexes are built once at the end: cheaper than keeping them up to date row by row.
+      step('indexing the rows');
       db.$client.exec(rowIndexes('_new', Date.now().toString(36)));
+      step('swapping the new index in');
       db.$client.transaction(() => {
         db.$client.exec(`DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows;
           ALTER TABLE search_fts_new RENAME TO search_fts; ALTER TABLE search_rows_new RENAME TO search_rows;`);
@@ -134,6 +135,7 @@ export function ftsStartRebuild(db: Db): { insert: (docs: readonly SearchDocumen
       })();
       // Statistics for the new row table's indexes only: an ANALYZE of the whole database reads every index of a
       // million listings again for nothing that changed.
+      step('statistics');
       db.$client.exec('ANALYZE search_rows');
       statements.delete(db.$client);
     },
@@ -179,7 +181,7 @@ function prepared(db: Db, sql: string): Stmt {
 
 const insertText = (suffix: string) =>
   `INSERT INTO search_fts${suffix}(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)`;
-const insertRow = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
+const insertRowFacts = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
   published_at, expires_at, company_id, flags, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 // Category names, attributes and company names repeat across listings: their tokens are made once (a rebuild makes
@@ -194,19 +196,24 @@ function repeatedTokens(text: string): string {
   return tokens;
 }
 
-function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
-  const key = documentKey(doc);
-  prepared(db, insertText(suffix)).run(
-    key,
+/**
+ * What the index stores of a document, as the parameters of its two inserts, in one flat array (cheap to pass
+ * between threads): the key, the five text columns as tokens and the filter tokens (search_fts), then the facts of
+ * search_rows after the key. Made apart from the inserts so a rebuild can make them in a worker thread
+ * (rebuild-worker.ts) while this thread writes.
+ */
+export type IndexRow = (string | number | null)[];
+const TEXT_END = 7;
+
+export function indexRow(doc: SearchDocument): IndexRow {
+  return [
+    documentKey(doc),
     indexTokens(doc.title),
     repeatedTokens(doc.categoryNames.join(' ')),
     repeatedTokens([...Object.values(doc.attributes), ...doc.attributeNames].join(' ')),
     repeatedTokens(doc.companyName),
     indexTokens(doc.description),
     filterTokens(doc),
-  );
-  prepared(db, insertRow(suffix)).run(
-    key,
     doc.id,
     doc.kind,
     doc.cityId,
@@ -220,8 +227,20 @@ function insertDocument(db: Db, doc: SearchDocument, suffix = ''): void {
     doc.companyId,
     (doc.hasImages ? IMAGES : 0) | (doc.verified ? VERIFIED : 0),
     Object.keys(doc.attributes).length > 0 ? JSON.stringify(doc.attributes) : null,
-  );
+  ];
 }
+
+/** Rows of documents in key order: FTS5 writes its pending terms out whenever a rowid is lower than the one before. */
+export function indexRows(docs: readonly SearchDocument[]): IndexRow[] {
+  return docs.map(indexRow).sort((a, b) => (a[0] as number) - (b[0] as number));
+}
+
+function insertRow(db: Db, row: IndexRow, suffix = ''): void {
+  prepared(db, insertText(suffix)).run(row.slice(0, TEXT_END));
+  prepared(db, insertRowFacts(suffix)).run(row[0], ...row.slice(TEXT_END));
+}
+
+const insertDocument = (db: Db, doc: SearchDocument) => insertRow(db, indexRow(doc));
 
 function deleteKey(db: Db, key: number): void {
   prepared(db, 'DELETE FROM search_fts WHERE rowid = ?').run(key);
@@ -280,12 +299,38 @@ export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly 
   );
 }
 
-/** Takes listings past their expiry out of the index (searches also leave them out until this has run). */
-export function ftsSweepExpired(db: Db, now: number): number {
-  // A few hundred at a time: each is a delete of every token, and writers wait meanwhile.
-  const keys = prepared(db, 'SELECT key FROM search_rows WHERE expires_at <= ? LIMIT 500').pluck().all(now) as number[];
+/**
+ * Takes up to `limit` listings past their expiry out of the index (searches also leave them out until this has run);
+ * how many it took out.
+ */
+export function ftsSweepExpired(db: Db, now: number, limit = 500): number {
+  // A few hundred at a time at most: each is a delete of every token, and writers wait meanwhile.
+  const keys = prepared(db, 'SELECT key FROM search_rows WHERE expires_at <= ? LIMIT ?').pluck().all(now, limit) as number[];
   if (keys.length > 0) change(db, () => keys.forEach((k) => deleteKey(db, k)), keys.map(idOfKey), []);
   return keys.length;
+}
+
+/**
+ * FTS5 merges the segments that every commit adds while it commits: automatically (automerge), and all of a level at
+ * once when one holds `crisismerge` segments. Under a 100k-listing load one such commit of three listings took
+ * 1.7 s, the whole server waiting behind it. So FTS5 never merges on its own here: the indexer job merges in steps of
+ * bounded work between its batches (ftsMergeStep), and a crisis merge (kept as a safety net for a process without
+ * the job) needs 64 segments on one level, which the job's steps never let pile up.
+ */
+export function ftsMergeSettings(db: Db, suffix = ''): void {
+  db.$client.exec(`INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('automerge', 0)`);
+  db.$client.exec(`INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('crisismerge', 64)`);
+}
+
+/**
+ * One step of FTS5's merging: about `pages` pages of merged segments written, when some level holds `usermerge` (4)
+ * segments or a merge is under way. Whether it found work (FTS5 says so only through the change counter).
+ */
+export function ftsMergeStep(db: Db, pages: number): boolean {
+  const changes = prepared(db, 'SELECT total_changes()').pluck();
+  const before = changes.get() as number;
+  prepared(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('merge', ?)").run(pages);
+  return (changes.get() as number) - before >= 2;
 }
 
 export function ftsCount(db: Db): number {

@@ -6,17 +6,28 @@ import { count, inArray, lte, sql } from 'drizzle-orm';
 import { listings, searchOutbox } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { liveCondition } from '../listings/queries.ts';
-import { runJob } from '../observability/jobs.ts';
+import { runJob, type Batch } from '../observability/jobs.ts';
 import { log } from '../observability/log.ts';
 import { backlogs } from '../observability/metrics.ts';
 import { allDocuments, documentsFor } from './documents.ts';
-import { ensureFtsSchema, ftsApply, ftsCount, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMergeSettings, ftsMergeStep, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
 import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
+import { rebuildRows } from './rebuild-rows.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
 
-const BATCH = 500;
+/**
+ * Outbox rows per batch of the indexer job: each batch holds the event loop (one transaction), so it stays small;
+ * a backlog drains batch after batch with the job's pacing between them.
+ */
+export const INDEXER_BATCH = 100;
+/** Outbox rows per transaction at start-up, before any request is answered. */
+const STARTUP_BATCH = 500;
+/** Expired listings taken out per batch (each a delete of every token). */
+const SWEEP_BATCH = 100;
+/** Pages of FTS5 segments merged per batch (fts.ts ftsMergeStep): a few milliseconds. */
+const MERGE_PAGES = 64;
 /**
  * Listings per transaction of a full rebuild: fewer, larger FTS5 segments to merge (see ftsStartRebuild) while each
  * write lock stays around a second, well inside the 5 s busy_timeout of writers waiting meanwhile.
@@ -38,7 +49,7 @@ function liveCount(db: Db, now: number): number {
  * Rebuilds the FTS5 index from every live listing into new tables and swaps them in; returns how many it holds.
  * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
  */
-export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number, step: string) => void = () => {}): number {
+export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number, step: string) => void = () => {}, opts: { worker?: boolean } = {}): number {
   // Writes during the rebuild are caught up by the clock, not by `now` (the liveness reference): a bulk load stamped
   // with the same `now` (demo data, then a rebuild) would otherwise count every listing as changed and index it twice.
   const startedAt = Date.now();
@@ -52,18 +63,19 @@ export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number,
   let n = 0;
   try {
     const rebuild = ftsStartRebuild(db);
-    for (const batch of allDocuments(db, now, REBUILD_BATCH)) {
+    // Read and tokenized on the other core when the site is large (rebuild-rows.ts); this thread writes.
+    for (const batch of rebuildRows(db, now, REBUILD_BATCH, opts.worker)) {
       rebuild.insert(batch);
       n += batch.length;
       progress(n, 'indexed');
     }
-    progress(n, 'merging the index');
-    rebuild.swap();
+    rebuild.swap((step) => progress(n, step));
   } finally {
     db.$client.pragma(`cache_size = ${cacheSize}`);
     db.$client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
   setFtsMeta(db, 'fts_version', FTS_VERSION);
+  progress(n, 'catching up with writes made meanwhile');
   const changed = changedSince(db, startedAt);
   if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
   return n;
@@ -93,7 +105,7 @@ interface DueRows {
   listingIds: number[];
 }
 
-function dueRows(db: Db, now: number, limit = BATCH): DueRows {
+function dueRows(db: Db, now: number, limit = INDEXER_BATCH): DueRows {
   const rows = db
     .select({ id: searchOutbox.id, listingId: searchOutbox.listingId })
     .from(searchOutbox)
@@ -118,7 +130,7 @@ export function applyOutboxToFts(db: Db, now: number, deleteWhenDone: boolean): 
       .from(searchOutbox)
       .where(sql`${searchOutbox.id} > ${after}`)
       .orderBy(searchOutbox.id)
-      .limit(BATCH)
+      .limit(STARTUP_BATCH)
       .all();
     if (rows.length === 0) return applied;
     after = rows[rows.length - 1]!.id;
@@ -134,35 +146,60 @@ export interface DrainResult {
   failed: number;
 }
 
-/** Drains the due outbox rows into FTS5 and, when given, Meilisearch. */
+/** One batch of the due outbox rows into FTS5 and, when given, Meilisearch; `more` when a full batch was due. */
+async function outboxBatch(db: Db, meili: MeiliEngine | null, now: () => number): Promise<DrainResult & { more: boolean }> {
+  const t = now();
+  const due = dueRows(db, t);
+  if (due.rowIds.length === 0) return { indexed: 0, failed: 0, more: false };
+  const docs = documentsFor(db, due.listingIds, t);
+  ftsApply(db, docs, due.listingIds);
+  if (meili) {
+    const live = new Set(docs.map((d) => d.id));
+    try {
+      await meili.apply(docs, due.listingIds.filter((id) => !live.has(id)));
+    } catch (e) {
+      const message = (e as Error).message.slice(0, 500);
+      db.update(searchOutbox)
+        .set({
+          attempts: sql`${searchOutbox.attempts} + 1`,
+          nextAttemptAt: sql`${now()} + min(${MAX_BACKOFF_MS}, 1000 * (1 << min(${searchOutbox.attempts}, 20)))`,
+          lastError: message,
+        })
+        .where(inArray(searchOutbox.id, due.rowIds))
+        .run();
+      return { indexed: 0, failed: due.rowIds.length, more: false };
+    }
+  }
+  deleteRows(db, due.rowIds);
+  return { indexed: due.listingIds.length, failed: 0, more: due.rowIds.length === INDEXER_BATCH };
+}
+
+/** Drains the due outbox rows into FTS5 and, when given, Meilisearch, all at once (tests, scripts). */
 export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<DrainResult> {
   let indexed = 0;
   for (;;) {
-    const t = now();
-    const due = dueRows(db, t);
-    if (due.rowIds.length === 0) return { indexed, failed: 0 };
-    const docs = documentsFor(db, due.listingIds, t);
-    ftsApply(db, docs, due.listingIds);
-    if (meili) {
-      const live = new Set(docs.map((d) => d.id));
-      try {
-        await meili.apply(docs, due.listingIds.filter((id) => !live.has(id)));
-      } catch (e) {
-        const message = (e as Error).message.slice(0, 500);
-        db.update(searchOutbox)
-          .set({
-            attempts: sql`${searchOutbox.attempts} + 1`,
-            nextAttemptAt: sql`${now()} + min(${MAX_BACKOFF_MS}, 1000 * (1 << min(${searchOutbox.attempts}, 20)))`,
-            lastError: message,
-          })
-          .where(inArray(searchOutbox.id, due.rowIds))
-          .run();
-        return { indexed, failed: due.rowIds.length };
-      }
-    }
-    deleteRows(db, due.rowIds);
-    indexed += due.listingIds.length;
+    const batch = await outboxBatch(db, meili, now);
+    indexed += batch.indexed;
+    if (batch.failed > 0 || !batch.more) return { indexed, failed: batch.failed };
   }
+}
+
+/**
+ * One batch of the indexer job, each part bounded so no batch holds the event loop long: queued changes first (what
+ * a new listing waits for); with none queued, expired listings out of the index, then a step of FTS5's merging.
+ * With a backlog, a merge step follows each batch of changes, so segments never pile up behind it. `failed`: rows
+ * Meilisearch refused (they wait with a growing delay).
+ */
+export async function indexerBatch(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<Batch & { failed: number }> {
+  const out = await outboxBatch(db, meili, now);
+  if (out.failed > 0) return { done: 0, more: false, failed: out.failed };
+  if (out.indexed > 0) {
+    if (out.more) ftsMergeStep(db, MERGE_PAGES);
+    return { done: out.indexed, more: true, failed: 0 };
+  }
+  const swept = ftsSweepExpired(db, now(), SWEEP_BATCH);
+  if (swept > 0) return { done: swept, more: true, failed: 0 };
+  return { done: 0, more: ftsMergeStep(db, MERGE_PAGES), failed: 0 };
 }
 
 /** Listings written since `since`, which a rebuild that started then may have missed. */
@@ -192,6 +229,7 @@ export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now())
 interface IndexerState {
   busy: boolean;
   again: boolean;
+  stopped: boolean;
   stop: () => Promise<void>;
   inFlight: Promise<void> | null;
   /** When the drain in progress began, and when the last one ended (0: none yet). */
@@ -225,13 +263,18 @@ export function requestDrain(db: Db): void {
     try {
       do {
         state.again = false;
-        await runJob('search-indexer', async () => {
-          const { indexed, failed } = await drainOutbox(db, meiliEngine());
-          // Rows wait only when Meilisearch refused them: say how many are queued then.
-          if (failed > 0) log().warn({ job: 'search-indexer', failed, backlog: backlogs(db).search }, 'search index behind');
-          return indexed;
-        });
-      } while (state.again);
+        // Batch after batch, paced like every job (observability/jobs.ts); a stop ends the round between two.
+        await runJob(
+          'search-indexer',
+          async () => {
+            const { done, more, failed } = await indexerBatch(db, meiliEngine());
+            // Rows wait only when Meilisearch refused them: say how many are queued then.
+            if (failed > 0) log().warn({ job: 'search-indexer', failed, backlog: backlogs(db).search }, 'search index behind');
+            return { done, more };
+          },
+          () => state.stopped,
+        );
+      } while (state.again && !state.stopped);
     } finally {
       state.busy = false;
       state.lastRun = Date.now();
@@ -255,23 +298,23 @@ export function startIndexer(db: Db): () => Promise<void> {
   const existing = running.get(db);
   if (existing) return existing.stop;
   ensureFtsSchema(db);
+  // This job does FTS5's merging from now on (an index built before it did keeps FTS5's own settings until then).
+  ftsMergeSettings(db);
   const unsubscribe = onSearchUpdateQueued(() => requestDrain(db));
-  const timer = setInterval(() => {
-    // Expired listings leave FTS5 here, off the path of a new listing (searches leave them out meanwhile);
-    // Meilisearch filters on expiresAt itself.
-    ftsSweepExpired(db, Date.now());
-    requestDrain(db);
-  }, PERIOD_MS);
+  // Also the sweep of expired listings (off the path of a new listing: searches leave them out meanwhile;
+  // Meilisearch filters on expiresAt itself) and merging when the site is quiet.
+  const timer = setInterval(() => requestDrain(db), PERIOD_MS);
   timer.unref();
-  // At a stop the drain in progress is awaited (the shutdown hooks bound the wait); what it has not reached stays queued.
+  // At a stop the batch in progress is awaited (the shutdown hooks bound the wait); what it has not reached stays queued.
   const stop = async () => {
     unsubscribe();
     clearInterval(timer);
     const state = running.get(db);
     running.delete(db);
+    if (state) state.stopped = true;
     await state?.inFlight;
   };
-  running.set(db, { busy: false, again: false, stop, busySince: 0, lastRun: 0, inFlight: null });
+  running.set(db, { busy: false, again: false, stopped: false, stop, busySince: 0, lastRun: 0, inFlight: null });
   const meili = meiliEngine();
   if (meili) {
     prepareMeili(db, meili).then(

@@ -8,8 +8,7 @@
 // "contains", whatever the segmenter thinks. See tests/unit/search-text.test.ts and the note's recall figures.
 // A query, on the other hand, is segmented into words (jieba plus the dictionary's industry words) that are each
 // required but may stand apart, so "铝合金门窗" finds "铝合金断桥门窗"; the query as typed ranks first (fts.ts tiers).
-import { createRequire } from 'node:module';
-import type { Jieba } from '@node-rs/jieba';
+import { jiebaWithDefaultDict } from '../jieba.ts';
 import type { Dictionary } from './dictionary.ts';
 
 // Control characters and the private-use area never mean anything in a listing or a query.
@@ -171,11 +170,8 @@ const segmenters = new WeakMap<Dictionary, Segmenter>();
 function segmenterFor(dictionary: Dictionary): Segmenter {
   let seg = segmenters.get(dictionary);
   if (seg) return seg;
-  // Loaded on the first query, not at import: the dictionary is 5 MB read from disk, and every script and test
-  // process that imports this module would pay for it.
-  const require = createRequire(import.meta.url);
-  const { Jieba: JiebaClass } = require('@node-rs/jieba') as { Jieba: typeof Jieba };
-  const jieba = JiebaClass.withDict((require('@node-rs/jieba/dict') as { dict: Uint8Array }).dict);
+  // Built on the first query, not at import: every script and test process that imports this module would pay for it.
+  const jieba = jiebaWithDefaultDict();
   const han = dictionary.words.filter((w) => /^\p{Script=Han}+$/u.test(w));
   if (han.length > 0) jieba.loadDict(Buffer.from(han.map((w) => `${w} 100000`).join('\n')));
   const keep = new Set(dictionary.words);
