@@ -71,8 +71,9 @@ export const pageTags = {
     const parsed = parseSitemapName(name);
     if (!parsed) return [];
     if (!('chunk' in parsed)) return pageTags.counts();
-    return [parsed.type === 'listings' ? 'sitemap:listings' : `sitemap:${name}`];
+    return parsed.type === 'listings' ? pageTags.listingSitemaps() : [`sitemap:${name}`];
   },
+  listingSitemaps: () => ['sitemap:listings'],
 };
 
 /** For pages: tells the cache what the page shows and, for a live listing's page, which listing's views to count. */
@@ -99,7 +100,7 @@ export function forgetTaggedPages(tags: Iterable<string>): void {
  * the directories (counts), and each list of their regions and categories with the ancestors of both.
  */
 export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<string> {
-  const tags = new Set([...pageTags.home(), ...pageTags.counts(), ...pageTags.sitemap('listings-0')]);
+  const tags = new Set([...pageTags.home(), ...pageTags.counts(), ...pageTags.listingSitemaps()]);
   for (const l of changes) {
     for (const t of pageTags.listing(l.id, l.companyId)) tags.add(t);
     for (const r of l.regionIds) for (const c of [null, ...l.categoryIds]) tags.add(pageTags.list(r, c)[0]!);

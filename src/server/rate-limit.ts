@@ -8,7 +8,7 @@
 //   limiter.consume(key, now); // counts one attempt; throws RateLimitedError when it goes over the limit
 //   limiter.refund(key, now);  // gives one counted attempt back (count attempts up front, refund those that were fine)
 //   limiter.reset(key);        // forget the key (e.g. after a successful sign-in)
-import { lte, sql } from 'drizzle-orm';
+import { and, eq, gt, lte, sql } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema.ts';
 import { config } from './config.ts';
 import { getDb, type Db } from './db.ts';
@@ -79,13 +79,13 @@ const SWEEP_EVERY_MS = 60_000;
  */
 export function sqliteRateLimitStore(db: Db): RateLimitStore {
   let sweepAt = 0;
-  const live = sql`${rateLimits.endsAt} > `;
+  const liveWindowOf = (key: string, now: number) => and(eq(rateLimits.key, key), gt(rateLimits.endsAt, now));
   return {
     get(key, now) {
       return db
         .select({ count: rateLimits.count, endsAt: rateLimits.endsAt })
         .from(rateLimits)
-        .where(sql`${rateLimits.key} = ${key} AND ${live}${now}`)
+        .where(liveWindowOf(key, now))
         .get();
     },
     add(key, cost, { limit, windowMs, slide = false }, now) {
@@ -111,12 +111,12 @@ export function sqliteRateLimitStore(db: Db): RateLimitStore {
     },
     takeBack(key, now) {
       db.transaction(() => {
-        db.update(rateLimits).set({ count: sql`${rateLimits.count} - 1` }).where(sql`${rateLimits.key} = ${key} AND ${live}${now}`).run();
-        db.delete(rateLimits).where(sql`${rateLimits.key} = ${key} AND ${rateLimits.count} <= 0`).run();
+        db.update(rateLimits).set({ count: sql`${rateLimits.count} - 1` }).where(liveWindowOf(key, now)).run();
+        db.delete(rateLimits).where(and(eq(rateLimits.key, key), lte(rateLimits.count, 0))).run();
       });
     },
     delete(key) {
-      db.delete(rateLimits).where(sql`${rateLimits.key} = ${key}`).run();
+      db.delete(rateLimits).where(eq(rateLimits.key, key)).run();
     },
   };
 }

@@ -375,12 +375,11 @@ function allKeys(db: Db, match: string): number[] {
 }
 
 /**
- * Text matches of `from` keys or more are kept for the next search with the same words, at most `bytes` in all (a
- * row number each, or a bit per row of the columns for broad words), the least recently used dropped first. Even a
- * few thousand keys cost milliseconds to read out of FTS5 again (and a relevance tier's column filter more), so
- * every match is kept by default.
+ * Every text match is kept for the next search with the same words, at most this many bytes in all (a row number
+ * each, or a bit per row of the columns for broad words), the least recently used dropped first: even a few thousand
+ * keys cost milliseconds to read out of FTS5 again (and a relevance tier's column filter more).
  */
-export const KEPT = { from: 0, bytes: 4 * 2 ** 20 };
+const KEPT_BYTES = 4 * 2 ** 20;
 
 /** A text match as rows of the columns: the main block's (ascending: newest first) and the recent block's keys (descending). */
 interface TextMatch {
@@ -434,12 +433,12 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
     for (let i = 0; i < count; i++) bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
     kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length };
   } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length };
-  if (kept.bytes > KEPT.bytes) return;
+  if (kept.bytes > KEPT_BYTES) return;
   cols.textMatches.set(match, kept);
   let total = 0;
   for (const k of cols.textMatches.values()) total += k.bytes;
   for (const [oldest, k] of cols.textMatches) {
-    if (total <= KEPT.bytes) break;
+    if (total <= KEPT_BYTES) break;
     cols.textMatches.delete(oldest);
     total -= k.bytes;
   }
@@ -451,7 +450,7 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
  * main block's rows never change but for dead marks (a merge drops what is kept), and of the keys written or removed
  * since, only those are asked of FTS5 again.
  */
-function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.from): TextMatch {
+function textKeys(db: Db, cols: FacetColumns, match: string): TextMatch {
   const kept = cols.textMatches.get(match);
   if (kept) {
     cols.textMatches.delete(match);
@@ -477,7 +476,7 @@ function textKeys(db: Db, cols: FacetColumns, match: string, keepFrom = KEPT.fro
     }
   }
   const m = locateKeys(cols, allKeys(db, match));
-  if (m.main.length + m.recent.length >= keepFrom) keep(cols, match, m);
+  keep(cols, match, m);
   return m;
 }
 
@@ -945,7 +944,7 @@ function relevancePage(db: Db, tiers: string[], base: string[], text: TextMatch,
     return page.length < size;
   };
   for (const tier of tiers.slice(0, -1)) {
-    newestFirst(cols, textKeys(db, cols, combine(tier, base), 0), take);
+    newestFirst(cols, textKeys(db, cols, combine(tier, base)), take);
     if (page.length >= size) return page;
   }
   newestFirst(cols, text, take);
