@@ -38,6 +38,11 @@ export function listingPath(listing: { id: number; slug: string }, locale?: Loca
   return localePath(locale, listing.slug ? `/listing/${listing.id}-${listing.slug}` : `/listing/${listing.id}`);
 }
 
+/** A row id as it comes in a path or a form (digits, no leading zero, at most 15 of them); anything else: null. */
+export function parseId(raw: string | null | undefined): number | null {
+  return raw && /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
+}
+
 /** `/listing/<id>-<slug>`: the id decides; the slug is only for people and may be stale or missing. */
 export function parseListingParam(param: string | undefined): { id: number; slug: string } | null {
   const m = /^([1-9]\d{0,14})(?:-([a-z0-9-]*))?$/.exec(param ?? '');

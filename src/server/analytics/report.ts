@@ -31,10 +31,6 @@ export function parseRange(raw: string | null): Range {
   return RANGES.find((r) => String(r) === raw) ?? 30;
 }
 
-export function parseListingId(raw: string | null): number | null {
-  return raw !== null && /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
-}
-
 const dateOf = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
 export function analyticsReport(db: Db, userId: string, options: { range: Range; listingId: number | null }, now: number) {

@@ -6,11 +6,12 @@ import { requireAdmin } from '../../../../lib/guard.ts';
 import { load } from '../../../../lib/route.ts';
 import { config } from '../../../../server/config.ts';
 import { licenceFile } from '../../../../server/verification/index.ts';
+import { parseId } from '../../../../server/urls.ts';
 
 export const GET: APIRoute = async ({ params, locals }) => {
   const admin = requireAdmin(locals);
   if (admin instanceof Response) return admin;
-  const id = /^[1-9]\d{0,14}$/.test(params.id ?? '') ? Number(params.id) : null;
+  const id = parseId(params.id);
   const width = /^licence-(320|800|1600)\.webp$/.exec(params.file ?? '')?.[1];
   if (id === null || !width) return new Response(null, { status: 404 });
   const file = load((db) => licenceFile(db, admin.id, id, Number(width) as 320 | 800 | 1600, config().dataDir));
