@@ -346,11 +346,6 @@ export class FacetColumns {
     return this.log.filter((e) => e.generation > generation).flatMap((e) => e.keys);
   }
 
-  /** Above every indexed listing id. */
-  get idLimit(): number {
-    return this.rowOf.length;
-  }
-
   /** The current key of a listing, or 0. */
   keyOf(id: number): number {
     const r = id < this.rowOf.length ? this.rowOf[id]! : 0;
@@ -472,11 +467,6 @@ export class FacetColumns {
       this.catLists.set(id, out);
     }
     return out;
-  }
-
-  /** The exact prices of a row whose price column says BIG_PRICE. */
-  bigPrice(key: number): [number | null, number | null] {
-    return this.bigPrices.get(key)!;
   }
 
   /**
