@@ -24,7 +24,9 @@ import { translator } from '../../src/server/i18n/index.ts';
 import { queueSavedSearchAlerts, savedSearchRound } from '../../src/server/saved-searches/alerts.ts';
 import { createSavedSearch, savedSearchesPage } from '../../src/server/saved-searches/index.ts';
 import { suggest, searchListings } from '../../src/server/search/index.ts';
-import { rebuildFts } from '../../src/server/search/indexer.ts';
+import { indexerBatch, rebuildFts } from '../../src/server/search/indexer.ts';
+import { enqueueSearchUpdate } from '../../src/server/search/outbox.ts';
+import { sqliteRateLimitStore } from '../../src/server/rate-limit.ts';
 import { getSitemapFile, listingChunks, sitemapFiles } from '../../src/server/seo/sitemap.ts';
 import { browse, feed, PAGE_TYPES, sampleOf, SITE_URL, type Sample } from '../../scripts/bench/pages.ts';
 
@@ -118,6 +120,18 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['console listings of one status', (s) => findListingsForAdmin(s.db, ADMIN_ID, { status: 'expired' }, s.now)],
   ['console listings of one status, a title', (s) => findListingsForAdmin(s.db, ADMIN_ID, { status: 'expired', q: '钢' }, s.now)],
   ['console live listings by title (search)', (s) => findListingsForAdmin(s.db, ADMIN_ID, { q: '钢管' }, s.now)],
+  ['search indexer: a batch of queued changes, then one of expired listings or merging', async (s) => {
+    enqueueSearchUpdate(s.db, [s.liveListing.id], s.now);
+    await indexerBatch(s.db, null, () => s.now);
+    return indexerBatch(s.db, null, () => s.now);
+  }],
+  ['rate limits in the database: count (with the sweep of ended windows), read, take back, forget', (s) => {
+    const store = sqliteRateLimitStore(s.db);
+    store.add('plan', 1, { limit: 5, windowMs: 60_000 }, s.now);
+    store.get('plan', s.now);
+    store.takeBack('plan', s.now);
+    store.delete('plan');
+  }],
 ];
 
 /** A batch of the busiest company (made once). */
