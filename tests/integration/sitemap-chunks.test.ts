@@ -1,13 +1,13 @@
 // Listing sitemap chunks at a size where they are packed: demo data of 30,000 listings, one company in two given an
 // owner (demo companies' listings are noindex and stay out), so the listed listings are spread thin over the ids.
-// The index must list no empty chunk, each chunk at most CHUNK_URLS (10,000) URLs, and together exactly the listings a crawler
-// should see: live, of a company someone owns.
+// The index must list no empty chunk, each chunk at most LISTING_CHUNK_URLS (2,000) URLs, and together exactly the listings
+// a crawler should see: live, of a company someone owns.
 import { and, asc, count, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { companies, listings, sitemapBlocks, users } from '../../db/schema.ts';
 import { writeDemoData } from '../../src/server/demo/generate.ts';
 import { NotFoundError } from '../../src/server/errors.ts';
-import { CHUNK_URLS, getSitemapFile, getSitemapIndex } from '../../src/server/seo/sitemap.ts';
+import { LISTING_CHUNK_URLS, getSitemapFile, getSitemapIndex } from '../../src/server/seo/sitemap.ts';
 import { listingPath } from '../../src/server/urls.ts';
 import { ownDemoCompanies } from '../../scripts/bench/pages.ts';
 import { freshDb, makeListing } from '../helpers/db.ts';
@@ -64,20 +64,22 @@ function blocksAgainstListings() {
 }
 
 describe('listing sitemap chunks over sparse listings', () => {
-  it('list no empty chunk, at most 10,000 URLs each (nearly full but the last), and together every listed listing once', () => {
+  it('list no empty chunk, at most 2,000 URLs each (more than 1,000 but the last), and together every listed listing once', () => {
     const chunks = listingChunksServed(NOW);
     const expected = listedListings(NOW);
-    // One company in two owns about 12,600 of the 25,000 live listings: two chunks, where blocks of ids made three.
-    expect(expected.length).toBeGreaterThan(CHUNK_URLS);
-    expect(expected.length).toBeLessThan(2 * CHUNK_URLS);
-    expect(chunks.map((c) => c.name)).toEqual(['listings-0', 'listings-1']);
+    // One company in two owns about 12,600 of the 25,000 live listings, about 420 in each block of 1,000 ids: four
+    // blocks fit in a chunk, so seven or eight chunks where blocks of ids made thirty.
+    expect(expected.length).toBeGreaterThan(6 * LISTING_CHUNK_URLS);
+    expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(expected.length / LISTING_CHUNK_URLS));
+    expect(chunks.length).toBeLessThanOrEqual(Math.ceil(expected.length / (LISTING_CHUNK_URLS - 1000)));
+    expect(chunks.map((c) => c.name)).toEqual(chunks.map((_, k) => `listings-${k}`));
     for (const c of chunks) {
       expect(c.urls.length).toBeGreaterThan(0);
-      expect(c.urls.length).toBeLessThanOrEqual(CHUNK_URLS);
+      expect(c.urls.length).toBeLessThanOrEqual(LISTING_CHUNK_URLS);
     }
-    expect(chunks[0]!.urls.length).toBeGreaterThan(CHUNK_URLS - 1000);
+    for (const c of chunks.slice(0, -1)) expect(c.urls.length).toBeGreaterThan(LISTING_CHUNK_URLS - 1000);
     expect(chunks.flatMap((c) => c.urls)).toEqual(expected);
-    expect(() => getSitemapFile(db, SITE, 'listings-2', NOW)).toThrow(NotFoundError);
+    expect(() => getSitemapFile(db, SITE, `listings-${chunks.length}`, NOW)).toThrow(NotFoundError);
   });
 
   it('count what the triggers see: a company gaining or losing its owner, listings expiring, a company deleted', () => {
