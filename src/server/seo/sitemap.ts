@@ -1,5 +1,5 @@
 // Sitemaps (sitemaps.org protocol 0.9): an index pointing to company chunks of at most 10,000 URLs and listing chunks
-// of at most 2,000, written from SQLite as a stream of text pieces, so a million listings never sit in memory at once.
+// of at most 1,000, written from SQLite as a stream of text pieces, so a million listings never sit in memory at once.
 import { and, asc, count, eq, gt, gte, isNotNull, isNull, lte, max, sql, sum } from 'drizzle-orm';
 import { companies, listings, sitemapBlocks } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
@@ -20,10 +20,11 @@ export const MAX_URLS = 50_000;
 export const CHUNK_URLS = 10_000;
 /**
  * URLs per listing chunk. The chunk's rows come from one narrow index (listings_sitemap_idx), so what is left is
- * writing the XML, about 2 microseconds a URL: 2,000 URLs keep a chunk's page data within the 5 ms every page has
- * (10,000 took 20 ms at a million listings). A million listed listings make 500-1,000 chunks; the index allows 50,000.
+ * reading and writing them, 2-3 microseconds a URL: 1,000 URLs keep a chunk's page data within the 5 ms every page
+ * has, with room for a busy machine (2,000 took 4-6 ms at a million listings with the two cores loaded, 10,000 took
+ * 20 ms). A million listed listings make 1,000-2,000 chunks; an index may name 50,000.
  */
-export const LISTING_CHUNK_URLS = 2_000;
+export const LISTING_CHUNK_URLS = 1_000;
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 
@@ -83,7 +84,7 @@ export interface ListingChunk {
 
 /**
  * The listing chunks, in id order: consecutive blocks packed while they fit in one file, so each chunk holds up to
- * 2,000 URLs (at least 1,001 but the last) and none is empty, however sparse the listings the sitemaps list
+ * 1,000 URLs, no two neighbours would fit in one, and none is empty, however sparse the listings the sitemaps list
  * (expired, closed, demo). Reads the few block counts, and takes off the active listings already past expiry that
  * the sweep has not marked (a short range of the (status, expires_at) index), so the counts are exact.
  */
