@@ -1,6 +1,6 @@
 // Sitemaps (sitemaps.org protocol 0.9): an index pointing to company chunks of at most 10,000 URLs and listing chunks
 // of at most 1,000, written from SQLite as a stream of text pieces, so a million listings never sit in memory at once.
-import { and, asc, count, eq, gt, gte, isNotNull, isNull, lte, max, sql, sum } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNotNull, isNull, lte, max, sql } from 'drizzle-orm';
 import { companies, listings, sitemapBlocks } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
@@ -204,21 +204,22 @@ export function sitemapVersion(
     const range = chunkRange(db, name, now);
     if (!range) return { urls: 0, lastmod: null, exists: false };
     const [from, to] = range;
-    const row =
-      name.type === 'listings'
-        ? db
-            .select({ n: count(), lastmod: max(listings.updatedAt), idSum: sum(listings.id).mapWith(Number) })
-            .from(listings)
-            .where(listedInRange(from, to, now))
-            .get()
-        : db
-            .select({ n: count(), lastmod: max(companies.updatedAt) })
-            .from(companies)
-            .where(and(gte(companies.id, from), lte(companies.id, to), LISTED_COMPANY))
-            .get();
-    const exists = row!.n > 0 || name.type === 'listings' || (db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0) >= from;
-    rememberVersion(db, `${name.type}-${name.chunk}`, row?.lastmod ?? null, now);
-    return { urls: row?.n ?? 0, lastmod: row?.lastmod ?? null, exists, range, ...(row && 'idSum' in row ? { idSum: row.idSum ?? 0 } : {}) };
+    let version: { urls: number; lastmod: number | null; idSum?: number };
+    let exists = true;
+    if (name.type === 'listings') {
+      const sumOfIds = sql<number>`coalesce(sum(${listings.id}), 0)`;
+      version = db.select({ urls: count(), lastmod: max(listings.updatedAt), idSum: sumOfIds }).from(listings).where(listedInRange(from, to, now)).get()!;
+    } else {
+      const row = db
+        .select({ urls: count(), lastmod: max(companies.updatedAt) })
+        .from(companies)
+        .where(and(gte(companies.id, from), lte(companies.id, to), LISTED_COMPANY))
+        .get()!;
+      version = row;
+      exists = row.urls > 0 || (db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0) >= from;
+    }
+    rememberVersion(db, `${name.type}-${name.chunk}`, version.lastmod, now);
+    return { ...version, exists, range };
   }
   // Hub pages: their content follows the live counts, which refresh each minute.
   return { urls: liveCounts(db, now).total, lastmod: newestPublished(db), exists: true };
