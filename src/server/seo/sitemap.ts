@@ -99,7 +99,9 @@ export function listingChunks(db: Db, now: number): ListingChunk[] {
   for (const { id } of expired) unswept.set(blockOf(id), (unswept.get(blockOf(id)) ?? 0) + 1);
   const chunks: ListingChunk[] = [];
   let last: ListingChunk | undefined;
-  for (const { block, n } of db.select().from(sitemapBlocks).where(gt(sitemapBlocks.n, 0)).orderBy(asc(sitemapBlocks.block)).all()) {
+  // Rows as arrays, not objects: every chunk's request reads a thousand of them at a million listing ids.
+  const blocks = db.select({ block: sitemapBlocks.block, n: sitemapBlocks.n }).from(sitemapBlocks).where(gt(sitemapBlocks.n, 0)).orderBy(asc(sitemapBlocks.block)).values();
+  for (const [block, n] of blocks as [number, number][]) {
     const urls = n - (unswept.get(block) ?? 0);
     if (urls <= 0) continue;
     const to = (block + 1) * BLOCK;
@@ -228,13 +230,13 @@ export function sitemapVersion(
 const BATCH = 2_000;
 
 /** Rows in id order, read in keyset batches: memory stays at one batch whatever the table size. */
-function* batched<T extends { id: number }>(read: (afterId: number) => T[]): Generator<T> {
+function* batched<T>(read: (afterId: number) => T[], idOf: (row: T) => number): Generator<T> {
   let after = 0;
   for (;;) {
     const rows = read(after);
     yield* rows;
     if (rows.length < BATCH) return;
-    after = rows.at(-1)!.id;
+    after = idOf(rows.at(-1)!);
   }
 }
 
@@ -252,16 +254,19 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
       const range = chunkIds ?? chunkRange(db, name, now);
       if (!range) throw new NotFoundError(`sitemap listings-${name.chunk}`);
       const [from, to] = range;
-      const rows = batched((after) =>
-        db
-          .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
-          .from(listings)
-          .where(listedInRange(Math.max(after + 1, from), to, now))
-          .orderBy(asc(listings.id))
-          .limit(BATCH)
-          .all(),
+      // Rows as arrays (id, slug, updated_at), not objects: a third of the reading time of a chunk.
+      const rows = batched(
+        (after) =>
+          db
+            .select({ id: listings.id, slug: listings.slug, updatedAt: listings.updatedAt })
+            .from(listings)
+            .where(listedInRange(Math.max(after + 1, from), to, now))
+            .orderBy(asc(listings.id))
+            .limit(BATCH)
+            .values() as [number, string, number][],
+        ([id]) => id,
       );
-      return mapIter(rows, (l) => ({ loc: abs(listingPath(l)), lastmod: l.updatedAt }));
+      return mapIter(rows, ([id, slug, updatedAt]) => ({ loc: abs(listingPath({ id, slug })), lastmod: updatedAt }));
     }
     case 'companies': {
       const [from, to] = chunkIds ?? idRange(name.chunk);
@@ -274,6 +279,7 @@ export function sitemapEntries(db: Db, siteUrl: string, name: SitemapName, now: 
           .orderBy(asc(companies.id))
           .limit(BATCH)
           .all(),
+        (c) => c.id,
       );
       return mapIter(rows, (c) => ({ loc: abs(companyPath(c)), lastmod: c.updatedAt }));
     }
