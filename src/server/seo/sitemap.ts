@@ -13,16 +13,16 @@ import { escapeXml, w3cDate } from './xml.ts';
 /** The protocol's limits per file: 50,000 URLs and 50 MB uncompressed. */
 export const MAX_URLS = 50_000;
 /**
- * URLs per company or listing chunk: a fifth of what the protocol allows, so a chunk is about 1.4 MB, not 7. A chunk
+ * URLs per company chunk: a fifth of what the protocol allows, so a chunk is about 1.4 MB, not 7. A chunk
  * is kept whole in the page cache and copied per answer Astro makes of it: at 50,000 URLs, crawlers on one chunk left
  * the server 25-65 MB larger after a load at a million listings (measured). Crawlers fetch five files for one.
  */
 export const CHUNK_URLS = 10_000;
 /**
  * URLs per listing chunk. The chunk's rows come from one narrow index (listings_sitemap_idx), so what is left is
- * reading and writing them, 2-3 microseconds a URL: 1,000 URLs keep a chunk's page data within the 5 ms every page
- * has, with room for a busy machine (2,000 took 4-6 ms at a million listings with the two cores loaded, 10,000 took
- * 20 ms). A million listed listings make 1,000-2,000 chunks; an index may name 50,000.
+ * reading and writing them, 1-2 microseconds a URL: 1,000 URLs keep a chunk's page data well within the 5 ms every
+ * page has, with room for a busy machine (at a million listings with both cores loaded: 1.3 ms for 1,000, 4-6 ms for
+ * 2,000 before the writer was tuned, 20 ms for 10,000). A million listed listings make 1,000-2,000 chunks; an index may name 50,000.
  */
 export const LISTING_CHUNK_URLS = 1_000;
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -152,8 +152,8 @@ function chunkRange(db: Db, name: { type: 'listings' | 'companies'; chunk: numbe
   return chunk && [chunk.from, chunk.to];
 }
 
-// The last version each chunk was served with. Reading every chunk's version for the index would scan the whole
-// listings table (0.8 s at a million rows, blocking the server), so the index dates a chunk by its last version seen
+// The last version each chunk was served with. Reading every chunk's version for the index would read every listed
+// listing (once the whole listings table, 0.8 s at a million rows; still all of listings_sitemap_idx), so the index dates a chunk by its last version seen
 // in the past ten minutes and leaves `lastmod` out otherwise (it is optional; crawlers then fetch the chunk).
 const seenVersions = new WeakMap<Db, Map<string, { at: number; lastmod: number | null }>>();
 const SEEN_TTL_MS = 10 * 60_000;
