@@ -31,8 +31,6 @@ export const BUDGETS = {
   pageDataP95Ms: 5,
   /** Search has its own targets (its own issue); this only guards against a collapse. */
   searchPageDataP95Ms: 100,
-  /** A sitemap chunk is 50,000 URLs streamed, not a page: its budget is for the whole file. */
-  sitemapChunkMs: 1000,
   /** Page types served at >= 25% of bare node:http with p99 <= 50 ms: listing, home, region and industry pages. */
   http: { types: ['home', 'city', 'county', 'industry', 'regionIndustry', 'listingLive'], minRatio: 0.25, maxP99Ms: 50 },
   serverRssMb: 250,
@@ -83,10 +81,9 @@ function percentiles(ms: number[]) {
 async function pageData(sample: Sample, iterations: number) {
   const out: Record<string, ReturnType<typeof percentiles> & { cpu?: ReturnType<typeof percentiles> }> = {};
   for (const [name, type] of Object.entries(PAGE_TYPES)) {
-    const n = name === 'sitemapChunk' ? Math.max(3, Math.round(iterations / 20)) : iterations;
     const times: number[] = [];
     const cpu: number[] = [];
-    for (let i = -3; i < n; i++) {
+    for (let i = -3; i < iterations; i++) {
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
       await type.data({ ...sample, now: Date.now() });
@@ -204,7 +201,7 @@ await runCli(async () => {
       progress(`load: ${name} ${pathname}`);
       const first = await fetch(server.url + pathname, { headers: { 'user-agent': USER_AGENT } });
       const body = Buffer.from(await first.arrayBuffer());
-      // A sitemap chunk is megabytes: a few crawlers at a time, long enough for some to finish.
+      // A sitemap chunk (140 KB): a few crawlers at a time, as crawlers fetch them.
       const [c, s] = name === 'sitemapChunk' ? [Math.min(4, connections), Math.max(3, seconds)] : [connections, seconds];
       await load(server.url + pathname, Math.min(2, s), c); // warm-up
       const site = await load(server.url + pathname, s, c);
@@ -228,7 +225,8 @@ await runCli(async () => {
   const checks: [string, number, number, boolean][] = [];
   for (const [name, d] of Object.entries(data)) {
     if (name === 'countsFullTally') continue;
-    const budget = name === 'search' ? BUDGETS.searchPageDataP95Ms : name === 'sitemapChunk' ? BUDGETS.sitemapChunkMs : BUDGETS.pageDataP95Ms;
+    // A sitemap chunk (1,000 URLs from one narrow index) is held to a page's budget like the rest.
+    const budget = name === 'search' ? BUDGETS.searchPageDataP95Ms : BUDGETS.pageDataP95Ms;
     checks.push([`pageData.${name}.p95`, d.p95, budget, false]);
   }
   for (const name of BUDGETS.http.types) {

@@ -85,6 +85,8 @@ export const PAGE_QUERIES: [name: string, run: (s: Sample) => unknown][] = [
   ['sitemap index', (s) => sitemapFiles(s.db, s.now)],
   // Listing chunks are packed from the block counts less the active listings past expiry the sweep has not marked.
   ['sitemap index, a month on (many listings past expiry, not swept yet)', (s) => sitemapFiles(s.db, s.now + 30 * 86_400_000)],
+  // A chunk's validators and body read one range of listings_sitemap_idx (owned companies' listings only).
+  ['sitemap of listings, the first chunk', (s) => [...getSitemapFile(s.db, SITE_URL, 'listings-0', s.now).body()]],
   ['sitemap of listings, the last chunk', (s) => [...getSitemapFile(s.db, SITE_URL, `listings-${listingChunks(s.db, s.now).length - 1}`, s.now).body()]],
   ['sitemap of companies', (s) => [...getSitemapFile(s.db, SITE_URL, 'companies-0', s.now).body()]],
   ['sitemap of region x category pages', (s) => [...getSitemapFile(s.db, SITE_URL, 'region-categories', s.now).body()]],

@@ -63,6 +63,14 @@ describe('sitemap index', () => {
     expect(xmlTexts(xml, 'lastmod')).toEqual([w3cDate(Date.UTC(2026, 0, 2))]);
   });
 
+  it('writes W3C dates in UTC to the second, as the Date itself does', () => {
+    for (const ms of [Date.UTC(2026, 0, 2), Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2024, 1, 29, 8, 5, 9, 1), Date.UTC(1969, 6, 20, 20, 17, 40), 0, -1]) {
+      expect(w3cDate(ms)).toBe(new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
+    expect(w3cDate(Date.UTC(2026, 5, 1, 7, 8, 9, 500))).toBe('2026-06-01T07:08:09Z');
+    expect(w3cDate(Date.UTC(10_000, 0, 1))).toBe('+010000-01-01T00:00:00Z');
+  });
+
   it('knows its file names and nothing else', () => {
     expect(parseSitemapName('listings-0')).toEqual({ type: 'listings', chunk: 0 });
     expect(parseSitemapName('companies-12')).toEqual({ type: 'companies', chunk: 12 });

@@ -135,6 +135,8 @@ export function createListing(
         .values({
           ...values,
           companyId: company.id,
+          // What migration 0016's trigger would set after the insert: written here too, so the row returned is the row stored.
+          companyOwned: company.ownerId !== null,
           slug: slugify(values.title),
           status: review ? 'pending' : 'active',
           createdAt: now,
