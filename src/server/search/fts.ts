@@ -729,9 +729,7 @@ interface AttributeCheck {
 }
 
 /** The exact facts the columns hold rounded: read from search_rows only at a filter's boundary (a rare row). */
-type ExactRow = (
-  key: number,
-) =>
+type ExactRow = (key: number) =>
   | {
       publishedAt: number;
       expiresAt: number;
