@@ -1,15 +1,9 @@
 // What the engines index about a listing, read from SQLite (the source of truth) in batches. A listing that is not
 // live (draft, expired, closed, removed, gone) has no document: the indexer deletes it from the engines.
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
-import {
-  companies,
-  listingImages,
-  listings,
-  type ListingAttributes,
-  type ListingKind,
-} from "../../../db/schema.ts";
-import type { Db } from "../db.ts";
-import { getTaxonomy } from "../taxonomy/taxonomy.ts";
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { companies, listingImages, listings, type ListingAttributes, type ListingKind } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { getTaxonomy } from '../taxonomy/taxonomy.ts';
 
 export interface SearchDocument {
   id: number;
@@ -57,12 +51,8 @@ const columns = {
   status: listings.status,
 };
 
-const baseQuery = (db: Db) =>
-  db
-    .select(columns)
-    .from(listings)
-    .innerJoin(companies, eq(companies.id, listings.companyId));
-type Row = ReturnType<ReturnType<typeof baseQuery>["all"]>[number];
+const baseQuery = (db: Db) => db.select(columns).from(listings).innerJoin(companies, eq(companies.id, listings.companyId));
+type Row = ReturnType<ReturnType<typeof baseQuery>['all']>[number];
 
 const categoryNamesCache = new WeakMap<object, Map<number, string[]>>();
 function categoryNamesOf(db: Db, categoryId: number): string[] {
@@ -70,26 +60,13 @@ function categoryNamesOf(db: Db, categoryId: number): string[] {
   let cache = categoryNamesCache.get(categories);
   if (!cache) categoryNamesCache.set(categories, (cache = new Map()));
   let names = cache.get(categoryId);
-  if (!names)
-    cache.set(
-      categoryId,
-      (names = categories
-        .path(categoryId)
-        .flatMap((c) => [c.nameZh, c.nameEn])),
-    );
+  if (!names) cache.set(categoryId, (names = categories.path(categoryId).flatMap((c) => [c.nameZh, c.nameEn])));
   return names;
 }
 
-function attributeNamesOf(
-  db: Db,
-  categoryId: number,
-  attributes: ListingAttributes,
-): string[] {
-  const defs =
-    getTaxonomy(db).categories.byId.get(categoryId)?.attributes ?? [];
-  return defs
-    .filter((d) => attributes[d.key] !== undefined && attributes[d.key] !== "")
-    .map((d) => d.en);
+function attributeNamesOf(db: Db, categoryId: number, attributes: ListingAttributes): string[] {
+  const defs = getTaxonomy(db).categories.byId.get(categoryId)?.attributes ?? [];
+  return defs.filter((d) => attributes[d.key] !== undefined && attributes[d.key] !== '').map((d) => d.en);
 }
 
 function toDocument(db: Db, row: Row): SearchDocument {
@@ -118,28 +95,17 @@ function toDocument(db: Db, row: Row): SearchDocument {
 }
 
 /** The same rule as liveCondition (listings/queries.ts), for rows already read by primary key. */
-export function isLive(
-  row: { status: string; expiresAt: number | null },
-  now: number,
-): boolean {
-  return (
-    row.status === "active" && row.expiresAt !== null && row.expiresAt > now
-  );
+export function isLive(row: { status: string; expiresAt: number | null }, now: number): boolean {
+  return row.status === 'active' && row.expiresAt !== null && row.expiresAt > now;
 }
 
 /** Documents of those of `ids` that are live now; the others are to be removed from the engines. */
-export function documentsFor(
-  db: Db,
-  ids: readonly number[],
-  now: number,
-): SearchDocument[] {
+export function documentsFor(db: Db, ids: readonly number[], now: number): SearchDocument[] {
   const docs: SearchDocument[] = [];
   // In slices: SQLite takes at most 32,766 bound values in one statement.
   for (let i = 0; i < ids.length; i += ID_SLICE) {
     // Liveness tested in JS so SQLite reads the ids by primary key, not the status index.
-    for (const row of baseQuery(db)
-      .where(inArray(listings.id, ids.slice(i, i + ID_SLICE)))
-      .all()) {
+    for (const row of baseQuery(db).where(inArray(listings.id, ids.slice(i, i + ID_SLICE))).all()) {
       if (isLive(row, now)) docs.push(toDocument(db, row));
     }
   }
@@ -149,11 +115,7 @@ export function documentsFor(
 const ID_SLICE = 10_000;
 
 /** Every live listing's document, in id order, `batchSize` at a time (for a full rebuild). */
-export function* allDocuments(
-  db: Db,
-  now: number,
-  batchSize = 5000,
-): Generator<SearchDocument[]> {
+export function* allDocuments(db: Db, now: number, batchSize = 5000): Generator<SearchDocument[]> {
   let after = 0;
   for (;;) {
     // Walk the primary key and test liveness here: with the status in the WHERE clause SQLite picks the status

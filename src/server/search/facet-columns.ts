@@ -12,10 +12,10 @@
 // bumped with every change to the index, tells a process when another one (the reindex CLI) changed it: it then
 // reads them again. Attributes (only filtered and counted within a chosen subcategory) are read per subcategory on
 // first use.
-import type Database from "better-sqlite3";
-import type { ListingAttributes } from "../../../db/schema.ts";
-import type { Db } from "../db.ts";
-import type { Facets } from "./types.ts";
+import type Database from 'better-sqlite3';
+import type { ListingAttributes } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import type { Facets } from './types.ts';
 
 /** The listing id part of a key (fts.ts documentKey). */
 export const ID_SPACE = 2 ** 28;
@@ -42,8 +42,7 @@ export class Codes<V extends string | number> {
   /** Counts by code (index 0 unused) turned into counts by value. */
   named(n: ArrayLike<number>): Record<string, number> {
     const out: Record<string, number> = {};
-    for (let c = 1; c < n.length; c++)
-      if (n[c]! > 0) out[String(this.values[c - 1])] = n[c]!;
+    for (let c = 1; c < n.length; c++) if (n[c]! > 0) out[String(this.values[c - 1])] = n[c]!;
     return out;
   }
 }
@@ -70,7 +69,7 @@ export const VERIFIED = 2;
 
 /** A price column's value for "no price" (negotiable): prices are at least one fen. */
 export const NO_PRICE = 0;
-/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): see bigPrices. */
+/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): read from search_rows. */
 export const BIG_PRICE = 0xffffffff;
 const IN_RECENT = -1;
 
@@ -78,22 +77,16 @@ const IN_RECENT = -1;
 export const DEAD = 0;
 
 /** Whole seconds of an expiry, never DEAD: a row is live while its second is after now's (the second itself: see fts.ts). */
-export const expirySecond = (ms: number) =>
-  Math.min(0xfffffffe, Math.max(1, Math.floor(ms / 1000)));
+export const expirySecond = (ms: number) => Math.min(0xfffffffe, Math.max(1, Math.floor(ms / 1000)));
 /** The minute a key was published in (fts.ts documentKey): the days filter reads it off the key. */
 export const minuteOfKey = (key: number) => Math.floor(key / ID_SPACE);
-const priceCell = (fen: number | null) =>
-  fen === null || Number.isNaN(fen)
-    ? NO_PRICE
-    : Number.isInteger(fen) && fen > 0 && fen < BIG_PRICE
-      ? fen
-      : BIG_PRICE;
+const priceCell = (fen: number | null) => (fen === null || Number.isNaN(fen) ? NO_PRICE : Number.isInteger(fen) && fen > 0 && fen < BIG_PRICE ? fen : BIG_PRICE);
 
 /**
  * Rows newest first (keys descending), about 26 bytes each. A place is a (city, region) pair and a category a (top,
  * category) pair, each a small code (FacetColumns.places / cats), so one column answers both levels. The publish
  * time is the key's minute; the exact millisecond (the days filter's boundary minute), an expiry within the current
- * second and prices too large for a Uint32 are read from search_rows or bigPrices, so every filter stays exact.
+ * second and prices too large for a Uint32 are read from search_rows, so every filter stays exact.
  */
 export class Block {
   readonly key: Float64Array;
@@ -145,8 +138,7 @@ export class Block {
   atOrOlder(key: number, from = 0): number {
     let [lo, hi] = [from, this.length];
     // Gallop first: the keys of one search are close together far more often than not.
-    for (let step = 1; lo + step < hi && this.key[lo + step]! > key; step *= 2)
-      lo += step;
+    for (let step = 1; lo + step < hi && this.key[lo + step]! > key; step *= 2) lo += step;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.key[mid]! > key) lo = mid + 1;
@@ -181,8 +173,7 @@ export class Pairs {
     let code = this.codeOf.get(id);
     if (code === undefined) {
       code = this.outerOf.length;
-      if (code > 0xffff)
-        throw new Error("search columns: more than 65535 places or categories");
+      if (code > 0xffff) throw new Error('search columns: more than 65535 places or categories');
       this.codeOf.set(id, code);
       this.outerOf.push(this.outer.add(outer));
       this.innerOf.push(this.inner.add(inner));
@@ -195,10 +186,7 @@ export class Pairs {
   }
 
   /** Counts by pair code summed by outer and by inner value. */
-  named(n: ArrayLike<number>): {
-    outer: Record<string, number>;
-    inner: Record<string, number>;
-  } {
+  named(n: ArrayLike<number>): { outer: Record<string, number>; inner: Record<string, number> } {
     const outer = new Uint32Array(this.outer.values.length + 1);
     const inner = new Uint32Array(this.inner.values.length + 1);
     for (let c = 1; c < n.length; c++) {
@@ -216,13 +204,7 @@ export class Pairs {
     const oc = outer === undefined ? 0 : this.outer.code(outer);
     const ic = inner === undefined ? 0 : this.inner.code(inner);
     const out = new Uint8Array(this.size);
-    for (let c = 1; c < this.size; c++)
-      out[c] =
-        oc !== 0 && this.outerOf[c] !== oc
-          ? 0
-          : ic !== 0 && this.innerOf[c] !== ic
-            ? 2
-            : 1;
+    for (let c = 1; c < this.size; c++) out[c] = oc !== 0 && this.outerOf[c] !== oc ? 0 : ic !== 0 && this.innerOf[c] !== ic ? 2 : 1;
     return out;
   }
 }
@@ -278,10 +260,7 @@ export interface HeldCounts {
 const HELD_COUNTS = 256;
 const HELD_ROW_BYTES = 2 * 2 ** 20;
 const heldBytes = (c: HeldCounts) =>
-  (c.rows?.byteLength ?? 0) +
-  8 * (c.text?.recent.length ?? 0) +
-  (c.byPrice?.priceMin?.byteLength ?? 0) +
-  (c.byPrice?.priceMax?.byteLength ?? 0);
+  (c.rows?.byteLength ?? 0) + 8 * (c.text?.recent.length ?? 0) + (c.byPrice?.priceMin?.byteLength ?? 0) + (c.byPrice?.priceMax?.byteLength ?? 0);
 
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
@@ -319,19 +298,10 @@ export class FacetColumns {
    */
   private rowOf = new Int32Array(0);
   private readonly recentKeyOf = new Map<number, number>();
-  /** Prices a Uint32 of fen cannot hold, by key (BIG_PRICE in the columns). */
-  readonly bigPrices = new Map<number, [number | null, number | null]>();
-  private readonly attributes = new Map<
-    number,
-    Map<number, ListingAttributes>
-  >();
+  private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
   private combos: ComboCounts | null = null;
   /** The main block's rows grouped by category pair code, each group newest first (built on first use). */
-  private byCat: {
-    rows: Int32Array;
-    start: Int32Array;
-    version: number;
-  } | null = null;
+  private byCat: { rows: Int32Array; start: Int32Array; version: number } | null = null;
   private readonly catLists = new Map<string, Int32Array>();
 
   /** How many listings the index holds (expired ones not yet swept included). */
@@ -343,8 +313,7 @@ export class FacetColumns {
   keepCounts(key: string, counts: HeldCounts): void {
     this.counted.delete(key);
     this.counted.set(key, counts);
-    if (this.counted.size > HELD_COUNTS)
-      this.counted.delete(this.counted.keys().next().value!);
+    if (this.counted.size > HELD_COUNTS) this.counted.delete(this.counted.keys().next().value!);
     let bytes = 0;
     for (const c of this.counted.values()) bytes += heldBytes(c);
     for (const c of this.counted.values()) {
@@ -356,11 +325,7 @@ export class FacetColumns {
   }
 
   /** Holds a search's matches in price order with its counts (bytes bounded with its rows). */
-  holdOrder(
-    held: HeldCounts,
-    by: "priceMin" | "priceMax",
-    order: Float64Array,
-  ): void {
+  holdOrder(held: HeldCounts, by: 'priceMin' | 'priceMax', order: Float64Array): void {
     held.byPrice = { ...held.byPrice, [by]: order };
     const key = [...this.counted].find(([, c]) => c === held)?.[0];
     if (key) this.keepCounts(key, held);
@@ -372,11 +337,7 @@ export class FacetColumns {
    * The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date, in
    * order, each with the row it took out (null: a row written).
    */
-  private log: {
-    generation: number;
-    keys: number[];
-    before: (Before | null)[];
-  }[] = [];
+  private log: { generation: number; keys: number[]; before: (Before | null)[] }[] = [];
   private logFrom: number;
   private touched: number[] = [];
   private before: (Before | null)[] = [];
@@ -394,8 +355,7 @@ export class FacetColumns {
     if (this.restartLog) {
       [this.log, this.logFrom, this.restartLog] = [[], generation, false];
       this.logEpoch++;
-    } else
-      this.log.push({ generation, keys: this.touched, before: this.before });
+    } else this.log.push({ generation, keys: this.touched, before: this.before });
     this.touched = [];
     this.before = [];
     // A bounded log: kept matches older than its start are read again.
@@ -410,9 +370,7 @@ export class FacetColumns {
   /** The keys touched since a generation, or null when the log does not reach back that far. */
   touchedSince(generation: number): number[] | null {
     if (generation < this.logFrom) return null;
-    return this.log
-      .filter((e) => e.generation > generation)
-      .flatMap((e) => e.keys);
+    return this.log.filter((e) => e.generation > generation).flatMap((e) => e.keys);
   }
 
   /**
@@ -425,8 +383,7 @@ export class FacetColumns {
     for (const e of this.log) {
       if (e.generation <= generation) continue;
       // The first thing that happened to a key after the generation: taken out (what it was), or written (none).
-      for (let i = 0; i < e.keys.length; i++)
-        if (!out.has(e.keys[i]!)) out.set(e.keys[i]!, e.before[i]!);
+      for (let i = 0; i < e.keys.length; i++) if (!out.has(e.keys[i]!)) out.set(e.keys[i]!, e.before[i]!);
     }
     return out;
   }
@@ -434,11 +391,7 @@ export class FacetColumns {
   /** The current key of a listing, or 0. */
   keyOf(id: number): number {
     const r = id < this.rowOf.length ? this.rowOf[id]! : 0;
-    return r > 0
-      ? this.main.key[r - 1]!
-      : r === IN_RECENT
-        ? this.recentKeyOf.get(id)!
-        : 0;
+    return r > 0 ? this.main.key[r - 1]! : r === IN_RECENT ? this.recentKeyOf.get(id)! : 0;
   }
 
   /** The main block row of a key, or -1 (not indexed, or in the recent block). */
@@ -451,14 +404,7 @@ export class FacetColumns {
   /** Bytes held in typed arrays: the blocks, the row indexes, the combo counts and the kept text matches. */
   get bytes(): number {
     const m = this.memory();
-    return (
-      m.columns! +
-      m.rowByListing! +
-      m.rowsByCategory! +
-      m.comboCounts! +
-      m.keptMatches! +
-      m.heldRows!
-    );
+    return m.columns! + m.rowByListing! + m.rowsByCategory! + m.comboCounts! + m.keptMatches! + m.heldRows!;
   }
 
   /** Loads the rows, newest first. */
@@ -484,18 +430,13 @@ export class FacetColumns {
     block.expires[p] = expirySecond(row.expiresAt);
     block.priceMin[p] = priceCell(row.priceMin);
     block.priceMax[p] = priceCell(row.priceMax);
-    if (block.priceMin[p] === BIG_PRICE || block.priceMax[p] === BIG_PRICE)
-      this.bigPrices.set(row.key, [row.priceMin, row.priceMax]);
     block.kind[p] = this.kindCodes.add(row.kind);
-    block.flags[p] =
-      (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
+    block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
     block.place[p] = this.places.add(row.city, row.region);
     block.cat[p] = this.cats.add(row.top, row.cat);
     if (this.combos) this.count(block, p, 1);
     if (row.id >= this.rowOf.length) {
-      const grown = new Int32Array(
-        Math.max(1024, row.id + 1, Math.ceil(this.rowOf.length * 1.25)),
-      );
+      const grown = new Int32Array(Math.max(1024, row.id + 1, Math.ceil(this.rowOf.length * 1.25)));
       grown.set(this.rowOf);
       this.rowOf = grown;
     }
@@ -507,23 +448,10 @@ export class FacetColumns {
   /** The combo counts as of `nowSec` (built by one pass over every row when missing or past their horizon), or null. */
   combosAt(nowSec: number): ComboCounts | null {
     if (this.combos && nowSec <= this.combos.horizon) return this.combos;
-    const [kinds, places, cats] = [
-      this.kindCodes.values.length + 1,
-      this.places.size,
-      this.cats.size,
-    ];
+    const [kinds, places, cats] = [this.kindCodes.values.length + 1, this.places.size, this.cats.size];
     if (kinds * places * cats > COMBO_CELLS) return null;
-    this.combos = {
-      n: new Uint32Array(kinds * places * cats),
-      kinds,
-      places,
-      cats,
-      horizon: nowSec + COMBO_HORIZON_SECONDS,
-      expiring: new Set(),
-    };
-    for (const block of [this.main, this.recent])
-      for (let p = 0; p < block.length; p++)
-        if (!block.dead(p)) this.count(block, p, 1);
+    this.combos = { n: new Uint32Array(kinds * places * cats), kinds, places, cats, horizon: nowSec + COMBO_HORIZON_SECONDS, expiring: new Set() };
+    for (const block of [this.main, this.recent]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) this.count(block, p, 1);
     return this.combos;
   }
 
@@ -543,10 +471,7 @@ export class FacetColumns {
    * The main block's rows of the category pair codes `accept` takes, newest first, or null when they are more than
    * `most` (a pass over every row is then as cheap). A search restricted to an industry or a subcategory visits these.
    */
-  rowsOfCats(
-    accept: (code: number) => boolean,
-    most: number,
-  ): Int32Array | null {
+  rowsOfCats(accept: (code: number) => boolean, most: number): Int32Array | null {
     const main = this.main;
     if (this.byCat?.version !== this.mainVersion) {
       // Counting sort: stable, so each code's rows stay in row order.
@@ -567,10 +492,9 @@ export class FacetColumns {
       n += start[c + 1]! - start[c]!;
     }
     if (n > most) return null;
-    if (codes.length === 1)
-      return rows.subarray(start[codes[0]!]!, start[codes[0]! + 1]!);
+    if (codes.length === 1) return rows.subarray(start[codes[0]!]!, start[codes[0]! + 1]!);
     // Several codes (an industry's subcategories): their rows in one list newest first, kept for the next search.
-    const id = `${this.mainVersion}:${codes.join(",")}`;
+    const id = `${this.mainVersion}:${codes.join(',')}`;
     let out = this.catLists.get(id);
     if (!out) {
       out = new Int32Array(n);
@@ -580,8 +504,7 @@ export class FacetColumns {
         o += start[c + 1]! - start[c]!;
       }
       out.sort();
-      if (this.catLists.size >= 4)
-        this.catLists.delete(this.catLists.keys().next().value!);
+      if (this.catLists.size >= 4) this.catLists.delete(this.catLists.keys().next().value!);
       this.catLists.set(id, out);
     }
     return out;
@@ -621,11 +544,7 @@ export class FacetColumns {
     const next = new Block(recent.length + fresh.length);
     let [i, j, o] = [0, 0, 0];
     while (i < recent.length || j < fresh.length) {
-      if (
-        j >= fresh.length ||
-        (i < recent.length && recent.key[i]! > fresh[j]!.key)
-      )
-        next.copyRow(o++, recent, i++);
+      if (j >= fresh.length || (i < recent.length && recent.key[i]! > fresh[j]!.key)) next.copyRow(o++, recent, i++);
       else this.fill(next, o++, fresh[j++]!);
     }
     this.recent = next;
@@ -635,8 +554,8 @@ export class FacetColumns {
   remove(id: number): void {
     const key = this.keyOf(id);
     if (key === 0) return;
-    const found = this.locate(key);
     this.touched.push(key);
+    const found = this.locate(key);
     if (found) {
       const [block, p] = found;
       // A copy: a dead row of the recent block comes back to life in place when its key is written again.
@@ -645,10 +564,7 @@ export class FacetColumns {
       this.before.push({ facts, mainRow: block === this.main ? p : -1 });
       if (this.combos && !block.dead(p)) this.count(block, p, -1);
       block.expires[p] = DEAD;
-      this.bigPrices.delete(key);
-      this.attributes
-        .get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)
-        ?.delete(id);
+      this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);
     } else this.before.push(null);
     this.rowOf[id] = 0;
     this.recentKeyOf.delete(id);
@@ -659,8 +575,7 @@ export class FacetColumns {
   private merge(): void {
     const [a, b] = [this.main, this.recent];
     let live = 0;
-    for (const block of [a, b])
-      for (let p = 0; p < block.length; p++) if (!block.dead(p)) live++;
+    for (const block of [a, b]) for (let p = 0; p < block.length; p++) if (!block.dead(p)) live++;
     const out = new Block(live);
     let [i, j, o] = [0, 0, 0];
     while (i < a.length || j < b.length) {
@@ -670,8 +585,7 @@ export class FacetColumns {
     }
     this.main = out;
     this.recent = new Block(0);
-    for (let o = 0; o < out.length; o++)
-      this.rowOf[out.key[o]! % ID_SPACE] = o + 1;
+    for (let o = 0; o < out.length; o++) this.rowOf[out.key[o]! % ID_SPACE] = o + 1;
     this.recentKeyOf.clear();
     this.mainVersion++;
     this.textMatches.clear();
@@ -682,16 +596,11 @@ export class FacetColumns {
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
   attributesOf(db: Db, cat: number): Map<number, ListingAttributes> {
     let map = this.attributes.get(cat);
-    if (map)
-      this.attributes.delete(cat); // last used last
+    if (map) this.attributes.delete(cat); // last used last
     else {
       map = new Map();
-      const rows = db.$client
-        .prepare("SELECT id, attributes FROM search_rows WHERE cat = ?")
-        .raw()
-        .all(cat) as [number, string | null][];
-      for (const [id, json] of rows)
-        map.set(id, json ? (JSON.parse(json) as ListingAttributes) : {});
+      const rows = db.$client.prepare('SELECT id, attributes FROM search_rows WHERE cat = ?').raw().all(cat) as [number, string | null][];
+      for (const [id, json] of rows) map.set(id, json ? (JSON.parse(json) as ListingAttributes) : {});
       // Objects, not typed arrays (a hundred bytes or more a listing): only the subcategories used last are held.
       let held = map.size;
       for (const m of this.attributes.values()) held += m.size;
@@ -708,27 +617,20 @@ export class FacetColumns {
   /** What the search holds in memory, in bytes (attribute maps: listings held, their objects not counted in bytes). */
   memory(): Record<string, number> {
     let [kept, keptRows] = [0, 0];
-    for (const m of this.textMatches.values())
-      [kept, keptRows] = [kept + m.bytes, keptRows + m.count + m.recent.length];
+    for (const m of this.textMatches.values()) [kept, keptRows] = [kept + m.bytes, keptRows + m.count + m.recent.length];
     let attributeRows = 0;
     for (const m of this.attributes.values()) attributeRows += m.size;
     return {
       columns: this.main.bytes + this.recent.bytes,
       rowByListing: this.rowOf.byteLength,
-      rowsByCategory:
-        (this.byCat?.rows.byteLength ?? 0) +
-        [...this.catLists.values()].reduce((n, l) => n + l.byteLength, 0),
+      rowsByCategory: (this.byCat?.rows.byteLength ?? 0) + [...this.catLists.values()].reduce((n, l) => n + l.byteLength, 0),
       comboCounts: this.combos?.n.byteLength ?? 0,
       keptMatches: kept,
-      heldRows: [...this.counted.values()].reduce(
-        (n, c) => n + heldBytes(c),
-        0,
-      ),
+      heldRows: [...this.counted.values()].reduce((n, c) => n + heldBytes(c), 0),
       heldCounts: this.counted.size,
       keptMatchCount: this.textMatches.size,
       keptMatchRows: keptRows,
       attributeListings: attributeRows,
-      bigPrices: this.bigPrices.size,
     };
   }
 
@@ -740,51 +642,23 @@ export class FacetColumns {
 
 const loaded = new WeakMap<object, FacetColumns>();
 
-const generationStatements = new WeakMap<
-  object,
-  Database.Statement<[], string>
->();
+const generationStatements = new WeakMap<object, Database.Statement<[], string>>();
 
 /** Asked before every search: a statement prepared once per connection. */
 export function generationOf(db: Db): number {
   let stmt = generationStatements.get(db.$client);
-  if (!stmt)
-    generationStatements.set(
-      db.$client,
-      (stmt = db.$client
-        .prepare<[], string>(
-          "SELECT value FROM search_meta WHERE key = 'generation'",
-        )
-        .pluck()),
-    );
+  if (!stmt) generationStatements.set(db.$client, (stmt = db.$client.prepare<[], string>("SELECT value FROM search_meta WHERE key = 'generation'").pluck()));
   return Number(stmt.get() ?? 0);
 }
 
 /** Marks a change to the index (inside the writer's transaction); returns the new generation. */
 export function bumpGeneration(db: Db): number {
   const next = generationOf(db) + 1;
-  db.$client
-    .prepare(
-      "INSERT INTO search_meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )
-    .run(String(next));
+  db.$client.prepare("INSERT INTO search_meta(key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(next));
   return next;
 }
 
-type Raw = [
-  number,
-  number,
-  string,
-  number,
-  number,
-  number,
-  number,
-  number | null,
-  number | null,
-  number,
-  number,
-  number,
-];
+type Raw = [number, number, string, number, number, number, number, number | null, number | null, number, number, number];
 
 /** The columns of this database's index, read again when another process changed it. */
 export function facetColumns(db: Db): FacetColumns {
@@ -792,47 +666,15 @@ export function facetColumns(db: Db): FacetColumns {
   let cols = loaded.get(db.$client);
   if (cols?.generation === generation) return cols;
   cols = new FacetColumns(generation);
-  const count = db.$client
-    .prepare("SELECT count(*) FROM search_rows")
-    .pluck()
-    .get() as number;
+  const count = db.$client.prepare('SELECT count(*) FROM search_rows').pluck().get() as number;
   // The primary key is the index key: reading it backwards is newest first, with no sort.
   const raw = db.$client
-    .prepare(
-      "SELECT key, id, kind, city, region, top, cat, price_min, price_max, published_at, expires_at, flags FROM search_rows ORDER BY key DESC",
-    )
+    .prepare('SELECT key, id, kind, city, region, top, cat, price_min, price_max, published_at, expires_at, flags FROM search_rows ORDER BY key DESC')
     .raw()
     .iterate() as Iterable<Raw>;
   function* rows(): Generator<ColumnRow> {
-    for (const [
-      key,
-      id,
-      kind,
-      city,
-      region,
-      top,
-      cat,
-      priceMin,
-      priceMax,
-      publishedAt,
-      expiresAt,
-      flags,
-    ] of raw) {
-      yield {
-        key,
-        id,
-        kind,
-        city,
-        region,
-        top,
-        cat,
-        priceMin,
-        priceMax,
-        publishedAt,
-        expiresAt,
-        hasImages: (flags & IMAGES) !== 0,
-        verified: (flags & VERIFIED) !== 0,
-      };
+    for (const [key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, flags] of raw) {
+      yield { key, id, kind, city, region, top, cat, priceMin, priceMax, publishedAt, expiresAt, hasImages: (flags & IMAGES) !== 0, verified: (flags & VERIFIED) !== 0 };
     }
   }
   cols.load(rows(), count);

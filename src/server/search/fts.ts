@@ -14,10 +14,10 @@
 //    typed, its words apart, synonyms): each tier is read newest first only as far as the page needs, a match belongs
 //    to the first tier it is in, so a title match outranks any description match whatever their ages;
 //  - search_rows holds the same facts on disk (the columns are read from it at start-up), keyed by the same key.
-import type Database from "better-sqlite3";
-import type { Db } from "../db.ts";
-import type { SearchDocument } from "./documents.ts";
-import type { ListingAttributes } from "../../../db/schema.ts";
+import type Database from 'better-sqlite3';
+import type { Db } from '../db.ts';
+import type { SearchDocument } from './documents.ts';
+import type { ListingAttributes } from '../../../db/schema.ts';
 import {
   BIG_PRICE,
   Block,
@@ -33,25 +33,12 @@ import {
   type FacetColumns,
   type HeldCounts,
   type KeptMatch,
-} from "./facet-columns.ts";
-import {
-  ftsExpression,
-  indexTokens,
-  readingAdds,
-  type ParsedQuery,
-  type Reading,
-} from "./text.ts";
-import {
-  emptyFacets,
-  type EngineRequest,
-  type EngineResult,
-  type Facets,
-  type SearchEngine,
-  type SearchFilters,
-} from "./types.ts";
+} from './facet-columns.ts';
+import { ftsExpression, indexTokens, readingAdds, type ParsedQuery, type Reading } from './text.ts';
+import { emptyFacets, type EngineRequest, type EngineResult, type Facets, type SearchEngine, type SearchFilters } from './types.ts';
 
 /** Bump when the tokens or the table change: start-up then rebuilds the index. */
-export const FTS_VERSION = "8";
+export const FTS_VERSION = '8';
 /** Counts are exact up to this many matches on every engine (FTS5 counts exactly at any size; Meilisearch up to it). */
 export const EXACT_LIMIT = 100_000;
 
@@ -69,12 +56,8 @@ const MINUTE = 60_000;
  * number) until 2083 and for 268 million listings. Listings published in the same minute order by id.
  */
 export function documentKey(doc: { id: number; publishedAt: number }): number {
-  if (!Number.isInteger(doc.id) || doc.id <= 0 || doc.id >= ID_SPACE)
-    throw new Error(`listing id out of the search key's range: ${doc.id}`);
-  const minutes = Math.min(
-    2 ** 25 - 1,
-    Math.max(0, Math.floor((doc.publishedAt - KEY_EPOCH) / MINUTE)),
-  );
+  if (!Number.isInteger(doc.id) || doc.id <= 0 || doc.id >= ID_SPACE) throw new Error(`listing id out of the search key's range: ${doc.id}`);
+  const minutes = Math.min(2 ** 25 - 1, Math.max(0, Math.floor((doc.publishedAt - KEY_EPOCH) / MINUTE)));
   return minutes * ID_SPACE + doc.id;
 }
 export const idOfKey = (key: number) => key % ID_SPACE;
@@ -101,100 +84,71 @@ CREATE INDEX IF NOT EXISTS search_rows_expires_${tag} ON search_rows${suffix}(ex
 CREATE INDEX IF NOT EXISTS search_rows_cat_${tag} ON search_rows${suffix}(cat);`;
 
 export function ensureFtsSchema(db: Db): void {
-  db.$client.exec(
-    "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-  );
-  const exists = db.$client
-    .prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_rows'")
-    .get();
-  if (!exists) db.$client.exec(tables("") + rowIndexes("", "a"));
-  else db.$client.exec(tables(""));
+  db.$client.exec('CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);');
+  const exists = db.$client.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_rows'").get();
+  if (!exists) db.$client.exec(tables('') + rowIndexes('', 'a'));
+  else db.$client.exec(tables(''));
 }
 
 /** Whether the index tables have this version's shape (an older one is rebuilt, not searched). */
 export function hasCurrentShape(db: Db): boolean {
-  const cols = db.$client
-    .prepare("SELECT name FROM pragma_table_info('search_rows')")
-    .all() as { name: string }[];
-  return cols.some((c) => c.name === "flags");
+  const cols = db.$client.prepare("SELECT name FROM pragma_table_info('search_rows')").all() as { name: string }[];
+  return cols.some((c) => c.name === 'flags');
 }
 
 /**
  * A rebuild writes into fresh `_new` tables in batches (searches and writers carry on meanwhile), then swaps them in
  * with one short transaction. Returns the swap, to call once every document is in.
  */
-export function ftsStartRebuild(db: Db): {
-  insert: (rows: readonly IndexRow[]) => void;
-  swap: (step?: (name: string) => void) => void;
-} {
+export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) => void; swap: (step?: (name: string) => void) => void } {
   ensureFtsSchema(db);
-  db.$client.exec(
-    "DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;" +
-      tables("_new"),
-  );
+  db.$client.exec('DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;' + tables('_new'));
   // FTS5 writes its in-memory terms out as a new segment when they pass `hashsize` (1 MiB by default) and at every
   // commit, and merges segments as they pile up. 64 MiB lets one batch (REBUILD_BATCH in indexer.ts) become one
   // segment. Only writing uses it; it goes back to the default before the swap.
-  db.$client.exec(
-    `INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${BULK_HASH_BYTES})`,
-  );
+  db.$client.exec(`INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${BULK_HASH_BYTES})`);
   // No merging while the batches go in: the one 'optimize' at the end merges every segment once, where automatic
   // merges would rewrite the early ones again and again (a million listings make about fifty segments).
-  db.$client.exec(
-    "INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 0)",
-  );
-  db.$client.exec(
-    "INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 200)",
-  );
+  db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('automerge', 0)");
+  db.$client.exec("INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('crisismerge', 200)");
   return {
     // In key order (indexRows): a batch in listing-id order (random in key order) made a segment per listing and a
     // million of them to merge.
     insert: (rows) => {
       db.$client.transaction(() => {
-        for (const row of rows) insertRow(db, row, "_new");
+        for (const row of rows) insertRow(db, row, '_new');
       })();
     },
     swap: (step = () => {}) => {
-      db.$client.exec(
-        `INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${DEFAULT_HASH_BYTES})`,
-      );
-      step("merging the index");
-      db.$client.exec(
-        "INSERT INTO search_fts_new(search_fts_new) VALUES ('optimize')",
-      );
-      ftsMergeSettings(db, "_new");
+      db.$client.exec(`INSERT INTO search_fts_new(search_fts_new, rank) VALUES ('hashsize', ${DEFAULT_HASH_BYTES})`);
+      step('merging the index');
+      db.$client.exec("INSERT INTO search_fts_new(search_fts_new) VALUES ('optimize')");
+      ftsMergeSettings(db, '_new');
       // The row indexes are built once at the end: cheaper than keeping them up to date row by row.
-      step("indexing the rows");
-      db.$client.exec(rowIndexes("_new", Date.now().toString(36)));
-      step("swapping the new index in");
+      step('indexing the rows');
+      db.$client.exec(rowIndexes('_new', Date.now().toString(36)));
+      step('swapping the new index in');
       db.$client.transaction(() => {
-        db.$client
-          .exec(`DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows;
+        db.$client.exec(`DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows;
           ALTER TABLE search_fts_new RENAME TO search_fts; ALTER TABLE search_rows_new RENAME TO search_rows;`);
         bumpGeneration(db);
       })();
       // Statistics for the new row table's indexes only: an ANALYZE of the whole database reads every index of a
       // million listings again for nothing that changed.
-      step("statistics");
-      db.$client.exec("ANALYZE search_rows");
+      step('statistics');
+      db.$client.exec('ANALYZE search_rows');
       statements.delete(db.$client);
     },
   };
 }
 
 export function ftsMeta(db: Db, key: string): string | undefined {
-  const row = db.$client
-    .prepare("SELECT value FROM search_meta WHERE key = ?")
-    .get(key) as { value: string } | undefined;
+  const row = db.$client.prepare('SELECT value FROM search_meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
 }
 
 export function setFtsMeta(db: Db, key: string, value: string): void {
-  db.$client
-    .prepare(
-      "INSERT INTO search_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )
-    .run(key, value);
+  db.$client.prepare('INSERT INTO search_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
 // ---- filter tokens ----
@@ -209,12 +163,7 @@ export function filterTokens(doc: SearchDocument): string {
 }
 
 /** A number attribute's value as a number, or NaN (a text that is not one). */
-export const attributeNumber = (v: unknown) =>
-  typeof v === "number"
-    ? v
-    : typeof v === "string" && v.trim() !== ""
-      ? Number(v)
-      : NaN;
+export const attributeNumber = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
 type Stmt = Database.Statement;
 const statements = new WeakMap<Database.Database, Map<string, Stmt>>();
@@ -232,9 +181,7 @@ function prepared(db: Db, sql: string): Stmt {
 
 const insertText = (suffix: string) =>
   `INSERT INTO search_fts${suffix}(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)`;
-const insertRowFacts = (
-  suffix: string,
-) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
+const insertRowFacts = (suffix: string) => `INSERT INTO search_rows${suffix}(key, id, kind, city, region, top, cat, price_min, price_max,
   published_at, expires_at, company_id, flags, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 // Category names, attributes and company names repeat across listings: their tokens are made once (a rebuild makes
@@ -262,10 +209,8 @@ export function indexRow(doc: SearchDocument): IndexRow {
   return [
     documentKey(doc),
     indexTokens(doc.title),
-    repeatedTokens(doc.categoryNames.join(" ")),
-    repeatedTokens(
-      [...Object.values(doc.attributes), ...doc.attributeNames].join(" "),
-    ),
+    repeatedTokens(doc.categoryNames.join(' ')),
+    repeatedTokens([...Object.values(doc.attributes), ...doc.attributeNames].join(' ')),
     repeatedTokens(doc.companyName),
     indexTokens(doc.description),
     filterTokens(doc),
@@ -281,9 +226,7 @@ export function indexRow(doc: SearchDocument): IndexRow {
     doc.expiresAt,
     doc.companyId,
     (doc.hasImages ? IMAGES : 0) | (doc.verified ? VERIFIED : 0),
-    Object.keys(doc.attributes).length > 0
-      ? JSON.stringify(doc.attributes)
-      : null,
+    Object.keys(doc.attributes).length > 0 ? JSON.stringify(doc.attributes) : null,
   ];
 }
 
@@ -292,27 +235,21 @@ export function indexRows(docs: readonly SearchDocument[]): IndexRow[] {
   return docs.map(indexRow).sort((a, b) => (a[0] as number) - (b[0] as number));
 }
 
-function insertRow(db: Db, row: IndexRow, suffix = ""): void {
+function insertRow(db: Db, row: IndexRow, suffix = ''): void {
   prepared(db, insertText(suffix)).run(row.slice(0, TEXT_END));
   prepared(db, insertRowFacts(suffix)).run(row[0], ...row.slice(TEXT_END));
 }
 
 function deleteKey(db: Db, key: number): void {
-  prepared(db, "DELETE FROM search_fts WHERE rowid = ?").run(key);
-  prepared(db, "DELETE FROM search_rows WHERE key = ?").run(key);
+  prepared(db, 'DELETE FROM search_fts WHERE rowid = ?').run(key);
+  prepared(db, 'DELETE FROM search_rows WHERE key = ?').run(key);
 }
 
 /**
  * Changes the index in one transaction that also bumps its generation; keeps this process's facet columns in step
  * when they were current (else they are read again at the next search).
  */
-function change(
-  db: Db,
-  write: () => void,
-  removed: readonly number[],
-  added: readonly SearchDocument[],
-  addedRows: readonly IndexRow[] = [],
-): void {
+function change(db: Db, write: () => void, removed: readonly number[], added: readonly SearchDocument[], addedRows: readonly IndexRow[] = []): void {
   const cols = loadedFacetColumns(db);
   const generation = db.$client.transaction(() => {
     write();
@@ -341,29 +278,16 @@ function change(
     for (const d of added) cols.setAttributes(d.id, d.categoryId, d.attributes);
     cols.changed(generation);
     touchedTextOf(db, cols);
-    const drop = prepared(
-      db,
-      "DELETE FROM temp.search_touched WHERE rowid = ?",
-    );
+    const drop = prepared(db, 'DELETE FROM temp.search_touched WHERE rowid = ?');
     for (const key of removedKeys) if (key !== 0) drop.run(key);
-    const insert = prepared(
-      db,
-      "INSERT OR REPLACE INTO temp.search_touched(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
+    const insert = prepared(db, 'INSERT OR REPLACE INTO temp.search_touched(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const row of addedRows) insert.run(row.slice(0, TEXT_END));
   }
 }
 
 /** Puts the live documents in the index and takes out the other ids, in one transaction. */
-export function ftsApply(
-  db: Db,
-  docs: readonly SearchDocument[],
-  ids: readonly number[],
-): void {
-  const keyOf = prepared(
-    db,
-    "SELECT key FROM search_rows WHERE id = ?",
-  ).pluck();
+export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly number[]): void {
+  const keyOf = prepared(db, 'SELECT key FROM search_rows WHERE id = ?').pluck();
   const all = [...new Set([...ids, ...docs.map((d) => d.id)])];
   const rows = docs.map(indexRow);
   change(
@@ -387,19 +311,8 @@ export function ftsApply(
  */
 export function ftsSweepExpired(db: Db, now: number, limit = 500): number {
   // A few hundred at a time at most: each is a delete of every token, and writers wait meanwhile.
-  const keys = prepared(
-    db,
-    "SELECT key FROM search_rows WHERE expires_at <= ? LIMIT ?",
-  )
-    .pluck()
-    .all(now, limit) as number[];
-  if (keys.length > 0)
-    change(
-      db,
-      () => keys.forEach((k) => deleteKey(db, k)),
-      keys.map(idOfKey),
-      [],
-    );
+  const keys = prepared(db, 'SELECT key FROM search_rows WHERE expires_at <= ? LIMIT ?').pluck().all(now, limit) as number[];
+  if (keys.length > 0) change(db, () => keys.forEach((k) => deleteKey(db, k)), keys.map(idOfKey), []);
   return keys.length;
 }
 
@@ -410,13 +323,9 @@ export function ftsSweepExpired(db: Db, now: number, limit = 500): number {
  * bounded work between its batches (ftsMergeStep), and a crisis merge (kept as a safety net for a process without
  * the job) needs 64 segments on one level, which the job's steps never let pile up.
  */
-export function ftsMergeSettings(db: Db, suffix = ""): void {
-  db.$client.exec(
-    `INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('automerge', 0)`,
-  );
-  db.$client.exec(
-    `INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('crisismerge', 64)`,
-  );
+export function ftsMergeSettings(db: Db, suffix = ''): void {
+  db.$client.exec(`INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('automerge', 0)`);
+  db.$client.exec(`INSERT INTO search_fts${suffix}(search_fts${suffix}, rank) VALUES ('crisismerge', 64)`);
 }
 
 /**
@@ -424,31 +333,26 @@ export function ftsMergeSettings(db: Db, suffix = ""): void {
  * segments or a merge is under way. Whether it found work (FTS5 says so only through the change counter).
  */
 export function ftsMergeStep(db: Db, pages: number): boolean {
-  const changes = prepared(db, "SELECT total_changes()").pluck();
+  const changes = prepared(db, 'SELECT total_changes()').pluck();
   const before = changes.get() as number;
-  prepared(
-    db,
-    "INSERT INTO search_fts(search_fts, rank) VALUES ('merge', ?)",
-  ).run(pages);
+  prepared(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('merge', ?)").run(pages);
   return (changes.get() as number) - before >= 2;
 }
 
 export function ftsCount(db: Db): number {
-  return (
-    prepared(db, "SELECT count(*) AS n FROM search_rows").get() as { n: number }
-  ).n;
+  return (prepared(db, 'SELECT count(*) AS n FROM search_rows').get() as { n: number }).n;
 }
 
 // ---- searching ----
 
 // Where the words matched, best first. Filter tokens start with `_` and text tokens never do, so the last set (every
 // text column) needs no column filter, which would make FTS5 read positions.
-const COLUMNS = ["{title} : ", "{title category attrs} : ", ""] as const;
-const READINGS: Reading[] = ["phrase", "typed", "synonyms"];
+const COLUMNS = ['{title} : ', '{title category attrs} : ', ''] as const;
+const READINGS: Reading[] = ['phrase', 'typed', 'synonyms'];
 
 /** A text expression ANDed with filter tokens. */
 function combine(text: string, tokens: string[]): string {
-  return tokens.length === 0 ? text : [`(${text})`, ...tokens].join(" AND ");
+  return tokens.length === 0 ? text : [`(${text})`, ...tokens].join(' AND ');
 }
 
 /**
@@ -458,9 +362,7 @@ function combine(text: string, tokens: string[]): string {
 export function relevanceTiers(q: ParsedQuery): string[] | null {
   if (!ftsExpression(q)) return null;
   const readings = READINGS.filter((r, i) => i === 0 || readingAdds(q, r));
-  return COLUMNS.flatMap((cols) =>
-    readings.map((reading) => `${cols}(${ftsExpression(q, { reading })})`),
-  );
+  return COLUMNS.flatMap((cols) => readings.map((reading) => `${cols}(${ftsExpression(q, { reading })})`));
 }
 
 /** The FTS5 tokens of the filters no facet group ever leaves out: they narrow what FTS5 hands over. */
@@ -471,19 +373,11 @@ function baseTokens(f: SearchFilters): string[] {
   return tokens;
 }
 
-const parseKeys = (json: unknown) =>
-  JSON.parse((json as string | null) ?? "[]") as number[];
+const parseKeys = (json: unknown) => JSON.parse((json as string | null) ?? '[]') as number[];
 
 /** Every key matching an FTS5 expression, oldest first (one JSON array: far cheaper than a row each). */
 function allKeys(db: Db, match: string): number[] {
-  return parseKeys(
-    prepared(
-      db,
-      "SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?",
-    )
-      .pluck()
-      .get(match),
-  );
+  return parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ?').pluck().get(match));
 }
 
 /**
@@ -520,13 +414,7 @@ function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
     // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
     else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
   }
-  return {
-    main: n === rows.length ? rows : rows.slice(0, n),
-    count: n,
-    recent: inRecent,
-    bits: null,
-    serial: 0,
-  };
+  return { main: n === rows.length ? rows : rows.slice(0, n), count: n, recent: inRecent, bits: null, serial: 0 };
 }
 
 /** A kept match's main rows as a list (a bitset is unpacked). */
@@ -536,7 +424,7 @@ function keptRows(kept: KeptMatch): Int32Array {
   const rows = new Int32Array(kept.count);
   let n = 0;
   for (let w = 0; w < bits.length; w++) {
-    for (let x = bits[w]!; x !== 0;) {
+    for (let x = bits[w]!; x !== 0; ) {
       const low = x & -x;
       rows[n++] = (w << 5) + 31 - Math.clz32(low);
       x ^= low;
@@ -552,27 +440,9 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
   if (count > words) {
     // More than one row in 32: a bit per row is smaller than a row number per match.
     const bits = new Uint32Array(words);
-    for (let i = 0; i < count; i++)
-      bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
-    kept = {
-      generation: cols.generation,
-      rows: null,
-      bits,
-      count,
-      recent: m.recent,
-      bytes: bits.byteLength + 8 * m.recent.length,
-      serial: ++serials,
-    };
-  } else
-    kept = {
-      generation: cols.generation,
-      rows: m.main,
-      bits: null,
-      count,
-      recent: m.recent,
-      bytes: m.main.byteLength + 8 * m.recent.length,
-      serial: ++serials,
-    };
+    for (let i = 0; i < count; i++) bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
+    kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length, serial: ++serials };
+  } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length, serial: ++serials };
   if (kept.bytes > KEPT_BYTES) return;
   m.serial = kept.serial;
   cols.textMatches.set(match, kept);
@@ -592,10 +462,7 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
  * Kept in step by `change`; emptied when the log starts again (a merge of the blocks), so it holds at most the rows
  * written since the last merge (a few thousand).
  */
-const touchedText = new WeakMap<
-  Database.Database,
-  { cols: FacetColumns; epoch: number }
->();
+const touchedText = new WeakMap<Database.Database, { cols: FacetColumns; epoch: number }>();
 
 function touchedTextOf(db: Db, cols: FacetColumns): void {
   const at = touchedText.get(db.$client);
@@ -607,23 +474,9 @@ function touchedTextOf(db: Db, cols: FacetColumns): void {
 }
 
 /** Of the touched keys, those whose text matches an FTS5 expression now. */
-function touchedMatching(
-  db: Db,
-  cols: FacetColumns,
-  match: string,
-  touched: readonly number[],
-): number[] {
+function touchedMatching(db: Db, cols: FacetColumns, match: string, touched: readonly number[]): number[] {
   touchedTextOf(db, cols);
-  const all = new Set(
-    parseKeys(
-      prepared(
-        db,
-        "SELECT json_group_array(rowid) FROM temp.search_touched WHERE search_touched MATCH ?",
-      )
-        .pluck()
-        .get(match),
-    ),
-  );
+  const all = new Set(parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM temp.search_touched WHERE search_touched MATCH ?').pluck().get(match)));
   return touched.filter((k) => all.has(k));
 }
 
@@ -664,14 +517,8 @@ function textKeys(db: Db, cols: FacetColumns, match: string): TextMatch {
 }
 
 /** Keys (descending) without the touched ones, with those of them that match now (any order) merged in. */
-function patchKeys(
-  keys: number[],
-  touched: Set<number>,
-  matching: number[],
-): number[] {
-  return [
-    ...new Set([...keys.filter((k) => !touched.has(k)), ...matching]),
-  ].sort((a, b) => b - a);
+function patchKeys(keys: number[], touched: Set<number>, matching: number[]): number[] {
+  return [...new Set([...keys.filter((k) => !touched.has(k)), ...matching])].sort((a, b) => b - a);
 }
 
 /** Searches of at most this many matches hold their rows with their counts (see FacetColumns.keepCounts). */
@@ -709,7 +556,7 @@ interface Pass {
   minPublished: number;
   /** The matching rows, collected while counting for the counts held (null: not, or too many). */
   hold: number[] | null;
-  byPrice: "priceMin" | "priceMax" | null;
+  byPrice: 'priceMin' | 'priceMax' | null;
   attributes: AttributeCheck | null;
   exact: ExactRow;
   kindN: Uint32Array;
@@ -729,32 +576,14 @@ interface AttributeCheck {
 }
 
 /** The exact facts the columns hold rounded: read from search_rows only at a filter's boundary (a rare row). */
-type ExactRow = (key: number) =>
-  | {
-      publishedAt: number;
-      expiresAt: number;
-      priceMin: number | null;
-      priceMax: number | null;
-    }
-  | undefined;
+type ExactRow = (key: number) => { publishedAt: number; expiresAt: number; priceMin: number | null; priceMax: number | null } | undefined;
 
-function exactRows(db: Db, cols: FacetColumns): ExactRow {
+function exactRows(db: Db): ExactRow {
   return (key) => {
-    const row = prepared(
-      db,
-      "SELECT published_at, expires_at, price_min, price_max FROM search_rows WHERE key = ?",
-    )
-      .raw()
-      .get(key) as [number, number, number | null, number | null] | undefined;
-    const big = cols.bigPrices.get(key);
-    return (
-      row && {
-        publishedAt: row[0],
-        expiresAt: row[1],
-        priceMin: big ? big[0] : row[2],
-        priceMax: big ? big[1] : row[3],
-      }
-    );
+    const row = prepared(db, 'SELECT published_at, expires_at, price_min, price_max FROM search_rows WHERE key = ?').raw().get(key) as
+      | [number, number, number | null, number | null]
+      | undefined;
+    return row && { publishedAt: row[0], expiresAt: row[1], priceMin: row[2], priceMax: row[3] };
   };
 }
 
@@ -763,34 +592,9 @@ function exactRows(db: Db, cols: FacetColumns): ExactRow {
  * columns, the matches kept in order up to the limit (with their price when sorting by it), and each facet group
  * counted over the listings that fail no filter but the group's own. One tight loop over typed arrays.
  */
-function scan(
-  b: Block,
-  rows: Int32Array | null,
-  from: number,
-  to: number,
-  s: Pass,
-  now: number,
-  bits: Uint32Array | null = null,
-): void {
+function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pass, now: number, bits: Uint32Array | null = null): void {
   const { key, expires, priceMin, priceMax, kind, flags, place, cat } = b;
-  const {
-    nowSec,
-    kindCode,
-    placeState,
-    catState,
-    hasPrice,
-    pMin,
-    pMax,
-    afterLo,
-    afterHi,
-    byPrice,
-    attributes,
-    kindN,
-    placeN,
-    catN,
-    keys,
-    prices,
-  } = s;
+  const { nowSec, kindCode, placeState, catState, hasPrice, pMin, pMax, afterLo, afterHi, byPrice, attributes, kindN, placeN, catN, keys, prices } = s;
   const need = s.flags;
   const hasAfter = afterHi !== -Infinity;
   const usePrice = hasPrice || byPrice !== null;
@@ -804,19 +608,10 @@ function scan(
       // Most often the narrowest filter: tested first, on two columns.
       const lo = priceMin[p]!;
       const hi = priceMax[p]!;
-      if (
-        lo !== BIG_PRICE &&
-        hi !== BIG_PRICE &&
-        (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)
-      )
-        continue;
+      if (lo !== BIG_PRICE && hi !== BIG_PRICE && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
     }
     const e = expires[p]!;
-    if (
-      e <= nowSec &&
-      (e < nowSec || !((s.exact(key[p]!)?.expiresAt ?? 0) > now))
-    )
-      continue;
+    if (e <= nowSec && (e < nowSec || !((s.exact(key[p]!)?.expiresAt ?? 0) > now))) continue;
     const pl = place[p]!;
     const ct = cat[p]!;
     const ps = placeState[pl]!;
@@ -839,33 +634,21 @@ function scan(
       lo = priceMin[p]!;
       hi = priceMax[p]!;
       if (lo === BIG_PRICE || hi === BIG_PRICE) {
-        const exact = bigPrices(s, key[p]!);
+        const exact = exactPrices(s, key[p]!);
         lo = exact[0];
         hi = exact[1];
       }
-      if (
-        hasPrice &&
-        (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)
-      )
-        continue;
+      if (hasPrice && (lo === NO_PRICE || hi === NO_PRICE || hi < pMin || lo > pMax)) continue;
     }
     const kd = kind[p]!;
-    let failed =
-      (kindCode !== 0 && kd !== kindCode ? KIND : 0) |
-      (ps === 2 ? REGION : 0) |
-      (cs === 2 ? CATEGORY : 0);
+    let failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
     let attrs: ListingAttributes | undefined;
     if (attributes && cs === 1) {
       attrs = attributes.of.get(key[p]! % ID_SPACE);
       let out = false;
       for (const r of attributes.ranges) {
         const v = attrs ? attributeNumber(attrs[r[0]]) : NaN;
-        if (
-          !Number.isFinite(v) ||
-          (r[1].min !== undefined && v < r[1].min) ||
-          (r[1].max !== undefined && v > r[1].max)
-        )
-          out = true;
+        if (!Number.isFinite(v) || (r[1].min !== undefined && v < r[1].min) || (r[1].max !== undefined && v > r[1].max)) out = true;
       }
       for (const c of attributes.choices) {
         const v = attrs?.[c.key];
@@ -875,17 +658,13 @@ function scan(
         }
       }
       if (out) continue;
-    } else if (
-      attributes &&
-      (attributes.ranges.length > 0 || attributes.choices.length > 0)
-    )
-      continue; // outside the subcategory: fails its attributes too
+    } else if (attributes && (attributes.ranges.length > 0 || attributes.choices.length > 0)) continue; // outside the subcategory: fails its attributes too
     if (!s.countAll) {
       if (failed !== 0) continue;
       if (s.mark) s.mark[p] = 1;
       else {
         keys.push(key[p]!);
-        if (byPrice) prices.push(byPrice === "priceMin" ? lo : hi);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       }
       if (s.hold) s.hold.push(p);
       if (e < minExpiry) minExpiry = e; // a price order held holds until a match expires
@@ -904,7 +683,7 @@ function scan(
       if (s.mark) s.mark[p] = 1;
       else if (total < s.limit) {
         keys.push(key[p]!);
-        if (byPrice) prices.push(byPrice === "priceMin" ? lo : hi);
+        if (byPrice) prices.push(byPrice === 'priceMin' ? lo : hi);
       }
       total++;
       kindN[kd]!++;
@@ -928,21 +707,13 @@ function scan(
 }
 
 /** Total and facet counts of a search without words off the combo counts, less the rows expired by now. */
-function countCombos(
-  cols: FacetColumns,
-  c: ComboCounts,
-  s: Pass,
-  now: number,
-): number {
+function countCombos(cols: FacetColumns, c: ComboCounts, s: Pass, now: number): number {
   const { kindCode, placeState, catState, kindN, placeN, catN } = s;
   let total = 0;
   const add = (kd: number, pl: number, ct: number, w: number) => {
     const [ps, cs] = [placeState[pl]!, catState[ct]!];
     if (ps === 0 || cs === 0) return;
-    const failed =
-      (kindCode !== 0 && kd !== kindCode ? KIND : 0) |
-      (ps === 2 ? REGION : 0) |
-      (cs === 2 ? CATEGORY : 0);
+    const failed = (kindCode !== 0 && kd !== kindCode ? KIND : 0) | (ps === 2 ? REGION : 0) | (cs === 2 ? CATEGORY : 0);
     if (failed === 0) {
       total += w;
       kindN[kd]! += w;
@@ -956,8 +727,7 @@ function countCombos(
     for (let pl = 1; pl < c.places; pl++) {
       if (placeState[pl] === 0) continue;
       const base = (kd * c.places + pl) * c.cats;
-      for (let ct = 1; ct < c.cats; ct++)
-        if (c.n[base + ct] !== 0) add(kd, pl, ct, c.n[base + ct]!);
+      for (let ct = 1; ct < c.cats; ct++) if (c.n[base + ct] !== 0) add(kd, pl, ct, c.n[base + ct]!);
     }
   }
   for (const key of c.expiring) {
@@ -965,29 +735,21 @@ function countCombos(
     if (!at || at[0].dead(at[1])) continue;
     const [b, p] = at;
     const e = b.expires[p]!;
-    if (
-      e > s.nowSec ||
-      (e === s.nowSec && (s.exact(key)?.expiresAt ?? 0) > now)
-    )
-      continue;
+    if (e > s.nowSec || (e === s.nowSec && (s.exact(key)?.expiresAt ?? 0) > now)) continue;
     add(b.kind[p]!, b.place[p]!, b.cat[p]!, -1);
   }
   return total;
 }
 
-function bigPrices(s: Pass, key: number): [number, number] {
+/** A row's prices as search_rows holds them (exactly: SQLite keeps any integer of fen, and a fraction as a REAL). */
+function exactPrices(s: Pass, key: number): [number, number] {
   const row = s.exact(key);
   // Negotiable is NO_PRICE; a price is at least one fen.
   return [row?.priceMin ?? NO_PRICE, row?.priceMax ?? NO_PRICE];
 }
 
 /** Two lists of keys descending (with values alongside), merged. */
-function mergeDescending(
-  a: number[],
-  av: number[],
-  b: number[],
-  bv: number[],
-): [number[], number[]] {
+function mergeDescending(a: number[], av: number[], b: number[], bv: number[]): [number[], number[]] {
   if (b.length === 0) return [a, av];
   const keys: number[] = [];
   const values: number[] = [];
@@ -1015,40 +777,21 @@ function filterAndCount(
   db: Db,
   req: EngineRequest,
   text: TextMatch | null,
-  byPrice: "priceMin" | "priceMax" | null,
+  byPrice: 'priceMin' | 'priceMax' | null,
   window: { offset: number; size: number } | null,
   marks: Marks | null = null,
-  match = "",
+  match = '',
 ) {
   const cols = facetColumns(db);
   const f = req.filters;
   // Attributes belong to the chosen subcategory: its listings' attributes, with a group bit per counted attribute.
   const facetKeys = req.facetAttributes.map((a) => a.key);
-  const choices = Object.entries(f.attributes ?? {}).map(([key, value]) => ({
-    key,
-    value,
-    bit: facetKeys.includes(key)
-      ? FIRST_ATTRIBUTE << facetKeys.indexOf(key)
-      : -1,
-  }));
-  const ranges = Object.entries(f.attributeRanges ?? {}).filter(
-    ([, r]) => r.min !== undefined || r.max !== undefined,
-  );
-  const needAttributes =
-    f.categoryId !== undefined &&
-    (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
-  if (!needAttributes && (choices.length > 0 || ranges.length > 0))
-    return {
-      matched: [] as number[],
-      prices: [] as number[],
-      total: 0,
-      facets: emptyFacets(),
-    };
+  const choices = Object.entries(f.attributes ?? {}).map(([key, value]) => ({ key, value, bit: facetKeys.includes(key) ? FIRST_ATTRIBUTE << facetKeys.indexOf(key) : -1 }));
+  const ranges = Object.entries(f.attributeRanges ?? {}).filter(([, r]) => r.min !== undefined || r.max !== undefined);
+  const needAttributes = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0 || facetKeys.length > 0);
+  if (!needAttributes && (choices.length > 0 || ranges.length > 0)) return { matched: [] as number[], prices: [] as number[], total: 0, facets: emptyFacets() };
   const after = f.publishedAfter;
-  const afterMinute =
-    after === undefined
-      ? -1
-      : minuteOfKey(documentKey({ id: 1, publishedAt: after }));
+  const afterMinute = after === undefined ? -1 : minuteOfKey(documentKey({ id: 1, publishedAt: after }));
   const s: Pass = {
     nowSec: Math.floor(req.now / 1000),
     kindCode: f.kind ? cols.kindCodes.code(f.kind) : 0,
@@ -1068,16 +811,8 @@ function filterAndCount(
     minPublished: Infinity,
     hold: null,
     byPrice,
-    attributes: needAttributes
-      ? {
-          of: cols.attributesOf(db, f.categoryId!),
-          ranges,
-          choices,
-          facetKeys,
-          counts: facetKeys.map(() => new Map()),
-        }
-      : null,
-    exact: exactRows(db, cols),
+    attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
+    exact: exactRows(db),
     kindN: new Uint32Array(cols.kindCodes.values.length + 1),
     placeN: new Uint32Array(cols.places.size),
     catN: new Uint32Array(cols.cats.size),
@@ -1087,70 +822,25 @@ function filterAndCount(
   };
   // Without words, and filtered on kind, place and category only: facets and total off the combo counts, and the
   // pass only walks newest first as far as the page.
-  const combos =
-    !text &&
-    !s.hasPrice &&
-    after === undefined &&
-    s.flags === 0 &&
-    !s.attributes
-      ? cols.combosAt(s.nowSec)
-      : null;
+  const combos = !text && !s.hasPrice && after === undefined && s.flags === 0 && !s.attributes ? cols.combosAt(s.nowSec) : null;
   const comboTotal = combos ? countCombos(cols, combos, s, req.now) : 0;
   // Counts of the same words and filters made since the last change to the index, that no expiry has changed since
   // (nor the clock moved a counted listing past a publish-date filter, kept by its length): the next page, another
   // order or the same search again only walks as far as its page needs.
   // (Without words, counted off the combo counts: only a price order is held, every match in it.)
-  const countKey =
-    !combos || byPrice
-      ? JSON.stringify([
-          match,
-          {
-            ...f,
-            publishedAfter: after === undefined ? undefined : req.now - after,
-          },
-          facetKeys,
-        ])
-      : null;
+  const countKey = !combos || byPrice ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
   // Counts of an older generation are patched with the keys touched since (patchHeld), else counted again.
   const held = countKey ? cols.counted.get(countKey) : undefined;
-  const inTime =
-    held !== undefined &&
-    req.now >= held.fromMs &&
-    s.nowSec < held.untilSecond &&
-    req.now < held.untilMs;
+  const inTime = held !== undefined && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs;
   const counted =
-    inTime &&
-    (held.generation === cols.generation ||
-      patchHeld(
-        cols,
-        held,
-        s,
-        text,
-        facetKeys.length > 0,
-        req.now,
-        after === undefined ? null : req.now - after,
-      ))
+    inTime && (held.generation === cols.generation || patchHeld(cols, held, s, text, facetKeys.length > 0, req.now, after === undefined ? null : req.now - after))
       ? held
       : undefined;
   s.countAll = !combos && !counted;
-  if (
-    counted &&
-    marks &&
-    Object.values(f).every((v) => v === undefined) &&
-    facetKeys.length === 0
-  ) {
+  if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
     // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
-    marks.live = (b, p) =>
-      b.expires[p]! > s.nowSec ||
-      (b.expires[p] === s.nowSec &&
-        (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
-    return {
-      matched: [] as number[],
-      prices: [] as number[],
-      total: counted.total,
-      facets: counted.facets,
-      held: counted,
-    };
+    marks.live = (b, p) => b.expires[p]! > s.nowSec || (b.expires[p] === s.nowSec && (s.exact(b.key[p]!)?.expiresAt ?? 0) > req.now);
+    return { matched: [] as number[], prices: [] as number[], total: counted.total, facets: counted.facets, held: counted };
   }
   const facetsNow = (): Facets => {
     const places = cols.places.named(s.placeN);
@@ -1161,98 +851,48 @@ function filterAndCount(
       region: places.inner,
       topCategory: cats.outer,
       category: cats.inner,
-      attributes: Object.fromEntries(
-        facetKeys.map((key, i) => [
-          key,
-          Object.fromEntries(s.attributes!.counts[i]!),
-        ]),
-      ),
+      attributes: Object.fromEntries(facetKeys.map((key, i) => [key, Object.fromEntries(s.attributes!.counts[i]!)])),
     };
   };
   if (counted && byPrice && counted.byPrice?.[byPrice]) {
-    return {
-      matched: [] as number[],
-      prices: [] as number[],
-      total: combos ? comboTotal : counted.total,
-      facets: combos ? facetsNow() : counted.facets,
-      held: counted,
-    };
+    return { matched: [] as number[], prices: [] as number[], total: combos ? comboTotal : counted.total, facets: combos ? facetsNow() : counted.facets, held: counted };
   }
   const { main, recent } = cols;
   s.mark = marks?.main ?? null;
   // Without words, an industry or a subcategory's attributes narrow the rows to visit (a leaf's attribute filter fails
   // every listing outside it, which then fails two groups and counts nowhere).
-  const leafOnly =
-    f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
+  const leafOnly = f.categoryId !== undefined && (choices.length > 0 || ranges.length > 0);
   const catRows =
-    !text && (leafOnly || f.topCategoryId !== undefined)
-      ? cols.rowsOfCats(
-          (c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0),
-          main.length / 3,
-        )
-      : null;
+    !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
   s.hold = countKey && (s.countAll || combos) ? [] : null;
   // The rows that matched when the counts were made: the only ones that can still (a listing only leaves by the clock).
-  if (counted?.rows)
-    scan(main, counted.rows, 0, counted.rows.length, s, req.now);
+  if (counted?.rows) scan(main, counted.rows, 0, counted.rows.length, s, req.now);
   // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
-  else if (text?.bits && text.count > main.length / 8)
-    scan(main, null, 0, main.length, s, req.now, text.bits);
+  else if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
   else if (text || catRows) {
     const candidates = text ? text.main : catRows!;
     scan(main, candidates, 0, candidates.length, s, req.now);
   }
   // A publish-date filter stops at the first row older than its minute.
-  else
-    scan(
-      main,
-      null,
-      0,
-      after === undefined ? main.length : main.firstOlder(s.afterLo),
-      s,
-      req.now,
-    );
-  const [mainKeys, mainPrices, mainTotal, mainHeld] = [
-    s.keys,
-    s.prices,
-    s.total,
-    s.hold,
-  ];
+  else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
+  const [mainKeys, mainPrices, mainTotal, mainHeld] = [s.keys, s.prices, s.total, s.hold];
   s.hold = null;
   s.keys = [];
   s.prices = [];
   s.total = 0;
   s.mark = marks?.recent ?? null;
   if (recent.length > 0) {
-    const rows = text
-      ? Int32Array.from(
-          text.recent.map((k) => recent.find(k)).filter((q) => q >= 0),
-        )
-      : null;
+    const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
   }
-  let [matched, prices] = mergeDescending(
-    mainKeys,
-    mainPrices,
-    s.keys,
-    s.prices,
-  );
-  if (window)
-    matched = matched.slice(window.offset, window.offset + window.size);
-  if (counted && !combos)
-    return {
-      matched,
-      prices,
-      total: counted.total,
-      facets: counted.facets,
-      held: counted,
-    };
+  let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
+  if (window) matched = matched.slice(window.offset, window.offset + window.size);
+  if (counted && !combos) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
   const facets = facetsNow();
   const total = combos ? comboTotal : mainTotal + s.total;
   const rows = mainHeld ? Int32Array.from(mainHeld) : null;
   // The oldest counted listing is past the filter no sooner than when it was published + the filter's length.
-  const untilMs =
-    after === undefined ? Infinity : s.minPublished + (req.now - after);
+  const untilMs = after === undefined ? Infinity : s.minPublished + (req.now - after);
   const kept: HeldCounts = {
     generation: cols.generation,
     mainVersion: cols.mainVersion,
@@ -1310,8 +950,9 @@ function inText(text: TextMatch, p: number): boolean {
  * (its row in the recent block, if the words match it now), with the same filters; the rows held stay (a row that
  * stops matching is dead in the main block) and the price orders lose the touched keys and gain those that match now.
  * Exact as a count: the clock has moved no counted listing past an expiry or a date filter (checked before), so the
- * old rows pass or fail now as they did then; an old row at a boundary that only search_rows could decide (it no
- * longer holds the old facts), attributes, or a text match read again since (its rows then are unknown): counted again.
+ * old rows pass or fail now as they did then. Counted again instead: an old row at a boundary only search_rows could
+ * decide (it no longer holds the old facts), attributes (the old ones are not kept), a text match read again since
+ * (its rows then are unknown), or more touched keys than PATCH_MOST.
  */
 function patchHeld(
   cols: FacetColumns,
@@ -1322,25 +963,14 @@ function patchHeld(
   now: number,
   dateFilterMs: number | null,
 ): boolean {
-  if (held.mainVersion !== cols.mainVersion || s.attributes || attributeFacets)
-    return false;
-  if (
-    text
-      ? text.serial === 0 || held.text?.serial !== text.serial
-      : held.text !== null
-  )
-    return false;
+  if (held.mainVersion !== cols.mainVersion || s.attributes || attributeFacets) return false;
+  if (text ? text.serial === 0 || held.text?.serial !== text.serial : held.text !== null) return false;
   const at = cols.rowsAt(held.generation);
   if (!at || at.size > PATCH_MOST) return false;
   let exact = true;
   const undecided: ExactRow = () => ((exact = false), undefined);
   const wasInText = text ? new Set(held.text!.recent) : null;
-  const was = [...at].filter(
-    ([key, b]) =>
-      b &&
-      (!text ||
-        (b.mainRow >= 0 ? inText(text, b.mainRow) : wasInText!.has(key))),
-  );
+  const was = [...at].filter(([key, b]) => b && (!text || (b.mainRow >= 0 ? inText(text, b.mainRow) : wasInText!.has(key))));
   const wasRows = new Block(was.length);
   was.forEach(([, b], i) => wasRows.copyRow(i, b!.facts, 0));
   const out = countingPass(s, undecided);
@@ -1348,48 +978,30 @@ function patchHeld(
   if (!exact) return false;
   // A written row is always in the recent block; a key taken out and not written again has no live row.
   const isInText = text ? new Set(text.recent) : null;
-  const rows = [...at.keys()]
-    .filter((key) => !isInText || isInText.has(key))
-    .map((key) => cols.recent.find(key));
+  const rows = Int32Array.from([...at.keys()].filter((key) => !isInText || isInText.has(key)).map((key) => cols.recent.find(key)).filter((q) => q >= 0));
   const into = countingPass(s, s.exact);
-  const live = Int32Array.from(rows.filter((q) => q >= 0));
-  scan(cols.recent, live, 0, live.length, into, now);
-  const byPrice: HeldCounts["byPrice"] = {};
-  for (const [by, order] of Object.entries(held.byPrice ?? {}) as [
-    "priceMin" | "priceMax",
-    Float64Array | undefined,
-  ][]) {
+  scan(cols.recent, rows, 0, rows.length, into, now);
+  const byPrice: HeldCounts['byPrice'] = {};
+  for (const [by, order] of Object.entries(held.byPrice ?? {}) as ['priceMin' | 'priceMax', Float64Array | undefined][]) {
     if (order) byPrice[by] = patchOrder(cols, s, by, order, at, into.keys);
   }
   held.total += into.total - out.total;
   held.facets = shiftFacets(cols, held.facets, out, into);
   held.untilSecond = Math.min(held.untilSecond, into.minExpiry);
-  if (dateFilterMs !== null)
-    held.untilMs = Math.min(held.untilMs, into.minPublished + dateFilterMs);
+  if (dateFilterMs !== null) held.untilMs = Math.min(held.untilMs, into.minPublished + dateFilterMs);
   held.generation = cols.generation;
   held.byPrice = byPrice;
   if (text) held.text = { serial: text.serial, recent: text.recent };
   return true;
 }
 
-/** A held price order without the touched keys, with those that match now put in their place. */
-function patchOrder(
-  cols: FacetColumns,
-  s: Pass,
-  by: "priceMin" | "priceMax",
-  order: Float64Array,
-  touched: Map<number, unknown>,
-  matching: number[],
-): Float64Array {
-  const sign = by === "priceMin" ? 1 : -1;
-  // The sort of ftsSearch: negotiable last both ways, ties newest first.
+/** A held price order without the touched keys, with those that match now put in their place (ftsSearch's order). */
+function patchOrder(cols: FacetColumns, s: Pass, by: 'priceMin' | 'priceMax', order: Float64Array, touched: Map<number, unknown>, matching: number[]): Float64Array {
+  const sign = by === 'priceMin' ? 1 : -1;
+  // Negotiable last both ways, ties newest first.
   const value = (key: number) => {
     const [b, p] = cols.locate(key)!;
-    let v = b[by][p]!;
-    if (v === BIG_PRICE)
-      v =
-        (by === "priceMin" ? s.exact(key)?.priceMin : s.exact(key)?.priceMax) ??
-        NO_PRICE;
+    const v = b[by][p] === BIG_PRICE ? exactPrices(s, key)[by === 'priceMin' ? 0 : 1] : b[by][p]!;
     return v === NO_PRICE ? Infinity : sign * v;
   };
   const keys = Array.from(order).filter((k) => !touched.has(k));
@@ -1408,37 +1020,17 @@ function patchOrder(
 }
 
 /** Held facets less the counts of one pass, plus those of another. */
-function shiftFacets(
-  cols: FacetColumns,
-  facets: Facets,
-  minus: Pass,
-  plus: Pass,
-): Facets {
-  const shift = (
-    base: Record<string, number>,
-    less: Record<string, number>,
-    more: Record<string, number>,
-  ) => {
+function shiftFacets(cols: FacetColumns, facets: Facets, minus: Pass, plus: Pass): Facets {
+  const shift = (base: Record<string, number>, less: Record<string, number>, more: Record<string, number>) => {
     const out = { ...base };
     for (const [k, n] of Object.entries(more)) out[k] = (out[k] ?? 0) + n;
-    for (const [k, n] of Object.entries(less))
-      if ((out[k] = out[k]! - n) === 0) delete out[k];
+    for (const [k, n] of Object.entries(less)) if ((out[k] = out[k]! - n) === 0) delete out[k];
     return out;
   };
-  const [lessPlaces, morePlaces] = [
-    cols.places.named(minus.placeN),
-    cols.places.named(plus.placeN),
-  ];
-  const [lessCats, moreCats] = [
-    cols.cats.named(minus.catN),
-    cols.cats.named(plus.catN),
-  ];
+  const [lessPlaces, morePlaces] = [cols.places.named(minus.placeN), cols.places.named(plus.placeN)];
+  const [lessCats, moreCats] = [cols.cats.named(minus.catN), cols.cats.named(plus.catN)];
   return {
-    kind: shift(
-      facets.kind,
-      cols.kindCodes.named(minus.kindN),
-      cols.kindCodes.named(plus.kindN),
-    ),
+    kind: shift(facets.kind, cols.kindCodes.named(minus.kindN), cols.kindCodes.named(plus.kindN)),
     city: shift(facets.city, lessPlaces.outer, morePlaces.outer),
     region: shift(facets.region, lessPlaces.inner, morePlaces.inner),
     topCategory: shift(facets.topCategory, lessCats.outer, moreCats.outer),
@@ -1451,32 +1043,19 @@ function shiftFacets(
  * Indices of the `n` first of `count` items by `value` (ascending), ties by `keys` descending (newest first): a
  * bounded heap, not a sort of every match.
  */
-function firstBy(
-  count: number,
-  value: number[],
-  keys: number[],
-  n: number,
-): number[] {
-  const before = (a: number, b: number) =>
-    value[a]! < value[b]! || (value[a] === value[b] && keys[a]! > keys[b]!);
-  const order = (a: number, b: number) =>
-    before(a, b) ? -1 : before(b, a) ? 1 : 0;
+function firstBy(count: number, value: number[], keys: number[], n: number): number[] {
+  const before = (a: number, b: number) => value[a]! < value[b]! || (value[a] === value[b] && keys[a]! > keys[b]!);
+  const order = (a: number, b: number) => (before(a, b) ? -1 : before(b, a) ? 1 : 0);
   // A max-heap (by `before`) of the n best so far: its root is the worst of them.
   const heap: number[] = [];
-  const swap = (i: number, j: number) =>
-    ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
   for (let x = 0; x < count; x++) {
     if (heap.length < n) {
       heap.push(x);
-      for (
-        let i = heap.length - 1;
-        i > 0 && before(heap[(i - 1) >> 1]!, heap[i]!);
-        i = (i - 1) >> 1
-      )
-        swap(i, (i - 1) >> 1);
+      for (let i = heap.length - 1; i > 0 && before(heap[(i - 1) >> 1]!, heap[i]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
     } else if (before(x, heap[0]!)) {
       heap[0] = x;
-      for (let i = 0; ;) {
+      for (let i = 0; ; ) {
         const [l, r] = [2 * i + 1, 2 * i + 2];
         let w = i;
         if (l < heap.length && before(heap[w]!, heap[l]!)) w = l;
@@ -1499,11 +1078,7 @@ interface Marks {
 }
 
 /** Visits a text match's rows newest first across both blocks, until `visit` says stop. */
-function newestFirst(
-  cols: FacetColumns,
-  m: TextMatch,
-  visit: (inRecent: boolean, p: number, key: number) => boolean,
-): void {
+function newestFirst(cols: FacetColumns, m: TextMatch, visit: (inRecent: boolean, p: number, key: number) => boolean): void {
   const { main, recent } = cols;
   let r = 0;
   const recentUntil = (k: number): boolean => {
@@ -1514,13 +1089,12 @@ function newestFirst(
     }
     return true;
   };
-  const row = (p: number) =>
-    recentUntil(main.key[p]!) && visit(false, p, main.key[p]!);
+  const row = (p: number) => recentUntil(main.key[p]!) && visit(false, p, main.key[p]!);
   if (m.bits) {
     // Straight off a kept bitset: a deep page of a broad word unpacks no more than it reads.
     const bits = m.bits;
     for (let w = 0; w < bits.length; w++) {
-      for (let x = bits[w]!; x !== 0;) {
+      for (let x = bits[w]!; x !== 0; ) {
         const low = x & -x;
         if (!row((w << 5) + 31 - Math.clz32(low))) return;
         x ^= low;
@@ -1537,22 +1111,12 @@ function newestFirst(
  * FTS5 at all: reading a tier newest first only as far as the page needs still went through all of a rare tier, and
  * FTS5 reads positions for the column filter.
  */
-function relevancePage(
-  db: Db,
-  tiers: string[],
-  base: string[],
-  text: TextMatch,
-  marks: Marks,
-  cols: FacetColumns,
-  offset: number,
-  size: number,
-): number[] {
+function relevancePage(db: Db, tiers: string[], base: string[], text: TextMatch, marks: Marks, cols: FacetColumns, offset: number, size: number): number[] {
   const page: number[] = [];
   let skip = offset;
   const take = (inRecent: boolean, p: number, k: number) => {
     const mark = inRecent ? marks.recent : marks.main;
-    if (mark[p] === 0 && marks.live?.(inRecent ? cols.recent : cols.main, p))
-      mark[p] = 1;
+    if (mark[p] === 0 && marks.live?.(inRecent ? cols.recent : cols.main, p)) mark[p] = 1;
     if (mark[p] === 1) {
       mark[p] = 2;
       if (skip > 0) skip--;
@@ -1572,34 +1136,14 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
   const cols = facetColumns(db);
   const tiers = relevanceTiers(req.query);
   const base = baseTokens(req.filters);
-  const byPrice =
-    req.sort === "price_asc"
-      ? "priceMin"
-      : req.sort === "price_desc"
-        ? "priceMax"
-        : null;
+  const byPrice = req.sort === 'price_asc' ? 'priceMin' : req.sort === 'price_desc' ? 'priceMax' : null;
   const text = tiers ? textKeys(db, cols, combine(tiers.at(-1)!, base)) : null;
   const offset = (req.page - 1) * req.pageSize;
   // Newest first is the order of the pass: it keeps only the page. Prices and relevance need every match.
-  const newest = !byPrice && !(tiers && req.sort === "relevance");
-  const marks =
-    tiers && !newest && !byPrice
-      ? {
-          main: new Uint8Array(cols.main.length),
-          recent: new Uint8Array(cols.recent.length),
-          live: null,
-        }
-      : null;
-  const match = tiers ? combine(tiers.at(-1)!, base) : "";
-  const { matched, prices, total, facets, held } = filterAndCount(
-    db,
-    req,
-    text,
-    byPrice,
-    newest ? { offset, size: req.pageSize } : null,
-    marks,
-    match,
-  );
+  const newest = !byPrice && !(tiers && req.sort === 'relevance');
+  const marks = tiers && !newest && !byPrice ? { main: new Uint8Array(cols.main.length), recent: new Uint8Array(cols.recent.length), live: null } : null;
+  const match = tiers ? combine(tiers.at(-1)!, base) : '';
+  const { matched, prices, total, facets, held } = filterAndCount(db, req, text, byPrice, newest ? { offset, size: req.pageSize } : null, marks, match);
   let keys: number[] = [];
   if (newest) keys = matched;
   else if (total > offset) {
@@ -1608,43 +1152,19 @@ export function ftsSearch(db: Db, req: EngineRequest): EngineResult {
       if (!order) {
         // Negotiable (no price) last both ways; ties newest first. A search whose rows are held sorts all its
         // matches once and holds the order with them (its next pages are a slice); others take the page's worth.
-        const sign = byPrice === "priceMin" ? 1 : -1;
+        const sign = byPrice === 'priceMin' ? 1 : -1;
         const value = prices.map((p) => (p === NO_PRICE ? Infinity : sign * p));
         const whole = held?.rows ? held : undefined;
-        order = Float64Array.from(
-          firstBy(
-            matched.length,
-            value,
-            matched,
-            whole ? matched.length : offset + req.pageSize,
-          ),
-          (i) => matched[i]!,
-        );
+        order = Float64Array.from(firstBy(matched.length, value, matched, whole ? matched.length : offset + req.pageSize), (i) => matched[i]!);
         if (whole) cols.holdOrder(whole, byPrice, order);
       }
       keys = Array.from(order.subarray(offset, offset + req.pageSize));
-    } else
-      keys = relevancePage(
-        db,
-        tiers!,
-        base,
-        text!,
-        marks!,
-        cols,
-        offset,
-        req.pageSize,
-      );
+    } else keys = relevancePage(db, tiers!, base, text!, marks!, cols, offset, req.pageSize);
   }
-  return {
-    ids: keys.map(idOfKey),
-    total,
-    exact: true,
-    facetsExact: true,
-    facets,
-  };
+  return { ids: keys.map(idOfKey), total, exact: true, facetsExact: true, facets };
 }
 export class FtsEngine implements SearchEngine {
-  readonly name = "fts" as const;
+  readonly name = 'fts' as const;
   constructor(private readonly db: Db) {}
   search(req: EngineRequest): Promise<EngineResult> {
     return Promise.resolve(ftsSearch(this.db, req));
@@ -1652,17 +1172,10 @@ export class FtsEngine implements SearchEngine {
 }
 
 /** Newest listings whose title matches what is typed so far, and companies whose name does. */
-export function ftsSuggest(
-  db: Db,
-  query: ParsedQuery,
-  limit: number,
-): { listingIds: number[]; companyIds: number[] } {
+export function ftsSuggest(db: Db, query: ParsedQuery, limit: number): { listingIds: number[]; companyIds: number[] } {
   const text = ftsExpression(query, { prefix: true });
   if (!text) return { listingIds: [], companyIds: [] };
-  const titles = prepared(
-    db,
-    `SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${limit}`,
-  )
+  const titles = prepared(db, `SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ${limit}`)
     .pluck()
     .all(`title : (${text})`) as number[];
   const companies = prepared(
@@ -1670,8 +1183,6 @@ export function ftsSuggest(
     `SELECT DISTINCT r.company_id AS id FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 200) m
      JOIN search_rows r ON r.key = m.rowid LIMIT 3`,
   ).all(`company : (${text})`) as { id: number }[];
-  return {
-    listingIds: titles.map(idOfKey),
-    companyIds: companies.map((r) => r.id),
-  };
+  return { listingIds: titles.map(idOfKey), companyIds: companies.map((r) => r.id) };
 }
+

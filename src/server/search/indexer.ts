@@ -2,32 +2,20 @@
 // indexer drains the rows right after the commit, at start-up and every few seconds: FTS5 first (in-process, so
 // it can always be brought up to date), then Meilisearch when configured. A row is deleted only when every engine
 // has the change; when Meilisearch is away the row waits with a growing delay, and the backlog drains when it is back.
-import { count, inArray, lte, sql } from "drizzle-orm";
-import { listings, searchOutbox } from "../../../db/schema.ts";
-import type { Db } from "../db.ts";
-import { liveCondition } from "../listings/queries.ts";
-import { runJob, type Batch } from "../observability/jobs.ts";
-import { log } from "../observability/log.ts";
-import { backlogs } from "../observability/metrics.ts";
-import { allDocuments, documentsFor } from "./documents.ts";
-import {
-  ensureFtsSchema,
-  ftsApply,
-  ftsCount,
-  ftsMergeSettings,
-  ftsMergeStep,
-  ftsMeta,
-  ftsStartRebuild,
-  ftsSweepExpired,
-  FTS_VERSION,
-  hasCurrentShape,
-  setFtsMeta,
-} from "./fts.ts";
-import { meiliEngine, searchDictionary } from "./index.ts";
-import { facetColumns } from "./facet-columns.ts";
-import { MEILI_VERSION, type MeiliEngine } from "./meili.ts";
-import { rebuildRows } from "./rebuild-rows.ts";
-import { onSearchUpdateQueued } from "./outbox.ts";
+import { count, inArray, lte, sql } from 'drizzle-orm';
+import { listings, searchOutbox } from '../../../db/schema.ts';
+import type { Db } from '../db.ts';
+import { liveCondition } from '../listings/queries.ts';
+import { runJob, type Batch } from '../observability/jobs.ts';
+import { log } from '../observability/log.ts';
+import { backlogs } from '../observability/metrics.ts';
+import { allDocuments, documentsFor } from './documents.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsMergeSettings, ftsMergeStep, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
+import { meiliEngine, searchDictionary } from './index.ts';
+import { facetColumns } from './facet-columns.ts';
+import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
+import { rebuildRows } from './rebuild-rows.ts';
+import { onSearchUpdateQueued } from './outbox.ts';
 
 /**
  * Outbox rows per batch of the indexer job: each batch holds the event loop (one transaction), so it stays small;
@@ -54,34 +42,24 @@ export function backoffMs(attempts: number): number {
 }
 
 function liveCount(db: Db, now: number): number {
-  return (
-    db.select({ n: count() }).from(listings).where(liveCondition(now)).get()
-      ?.n ?? 0
-  );
+  return db.select({ n: count() }).from(listings).where(liveCondition(now)).get()?.n ?? 0;
 }
 
 /**
  * Rebuilds the FTS5 index from every live listing into new tables and swaps them in; returns how many it holds.
  * Listings changed while it ran are applied again after the swap (their outbox rows may have gone to the old tables).
  */
-export function rebuildFts(
-  db: Db,
-  now = Date.now(),
-  progress: (indexed: number, step: string) => void = () => {},
-  opts: { worker?: boolean } = {},
-): number {
+export function rebuildFts(db: Db, now = Date.now(), progress: (indexed: number, step: string) => void = () => {}, opts: { worker?: boolean } = {}): number {
   // Writes during the rebuild are caught up by the clock, not by `now` (the liveness reference): a bulk load stamped
   // with the same `now` (demo data, then a rebuild) would otherwise count every listing as changed and index it twice.
   const startedAt = Date.now();
   // For this connection and only while the rebuild runs: a larger page cache for FTS5's segment merges (256 MiB
   // instead of 64), and the WAL checkpointed every ~80 MB instead of every ~4 MB, so the pages merges rewrite soon
   // are not copied into the database file over and over. 1M listings: 108.9 s -> 103.6 s. Both restored after.
-  const cacheSize = db.$client.pragma("cache_size", { simple: true }) as number;
-  const autocheckpoint = db.$client.pragma("wal_autocheckpoint", {
-    simple: true,
-  }) as number;
-  db.$client.pragma("cache_size = -262144");
-  db.$client.pragma("wal_autocheckpoint = 20000");
+  const cacheSize = db.$client.pragma('cache_size', { simple: true }) as number;
+  const autocheckpoint = db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
+  db.$client.pragma('cache_size = -262144');
+  db.$client.pragma('wal_autocheckpoint = 20000');
   let n = 0;
   try {
     const rebuild = ftsStartRebuild(db);
@@ -89,18 +67,17 @@ export function rebuildFts(
     for (const batch of rebuildRows(db, now, REBUILD_BATCH, opts.worker)) {
       rebuild.insert(batch);
       n += batch.length;
-      progress(n, "indexed");
+      progress(n, 'indexed');
     }
     rebuild.swap((step) => progress(n, step));
   } finally {
     db.$client.pragma(`cache_size = ${cacheSize}`);
     db.$client.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   }
-  setFtsMeta(db, "fts_version", FTS_VERSION);
-  progress(n, "catching up with writes made meanwhile");
+  setFtsMeta(db, 'fts_version', FTS_VERSION);
+  progress(n, 'catching up with writes made meanwhile');
   const changed = changedSince(db, startedAt);
-  if (changed.length > 0)
-    ftsApply(db, documentsFor(db, changed, Date.now()), changed);
+  if (changed.length > 0) ftsApply(db, documentsFor(db, changed, Date.now()), changed);
   return n;
 }
 
@@ -108,18 +85,11 @@ export function rebuildFts(
  * Start-up: creates the FTS5 tables, and rebuilds the index when it was built by another version or is empty while
  * live listings exist (demo data is bulk-written without outbox rows). Then brings it up to date with the outbox.
  */
-export function ensureSearchIndex(
-  db: Db,
-  now = Date.now(),
-): { rebuilt: boolean; documents: number } {
+export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean; documents: number } {
   ensureFtsSchema(db);
   let rebuilt = false;
   let documents: number;
-  if (
-    ftsMeta(db, "fts_version") !== FTS_VERSION ||
-    !hasCurrentShape(db) ||
-    (ftsCount(db) === 0 && liveCount(db, now) > 0)
-  ) {
+  if (ftsMeta(db, 'fts_version') !== FTS_VERSION || !hasCurrentShape(db) || (ftsCount(db) === 0 && liveCount(db, now) > 0)) {
     documents = rebuildFts(db, now);
     rebuilt = true;
   } else documents = ftsCount(db);
@@ -143,23 +113,15 @@ function dueRows(db: Db, now: number, limit = INDEXER_BATCH): DueRows {
     .orderBy(searchOutbox.id)
     .limit(limit)
     .all();
-  return {
-    rowIds: rows.map((r) => r.id),
-    listingIds: [...new Set(rows.map((r) => r.listingId))],
-  };
+  return { rowIds: rows.map((r) => r.id), listingIds: [...new Set(rows.map((r) => r.listingId))] };
 }
 
 function deleteRows(db: Db, rowIds: number[]): void {
-  if (rowIds.length > 0)
-    db.delete(searchOutbox).where(inArray(searchOutbox.id, rowIds)).run();
+  if (rowIds.length > 0) db.delete(searchOutbox).where(inArray(searchOutbox.id, rowIds)).run();
 }
 
 /** Applies every queued change to FTS5 (synchronously); deletes the rows too when FTS5 is the only engine. */
-export function applyOutboxToFts(
-  db: Db,
-  now: number,
-  deleteWhenDone: boolean,
-): number {
+export function applyOutboxToFts(db: Db, now: number, deleteWhenDone: boolean): number {
   let applied = 0;
   let after = 0;
   for (;;) {
@@ -174,11 +136,7 @@ export function applyOutboxToFts(
     after = rows[rows.length - 1]!.id;
     const ids = [...new Set(rows.map((r) => r.listingId))];
     ftsApply(db, documentsFor(db, ids, now), ids);
-    if (deleteWhenDone)
-      deleteRows(
-        db,
-        rows.map((r) => r.id),
-      );
+    if (deleteWhenDone) deleteRows(db, rows.map((r) => r.id));
     applied += ids.length;
   }
 }
@@ -189,11 +147,7 @@ export interface DrainResult {
 }
 
 /** One batch of the due outbox rows into FTS5 and, when given, Meilisearch; `more` when a full batch was due. */
-async function outboxBatch(
-  db: Db,
-  meili: MeiliEngine | null,
-  now: () => number,
-): Promise<DrainResult & { more: boolean }> {
+async function outboxBatch(db: Db, meili: MeiliEngine | null, now: () => number): Promise<DrainResult & { more: boolean }> {
   const t = now();
   const due = dueRows(db, t);
   if (due.rowIds.length === 0) return { indexed: 0, failed: 0, more: false };
@@ -202,10 +156,7 @@ async function outboxBatch(
   if (meili) {
     const live = new Set(docs.map((d) => d.id));
     try {
-      await meili.apply(
-        docs,
-        due.listingIds.filter((id) => !live.has(id)),
-      );
+      await meili.apply(docs, due.listingIds.filter((id) => !live.has(id)));
     } catch (e) {
       const message = (e as Error).message.slice(0, 500);
       db.update(searchOutbox)
@@ -220,25 +171,16 @@ async function outboxBatch(
     }
   }
   deleteRows(db, due.rowIds);
-  return {
-    indexed: due.listingIds.length,
-    failed: 0,
-    more: due.rowIds.length === INDEXER_BATCH,
-  };
+  return { indexed: due.listingIds.length, failed: 0, more: due.rowIds.length === INDEXER_BATCH };
 }
 
 /** Drains the due outbox rows into FTS5 and, when given, Meilisearch, all at once (tests, scripts). */
-export async function drainOutbox(
-  db: Db,
-  meili: MeiliEngine | null,
-  now = () => Date.now(),
-): Promise<DrainResult> {
+export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<DrainResult> {
   let indexed = 0;
   for (;;) {
     const batch = await outboxBatch(db, meili, now);
     indexed += batch.indexed;
-    if (batch.failed > 0 || !batch.more)
-      return { indexed, failed: batch.failed };
+    if (batch.failed > 0 || !batch.more) return { indexed, failed: batch.failed };
   }
 }
 
@@ -248,11 +190,7 @@ export async function drainOutbox(
  * With a backlog, a merge step follows each batch of changes, so segments never pile up behind it. `failed`: rows
  * Meilisearch refused (they wait with a growing delay).
  */
-export async function indexerBatch(
-  db: Db,
-  meili: MeiliEngine | null,
-  now = () => Date.now(),
-): Promise<Batch & { failed: number }> {
+export async function indexerBatch(db: Db, meili: MeiliEngine | null, now = () => Date.now()): Promise<Batch & { failed: number }> {
   const out = await outboxBatch(db, meili, now);
   if (out.failed > 0) return { done: 0, more: false, failed: out.failed };
   if (out.indexed > 0) {
@@ -275,26 +213,16 @@ function changedSince(db: Db, since: number): number[] {
 }
 
 /** Rebuilds the Meilisearch index from SQLite in a side index swapped in at the end. */
-export async function rebuildMeili(
-  db: Db,
-  meili: MeiliEngine,
-  now = Date.now(),
-): Promise<number> {
+export async function rebuildMeili(db: Db, meili: MeiliEngine, now = Date.now()): Promise<number> {
   const startedAt = Date.now();
-  const n = await meili.rebuild(
-    searchDictionary(db),
-    allDocuments(db, now, 10_000),
-  );
+  const n = await meili.rebuild(searchDictionary(db), allDocuments(db, now, 10_000));
   const changed = changedSince(db, startedAt);
   if (changed.length > 0) {
     const docs = documentsFor(db, changed, Date.now());
     const live = new Set(docs.map((d) => d.id));
-    await meili.apply(
-      docs,
-      changed.filter((id) => !live.has(id)),
-    );
+    await meili.apply(docs, changed.filter((id) => !live.has(id)));
   }
-  setFtsMeta(db, "meili_version", `${MEILI_VERSION}:${meili.settings.index}`);
+  setFtsMeta(db, 'meili_version', `${MEILI_VERSION}:${meili.settings.index}`);
   return n;
 }
 
@@ -337,18 +265,11 @@ export function requestDrain(db: Db): void {
         state.again = false;
         // Batch after batch, paced like every job (observability/jobs.ts); a stop ends the round between two.
         await runJob(
-          "search-indexer",
+          'search-indexer',
           async () => {
-            const { done, more, failed } = await indexerBatch(
-              db,
-              meiliEngine(),
-            );
+            const { done, more, failed } = await indexerBatch(db, meiliEngine());
             // Rows wait only when Meilisearch refused them: say how many are queued then.
-            if (failed > 0)
-              log().warn(
-                { job: "search-indexer", failed, backlog: backlogs(db).search },
-                "search index behind",
-              );
+            if (failed > 0) log().warn({ job: 'search-indexer', failed, backlog: backlogs(db).search }, 'search index behind');
             return { done, more };
           },
           () => state.stopped,
@@ -366,12 +287,9 @@ export function requestDrain(db: Db): void {
 async function prepareMeili(db: Db, meili: MeiliEngine): Promise<void> {
   await meili.applySettings(searchDictionary(db));
   const wanted = `${MEILI_VERSION}:${meili.settings.index}`;
-  if (
-    ftsMeta(db, "meili_version") !== wanted ||
-    ((await meili.documentCount()) === 0 && liveCount(db, Date.now()) > 0)
-  ) {
+  if (ftsMeta(db, 'meili_version') !== wanted || ((await meili.documentCount()) === 0 && liveCount(db, Date.now()) > 0)) {
     const n = await rebuildMeili(db, meili);
-    log().info({ listings: n }, "search: Meilisearch index rebuilt");
+    log().info({ listings: n }, 'search: Meilisearch index rebuilt');
   }
 }
 
@@ -396,26 +314,16 @@ export function startIndexer(db: Db): () => Promise<void> {
     if (state) state.stopped = true;
     await state?.inFlight;
   };
-  running.set(db, {
-    busy: false,
-    again: false,
-    stopped: false,
-    stop,
-    busySince: 0,
-    lastRun: 0,
-    inFlight: null,
-  });
+  running.set(db, { busy: false, again: false, stopped: false, stop, busySince: 0, lastRun: 0, inFlight: null });
   const meili = meiliEngine();
   if (meili) {
     prepareMeili(db, meili).then(
       () => requestDrain(db),
-      (err: unknown) =>
-        log().warn(
-          { err },
-          "search: Meilisearch not ready; FTS5 answers until it is",
-        ),
+      (err: unknown) => log().warn({ err }, 'search: Meilisearch not ready; FTS5 answers until it is'),
     );
   }
   requestDrain(db);
   return stop;
 }
+
+

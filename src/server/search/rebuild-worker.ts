@@ -5,35 +5,19 @@
 // The main thread waits for batches synchronously (a rebuild runs before the site answers, and its callers are
 // synchronous), so besides the message port a shared counter says a batch was posted; the same counters keep this
 // thread at most `ahead` batches in front of the writer, so a million listings never pile up in memory.
-import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
-import { workerData, type MessagePort } from "node:worker_threads";
-import * as schema from "../../../db/schema.ts";
-import { allDocuments } from "./documents.ts";
-import { indexRows } from "./fts.ts";
-import {
-  POSTED,
-  TAKEN,
-  type RebuildMessage,
-  type RebuildWorkerData,
-} from "./rebuild-rows.ts";
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import * as schema from '../../../db/schema.ts';
+import { allDocuments } from './documents.ts';
+import { indexRows } from './fts.ts';
+import { POSTED, TAKEN, type RebuildMessage, type RebuildWorkerData } from './rebuild-rows.ts';
 
-const {
-  file,
-  now,
-  batchSize,
-  ahead,
-  counters: shared,
-  port,
-} = workerData as RebuildWorkerData & { port: MessagePort };
+const { file, now, batchSize, ahead, counters: shared, port } = workerData as RebuildWorkerData & { port: MessagePort };
 const counters = new Int32Array(shared);
 
 function post(message: RebuildMessage): void {
-  for (
-    let taken = Atomics.load(counters, TAKEN);
-    Atomics.load(counters, POSTED) - taken >= ahead;
-    taken = Atomics.load(counters, TAKEN)
-  ) {
+  for (let taken = Atomics.load(counters, TAKEN); Atomics.load(counters, POSTED) - taken >= ahead; taken = Atomics.load(counters, TAKEN)) {
     Atomics.wait(counters, TAKEN, taken);
   }
   port.postMessage(message);
@@ -44,8 +28,7 @@ function post(message: RebuildMessage): void {
 try {
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   const db = drizzle(sqlite, { schema });
-  for (const docs of allDocuments(db, now, batchSize))
-    post({ rows: indexRows(docs) });
+  for (const docs of allDocuments(db, now, batchSize)) post({ rows: indexRows(docs) });
   sqlite.close();
   post({ end: true });
 } catch (e) {

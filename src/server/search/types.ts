@@ -1,13 +1,8 @@
 // The one interface both engines implement, in the app's own terms (ids of regions and categories, fen, epoch ms).
-import type { CategoryAttribute, ListingKind } from "../../../db/schema.ts";
-import type { ParsedQuery } from "./text.ts";
+import type { CategoryAttribute, ListingKind } from '../../../db/schema.ts';
+import type { ParsedQuery } from './text.ts';
 
-export const SORTS = [
-  "relevance",
-  "newest",
-  "price_asc",
-  "price_desc",
-] as const;
+export const SORTS = ['relevance', 'newest', 'price_asc', 'price_desc'] as const;
 export type SortKey = (typeof SORTS)[number];
 
 export interface SearchFilters {
@@ -41,7 +36,7 @@ export interface EngineRequest {
   page: number;
   pageSize: number;
   /** Choice attributes of the chosen subcategory, whose values get facet counts. */
-  facetAttributes: Extract<CategoryAttribute, { type: "choice" }>[];
+  facetAttributes: Extract<CategoryAttribute, { type: 'choice' }>[];
   now: number;
 }
 
@@ -66,15 +61,8 @@ export interface EngineResult {
 }
 
 export interface SearchEngine {
-  readonly name: "fts" | "meili";
+  readonly name: 'fts' | 'meili';
   search(req: EngineRequest): Promise<EngineResult>;
 }
 
-export const emptyFacets = (): Facets => ({
-  kind: {},
-  city: {},
-  region: {},
-  topCategory: {},
-  category: {},
-  attributes: {},
-});
+export const emptyFacets = (): Facets => ({ kind: {}, city: {}, region: {}, topCategory: {}, category: {}, attributes: {} });
