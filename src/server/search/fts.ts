@@ -972,7 +972,7 @@ function patchHeld(
   const wasInText = text ? new Set(held.text!.recent) : null;
   const was = [...at].filter(([key, b]) => b && (!text || (b.mainRow >= 0 ? inText(text, b.mainRow) : wasInText!.has(key))));
   const wasRows = new Block(was.length);
-  was.forEach(([, b], i) => wasRows.copyRow(i, b!.facts, 0));
+  was.forEach(([, b], i) => wasRows.setCells(i, b!.cells));
   const out = countingPass(s, undecided);
   scan(wasRows, null, 0, was.length, out, now);
   if (!exact) return false;
