@@ -1004,19 +1004,36 @@ function patchOrder(cols: FacetColumns, s: Pass, by: 'priceMin' | 'priceMax', or
     const v = b[by][p] === BIG_PRICE ? exactPrices(s, key)[by === 'priceMin' ? 0 : 1] : b[by][p]!;
     return v === NO_PRICE ? Infinity : sign * v;
   };
-  const keys = Array.from(order).filter((k) => !touched.has(k));
-  for (const key of matching) {
-    const v = value(key);
-    let [lo, hi] = [0, keys.length];
+  const before = (a: number, va: number, b: number, vb: number) => va < vb || (va === vb && a > b);
+  // Copies of the order's runs between the few touched keys (a search of the array each), then the same with the
+  // matches put in at their places: no pass of JS over a hundred thousand keys.
+  const splice = (from: Float64Array, cut: number[], put: [number, number][]): Float64Array => {
+    const out = new Float64Array(from.length - cut.length + put.length);
+    let [o, i] = [0, 0];
+    const events = [...cut.map((at) => [at, 0, 1] as const), ...put.map(([at, key]) => [at, key, 0] as const)].sort((a, b) => a[0] - b[0] || b[2] - a[2]);
+    for (const [at, key, isCut] of events) {
+      out.set(from.subarray(i, at), o);
+      o += at - i;
+      i = at;
+      if (isCut) i++;
+      else out[o++] = key;
+    }
+    out.set(from.subarray(i), o);
+    return out;
+  };
+  const cut = [...touched.keys()].map((k) => order.indexOf(k)).filter((i) => i >= 0);
+  const kept = cut.length > 0 ? splice(order, cut, []) : order;
+  const adding = matching.map((key) => [key, value(key)] as const).sort((a, b) => (before(a[0], a[1], b[0], b[1]) ? -1 : 1));
+  const put = adding.map(([key, v]): [number, number] => {
+    let [lo, hi] = [0, kept.length];
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const w = value(keys[mid]!);
-      if (w < v || (w === v && keys[mid]! > key)) lo = mid + 1;
+      if (before(kept[mid]!, value(kept[mid]!), key, v)) lo = mid + 1;
       else hi = mid;
     }
-    keys.splice(lo, 0, key);
-  }
-  return Float64Array.from(keys);
+    return [lo, key];
+  });
+  return put.length > 0 ? splice(kept, [], put) : kept;
 }
 
 /** Held facets less the counts of one pass, plus those of another. */
