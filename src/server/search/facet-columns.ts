@@ -307,10 +307,14 @@ export interface Cells {
   cat: number;
 }
 
-/** A row as it was before a change took it out: its cells and its main block row (or -1). */
+/**
+ * A row as it was before a change took it out: its cells, its main block row (or -1) and its attributes (null: not
+ * known, its subcategory's were not held).
+ */
 export interface Before {
   cells: Cells;
   mainRow: number;
+  attributes: ListingAttributes | null;
 }
 
 export class FacetColumns {
@@ -589,11 +593,12 @@ export class FacetColumns {
     const found = this.locate(key);
     if (found) {
       const [block, p] = found;
+      const attributes = this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!);
       // A copy: a dead row of the recent block comes back to life in place when its key is written again.
-      this.before.push({ cells: block.cells(p), mainRow: block === this.main ? p : -1 });
+      this.before.push({ cells: block.cells(p), mainRow: block === this.main ? p : -1, attributes: attributes?.get(id) ?? null });
       if (this.combos && !block.dead(p)) this.count(block, p, -1);
       block.expires[p] = DEAD;
-      this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);
+      attributes?.delete(id);
     } else this.before.push(null);
     this.rowOf[id] = 0;
     this.recentKeyOf.delete(id);

@@ -913,8 +913,9 @@ function filterAndCount(
 const PATCH_MOST = 2_000;
 
 /** A pass that counts everything it visits into counters of its own (the filters and exact reads of `s`). */
-const countingPass = (s: Pass, exact: ExactRow): Pass => ({
+const countingPass = (s: Pass, exact: ExactRow, attributesOf = s.attributes?.of): Pass => ({
   ...s,
+  attributes: s.attributes && { ...s.attributes, of: attributesOf!, counts: s.attributes.facetKeys.map(() => new Map()) },
   limit: Infinity,
   countAll: true,
   mark: null,
@@ -963,7 +964,7 @@ function patchHeld(
   now: number,
   dateFilterMs: number | null,
 ): boolean {
-  if (held.mainVersion !== cols.mainVersion || s.attributes || attributeFacets) return false;
+  if (held.mainVersion !== cols.mainVersion || (attributeFacets && !s.attributes)) return false;
   if (text ? text.serial === 0 || held.text?.serial !== text.serial : held.text !== null) return false;
   const at = cols.rowsAt(held.generation);
   if (!at || at.size > PATCH_MOST) return false;
@@ -973,7 +974,14 @@ function patchHeld(
   const was = [...at].filter(([key, b]) => b && (!text || (b.mainRow >= 0 ? inText(text, b.mainRow) : wasInText!.has(key))));
   const wasRows = new Block(was.length);
   was.forEach(([, b], i) => wasRows.setCells(i, b!.cells));
-  const out = countingPass(s, undecided);
+  // Within a subcategory, its old listings' attributes as they were.
+  const wasAttributes = new Map<number, ListingAttributes>();
+  for (const [key, b] of was) {
+    if (!s.attributes || s.catState[b!.cells.cat] !== 1) continue;
+    if (!b!.attributes) return false;
+    wasAttributes.set(key % ID_SPACE, b!.attributes);
+  }
+  const out = countingPass(s, undecided, wasAttributes);
   scan(wasRows, null, 0, was.length, out, now);
   if (!exact) return false;
   // A written row is always in the recent block; a key taken out and not written again has no live row.
@@ -1052,7 +1060,12 @@ function shiftFacets(cols: FacetColumns, facets: Facets, minus: Pass, plus: Pass
     region: shift(facets.region, lessPlaces.inner, morePlaces.inner),
     topCategory: shift(facets.topCategory, lessCats.outer, moreCats.outer),
     category: shift(facets.category, lessCats.inner, moreCats.inner),
-    attributes: facets.attributes,
+    attributes: Object.fromEntries(
+      (minus.attributes?.facetKeys ?? []).map((key, a) => [
+        key,
+        shift(facets.attributes[key] ?? {}, Object.fromEntries(minus.attributes!.counts[a]!), Object.fromEntries(plus.attributes!.counts[a]!)),
+      ]),
+    ),
   };
 }
 
