@@ -3,7 +3,9 @@
 //  - exactness: filtered searches paged to the page limit and compared with brute force (scripts/bench/search-truth.ts):
 //    recall, false matches, order, total error per query;
 //  - latency of the whole search service (engine, facets, hydration, highlighting) over a query mix with filtered and
-//    deep-page queries; suggestions; how soon a committed listing is searchable; a full FTS5 rebuild;
+//    deep-page queries: its first round (nothing kept), the warm rounds, and as many rounds again with a write to the
+//    index before each search (what a site taking listings sees), wall and CPU time; suggestions; how soon a committed
+//    listing is searchable; a full FTS5 rebuild;
 //  - recall and ordering on a labelled set of queries (search-labelled.json);
 //  - the database size and the built server's memory while it searches.
 // With --data-dir, a folder whose site.db already holds demo data is reused (generating a million listings takes
