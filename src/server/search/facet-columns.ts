@@ -69,7 +69,7 @@ export const VERIFIED = 2;
 
 /** A price column's value for "no price" (negotiable): prices are at least one fen. */
 export const NO_PRICE = 0;
-/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): see bigPrices. */
+/** A price column's value for a price a Uint32 of fen cannot hold (over 42 million yuan, or not whole fen): read from search_rows. */
 export const BIG_PRICE = 0xffffffff;
 const IN_RECENT = -1;
 
@@ -86,7 +86,7 @@ const priceCell = (fen: number | null) => (fen === null || Number.isNaN(fen) ? N
  * Rows newest first (keys descending), about 26 bytes each. A place is a (city, region) pair and a category a (top,
  * category) pair, each a small code (FacetColumns.places / cats), so one column answers both levels. The publish
  * time is the key's minute; the exact millisecond (the days filter's boundary minute), an expiry within the current
- * second and prices too large for a Uint32 are read from search_rows or bigPrices, so every filter stays exact.
+ * second and prices too large for a Uint32 are read from search_rows, so every filter stays exact.
  */
 export class Block {
   readonly key: Float64Array;
@@ -126,6 +126,25 @@ export class Block {
     this.flags[to] = from.flags[p]!;
     this.place[to] = from.place[p]!;
     this.cat[to] = from.cat[p]!;
+  }
+
+  /** A row's cells as a plain object: a copy that outlives changes to the block, far smaller than a block of one. */
+  cells(p: number): Cells {
+    return {
+      key: this.key[p]!,
+      expires: this.expires[p]!,
+      priceMin: this.priceMin[p]!,
+      priceMax: this.priceMax[p]!,
+      kind: this.kind[p]!,
+      flags: this.flags[p]!,
+      place: this.place[p]!,
+      cat: this.cat[p]!,
+    };
+  }
+
+  setCells(p: number, c: Cells): void {
+    [this.key[p], this.expires[p], this.priceMin[p], this.priceMax[p]] = [c.key, c.expires, c.priceMin, c.priceMax];
+    [this.kind[p], this.flags[p], this.place[p], this.cat[p]] = [c.kind, c.flags, c.place, c.cat];
   }
 
   /** The row of a key, or -1. */
@@ -231,17 +250,27 @@ const COMBO_HORIZON_SECONDS = 3600;
 /** Beyond this many cells (kinds x places x categories) there is no table: searches count in their pass. */
 const COMBO_CELLS = 1 << 20;
 
-/** A search's total and facets, good for its generation of the index from one moment (ms) until a second (an expiry). */
+/**
+ * A search's total and facets, good for its generation of the index from one moment (ms) until a second (an expiry).
+ * A change to the index patches them (fts.ts patchHeld) with what the keys it touched were and are now.
+ */
 export interface HeldCounts {
   generation: number;
+  /** The main block the rows are of (FacetColumns.mainVersion). */
+  mainVersion: number;
   fromMs: number;
   untilSecond: number;
   /** With a publish-date filter: when the oldest counted listing may age past it. */
   untilMs: number;
   total: number;
   facets: Facets;
-  /** The rows that matched (the main block's, the recent block's), when few enough: a page then visits only those. */
-  rows: { main: Int32Array; recent: Int32Array } | null;
+  /**
+   * The main block's rows that matched, when few enough: a page then visits only those (and the small recent block,
+   * where every change lands). A row that stops matching is taken out of the main block (dead), never changed.
+   */
+  rows: Int32Array | null;
+  /** With words: the text match counted (fts.ts TextMatch.serial) and its recent block keys then, descending. */
+  text: { serial: number; recent: number[] } | null;
   /** With the rows: every match's key in price order, ascending by the lower price or descending by the upper one. */
   byPrice?: { priceMin?: Float64Array; priceMax?: Float64Array };
 }
@@ -250,7 +279,7 @@ export interface HeldCounts {
 const HELD_COUNTS = 256;
 const HELD_ROW_BYTES = 2 * 2 ** 20;
 const heldBytes = (c: HeldCounts) =>
-  (c.rows ? c.rows.main.byteLength + c.rows.recent.byteLength : 0) + (c.byPrice?.priceMin?.byteLength ?? 0) + (c.byPrice?.priceMax?.byteLength ?? 0);
+  (c.rows?.byteLength ?? 0) + 8 * (c.text?.recent.length ?? 0) + (c.byPrice?.priceMin?.byteLength ?? 0) + (c.byPrice?.priceMax?.byteLength ?? 0);
 
 /** A text match kept for the next search with the same words (fts.ts textKeys). */
 export interface KeptMatch {
@@ -262,6 +291,30 @@ export interface KeptMatch {
   /** Keys of matching rows of the recent block, descending (brought up to date by the change log). */
   recent: number[];
   bytes: number;
+  /** Tells this read of FTS5 from another one of the same words (its main rows are never changed). */
+  serial: number;
+}
+
+/** One row of a Block. */
+export interface Cells {
+  key: number;
+  expires: number;
+  priceMin: number;
+  priceMax: number;
+  kind: number;
+  flags: number;
+  place: number;
+  cat: number;
+}
+
+/**
+ * A row as it was before a change took it out: its cells, its main block row (or -1) and its attributes (null: not
+ * known, its subcategory's were not held).
+ */
+export interface Before {
+  cells: Cells;
+  mainRow: number;
+  attributes: ListingAttributes | null;
 }
 
 export class FacetColumns {
@@ -280,8 +333,6 @@ export class FacetColumns {
    */
   private rowOf = new Int32Array(0);
   private readonly recentKeyOf = new Map<number, number>();
-  /** Prices a Uint32 of fen cannot hold, by key (BIG_PRICE in the columns). */
-  readonly bigPrices = new Map<number, [number | null, number | null]>();
   private readonly attributes = new Map<number, Map<number, ListingAttributes>>();
   private combos: ComboCounts | null = null;
   /** The main block's rows grouped by category pair code, each group newest first (built on first use). */
@@ -317,10 +368,17 @@ export class FacetColumns {
 
   /** Text matches kept for the next search with the same words (fts.ts textKeys), by FTS5 expression, last used last. */
   readonly textMatches = new Map<string, KeptMatch>();
-  /** The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date. */
-  private log: { generation: number; keys: number[] }[] = [];
+  /**
+   * The keys each change since generation `logFrom` touched (removed or written), for bringing those up to date, in
+   * order, each with the row it took out (null: a row written).
+   */
+  private log: { generation: number; keys: number[]; before: (Before | null)[] }[] = [];
   private logFrom: number;
   private touched: number[] = [];
+  private before: (Before | null)[] = [];
+  /** Bumped when the log starts again (a merge of the blocks: what was kept or held is read again anyway). */
+  logEpoch = 0;
+  private restartLog = false;
 
   constructor(public generation: number) {
     this.logFrom = generation;
@@ -329,8 +387,12 @@ export class FacetColumns {
   /** Closes a change: the keys touched since the last one belong to `generation`. */
   changed(generation: number): void {
     this.generation = generation;
-    this.log.push({ generation, keys: this.touched });
+    if (this.restartLog) {
+      [this.log, this.logFrom, this.restartLog] = [[], generation, false];
+      this.logEpoch++;
+    } else this.log.push({ generation, keys: this.touched, before: this.before });
     this.touched = [];
+    this.before = [];
     // A bounded log: kept matches older than its start are read again.
     let kept = this.log.reduce((n, e) => n + e.keys.length, 0);
     while (kept > 20_000 && this.log.length > 1) {
@@ -344,6 +406,21 @@ export class FacetColumns {
   touchedSince(generation: number): number[] | null {
     if (generation < this.logFrom) return null;
     return this.log.filter((e) => e.generation > generation).flatMap((e) => e.keys);
+  }
+
+  /**
+   * Each key touched since a generation with its row at that generation (null: it had none), or null when the log
+   * does not reach back that far.
+   */
+  rowsAt(generation: number): Map<number, Before | null> | null {
+    if (generation < this.logFrom) return null;
+    const out = new Map<number, Before | null>();
+    for (const e of this.log) {
+      if (e.generation <= generation) continue;
+      // The first thing that happened to a key after the generation: taken out (what it was), or written (none).
+      for (let i = 0; i < e.keys.length; i++) if (!out.has(e.keys[i]!)) out.set(e.keys[i]!, e.before[i]!);
+    }
+    return out;
   }
 
   /** The current key of a listing, or 0. */
@@ -388,7 +465,6 @@ export class FacetColumns {
     block.expires[p] = expirySecond(row.expiresAt);
     block.priceMin[p] = priceCell(row.priceMin);
     block.priceMax[p] = priceCell(row.priceMax);
-    if (block.priceMin[p] === BIG_PRICE || block.priceMax[p] === BIG_PRICE) this.bigPrices.set(row.key, [row.priceMin, row.priceMax]);
     block.kind[p] = this.kindCodes.add(row.kind);
     block.flags[p] = (row.hasImages ? IMAGES : 0) | (row.verified ? VERIFIED : 0);
     block.place[p] = this.places.add(row.city, row.region);
@@ -491,6 +567,7 @@ export class FacetColumns {
     for (const row of rows) {
       if (this.keyOf(row.id) !== 0) this.remove(row.id);
       this.touched.push(row.key);
+      this.before.push(null);
       const same = this.recent.find(row.key);
       // Taken out and put back with the same key: its dead row comes back to life.
       if (same >= 0) this.fill(this.recent, same, row);
@@ -516,11 +593,13 @@ export class FacetColumns {
     const found = this.locate(key);
     if (found) {
       const [block, p] = found;
+      const attributes = this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!);
+      // A copy: a dead row of the recent block comes back to life in place when its key is written again.
+      this.before.push({ cells: block.cells(p), mainRow: block === this.main ? p : -1, attributes: attributes?.get(id) ?? null });
       if (this.combos && !block.dead(p)) this.count(block, p, -1);
       block.expires[p] = DEAD;
-      this.bigPrices.delete(key);
-      this.attributes.get(this.cats.inner.values[this.cats.innerOf[block.cat[p]!]! - 1]!)?.delete(id);
-    }
+      attributes?.delete(id);
+    } else this.before.push(null);
     this.rowOf[id] = 0;
     this.recentKeyOf.delete(id);
     this.size--;
@@ -545,6 +624,7 @@ export class FacetColumns {
     this.mainVersion++;
     this.textMatches.clear();
     this.catLists.clear();
+    this.restartLog = true;
   }
 
   /** The attributes of the listings of one subcategory, by id (read once, then kept in step). */
@@ -585,7 +665,6 @@ export class FacetColumns {
       keptMatchCount: this.textMatches.size,
       keptMatchRows: keptRows,
       attributeListings: attributeRows,
-      bigPrices: this.bigPrices.size,
     };
   }
 

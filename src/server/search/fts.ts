@@ -20,6 +20,7 @@ import type { SearchDocument } from './documents.ts';
 import type { ListingAttributes } from '../../../db/schema.ts';
 import {
   BIG_PRICE,
+  Block,
   bumpGeneration,
   facetColumns,
   ID_SPACE,
@@ -28,7 +29,6 @@ import {
   minuteOfKey,
   NO_PRICE,
   VERIFIED,
-  type Block,
   type ComboCounts,
   type FacetColumns,
   type HeldCounts,
@@ -240,8 +240,6 @@ function insertRow(db: Db, row: IndexRow, suffix = ''): void {
   prepared(db, insertRowFacts(suffix)).run(row[0], ...row.slice(TEXT_END));
 }
 
-const insertDocument = (db: Db, doc: SearchDocument) => insertRow(db, indexRow(doc));
-
 function deleteKey(db: Db, key: number): void {
   prepared(db, 'DELETE FROM search_fts WHERE rowid = ?').run(key);
   prepared(db, 'DELETE FROM search_rows WHERE key = ?').run(key);
@@ -251,13 +249,14 @@ function deleteKey(db: Db, key: number): void {
  * Changes the index in one transaction that also bumps its generation; keeps this process's facet columns in step
  * when they were current (else they are read again at the next search).
  */
-function change(db: Db, write: () => void, removed: readonly number[], added: readonly SearchDocument[]): void {
+function change(db: Db, write: () => void, removed: readonly number[], added: readonly SearchDocument[], addedRows: readonly IndexRow[] = []): void {
   const cols = loadedFacetColumns(db);
   const generation = db.$client.transaction(() => {
     write();
     return bumpGeneration(db);
   })();
   if (cols && cols.generation === generation - 1) {
+    const removedKeys = removed.map((id) => cols.keyOf(id));
     for (const id of removed) cols.remove(id);
     cols.set(
       ...added.map((d) => ({
@@ -278,6 +277,11 @@ function change(db: Db, write: () => void, removed: readonly number[], added: re
     );
     for (const d of added) cols.setAttributes(d.id, d.categoryId, d.attributes);
     cols.changed(generation);
+    touchedTextOf(db, cols);
+    const drop = prepared(db, 'DELETE FROM temp.search_touched WHERE rowid = ?');
+    for (const key of removedKeys) if (key !== 0) drop.run(key);
+    const insert = prepared(db, 'INSERT OR REPLACE INTO temp.search_touched(rowid, title, category, attrs, company, description, f) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const row of addedRows) insert.run(row.slice(0, TEXT_END));
   }
 }
 
@@ -285,6 +289,7 @@ function change(db: Db, write: () => void, removed: readonly number[], added: re
 export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly number[]): void {
   const keyOf = prepared(db, 'SELECT key FROM search_rows WHERE id = ?').pluck();
   const all = [...new Set([...ids, ...docs.map((d) => d.id)])];
+  const rows = docs.map(indexRow);
   change(
     db,
     () => {
@@ -292,10 +297,11 @@ export function ftsApply(db: Db, docs: readonly SearchDocument[], ids: readonly 
         const key = keyOf.get(id) as number | undefined;
         if (key !== undefined) deleteKey(db, key);
       }
-      for (const doc of docs) insertDocument(db, doc);
+      for (const row of rows) insertRow(db, row);
     },
     all,
     docs,
+    rows,
   );
 }
 
@@ -389,7 +395,11 @@ interface TextMatch {
   recent: number[];
   /** The main block's rows as a bitset, when kept so: a match of a good share of all rows is scanned in row order. */
   bits: Uint32Array | null;
+  /** Which read of FTS5 the main rows come from (KeptMatch.serial; 0: not kept): held counts patch only the same. */
+  serial: number;
 }
+
+let serials = 0;
 
 /** Where keys (ascending, as FTS5 gives them) are in the columns: the main block's rows by listing id. */
 function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
@@ -404,7 +414,7 @@ function locateKeys(cols: FacetColumns, keys: ArrayLike<number>): TextMatch {
     // A listing changed since the load has its live row in the recent block (and a dead one in the main block).
     else if (recent.length > 0 && recent.find(k) >= 0) inRecent.push(k);
   }
-  return { main: n === rows.length ? rows : rows.slice(0, n), count: n, recent: inRecent, bits: null };
+  return { main: n === rows.length ? rows : rows.slice(0, n), count: n, recent: inRecent, bits: null, serial: 0 };
 }
 
 /** A kept match's main rows as a list (a bitset is unpacked). */
@@ -431,9 +441,10 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
     // More than one row in 32: a bit per row is smaller than a row number per match.
     const bits = new Uint32Array(words);
     for (let i = 0; i < count; i++) bits[m.main[i]! >> 5]! |= 1 << (m.main[i]! & 31);
-    kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length };
-  } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length };
+    kept = { generation: cols.generation, rows: null, bits, count, recent: m.recent, bytes: bits.byteLength + 8 * m.recent.length, serial: ++serials };
+  } else kept = { generation: cols.generation, rows: m.main, bits: null, count, recent: m.recent, bytes: m.main.byteLength + 8 * m.recent.length, serial: ++serials };
   if (kept.bytes > KEPT_BYTES) return;
+  m.serial = kept.serial;
   cols.textMatches.set(match, kept);
   let total = 0;
   for (const k of cols.textMatches.values()) total += k.bytes;
@@ -445,10 +456,35 @@ function keep(cols: FacetColumns, match: string, m: TextMatch): void {
 }
 
 /**
+ * The text of every listing written since the facet columns' log (re)started, in a small FTS5 table of this
+ * connection shaped like search_fts: whether a touched key matches some words now is asked of it, not of search_fts,
+ * where `MATCH ? AND rowid IN (...)` reads the whole match (hundreds of milliseconds for a broad word within a column).
+ * Kept in step by `change`; emptied when the log starts again (a merge of the blocks), so it holds at most the rows
+ * written since the last merge (a few thousand).
+ */
+const touchedText = new WeakMap<Database.Database, { cols: FacetColumns; epoch: number }>();
+
+function touchedTextOf(db: Db, cols: FacetColumns): void {
+  const at = touchedText.get(db.$client);
+  if (at?.cols === cols && at.epoch === cols.logEpoch) return;
+  db.$client.exec(`DROP TABLE IF EXISTS temp.search_touched;
+    CREATE VIRTUAL TABLE temp.search_touched USING fts5(title, category, attrs, company, description, f, tokenize="ascii tokenchars '_'");`);
+  statements.delete(db.$client); // statements on the dropped table
+  touchedText.set(db.$client, { cols, epoch: cols.logEpoch });
+}
+
+/** Of the touched keys, those whose text matches an FTS5 expression now. */
+function touchedMatching(db: Db, cols: FacetColumns, match: string, touched: readonly number[]): number[] {
+  touchedTextOf(db, cols);
+  const all = new Set(parseKeys(prepared(db, 'SELECT json_group_array(rowid) FROM temp.search_touched WHERE search_touched MATCH ?').pluck().get(match)));
+  return touched.filter((k) => all.has(k));
+}
+
+/**
  * Every row matching an FTS5 expression. A broad word's match (hundreds of thousands of keys, tens of milliseconds to
  * read out of FTS5 however it is asked) is kept and brought up to date at the next search with the same words: the
  * main block's rows never change but for dead marks (a merge drops what is kept), and of the keys written or removed
- * since, only those are asked of FTS5 again.
+ * since, only those are matched again (touchedMatching).
  */
 function textKeys(db: Db, cols: FacetColumns, match: string): TextMatch {
   const kept = cols.textMatches.get(match);
@@ -457,8 +493,7 @@ function textKeys(db: Db, cols: FacetColumns, match: string): TextMatch {
     const touched = cols.touchedSince(kept.generation);
     if (touched) {
       if (touched.length > 0) {
-        const sql = 'SELECT json_group_array(rowid) FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))';
-        const now = parseKeys(prepared(db, sql).pluck().get(match, JSON.stringify(touched)));
+        const now = touchedMatching(db, cols, match, touched);
         kept.recent = patchKeys(kept.recent, new Set(touched), now);
         kept.bytes += 8 * now.length;
       }
@@ -472,6 +507,7 @@ function textKeys(db: Db, cols: FacetColumns, match: string): TextMatch {
         count: kept.count,
         recent: kept.recent.filter((k) => cols.recent.find(k) >= 0),
         bits: kept.bits,
+        serial: kept.serial,
       };
     }
   }
@@ -542,13 +578,12 @@ interface AttributeCheck {
 /** The exact facts the columns hold rounded: read from search_rows only at a filter's boundary (a rare row). */
 type ExactRow = (key: number) => { publishedAt: number; expiresAt: number; priceMin: number | null; priceMax: number | null } | undefined;
 
-function exactRows(db: Db, cols: FacetColumns): ExactRow {
+function exactRows(db: Db): ExactRow {
   return (key) => {
     const row = prepared(db, 'SELECT published_at, expires_at, price_min, price_max FROM search_rows WHERE key = ?').raw().get(key) as
       | [number, number, number | null, number | null]
       | undefined;
-    const big = cols.bigPrices.get(key);
-    return row && { publishedAt: row[0], expiresAt: row[1], priceMin: big ? big[0] : row[2], priceMax: big ? big[1] : row[3] };
+    return row && { publishedAt: row[0], expiresAt: row[1], priceMin: row[2], priceMax: row[3] };
   };
 }
 
@@ -599,7 +634,7 @@ function scan(b: Block, rows: Int32Array | null, from: number, to: number, s: Pa
       lo = priceMin[p]!;
       hi = priceMax[p]!;
       if (lo === BIG_PRICE || hi === BIG_PRICE) {
-        const exact = bigPrices(s, key[p]!);
+        const exact = exactPrices(s, key[p]!);
         lo = exact[0];
         hi = exact[1];
       }
@@ -706,7 +741,8 @@ function countCombos(cols: FacetColumns, c: ComboCounts, s: Pass, now: number): 
   return total;
 }
 
-function bigPrices(s: Pass, key: number): [number, number] {
+/** A row's prices as search_rows holds them (exactly: SQLite keeps any integer of fen, and a fraction as a REAL). */
+function exactPrices(s: Pass, key: number): [number, number] {
   const row = s.exact(key);
   // Negotiable is NO_PRICE; a price is at least one fen.
   return [row?.priceMin ?? NO_PRICE, row?.priceMax ?? NO_PRICE];
@@ -776,7 +812,7 @@ function filterAndCount(
     hold: null,
     byPrice,
     attributes: needAttributes ? { of: cols.attributesOf(db, f.categoryId!), ranges, choices, facetKeys, counts: facetKeys.map(() => new Map()) } : null,
-    exact: exactRows(db, cols),
+    exact: exactRows(db),
     kindN: new Uint32Array(cols.kindCodes.values.length + 1),
     placeN: new Uint32Array(cols.places.size),
     catN: new Uint32Array(cols.cats.size),
@@ -793,9 +829,13 @@ function filterAndCount(
   // order or the same search again only walks as far as its page needs.
   // (Without words, counted off the combo counts: only a price order is held, every match in it.)
   const countKey = !combos || byPrice ? JSON.stringify([match, { ...f, publishedAfter: after === undefined ? undefined : req.now - after }, facetKeys]) : null;
+  // Counts of an older generation are patched with the keys touched since (patchHeld), else counted again.
   const held = countKey ? cols.counted.get(countKey) : undefined;
+  const inTime = held !== undefined && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs;
   const counted =
-    held && held.generation === cols.generation && req.now >= held.fromMs && s.nowSec < held.untilSecond && req.now < held.untilMs ? held : undefined;
+    inTime && (held.generation === cols.generation || patchHeld(cols, held, s, text, facetKeys.length > 0, req.now, after === undefined ? null : req.now - after))
+      ? held
+      : undefined;
   s.countAll = !combos && !counted;
   if (counted && marks && Object.values(f).every((v) => v === undefined) && facetKeys.length === 0) {
     // Words only, counts held: a row of the match is one when it is live, asked as relevance order reaches it.
@@ -826,7 +866,7 @@ function filterAndCount(
     !text && (leafOnly || f.topCategoryId !== undefined) ? cols.rowsOfCats((c) => (leafOnly ? s.catState[c] === 1 : s.catState[c] !== 0), main.length / 3) : null;
   s.hold = countKey && (s.countAll || combos) ? [] : null;
   // The rows that matched when the counts were made: the only ones that can still (a listing only leaves by the clock).
-  if (counted?.rows) scan(main, counted.rows.main, 0, counted.rows.main.length, s, req.now);
+  if (counted?.rows) scan(main, counted.rows, 0, counted.rows.length, s, req.now);
   // A text match of a good share of all rows: every row in order, the match's bit tested (no cache miss per row).
   else if (text?.bits && text.count > main.length / 8) scan(main, null, 0, main.length, s, req.now, text.bits);
   else if (text || catRows) {
@@ -836,13 +876,13 @@ function filterAndCount(
   // A publish-date filter stops at the first row older than its minute.
   else scan(main, null, 0, after === undefined ? main.length : main.firstOlder(s.afterLo), s, req.now);
   const [mainKeys, mainPrices, mainTotal, mainHeld] = [s.keys, s.prices, s.total, s.hold];
-  s.hold &&= [];
+  s.hold = null;
   s.keys = [];
   s.prices = [];
   s.total = 0;
   s.mark = marks?.recent ?? null;
   if (recent.length > 0) {
-    const rows = counted?.rows ? counted.rows.recent : text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
+    const rows = text ? Int32Array.from(text.recent.map((k) => recent.find(k)).filter((q) => q >= 0)) : null;
     scan(recent, rows, 0, rows ? rows.length : recent.length, s, req.now);
   }
   let [matched, prices] = mergeDescending(mainKeys, mainPrices, s.keys, s.prices);
@@ -850,12 +890,183 @@ function filterAndCount(
   if (counted && !combos) return { matched, prices, total: counted.total, facets: counted.facets, held: counted };
   const facets = facetsNow();
   const total = combos ? comboTotal : mainTotal + s.total;
-  const rows = mainHeld && s.hold ? { main: Int32Array.from(mainHeld), recent: Int32Array.from(s.hold) } : null;
+  const rows = mainHeld ? Int32Array.from(mainHeld) : null;
   // The oldest counted listing is past the filter no sooner than when it was published + the filter's length.
   const untilMs = after === undefined ? Infinity : s.minPublished + (req.now - after);
-  const kept: HeldCounts = { generation: cols.generation, fromMs: req.now, untilSecond: s.minExpiry, untilMs, total, facets, rows, byPrice: {} };
+  const kept: HeldCounts = {
+    generation: cols.generation,
+    mainVersion: cols.mainVersion,
+    fromMs: req.now,
+    untilSecond: s.minExpiry,
+    untilMs,
+    total,
+    facets,
+    rows,
+    text: text ? { serial: text.serial, recent: text.recent } : null,
+    byPrice: {},
+  };
   if (countKey) cols.keepCounts(countKey, kept);
   return { matched, prices, total, facets, held: countKey ? kept : undefined };
+}
+
+/** Most keys touched since a held count was made that it is patched with; past it, it is counted again. */
+const PATCH_MOST = 2_000;
+
+/** A pass that counts everything it visits into counters of its own (the filters and exact reads of `s`). */
+const countingPass = (s: Pass, exact: ExactRow, attributesOf = s.attributes?.of): Pass => ({
+  ...s,
+  attributes: s.attributes && { ...s.attributes, of: attributesOf!, counts: s.attributes.facetKeys.map(() => new Map()) },
+  limit: Infinity,
+  countAll: true,
+  mark: null,
+  minExpiry: Infinity,
+  minPublished: Infinity,
+  hold: null,
+  byPrice: null,
+  exact,
+  kindN: new Uint32Array(s.kindN.length),
+  placeN: new Uint32Array(s.placeN.length),
+  catN: new Uint32Array(s.catN.length),
+  keys: [],
+  prices: [],
+  total: 0,
+});
+
+/** Whether a main block row is in a text match. */
+function inText(text: TextMatch, p: number): boolean {
+  if (text.bits) return ((text.bits[p >> 5]! >>> (p & 31)) & 1) === 1;
+  const rows = text.main;
+  let [lo, hi] = [0, rows.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]! < p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < rows.length && rows[lo] === p;
+}
+
+/**
+ * Brings counts held since an older generation up to date instead of counting the search again: each key touched
+ * since is counted out as it was then (the row a change took out, if the words matched it then) and in as it is now
+ * (its row in the recent block, if the words match it now), with the same filters; the rows held stay (a row that
+ * stops matching is dead in the main block) and the price orders lose the touched keys and gain those that match now.
+ * Exact as a count: the clock has moved no counted listing past an expiry or a date filter (checked before), so the
+ * old rows pass or fail now as they did then. Counted again instead: an old row at a boundary only search_rows could
+ * decide (it no longer holds the old facts), attributes (the old ones are not kept), a text match read again since
+ * (its rows then are unknown), or more touched keys than PATCH_MOST.
+ */
+function patchHeld(
+  cols: FacetColumns,
+  held: HeldCounts,
+  s: Pass,
+  text: TextMatch | null,
+  attributeFacets: boolean,
+  now: number,
+  dateFilterMs: number | null,
+): boolean {
+  if (held.mainVersion !== cols.mainVersion || (attributeFacets && !s.attributes)) return false;
+  if (text ? text.serial === 0 || held.text?.serial !== text.serial : held.text !== null) return false;
+  const at = cols.rowsAt(held.generation);
+  if (!at || at.size > PATCH_MOST) return false;
+  let exact = true;
+  const undecided: ExactRow = () => ((exact = false), undefined);
+  const wasInText = text ? new Set(held.text!.recent) : null;
+  const was = [...at].filter(([key, b]) => b && (!text || (b.mainRow >= 0 ? inText(text, b.mainRow) : wasInText!.has(key))));
+  const wasRows = new Block(was.length);
+  was.forEach(([, b], i) => wasRows.setCells(i, b!.cells));
+  // Within a subcategory, its old listings' attributes as they were.
+  const wasAttributes = new Map<number, ListingAttributes>();
+  for (const [key, b] of was) {
+    if (!s.attributes || s.catState[b!.cells.cat] !== 1) continue;
+    if (!b!.attributes) return false;
+    wasAttributes.set(key % ID_SPACE, b!.attributes);
+  }
+  const out = countingPass(s, undecided, wasAttributes);
+  scan(wasRows, null, 0, was.length, out, now);
+  if (!exact) return false;
+  // A written row is always in the recent block; a key taken out and not written again has no live row.
+  const isInText = text ? new Set(text.recent) : null;
+  const rows = Int32Array.from([...at.keys()].filter((key) => !isInText || isInText.has(key)).map((key) => cols.recent.find(key)).filter((q) => q >= 0));
+  const into = countingPass(s, s.exact);
+  scan(cols.recent, rows, 0, rows.length, into, now);
+  const byPrice: HeldCounts['byPrice'] = {};
+  for (const [by, order] of Object.entries(held.byPrice ?? {}) as ['priceMin' | 'priceMax', Float64Array | undefined][]) {
+    if (order) byPrice[by] = patchOrder(cols, s, by, order, at, into.keys);
+  }
+  held.total += into.total - out.total;
+  held.facets = shiftFacets(cols, held.facets, out, into);
+  held.untilSecond = Math.min(held.untilSecond, into.minExpiry);
+  if (dateFilterMs !== null) held.untilMs = Math.min(held.untilMs, into.minPublished + dateFilterMs);
+  held.generation = cols.generation;
+  held.byPrice = byPrice;
+  if (text) held.text = { serial: text.serial, recent: text.recent };
+  return true;
+}
+
+/** A held price order without the touched keys, with those that match now put in their place (ftsSearch's order). */
+function patchOrder(cols: FacetColumns, s: Pass, by: 'priceMin' | 'priceMax', order: Float64Array, touched: Map<number, unknown>, matching: number[]): Float64Array {
+  const sign = by === 'priceMin' ? 1 : -1;
+  // Negotiable last both ways, ties newest first.
+  const value = (key: number) => {
+    const [b, p] = cols.locate(key)!;
+    const v = b[by][p] === BIG_PRICE ? exactPrices(s, key)[by === 'priceMin' ? 0 : 1] : b[by][p]!;
+    return v === NO_PRICE ? Infinity : sign * v;
+  };
+  const before = (a: number, va: number, b: number, vb: number) => va < vb || (va === vb && a > b);
+  // Copies of the order's runs between the few touched keys (a search of the array each), then the same with the
+  // matches put in at their places: no pass of JS over a hundred thousand keys.
+  const splice = (from: Float64Array, cut: number[], put: [number, number][]): Float64Array => {
+    const out = new Float64Array(from.length - cut.length + put.length);
+    let [o, i] = [0, 0];
+    const events = [...cut.map((at) => [at, 0, 1] as const), ...put.map(([at, key]) => [at, key, 0] as const)].sort((a, b) => a[0] - b[0] || b[2] - a[2]);
+    for (const [at, key, isCut] of events) {
+      out.set(from.subarray(i, at), o);
+      o += at - i;
+      i = at;
+      if (isCut) i++;
+      else out[o++] = key;
+    }
+    out.set(from.subarray(i), o);
+    return out;
+  };
+  const cut = [...touched.keys()].map((k) => order.indexOf(k)).filter((i) => i >= 0);
+  const kept = cut.length > 0 ? splice(order, cut, []) : order;
+  const adding = matching.map((key) => [key, value(key)] as const).sort((a, b) => (before(a[0], a[1], b[0], b[1]) ? -1 : 1));
+  const put = adding.map(([key, v]): [number, number] => {
+    let [lo, hi] = [0, kept.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(kept[mid]!, value(kept[mid]!), key, v)) lo = mid + 1;
+      else hi = mid;
+    }
+    return [lo, key];
+  });
+  return put.length > 0 ? splice(kept, [], put) : kept;
+}
+
+/** Held facets less the counts of one pass, plus those of another. */
+function shiftFacets(cols: FacetColumns, facets: Facets, minus: Pass, plus: Pass): Facets {
+  const shift = (base: Record<string, number>, less: Record<string, number>, more: Record<string, number>) => {
+    const out = { ...base };
+    for (const [k, n] of Object.entries(more)) out[k] = (out[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(less)) if ((out[k] = out[k]! - n) === 0) delete out[k];
+    return out;
+  };
+  const [lessPlaces, morePlaces] = [cols.places.named(minus.placeN), cols.places.named(plus.placeN)];
+  const [lessCats, moreCats] = [cols.cats.named(minus.catN), cols.cats.named(plus.catN)];
+  return {
+    kind: shift(facets.kind, cols.kindCodes.named(minus.kindN), cols.kindCodes.named(plus.kindN)),
+    city: shift(facets.city, lessPlaces.outer, morePlaces.outer),
+    region: shift(facets.region, lessPlaces.inner, morePlaces.inner),
+    topCategory: shift(facets.topCategory, lessCats.outer, moreCats.outer),
+    category: shift(facets.category, lessCats.inner, moreCats.inner),
+    attributes: Object.fromEntries(
+      (minus.attributes?.facetKeys ?? []).map((key, a) => [
+        key,
+        shift(facets.attributes[key] ?? {}, Object.fromEntries(minus.attributes!.counts[a]!), Object.fromEntries(plus.attributes!.counts[a]!)),
+      ]),
+    ),
+  };
 }
 
 /**
