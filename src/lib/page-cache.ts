@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { onListingsChanged, type ListingChanges } from '../server/listings/changes.ts';
+import { onSearchChanged } from '../server/search/changed.ts';
 import { recordView } from '../server/listings/views.ts';
 import { parseSitemapName } from '../server/seo/sitemap.ts';
 import { config } from '../server/config.ts';
@@ -74,6 +75,11 @@ export const pageTags = {
     return parsed.type === 'listings' ? pageTags.listingSitemaps() : [`sitemap:${name}`];
   },
   listingSitemaps: () => ['sitemap:listings'],
+  /**
+   * Search pages answer from the index, which takes a write a moment after its commit (search/indexer.ts): they are
+   * dropped when the index changes, not by the write (a search page rendered in between would keep the old answer).
+   */
+  search: () => ['search'],
 };
 
 /** For pages: tells the cache what the page shows and, for a live listing's page, which listing's views to count. */
@@ -111,6 +117,7 @@ export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<stri
 // Each copy of this module hears its own copy of listings/changes.ts: the writes happen in the built server's copy,
 // whose listener drops pages from the one shared store.
 onListingsChanged((changes) => (changes === 'all' ? forgetCachedPages() : forgetTaggedPages(tagsOfChanges(changes))));
+onSearchChanged(() => forgetTaggedPages(pageTags.search()));
 
 /** The kept copy of a page for this request, if there is a fresh one; counts the view of a listing page. */
 export function cachedPage(method: string, url: string, headers: { cookie?: string | null; 'user-agent'?: string | null }, now: number): Entry | undefined {
