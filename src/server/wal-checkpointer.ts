@@ -11,6 +11,7 @@ import type { Db } from './db.ts';
 /** The server connection's own automatic checkpoint, in pages (about 80 MB of log): only if the thread falls behind. */
 export const BACKSTOP_PAGES = 20_000;
 const EVERY_MS = 1_000;
+const CATCH_UP_ROUNDS = 5;
 
 /** What `PRAGMA wal_checkpoint` reports: whether it was blocked, the log's pages, and how many are in the file now. */
 export interface CheckpointResult {
@@ -32,7 +33,14 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 parentPort.on('message', (id) => {
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    // The log starts over only at a write that finds every frame of it checkpointed: frames written while a
+    // checkpoint ran leave it behind, and under a steady stream of writes it would grow to the backstop. A few more
+    // rounds, each only the frames that came meanwhile, catch up with the writer.
+    let r;
+    for (let round = 0; round < ${CATCH_UP_ROUNDS}; round++) {
+      [r] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (r.busy || r.checkpointed >= r.log) break;
+    }
     parentPort.postMessage({ id, result: { busy: r.busy, log: r.log, checkpointed: r.checkpointed } });
   } catch (e) {
     parentPort.postMessage({ id, error: String((e && e.message) || e) });
