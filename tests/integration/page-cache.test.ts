@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('astro:middleware', () => ({ defineMiddleware: <T>(f: T) => f }));
 const { cache, forgetCachedPages } = await import('../../src/lib/middleware/cache.ts');
-const { describePage, pageTags, serveCachedPagesFirst } = await import('../../src/lib/page-cache.ts');
+const { describePage, forgetTaggedPages, pageTags, serveCachedPagesFirst } = await import('../../src/lib/page-cache.ts');
 const { closeListing, createListing, updateListing } = await import('../../src/server/listings/write.ts');
 const { pendingViews, flushViews } = await import('../../src/server/listings/views.ts');
 const { getTaxonomy } = await import('../../src/server/taxonomy/taxonomy.ts');
@@ -94,6 +94,22 @@ describe('a listing write', () => {
     updateListing(db, owner.id, l.id, { region: 'jiujiang' }, NOW + 1);
     expect((await get('/region/donghu')).rendered).toBe(true);
     expect((await get('/region/jiujiang')).rendered).toBe(true);
+  });
+});
+
+describe('the kept pages', () => {
+  it('are the newest thousand; a change drops those of its tags still kept, and every untagged one', async () => {
+    for (let i = 0; i <= 1000; i++) await get(`/p/${i}`, (h) => describePage(h, [i % 2 ? 'odd' : 'even']));
+    await get('/untagged', () => {});
+    // The oldest two made room for the last two.
+    expect((await get('/p/1000')).rendered).toBe(false);
+    expect((await get('/p/2')).rendered).toBe(false);
+    forgetTaggedPages(['odd', 'unknown']);
+    expect((await get('/p/999')).rendered).toBe(true);
+    expect((await get('/p/3')).rendered).toBe(true);
+    expect((await get('/p/998')).rendered).toBe(false);
+    expect((await get('/untagged')).rendered).toBe(true);
+    expect((await get('/p/0')).rendered).toBe(true);
   });
 });
 
