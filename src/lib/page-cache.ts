@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { onListingsChanged, type ListingChanges } from '../server/listings/changes.ts';
+import { onSearchChanged } from '../server/search/changed.ts';
 import { recordView } from '../server/listings/views.ts';
 import { parseSitemapName } from '../server/seo/sitemap.ts';
 import { config } from '../server/config.ts';
@@ -46,15 +47,38 @@ export interface Entry {
 }
 
 // One store per process, not per module copy: the built server bundles its own copy of src/, and the front listener
-// loaded by scripts/start.ts is another, so the store lives on globalThis.
+// loaded by scripts/start.ts is another, so the store lives on globalThis. Pages are also filed by tag, with their
+// bytes summed, so a write (and the search index, after each batch) drops what it changes without reading every kept
+// page, and keeping one reads none: under the load bench both ran tens of times a second over a thousand pages.
+interface Store {
+  pages: Map<string, Entry>;
+  byTag: Map<string, Set<string>>;
+  bytes: number;
+}
 const STORE = Symbol.for('b2b-classifieds.page-cache');
-const shared: Map<string, Entry> = ((globalThis as Record<symbol, unknown>)[STORE] ??= new Map<string, Entry>()) as Map<string, Entry>;
+const store: Store = ((globalThis as Record<symbol, unknown>)[STORE] ??= { pages: new Map(), byTag: new Map(), bytes: 0 }) as Store;
 const sizeOf = (entry: Entry) => Math.ceil(entry.body.length * 1.5);
-const keptBytes = () => {
-  let n = 0;
-  for (const e of shared.values()) n += sizeOf(e);
-  return n;
-};
+/** The tag an untagged page is filed under: every write drops it. */
+const UNTAGGED = '';
+const filedUnder = (entry: Entry) => (entry.tags.length > 0 ? entry.tags : [UNTAGGED]);
+
+function put(url: string, entry: Entry): void {
+  store.pages.set(url, entry);
+  store.bytes += sizeOf(entry);
+  for (const tag of filedUnder(entry)) (store.byTag.get(tag) ?? store.byTag.set(tag, new Set()).get(tag)!).add(url);
+}
+
+function remove(url: string): void {
+  const entry = store.pages.get(url);
+  if (!entry) return;
+  store.pages.delete(url);
+  store.bytes -= sizeOf(entry);
+  for (const tag of filedUnder(entry)) {
+    const urls = store.byTag.get(tag);
+    urls?.delete(url);
+    if (urls?.size === 0) store.byTag.delete(tag);
+  }
+}
 
 /** Tags for what a page shows. A list is named by its region and category (0 for none). */
 export const pageTags = {
@@ -74,6 +98,11 @@ export const pageTags = {
     return parsed.type === 'listings' ? pageTags.listingSitemaps() : [`sitemap:${name}`];
   },
   listingSitemaps: () => ['sitemap:listings'],
+  /**
+   * Search pages answer from the index, which takes a write a moment after its commit (search/indexer.ts): they are
+   * dropped when the index changes, not by the write (a search page rendered in between would keep the old answer).
+   */
+  search: () => ['search'],
 };
 
 /** For pages: tells the cache what the page shows and, for a live listing's page, which listing's views to count. */
@@ -84,14 +113,15 @@ export function describePage(headers: Headers, tags: string[], view?: { listingI
 
 /** Drops every page (tests, and changes too broad to name). */
 export function forgetCachedPages(): void {
-  shared.clear();
+  store.pages.clear();
+  store.byTag.clear();
+  store.bytes = 0;
 }
 
 /** Drops the pages showing any of these tags, and every untagged page. */
 export function forgetTaggedPages(tags: Iterable<string>): void {
-  const drop = new Set(tags);
-  for (const [key, entry] of shared) {
-    if (entry.tags.length === 0 || entry.tags.some((t) => drop.has(t))) shared.delete(key);
+  for (const tag of new Set([...tags, UNTAGGED])) {
+    for (const url of store.byTag.get(tag) ?? []) remove(url);
   }
 }
 
@@ -111,14 +141,15 @@ export function tagsOfChanges(changes: Exclude<ListingChanges, 'all'>): Set<stri
 // Each copy of this module hears its own copy of listings/changes.ts: the writes happen in the built server's copy,
 // whose listener drops pages from the one shared store.
 onListingsChanged((changes) => (changes === 'all' ? forgetCachedPages() : forgetTaggedPages(tagsOfChanges(changes))));
+onSearchChanged(() => forgetTaggedPages(pageTags.search()));
 
 /** The kept copy of a page for this request, if there is a fresh one; counts the view of a listing page. */
 export function cachedPage(method: string, url: string, headers: { cookie?: string | null; 'user-agent'?: string | null }, now: number): Entry | undefined {
   if (method !== 'GET' || hasSessionCookie(headers.cookie ?? null)) return undefined;
-  const hit = shared.get(url);
+  const hit = store.pages.get(url);
   if (!hit) return undefined;
   if (now - hit.at >= SHARED_TTL_MS || now < hit.at || (hit.view && now >= hit.view.liveUntil)) {
-    shared.delete(url);
+    remove(url);
     return undefined;
   }
   if (hit.view) recordView(hit.view.listingId, null, { userId: null, userAgent: headers['user-agent'] ?? null });
@@ -127,15 +158,13 @@ export function cachedPage(method: string, url: string, headers: { cookie?: stri
 
 export function keepPage(url: string, entry: Entry): void {
   if (sizeOf(entry) > SHARED_MAX_BYTES / 2) return;
-  shared.delete(url);
-  let bytes = keptBytes() + sizeOf(entry);
+  remove(url);
   // Oldest first: a Map iterates in insertion order.
-  for (const [key, old] of shared) {
-    if (shared.size < SHARED_MAX_ENTRIES && bytes <= SHARED_MAX_BYTES) break;
-    shared.delete(key);
-    bytes -= sizeOf(old);
+  for (const key of store.pages.keys()) {
+    if (store.pages.size < SHARED_MAX_ENTRIES && store.bytes + sizeOf(entry) <= SHARED_MAX_BYTES) break;
+    remove(key);
   }
-  shared.set(url, entry);
+  put(url, entry);
 }
 
 /** Reads and removes the page's own cache headers. */

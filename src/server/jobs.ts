@@ -1,4 +1,4 @@
-// Background work of the server process (the search indexer, the expiry sweep, the mail sender, the purge of
+// Background work of the server process (WAL checkpoints, the search indexer, the expiry sweep, the mail sender, the purge of
 // unconfirmed inquiries, the lead matcher, favourites' news, webhooks, expiry reminders), started once by the first
 // request: the built server bundles its own copy of src/server, so jobs must start inside it, not in scripts/start.ts.
 // Each job registers its own stop with the shutdown hooks (./lifecycle.ts), which scripts/start.ts runs on SIGTERM.
@@ -15,10 +15,11 @@ import { startViewFlush } from './listings/views.ts';
 import { startMailSender } from './mail/sender.ts';
 import { startImageCleanup } from './media/cleanup.ts';
 import { scheduleJob, warmUpOnce } from './observability/jobs.ts';
-import { outsideRequest } from './observability/log.ts';
+import { log, outsideRequest } from './observability/log.ts';
 import { startSavedSearchAlerts } from './saved-searches/alerts.ts';
 import { searchListings } from './search/index.ts';
 import { startIndexer } from './search/indexer.ts';
+import { startCheckpointer } from './wal-checkpointer.ts';
 import { startWebhookSender } from './webhooks/index.ts';
 
 const started = new WeakSet<Db>();
@@ -28,6 +29,9 @@ export function startJobs(db: Db): void {
   if (started.has(db)) return;
   started.add(db);
   outsideRequest(() => {
+    // Checkpoints leave the commits (and the event loop) for a thread of their own.
+    const checkpointer = startCheckpointer(db, { onError: (err) => log().warn({ err }, 'WAL checkpoint failed') });
+    onShutdown('WAL checkpointer', checkpointer.stop);
     // Before traffic (/readyz waits for it): the first search loads the segmenter and the facet columns (about a
     // second at 100k listings, measured). The title splitter of category suggestions and lead matching is not loaded
     // here: its dictionary is 36 MB that a server nobody posts to never needs, and its first title takes 120 ms.

@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('astro:middleware', () => ({ defineMiddleware: <T>(f: T) => f }));
 const { cache, forgetCachedPages } = await import('../../src/lib/middleware/cache.ts');
-const { describePage, pageTags, serveCachedPagesFirst } = await import('../../src/lib/page-cache.ts');
+const { describePage, forgetTaggedPages, pageTags, serveCachedPagesFirst } = await import('../../src/lib/page-cache.ts');
 const { closeListing, createListing, updateListing } = await import('../../src/server/listings/write.ts');
 const { pendingViews, flushViews } = await import('../../src/server/listings/views.ts');
 const { getTaxonomy } = await import('../../src/server/taxonomy/taxonomy.ts');
@@ -14,6 +14,9 @@ const { getFeed } = await import('../../src/server/seo/feed.ts');
 const { getSitemapFile, getSitemapIndex } = await import('../../src/server/seo/sitemap.ts');
 const { streamResponse, xmlResponse } = await import('../../src/lib/xml-response.ts');
 const { translator } = await import('../../src/server/i18n/index.ts');
+const { searchListings } = await import('../../src/server/search/index.ts');
+const { drainOutbox, ensureSearchIndex } = await import('../../src/server/search/indexer.ts');
+const { dictionaryForEdit, dictionaryText, saveDictionary } = await import('../../src/server/search/dictionary-edit.ts');
 const { categoryBySlug, freshDb, makeCompany, makeUser, regionBySlug } = await import('../helpers/db.ts');
 
 type Handler = (context: unknown, next: () => Promise<Response>) => Promise<Response>;
@@ -68,7 +71,8 @@ describe('a listing write', () => {
       ['/region/nanchang', pageTags.list(nanchang.id, null), true],
       [`/region/nanchang/${industry.slug}`, pageTags.list(nanchang.id, industry.id), true],
       [`/category/grain-oil`, pageTags.list(rootRegion.id, grainOil.id), true],
-      ['/search?q=大米', [], true], // says nothing about what it shows: dropped by every write
+      ['/search?q=大米', pageTags.search(), false], // dropped when the index takes the write (below)
+      ['/regions?untagged', [], true], // says nothing about what it shows: dropped by every write
       ['/region/jiujiang', pageTags.list(elsewhere.id, null), false],
       [`/region/nanchang/steel`, pageTags.list(nanchang.id, categoryBySlug(db, 'steel').id), false],
       [`/listing/${unrelated.id}`, pageTags.listing(unrelated.id, otherCompany.id), false],
@@ -90,6 +94,49 @@ describe('a listing write', () => {
     updateListing(db, owner.id, l.id, { region: 'jiujiang' }, NOW + 1);
     expect((await get('/region/donghu')).rendered).toBe(true);
     expect((await get('/region/jiujiang')).rendered).toBe(true);
+  });
+});
+
+describe('the kept pages', () => {
+  it('are the newest thousand; a change drops those of its tags still kept, and every untagged one', async () => {
+    for (let i = 0; i <= 1000; i++) await get(`/p/${i}`, (h) => describePage(h, [i % 2 ? 'odd' : 'even']));
+    await get('/untagged', () => {});
+    // The oldest two made room for the last two.
+    expect((await get('/p/1000')).rendered).toBe(false);
+    expect((await get('/p/2')).rendered).toBe(false);
+    forgetTaggedPages(['odd', 'unknown']);
+    expect((await get('/p/999')).rendered).toBe(true);
+    expect((await get('/p/3')).rendered).toBe(true);
+    expect((await get('/p/998')).rendered).toBe(false);
+    expect((await get('/untagged')).rendered).toBe(true);
+    expect((await get('/p/0')).rendered).toBe(true);
+  });
+});
+
+describe('a search page', () => {
+  ensureSearchIndex(db);
+  const describeSearch = (h: Headers) => describePage(h, pageTags.search());
+  const indexTotal = async (q: string) => (await searchListings(db, { q }, Date.now())).total;
+
+  it('is kept through a write until the index takes it, then dropped: never kept without a listing it finds', async () => {
+    await drainOutbox(db, null);
+    const before = await indexTotal('稀土');
+    await get('/search?q=稀土', describeSearch);
+    createListing(db, owner.id, form({ title: '供应稀土氧化物' }), NOW);
+    // Not indexed yet: a render now would answer what the kept page says, so it stays.
+    expect(await indexTotal('稀土')).toBe(before);
+    expect((await get('/search?q=稀土')).rendered).toBe(false);
+    await drainOutbox(db, null);
+    expect(await indexTotal('稀土')).toBe(before + 1);
+    expect((await get('/search?q=稀土', describeSearch)).rendered).toBe(true);
+  });
+
+  it('is dropped when the dictionary changes what searches find', async () => {
+    const admin = makeUser(db, { isAdmin: true });
+    await get('/search?q=大米', describeSearch);
+    expect((await get('/search?q=大米')).rendered).toBe(false);
+    await saveDictionary(db, admin.id, { ...dictionaryText(dictionaryForEdit(db, admin.id)), confirm: 'on' }, NOW, undefined, null);
+    expect((await get('/search?q=大米')).rendered).toBe(true);
   });
 });
 

@@ -12,6 +12,7 @@ import { InvalidError } from '../errors.ts';
 import { confirm } from '../moderation/confirm.ts';
 import { log } from '../observability/log.ts';
 import { parseInput } from '../validation.ts';
+import { searchChanged } from './changed.ts';
 import { buildDictionary, dictionarySource, SynonymConflictError, type DictionarySource } from './dictionary.ts';
 import { meiliEngine } from './index.ts';
 import type { MeiliEngine } from './meili.ts';
@@ -91,9 +92,12 @@ export async function saveDictionary(
     },
     { behavior: 'immediate' },
   );
+  // FTS5 answers with the new dictionary from now on.
+  searchChanged();
   if (!meili) return { version, meili: 'none' };
   try {
     await meili.applySettings(dict);
+    searchChanged();
     return { version, meili: 'applied' };
   } catch (err) {
     // Saved all the same: FTS5 answers with it now, and the indexer sends the settings again at its next start.

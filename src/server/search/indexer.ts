@@ -16,6 +16,7 @@ import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
 import { rebuildRows } from './rebuild-rows.ts';
 import { onSearchUpdateQueued } from './outbox.ts';
+import { searchChanged } from './changed.ts';
 
 /**
  * Outbox rows per batch of the indexer job: each batch holds the event loop (one transaction), so it stays small;
@@ -97,6 +98,7 @@ export function ensureSearchIndex(db: Db, now = Date.now()): { rebuilt: boolean;
   while (ftsSweepExpired(db, now) > 0);
   // Read the facet columns now (about a second at a million listings) rather than in the first search.
   facetColumns(db);
+  searchChanged();
   return { rebuilt, documents };
 }
 
@@ -153,6 +155,7 @@ async function outboxBatch(db: Db, meili: MeiliEngine | null, now: () => number)
   if (due.rowIds.length === 0) return { indexed: 0, failed: 0, more: false };
   const docs = documentsFor(db, due.listingIds, t);
   ftsApply(db, docs, due.listingIds);
+  searchChanged();
   if (meili) {
     const live = new Set(docs.map((d) => d.id));
     try {
@@ -169,6 +172,7 @@ async function outboxBatch(db: Db, meili: MeiliEngine | null, now: () => number)
         .run();
       return { indexed: 0, failed: due.rowIds.length, more: false };
     }
+    searchChanged();
   }
   deleteRows(db, due.rowIds);
   return { indexed: due.listingIds.length, failed: 0, more: due.rowIds.length === INDEXER_BATCH };
@@ -198,7 +202,10 @@ export async function indexerBatch(db: Db, meili: MeiliEngine | null, now = () =
     return { done: out.indexed, more: true, failed: 0 };
   }
   const swept = ftsSweepExpired(db, now(), SWEEP_BATCH);
-  if (swept > 0) return { done: swept, more: true, failed: 0 };
+  if (swept > 0) {
+    searchChanged();
+    return { done: swept, more: true, failed: 0 };
+  }
   return { done: 0, more: ftsMergeStep(db, MERGE_PAGES), failed: 0 };
 }
 
