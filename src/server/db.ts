@@ -11,8 +11,8 @@ import { onShutdown, SHUTDOWN_ORDER } from './lifecycle.ts';
 /**
  * SQLite's page cache per connection, in KiB. The index pages the pages read stay in it; what falls out is still in
  * the system's file cache, a read away. Whatever size is set fills up at a million listings (one sitemap chunk reads
- * ~110,000 rows) and stays with the server: 64 MiB was too much, 16 MiB cost 8 MB of the server's RSS over this for
- * no page data time the page bench could tell apart.
+ * ~110,000 rows) and stays with the server: 64 MiB was too much, and 16 MiB held 8 MB more than this with no search
+ * or page time that alternating runs at a million listings could tell apart.
  */
 export const PAGE_CACHE_KIB = 8192;
 
