@@ -128,11 +128,15 @@ function serverRssMb(pid: number): number {
  */
 async function serverMemory(url: string, pid: number, token: string) {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
-  const metric = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1048576);
+  const metric = (name: string) => Math.round(Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1048576);
+  const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   return {
     anonMb: Math.round(statusMb(pid, 'RssAnon')),
+    // Anonymous memory in transparent huge pages: a 2 MB page is resident whole however little of it is used.
+    anonHugePagesMb: Math.round(Number(/^AnonHugePages:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024),
     fileMb: Math.round(statusMb(pid, 'RssFile')),
     v8HeapMb: metric('nodejs_heap_size_total_bytes'),
+    youngGenerationMb: metric('nodejs_heap_space_size_total_bytes{space="new"}'),
     externalMb: metric('nodejs_external_memory_bytes'),
   };
 }

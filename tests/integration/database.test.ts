@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DataDirError, openDatabase } from '../../src/server/db.ts';
+import { DataDirError, openDatabase, PAGE_CACHE_KIB } from '../../src/server/db.ts';
 import { tempDir } from '../helpers/db.ts';
 
 const tables = (db: ReturnType<typeof openDatabase>) =>
@@ -28,6 +28,8 @@ describe('opening the database', () => {
     expect(db.$client.prepare("select count(*) from sqlite_schema where name = 'sqlite_stat1'").pluck().get()).toBe(1);
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    // Negative: a size in KiB, not pages; the memory the server keeps for SQLite's pages.
+    expect(db.$client.pragma('cache_size', { simple: true })).toBe(-PAGE_CACHE_KIB);
     db.$client.close();
   });
 

@@ -39,6 +39,21 @@ describe('public pages', () => {
     expect(await res.text()).toBe(HTML);
   });
 
+  it('send the kept bytes whole to every request waiting for one render, and keep them unchanged', async () => {
+    // The answers are streamed from the kept copy itself, not from copies of it.
+    const burst = [call('/d'), call('/d'), call('/d')];
+    const bodies = await Promise.all(burst.map(async ({ response }) => {
+      const res = await response;
+      expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(HTML)));
+      return res.text();
+    }));
+    expect(bodies).toEqual([HTML, HTML, HTML]);
+    expect(burst.filter(({ next }) => next.mock.calls.length > 0)).toHaveLength(1);
+    const later = call('/d');
+    expect(await (await later.response).text()).toBe(HTML);
+    expect(later.next).not.toHaveBeenCalled();
+  });
+
   it('answer a matching If-None-Match with an empty 304', async () => {
     const etag = (await call('/a').response).headers.get('etag')!;
     forgetCachedPages();

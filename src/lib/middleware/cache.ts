@@ -31,9 +31,20 @@ async function send(entry: Entry, request: Request, status = 200): Promise<Respo
     ifModifiedSince: request.headers.get('if-modified-since'),
     acceptEncoding: request.headers.get('accept-encoding'),
   }, status);
-  // A view of the kept bytes: the Response copies them once itself, and a sitemap chunk is megabytes.
-  const body = a.body ? new Uint8Array(a.body.buffer as ArrayBuffer, a.body.byteOffset, a.body.length) : null;
-  return new Response(body, { status: a.status, headers: [...a.headers] });
+  return new Response(a.body && streamOf(a.body), { status: a.status, headers: [...a.headers] });
+}
+
+/**
+ * The kept bytes as a body without a copy: a Response made from bytes copies them, per answer, and a sitemap chunk is
+ * megabytes (its requests wait for one render and are all answered here). Nothing downstream writes to a chunk.
+ */
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 function addVary(headers: Headers, ...names: string[]): void {
