@@ -4,7 +4,7 @@
 import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { listings, searchOutbox } from '../../db/schema.ts';
-import { ftsCount, ftsMergeStep } from '../../src/server/search/fts.ts';
+import { ftsCount, ftsMergeStep, ftsStartRebuild } from '../../src/server/search/fts.ts';
 import { searchListings } from '../../src/server/search/index.ts';
 import { ensureSearchIndex, INDEXER_BATCH, indexerBatch, rebuildFts } from '../../src/server/search/indexer.ts';
 import { enqueueSearchUpdate } from '../../src/server/search/outbox.ts';
@@ -102,8 +102,29 @@ describe('a full rebuild', () => {
     const steps: string[] = [];
     expect(rebuildFts(db, Date.now(), (_, step) => steps.includes(step) || steps.push(step), { worker: true })).toBe(live);
     expect(snapshot()).toEqual(here);
-    expect(steps).toEqual(['indexed', 'merging the index', 'indexing the rows', 'swapping the new index in', 'statistics', 'catching up with writes made meanwhile']);
+    expect(steps).toEqual(['indexed', 'merging the index', 'indexing the rows', 'swapping the new index in', 'statistics', 'dropping the old index', 'catching up with writes made meanwhile']);
     expect(await total('稀土抛光粉')).toBe(8);
   });
 
+  it('sets the old index aside and drops it after the swap, and drops what an interrupted rebuild left', async () => {
+    const tables = () =>
+      (db.$client.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'search_%' AND name NOT LIKE 'search_outbox%' ORDER BY name").pluck().all() as string[]).filter(
+        (n) => /_(old|new)(_|$)/.test(n),
+      );
+    // As a rebuild that stopped half-way would leave them: new tables being filled, old ones not yet dropped.
+    ftsStartRebuild(db).insert([]);
+    db.$client.exec(`CREATE VIRTUAL TABLE search_fts_old USING fts5(title, content='', contentless_delete=1, prefix='1');
+      CREATE TABLE search_rows_old (key INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+      CREATE INDEX search_rows_id_leftover ON search_rows_old(id);`);
+    const leftover = db.$client.prepare('INSERT INTO search_fts_old(rowid, title) VALUES (?, ?)');
+    db.$client.transaction(() => {
+      for (let i = 1; i <= 3000; i++) leftover.run(i, `稀土 ${i}`);
+    })();
+    expect(tables()).toContain('search_fts_old_data');
+    expect(tables()).toContain('search_fts_new_data');
+    const live = ftsCount(db);
+    expect(rebuildFts(db)).toBe(live);
+    expect(tables()).toEqual([]);
+    expect(await total('稀土抛光粉')).toBe(8);
+  });
 });

@@ -102,7 +102,10 @@ export function hasCurrentShape(db: Db): boolean {
  */
 export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) => void; swap: (step?: (name: string) => void) => void } {
   ensureFtsSchema(db);
-  db.$client.exec('DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rows_new;' + tables('_new'));
+  // What an interrupted rebuild left: its half-built tables, or the old ones it had not finished dropping.
+  dropRetired(db, '_new');
+  dropRetired(db, '_old');
+  db.$client.exec(tables('_new'));
   // FTS5 writes its in-memory terms out as a new segment when they pass `hashsize` (1 MiB by default) and at every
   // commit, and merges segments as they pile up. 64 MiB lets one batch (REBUILD_BATCH in indexer.ts) become one
   // segment. Only writing uses it; it goes back to the default before the swap.
@@ -128,18 +131,59 @@ export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) =
       step('indexing the rows');
       db.$client.exec(rowIndexes('_new', Date.now().toString(36)));
       step('swapping the new index in');
+      // Renames only: dropping the old tables here would hold every writer of the site back while SQLite frees each
+      // of their pages (1-115 s at a million listings). They are set aside and dropped after, a little at a time.
       db.$client.transaction(() => {
-        db.$client.exec(`DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows;
+        db.$client.exec(`ALTER TABLE search_fts RENAME TO search_fts_old; ALTER TABLE search_rows RENAME TO search_rows_old;
           ALTER TABLE search_fts_new RENAME TO search_fts; ALTER TABLE search_rows_new RENAME TO search_rows;`);
         bumpGeneration(db);
       })();
+      statements.delete(db.$client);
       // Statistics for the new row table's indexes only: an ANALYZE of the whole database reads every index of a
       // million listings again for nothing that changed.
       step('statistics');
       db.$client.exec('ANALYZE search_rows');
-      statements.delete(db.$client);
+      step('dropping the old index');
+      dropRetired(db, '_old');
     },
   };
+}
+
+/** Rows deleted per transaction while a set-aside table is emptied: a few megabytes, some milliseconds of lock. */
+const DROP_STEP_ROWS = { data: 1000, other: 20_000 };
+
+/**
+ * Drops the index tables with this suffix without holding the write lock for long: the large ones are emptied in
+ * short transactions first (each frees a few megabytes of pages, and writers of the site get their turn between),
+ * then the empty tables are dropped. FTS5 keeps its segments in the `_data` shadow table and a row's column sizes in
+ * `_docsize`; SQLite refuses direct writes to shadow tables unless defensive mode is off, which it is only here.
+ */
+function dropRetired(db: Db, suffix: string): void {
+  const sqlite = db.$client;
+  const has = (name: string) => sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  const rows = `search_rows${suffix}`;
+  if (has(rows)) {
+    const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(rows) as string[];
+    for (const index of indexes) sqlite.exec(`DROP INDEX "${index}"`);
+    drain(db, rows, DROP_STEP_ROWS.other);
+    sqlite.exec(`DROP TABLE "${rows}"`);
+  }
+  const fts = `search_fts${suffix}`;
+  if (!has(fts)) return;
+  sqlite.unsafeMode(true);
+  try {
+    if (has(`${fts}_data`)) drain(db, `${fts}_data`, DROP_STEP_ROWS.data);
+    if (has(`${fts}_docsize`)) drain(db, `${fts}_docsize`, DROP_STEP_ROWS.other);
+  } finally {
+    sqlite.unsafeMode(false);
+  }
+  sqlite.exec(`DROP TABLE "${fts}"`);
+}
+
+/** Deletes every row of a table, `perStep` rows per transaction. */
+function drain(db: Db, table: string, perStep: number): void {
+  const step = db.$client.prepare(`DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" ORDER BY rowid LIMIT ?)`);
+  while (step.run(perStep).changes > 0);
 }
 
 export function ftsMeta(db: Db, key: string): string | undefined {

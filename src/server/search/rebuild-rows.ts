@@ -3,10 +3,10 @@
 // while this thread writes; made here otherwise, and wherever the worker's file is not found.
 import fs from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { max } from 'drizzle-orm';
+import { asc, eq, max } from 'drizzle-orm';
 import { listings } from '../../../db/schema.ts';
 import type { Db } from '../db.ts';
-import { allDocuments } from './documents.ts';
+import { documentsFor, type SearchDocument } from './documents.ts';
 import { indexRows, type IndexRow } from './fts.ts';
 
 /** Below this many listings a rebuild takes a second or two: not worth starting a thread. */
@@ -48,7 +48,28 @@ export function* rebuildRows(db: Db, now: number, batchSize: number, worker?: bo
     yield* fromWorker(file, { file: db.$client.name, now, batchSize, ahead: AHEAD, counters: new SharedArrayBuffer(8) });
     return;
   }
-  for (const docs of allDocuments(db, now, batchSize)) yield indexRows(docs);
+  for (const docs of documentsInKeyOrder(db, now, batchSize)) yield indexRows(docs);
+}
+
+/**
+ * Every live listing's document, `batchSize` at a time, in the index's key order (minute published, then id; each
+ * batch is sorted exactly by indexRows). Each batch then becomes an FTS5 segment of its own stretch of keys instead
+ * of one spread over all of them, which the final merge reads a quarter faster (and the inserts a little): the keys
+ * are read off the (status, published_at) index first, then the listings by id, batch by batch.
+ */
+export function* documentsInKeyOrder(db: Db, now: number, batchSize: number): Generator<SearchDocument[]> {
+  const ids = db
+    .select({ id: listings.id })
+    .from(listings)
+    .where(eq(listings.status, 'active'))
+    .orderBy(asc(listings.publishedAt), asc(listings.id))
+    .all()
+    .map((r) => r.id);
+  for (let i = 0; i < ids.length; i += batchSize) {
+    // Liveness (the expiry) is tested by documentsFor: the index holds no expiry.
+    const docs = documentsFor(db, ids.slice(i, i + batchSize), now);
+    if (docs.length > 0) yield docs;
+  }
 }
 
 /**
