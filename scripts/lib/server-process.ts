@@ -40,6 +40,8 @@ function assertBuilt(): void {
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`npx astro build\` first (npm test does).`);
 }
 
+const KEPT_OUTPUT_CHARS = 32 * 2 ** 20;
+
 /**
  * Runs the built start script with the given settings (on a free port unless given one, as another user when given one: the
  * file permissions a root test process sets then apply to the server); resolves once the home page answers.
@@ -58,9 +60,15 @@ export async function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
     ...user,
   });
+  // The newest 32-64 MiB of output: a page bench's server logs a line per request, millions of them, past the
+  // longest string V8 can hold.
   let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  const append = (d: Buffer) => {
+    log += d;
+    if (log.length > 2 * KEPT_OUTPUT_CHARS) log = log.slice(-KEPT_OUTPUT_CHARS);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
