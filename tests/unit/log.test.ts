@@ -1,8 +1,13 @@
 // What reaches the log: secrets by field name never, e-mail addresses only masked, and the request's id on every
 // line written while a request is answered.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, inRequest, maskEmails, outsideRequest, requestIdFrom } from '../../src/server/observability/log.ts';
+import { droppedLogLines } from '../../src/server/observability/metrics.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -62,5 +67,40 @@ describe('request ids', () => {
 
   it('masks every address in a text', () => {
     expect(maskEmails('a@b.cn, bob.smith+x@mail.example.com')).toBe('a***@b.cn, b***@mail.example.com');
+  });
+});
+
+describe('a reader of the log slower than the server', () => {
+  it('costs at most the buffer: lines past it are dropped, counted, and reported once the reader catches up', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-fifo-'));
+    const fifo = path.join(dir, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    // Read-write and non-blocking: the pipe has no reader yet, as a log shipper that fell behind.
+    const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    const droppedBefore = await droppedLogLines();
+    const logger = createLogger({ fd, bufferBytes: 64 * 1024 });
+    const written = 5_000;
+    for (let i = 0; i < written; i++) logger.info({ i, pad: 'x'.repeat(150) }, 'line');
+    const dropped = (await droppedLogLines()) - droppedBefore;
+    // 5,000 lines of ~250 bytes against a 64 KiB buffer and a 64 KiB pipe: most could not be held.
+    expect(dropped).toBeGreaterThan(written / 2);
+
+    const reader = fs.createReadStream(fifo);
+    let text = '';
+    await new Promise<void>((resolve) => {
+      reader.on('data', (d) => {
+        text += d;
+        if (text.includes('log lines dropped')) resolve();
+      });
+    });
+    reader.destroy();
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { i?: number; dropped?: number });
+    const kept = lines.filter((l) => l.i !== undefined);
+    expect(kept.length + dropped).toBe(written);
+    // The lines that were held reach the reader whole and in order.
+    expect(kept.map((l) => l.i)).toEqual([...kept.map((l) => l.i)].sort((a, b) => a! - b!));
+    expect(lines.at(-1)!.dropped).toBe(dropped);
   });
 });

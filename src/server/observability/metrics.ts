@@ -41,6 +41,11 @@ function build() {
       labelNames: ['queue'] as const,
       registers: [registry],
     }),
+    droppedLogLines: new client.Counter({
+      name: 'log_lines_dropped_total',
+      help: 'Log lines dropped because stdout was read slower than they were written (past the log buffer).',
+      registers: [registry],
+    }),
     walBytes: new client.Gauge({ name: 'sqlite_wal_bytes', help: 'Size of the SQLite write-ahead log.', registers: [registry] }),
     jobSliceMax: new client.Gauge({
       name: 'job_slice_max_seconds',
@@ -82,6 +87,14 @@ export function countPageCache(result: 'hit' | 'miss'): void {
 /** A stretch of synchronous work of a job (between two breaks it gave the event loop). */
 export function noteJobSlice(job: string, ms: number): void {
   if (ms > (metrics.sliceMaxima.get(job) ?? 0)) metrics.sliceMaxima.set(job, ms);
+}
+
+export function countDroppedLogLine(): void {
+  metrics.droppedLogLines.inc();
+}
+
+export async function droppedLogLines(): Promise<number> {
+  return (await metrics.droppedLogLines.get()).values[0]?.value ?? 0;
 }
 
 export function countJobRun(job: string, ok: boolean): void {
