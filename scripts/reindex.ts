@@ -27,4 +27,5 @@ await runCli(async () => {
   } else throw new UsageError(`Unknown engine "${opts.engine}".\nUsage: ${usage}`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`Reindexed ${n} live listings into ${opts.engine} in ${seconds} s (${config().dbFile}).`);
+  if (opts.engine === 'fts') console.log("The old index is set aside; the site's search indexer drops it in the background (its space is free once it is gone).");
 });

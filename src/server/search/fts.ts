@@ -143,8 +143,8 @@ export function ftsStartRebuild(db: Db): { insert: (rows: readonly IndexRow[]) =
       // million listings again for nothing that changed.
       step('statistics');
       db.$client.exec('ANALYZE search_rows');
-      step('dropping the old index');
-      dropRetired(db, '_old');
+      // The old index is emptied and dropped by the indexer job a step at a time (ftsDropRetiredStep): a second or
+      // more of deletes at a million listings, which a rebuild in the server would otherwise do on its event loop.
     },
   };
 }
@@ -159,31 +159,41 @@ const DROP_STEP_ROWS = { data: 1000, other: 20_000 };
  * `_docsize`; SQLite refuses direct writes to shadow tables unless defensive mode is off, which it is only here.
  */
 function dropRetired(db: Db, suffix: string): void {
+  while (dropStep(db, suffix));
+}
+
+/**
+ * One step of dropping the index a rebuild set aside (`_old`): at most a few megabytes deleted, or one empty table
+ * dropped. Returns whether more is left. The indexer job calls it between its other work until none is.
+ */
+export const ftsDropRetiredStep = (db: Db): boolean => dropStep(db, '_old');
+
+function dropStep(db: Db, suffix: string): boolean {
   const sqlite = db.$client;
   const has = (name: string) => sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   const rows = `search_rows${suffix}`;
   if (has(rows)) {
-    const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(rows) as string[];
-    for (const index of indexes) sqlite.exec(`DROP INDEX "${index}"`);
-    drain(db, rows, DROP_STEP_ROWS.other);
-    sqlite.exec(`DROP TABLE "${rows}"`);
+    const index = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().get(rows) as string | undefined;
+    if (index !== undefined) sqlite.exec(`DROP INDEX "${index}"`);
+    else if (deleteSome(db, rows, DROP_STEP_ROWS.other) === 0) sqlite.exec(`DROP TABLE "${rows}"`);
+    return true;
   }
   const fts = `search_fts${suffix}`;
-  if (!has(fts)) return;
+  if (!has(fts)) return false;
   sqlite.unsafeMode(true);
   try {
-    if (has(`${fts}_data`)) drain(db, `${fts}_data`, DROP_STEP_ROWS.data);
-    if (has(`${fts}_docsize`)) drain(db, `${fts}_docsize`, DROP_STEP_ROWS.other);
+    if (has(`${fts}_data`) && deleteSome(db, `${fts}_data`, DROP_STEP_ROWS.data) > 0) return true;
+    if (has(`${fts}_docsize`) && deleteSome(db, `${fts}_docsize`, DROP_STEP_ROWS.other) > 0) return true;
   } finally {
     sqlite.unsafeMode(false);
   }
   sqlite.exec(`DROP TABLE "${fts}"`);
+  return has(rows) || has(fts);
 }
 
-/** Deletes every row of a table, `perStep` rows per transaction. */
-function drain(db: Db, table: string, perStep: number): void {
-  const step = db.$client.prepare(`DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" ORDER BY rowid LIMIT ?)`);
-  while (step.run(perStep).changes > 0);
+/** Deletes up to `perStep` rows of a table in one transaction; returns how many. */
+function deleteSome(db: Db, table: string, perStep: number): number {
+  return db.$client.prepare(`DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" ORDER BY rowid LIMIT ?)`).run(perStep).changes;
 }
 
 export function ftsMeta(db: Db, key: string): string | undefined {

@@ -10,7 +10,7 @@ import { runJob, type Batch } from '../observability/jobs.ts';
 import { log } from '../observability/log.ts';
 import { backlogs } from '../observability/metrics.ts';
 import { allDocuments, documentsFor } from './documents.ts';
-import { ensureFtsSchema, ftsApply, ftsCount, ftsMergeSettings, ftsMergeStep, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
+import { ensureFtsSchema, ftsApply, ftsCount, ftsDropRetiredStep, ftsMergeSettings, ftsMergeStep, ftsMeta, ftsStartRebuild, ftsSweepExpired, FTS_VERSION, hasCurrentShape, setFtsMeta } from './fts.ts';
 import { meiliEngine, searchDictionary } from './index.ts';
 import { facetColumns } from './facet-columns.ts';
 import { MEILI_VERSION, type MeiliEngine } from './meili.ts';
@@ -190,7 +190,8 @@ export async function drainOutbox(db: Db, meili: MeiliEngine | null, now = () =>
 
 /**
  * One batch of the indexer job, each part bounded so no batch holds the event loop long: queued changes first (what
- * a new listing waits for); with none queued, expired listings out of the index, then a step of FTS5's merging.
+ * a new listing waits for); with none queued, expired listings out of the index, then a step of dropping an index a
+ * rebuild set aside, or of FTS5's merging.
  * With a backlog, a merge step follows each batch of changes, so segments never pile up behind it. `failed`: rows
  * Meilisearch refused (they wait with a growing delay).
  */
@@ -206,7 +207,8 @@ export async function indexerBatch(db: Db, meili: MeiliEngine | null, now = () =
     searchChanged();
     return { done: swept, more: true, failed: 0 };
   }
-  return { done: 0, more: ftsMergeStep(db, MERGE_PAGES), failed: 0 };
+  // An old index a rebuild set aside goes first: its pages are free space only once it is gone.
+  return { done: 0, more: ftsDropRetiredStep(db) || ftsMergeStep(db, MERGE_PAGES), failed: 0 };
 }
 
 /** Listings written since `since`, which a rebuild that started then may have missed. */
