@@ -170,10 +170,11 @@ export const ftsDropRetiredStep = (db: Db): boolean => dropStep(db, '_old');
 
 function dropStep(db: Db, suffix: string): boolean {
   const sqlite = db.$client;
-  const has = (name: string) => sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  // Asked by the indexer job at each of its idle runs: statements kept, not prepared each time.
+  const has = (name: string) => prepared(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   const rows = `search_rows${suffix}`;
   if (has(rows)) {
-    const index = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().get(rows) as string | undefined;
+    const index = prepared(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().get(rows) as string | undefined;
     if (index !== undefined) sqlite.exec(`DROP INDEX "${index}"`);
     else if (deleteSome(db, rows, DROP_STEP_ROWS.other) === 0) sqlite.exec(`DROP TABLE "${rows}"`);
     return true;
@@ -986,17 +987,23 @@ const countingPass = (s: Pass, exact: ExactRow, attributesOf = s.attributes?.of)
   total: 0,
 });
 
+/** The first of `n` sorted items that `isBefore` does not place before what is sought (binary search). */
+function lowerBound(n: number, isBefore: (i: number) => boolean): number {
+  let [lo, hi] = [0, n];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (isBefore(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Whether a main block row is in a text match. */
 function inText(text: TextMatch, p: number): boolean {
   if (text.bits) return ((text.bits[p >> 5]! >>> (p & 31)) & 1) === 1;
   const rows = text.main;
-  let [lo, hi] = [0, rows.length];
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid]! < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < rows.length && rows[lo] === p;
+  const at = lowerBound(rows.length, (i) => rows[i]! < p);
+  return at < rows.length && rows[at] === p;
 }
 
 /**
@@ -1086,15 +1093,7 @@ function patchOrder(cols: FacetColumns, s: Pass, by: 'priceMin' | 'priceMax', or
   const cut = [...touched.keys()].map((k) => order.indexOf(k)).filter((i) => i >= 0);
   const kept = cut.length > 0 ? splice(order, cut, []) : order;
   const adding = matching.map((key) => [key, value(key)] as const).sort((a, b) => (before(a[0], a[1], b[0], b[1]) ? -1 : 1));
-  const put = adding.map(([key, v]): [number, number] => {
-    let [lo, hi] = [0, kept.length];
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(kept[mid]!, value(kept[mid]!), key, v)) lo = mid + 1;
-      else hi = mid;
-    }
-    return [lo, key];
-  });
+  const put = adding.map(([key, v]): [number, number] => [lowerBound(kept.length, (i) => before(kept[i]!, value(kept[i]!), key, v)), key]);
   return put.length > 0 ? splice(kept, [], put) : kept;
 }
 
