@@ -80,24 +80,29 @@ export interface LoggerOptions {
  */
 export const LOG_BUFFER_BYTES = 8 * 2 ** 20;
 
-function jsonLines(fd: number, bufferBytes: number): DestinationStream {
+/** Where JSON lines go; `report` is told, once the reader has caught up, how many were dropped meanwhile. */
+function jsonLines(fd: number, bufferBytes: number, report: (dropped: number) => void): DestinationStream {
   const stream = pino.destination({ dest: fd, sync: false, maxLength: bufferBytes });
   let unreported = 0;
   stream.on('drop', () => {
     countDroppedLogLine();
     unreported++;
   });
-  // Once the reader has caught up, one line says how many were lost meanwhile.
   stream.on('drain', () => {
     if (unreported === 0) return;
-    stream.write(`${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, dropped: unreported, msg: 'log lines dropped: stdout was read slower than they were written' })}\n`);
+    const dropped = unreported;
     unreported = 0;
+    report(dropped);
   });
   return stream;
 }
 
 export function createLogger({ level = 'info', format: fmt = 'json', destination, fd = 1, bufferBytes = LOG_BUFFER_BYTES }: LoggerOptions = {}): Logger {
-  const stream = destination ?? (fmt === 'pretty' ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }) : jsonLines(fd, bufferBytes));
+  const stream =
+    destination ??
+    (fmt === 'pretty'
+      ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' })
+      : jsonLines(fd, bufferBytes, (dropped) => logger.warn({ dropped }, 'log lines dropped: stdout was read slower than they were written')));
   const options: pino.LoggerOptions = {
     level,
     base: { pid: process.pid },
@@ -123,7 +128,8 @@ export function createLogger({ level = 'info', format: fmt = 'json', destination
     },
     serializers: { err: (e: Error) => pino.stdSerializers.err(maskedError(e)) },
   };
-  return pino(options, stream);
+  const logger = pino(options, stream);
+  return logger;
 }
 
 function maskedError(e: Error): Error {
