@@ -212,13 +212,12 @@ export function sitemapVersion(
       const sumOfIds = sql<number>`coalesce(sum(${listings.id}), 0)`;
       version = db.select({ urls: count(), lastmod: max(listings.updatedAt), idSum: sumOfIds }).from(listings).where(listedInRange(from, to, now)).get()!;
     } else {
-      const row = db
+      version = db
         .select({ urls: count(), lastmod: max(companies.updatedAt) })
         .from(companies)
         .where(and(gte(companies.id, from), lte(companies.id, to), LISTED_COMPANY))
         .get()!;
-      version = row;
-      exists = row.urls > 0 || (db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0) >= from;
+      exists = version.urls > 0 || (db.select({ m: max(companies.id) }).from(companies).get()?.m ?? 0) >= from;
     }
     rememberVersion(db, `${name.type}-${name.chunk}`, version.lastmod, now);
     return { ...version, exists, range };
